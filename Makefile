@@ -1,0 +1,55 @@
+# The tip-line's two commands: `make run` (set up and start) and `make test` (set up and
+# run the whole suite, on SQLite and on PostgreSQL).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LANGS := zh_Hans bo en
+CATALOGS := $(foreach l,$(LANGS),i18n/locales/$(l)/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run chat setup test test-sqlite test-postgres catalogs extract lock clean
+
+run: setup
+	$(BIN)/tipline chat
+
+chat: run
+
+setup: $(VENV)/.installed $(COMPILED)
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+i18n/locales/%/LC_MESSAGES/messages.mo: i18n/locales/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d i18n/locales -D messages -l $*
+
+# Re-extract the code's strings and merge them into every catalog (then translate the new ones).
+extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k plural:1,2 --no-location --sort-output \
+	  --project=tipline --copyright-holder="tip-line contributors" -o i18n/messages.pot .
+	for l in $(LANGS); do \
+	  if [ -f i18n/locales/$$l/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i i18n/messages.pot -d i18n/locales -D messages -l $$l --no-fuzzy-matching --ignore-obsolete; \
+	  else $(BIN)/pybabel init -i i18n/messages.pot -d i18n/locales -D messages -l $$l; fi; \
+	done
+
+catalogs: $(COMPILED)
+
+test: setup
+	$(BIN)/pytest -q -p no:cacheprovider
+	bash scripts/test-postgres.sh
+
+test-sqlite: setup
+	$(BIN)/pytest -q -p no:cacheprovider
+
+# Refresh requirements.lock from pyproject.toml in a throw-away venv.
+lock:
+	rm -rf /tmp/tipline-lock && $(PYTHON) -m venv /tmp/tipline-lock
+	/tmp/tipline-lock/bin/pip install --quiet -e '.[test]'
+	/tmp/tipline-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) build *.egg-info $(COMPILED)

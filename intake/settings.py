@@ -1,0 +1,35 @@
+"""Deployment settings, read from the environment (prefix TIPLINE_) or a .env file."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIPLINE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""  # empty: SQLite file under var_dir
+    keys_dir: Path | None = None  # default: var_dir / "keys"
+    config_dir: Path | None = None  # the deployment's TOML files; default: intake/config
+    default_language: str = "zh_Hans"
+    draft_ttl_days: int = Field(default=30, ge=1)
+    timezone: str = "Asia/Shanghai"
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'tipline.db'}"
+
+    @property
+    def resolved_keys_dir(self) -> Path:
+        return self.keys_dir or self.var_dir / "keys"

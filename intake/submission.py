@@ -1,0 +1,185 @@
+"""Turning a finished draft into a tip: one transaction, and only once per draft.
+
+The tip, its sealed personal data, its tracking code and its first status event are
+written together; a repeated submit (a double click, a resent form) returns the receipt
+of the tip already made.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from intake.clock import aware
+from intake.conversation import DraftState, final_answers, missing_steps
+from intake.core import Core
+from intake.crypto import Keyring
+from intake.drafts import SEAL_PURPOSE, DraftRecord
+from intake.models import Draft, Person, StatusEvent, Tip
+from intake.questionnaire import DONT_KNOW, PERSONAL_KEYS, ChannelCapabilities, Step
+from intake.tracking import new_code, new_pin
+from intake.workflow import Status
+
+RECEIPT_PURPOSE = "receipt"
+PEOPLE_PURPOSE = "people"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tip_id: int
+    code: str  # 12 digits, ungrouped
+    pin: str
+    language: str
+    category: str
+    urgent: bool
+    repeated: bool = False  # True when this draft had already been submitted
+
+
+@dataclass(frozen=True)
+class Incomplete:
+    """The draft cannot be submitted yet: these questions still need an answer."""
+
+    missing: tuple[Step, ...]
+
+
+class DraftGone(LookupError):
+    """The draft was discarded or has expired."""
+
+
+def tracking_hash(keys: Keyring, code: str) -> str:
+    return keys.keyed_hash(code, purpose="tracking-code")
+
+
+def pin_hash(keys: Keyring, code: str, pin: str) -> str:
+    return keys.keyed_hash(f"{code}:{pin}", purpose="reply-pin")
+
+
+async def submit_draft(
+    core: Core,
+    draft_id: str,
+    capabilities: ChannelCapabilities,
+    *,
+    channel_address: str | None = None,
+) -> Receipt | Incomplete:
+    """Create the tip for a draft; `channel_address` is where the channel delivers notices
+    (a Telegram chat id), sealed with the reporter's personal data."""
+    try:
+        async with core.db.transaction() as session:
+            draft = await session.get(Draft, draft_id, with_for_update=True)
+            if draft is None:
+                raise DraftGone(draft_id)
+            if draft.tip_id is not None and draft.sealed_receipt is not None:
+                return _stored_receipt(core, draft)
+            if aware(draft.expires_at) <= core.clock.now():
+                raise DraftGone(draft_id)
+            state = DraftState.from_dict(core.keys.open_json(draft.sealed_state, purpose=SEAL_PURPOSE))
+            missing = missing_steps(state, capabilities)
+            if missing:
+                return Incomplete(tuple(missing))
+            return await _create_tip(core, session, draft, state, capabilities, channel_address)
+    except IntegrityError:
+        # Another process submitted the same draft at the same moment: show its receipt.
+        async with core.db.session() as session:
+            draft = await session.get(Draft, draft_id)
+            if draft is None or draft.sealed_receipt is None:
+                raise
+            return _stored_receipt(core, draft)
+
+
+async def _create_tip(core, session, draft: Draft, state: DraftState, capabilities, channel_address) -> Receipt:
+    now = core.clock.now()
+    answers = final_answers(state, capabilities)
+    personal = {key: answers.pop(key) for key in list(answers) if key in PERSONAL_KEYS}
+    reporter = _person(
+        core,
+        {
+            "name": personal.get("reporter_name"),
+            "phone": personal.get("reporter_phone"),
+            "email": personal.get("reporter_email"),
+            "channel": draft.channel,
+            "channel_address": channel_address,
+            "relationship": answers.get("relationship"),
+        },
+        now,
+    )
+    victim = _person(core, {"name": personal.get("victim_name"), "phone": personal.get("victim_phone")}, now)
+    for person in (reporter, victim):
+        if person is not None:
+            session.add(person)
+    await session.flush()
+
+    code = await _unused_code(core, session)
+    pin = new_pin()
+    region = answers.get("region")
+    tip = Tip(
+        tracking_hash=tracking_hash(core.keys, code),
+        pin_hash=pin_hash(core.keys, code, pin),
+        draft_id=draft.id,
+        status=Status.SUBMITTED,
+        urgent=answers.get("urgent") == "yes",
+        category=str(answers.get("category") or "other"),
+        region_code=str(region) if region and region != DONT_KNOW else core.deployment.root_region().code,
+        answers=answers,
+        language=state.language,
+        channel=draft.channel,
+        channel_user_hash=draft.owner_hash,
+        anonymous=answers.get("contact_mode") != "named",
+        notify=answers.get("notify") == "yes",
+        reporter_id=reporter.id if reporter else None,
+        victim_id=victim.id if victim else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(tip)
+    await session.flush()
+    session.add(
+        StatusEvent(
+            tip_id=tip.id, at=now, from_status=None, to_status=Status.SUBMITTED,
+            public_message={"template": "submitted", "params": {}},
+        )
+    )
+    receipt = Receipt(tip.id, code, pin, state.language, tip.category, tip.urgent)
+    draft.tip_id = tip.id
+    draft.sealed_receipt = core.keys.seal({"code": code, "pin": pin}, purpose=RECEIPT_PURPOSE)
+    draft.updated_at = now
+    return receipt
+
+
+def _person(core: Core, data: dict, now) -> Person | None:
+    data = {key: value for key, value in data.items() if value not in (None, "")}
+    if not any(key in data for key in ("name", "phone", "email", "channel_address")):
+        return None
+    return Person(
+        sealed=core.keys.seal(data, purpose=PEOPLE_PURPOSE),
+        phone_hash=core.keys.keyed_hash(data["phone"], purpose="phone") if "phone" in data else None,
+        email_hash=core.keys.keyed_hash(data["email"], purpose="email") if "email" in data else None,
+        created_at=now,
+    )
+
+
+async def _unused_code(core: Core, session) -> str:
+    # 10^11 codes: a collision is rare, but a stored code must never be handed out twice.
+    for _ in range(10):
+        code = new_code()
+        taken = await session.scalar(select(Tip.id).where(Tip.tracking_hash == tracking_hash(core.keys, code)))
+        if taken is None:
+            return code
+    raise RuntimeError("could not find an unused tracking code")
+
+
+def _stored_receipt(core: Core, draft: Draft) -> Receipt:
+    stored = core.keys.open_json(draft.sealed_receipt, purpose=RECEIPT_PURPOSE)
+    state = DraftState.from_dict(core.keys.open_json(draft.sealed_state, purpose=SEAL_PURPOSE))
+    answers = state.answers
+    return Receipt(
+        draft.tip_id, stored["code"], stored["pin"], state.language,
+        str(answers.get("category") or "other"), answers.get("urgent") == "yes", repeated=True,
+    )
+
+
+async def draft_receipt(core: Core, record: DraftRecord) -> Receipt | None:
+    """The receipt of an already-submitted draft (to show the confirmation again)."""
+    async with core.db.session() as session:
+        draft = await session.get(Draft, record.id)
+        return _stored_receipt(core, draft) if draft and draft.sealed_receipt else None

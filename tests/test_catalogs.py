@@ -1,0 +1,122 @@
+"""Every string of the code is translated into Chinese, Tibetan and English."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+import i18n
+from i18n import LANGUAGES, LOCALES_DIR, Translator, negotiate, translations
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {"N_": None, "plural": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)}
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def source_messages() -> dict[str, str | tuple[str, str]]:
+    found: dict[str, str | tuple[str, str]] = {}
+    for package in ("intake", "tipline", "i18n"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            key = message[0] if isinstance(message, tuple) else message
+            found[key] = message
+    return found
+
+
+def catalog(language: str):
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language.replace("zh_Hans", "zh_Hans"))
+
+
+SOURCE = source_messages()
+
+
+def test_the_source_has_strings_to_translate():
+    assert len(SOURCE) > 100
+    assert "Who are you reporting for?" in SOURCE
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_string_of_the_code_is_translated(language):
+    entries = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog(language) if m.id}
+    problems = []
+    for key, message in SOURCE.items():
+        entry = entries.get(key)
+        if entry is None:
+            problems.append(f"missing: {key!r}")
+            continue
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        if entry.fuzzy:
+            problems.append(f"fuzzy (dropped when compiled): {key!r}")
+        if not all(s and s.strip() for s in strings):
+            problems.append(f"empty: {key!r}")
+        if isinstance(message, tuple) and not isinstance(entry.id, tuple):
+            problems.append(f"not a plural entry: {key!r}")
+        wanted = set(PLACEHOLDER.findall(key if isinstance(message, str) else message[1]))
+        for text in strings:
+            if text and set(PLACEHOLDER.findall(text)) != wanted and set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(key)):
+                problems.append(f"placeholders differ: {key!r} -> {text!r}")
+    assert not problems, f"{language}: {len(problems)} problems\n" + "\n".join(problems[:30])
+
+
+def test_tibetan_is_nfc_and_every_entry_awaits_a_native_speakers_review():
+    for entry in catalog("bo"):
+        if not entry.id:
+            continue
+        for text in entry.string if isinstance(entry.string, tuple) else (entry.string,):
+            assert unicodedata.normalize("NFC", text) == text, entry.id
+        assert any("native Tibetan speaker" in c for c in entry.user_comments), entry.id
+
+
+def test_the_glossary_records_a_source_for_every_term():
+    lines = (ROOT / "i18n" / "glossary.tsv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    assert header[:5] == ["term", "zh_Hans", "en", "bo", "source"]
+    assert len(lines) > 20
+    for line in lines[1:]:
+        fields = line.split("\t")
+        assert len(fields) >= 5 and all(fields[:5]), line
+
+
+def test_a_string_missing_in_tibetan_falls_back_to_chinese_not_english(tmp_path):
+    for language, text in (("zh_Hans", "只有中文"), ("bo", None), ("en", "Only Chinese")):
+        cat = Catalog(locale=language.replace("zh_Hans", "zh"))
+        if text:
+            cat.add("Only Chinese", text)
+        folder = tmp_path / language / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        with (folder / "messages.mo").open("wb") as handle:
+            write_mo(handle, cat)
+    assert translations("bo", tmp_path).gettext("Only Chinese") == "只有中文"
+    assert translations("en", tmp_path).gettext("Only Chinese") == "Only Chinese"
+
+
+@pytest.mark.parametrize(
+    "header,expected",
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh_Hans"),
+        ("zh", "zh_Hans"),
+        ("zh-Hans", "zh_Hans"),
+        ("bo-CN", "bo"),
+        ("bo", "bo"),
+        ("en-GB,zh;q=0.5", "en"),
+        ("fr-FR, en;q=0.3", "en"),
+        ("fr-FR", None),
+        ("", None),
+    ],
+)
+def test_locale_negotiation_uses_the_primary_language_subtag(header, expected):
+    assert negotiate(header) == expected
+
+
+def test_translator_fills_parameters_in_each_language():
+    for language in LANGUAGES:
+        text = Translator(language)("Question %(number)s of %(total)s", number=3, total=20)
+        assert "3" in text and "20" in text

@@ -1,0 +1,38 @@
+"""The deployment's texts (categories, advice, regions) exist in every language."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from pydantic import ValidationError
+
+from i18n import LANGUAGES
+from intake.deployment import CONFIG_DIR, load_deployment
+
+
+def test_the_default_deployment_has_every_text_in_every_language():
+    deployment = load_deployment()
+    for category in deployment.categories:
+        for text in (category.label, category.advice, *category.examples):
+            for language in LANGUAGES:
+                assert getattr(text, language).strip(), (category.code, language)
+    assert {r.code for r in deployment.reportable_regions()} == {"990121", "990122", "990123"}
+    assert [c.code for c in deployment.categories][-1] == "other"
+
+
+def test_a_missing_tibetan_text_is_named_when_loading(tmp_path):
+    shutil.copytree(CONFIG_DIR, tmp_path / "config")
+    taxonomy = tmp_path / "config" / "taxonomy.toml"
+    text = taxonomy.read_text(encoding="utf-8")
+    start = text.index('code = "care_product"')
+    label_bo = text.index("bo = ", start)
+    end = text.index('"', text.index('"', label_bo) + 1)
+    taxonomy.write_text(text[:label_bo] + 'bo = ""' + text[end + 1 :], encoding="utf-8")
+    with pytest.raises(ValidationError) as error:
+        load_deployment(tmp_path / "config")
+    assert "categories.2.label.bo" in str(error.value)
+
+
+def test_labels_fall_back_to_chinese_for_an_unknown_language():
+    category = load_deployment().category_by_code["care_service"]
+    assert category.label.get("fr") == category.label.zh_Hans

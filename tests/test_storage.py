@@ -1,0 +1,69 @@
+"""Storage: migrations, SQLite settings, and personal data never stored in plain text."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
+from intake import conversation as conv
+from intake.conversation import Context
+from intake.db import Database
+from intake.drafts import new_draft, save_draft
+from intake.migrate import head_revision, migrate
+from intake.questionnaire import ChannelCapabilities
+from intake.submission import Receipt, submit_draft
+from tests.conftest import POSTGRES_URL
+from tests.walk import ANSWERS_FOR_MOTHER, walk
+
+TERMINAL = ChannelCapabilities()
+
+
+async def test_schema_is_at_the_latest_migration(core):
+    async with core.db.writer.connect() as connection:
+        version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    assert version == head_revision()
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite pragmas apply to the embedded database only")
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(core):
+    async with core.db.writer.connect() as connection:
+        assert (await connection.scalar(text("PRAGMA journal_mode"))) == "wal"
+        assert (await connection.scalar(text("PRAGMA busy_timeout"))) == 10000
+
+
+async def test_migrations_are_safe_when_processes_start_together(settings):
+    # Four "processes" racing to migrate one fresh database: all succeed, one schema.
+    databases = [Database(settings.resolved_database_url) for _ in range(4)]
+    try:
+        await asyncio.gather(*(migrate(db) for db in databases))
+        async with databases[0].writer.connect() as connection:
+            assert await connection.scalar(text("SELECT count(*) FROM alembic_version")) == 1
+    finally:
+        for db in databases:
+            await db.dispose()
+
+
+async def test_raw_database_holds_no_name_phone_or_email_in_plain_text(core, clock):
+    ctx = Context(core.deployment, core.today(), TERMINAL)
+    record = await new_draft(core, "terminal", "session-1", "zh_Hans", TERMINAL)
+    record.state = walk(record.state, ctx, ANSWERS_FOR_MOTHER)
+    await save_draft(core, record)
+    receipt = await submit_draft(core, record.id, TERMINAL)
+    assert isinstance(receipt, Receipt)
+    secrets = ["王秀英", "李建国", "13800138000", "138 0013 8000", "wang.son@example.com", receipt.code]
+    if core.db.dialect == "sqlite":
+        await core.db.dispose()  # flush the WAL into the file we read
+        raw = core.db.sqlite_path.read_bytes()
+        for wal in core.db.sqlite_path.parent.glob("*-wal"):
+            raw += wal.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in raw, secret
+    else:
+        async with core.db.transaction() as session:
+            for table in ("people", "tips", "drafts", "status_events"):
+                rows = (await session.execute(text(f"SELECT * FROM {table}"))).all()
+                dump = repr(rows)
+                for secret in secrets:
+                    assert secret not in dump, (table, secret)
+    assert "13800138000" not in repr(receipt)

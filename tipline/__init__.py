@@ -1,0 +1,1 @@
+"""Composition root: the `tipline` command and the wiring of the core with its channels."""

@@ -1,0 +1,3 @@
+from tipline.cli import app
+
+app()

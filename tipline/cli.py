@@ -1,0 +1,122 @@
+"""The `tipline` command: chat, status, db, keys (more arrive with the web, bot and console)."""
+from __future__ import annotations
+
+import asyncio
+import getpass
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from i18n import LANGUAGES, N_, Translator, negotiate
+from intake.crypto import Keyring, keyring_path, KeyringError
+from intake.settings import Settings
+from intake.tips import UNKNOWN_CODE, public_view
+from tipline.bootstrap import bootstrap
+from tipline.chat import TerminalChat
+
+app = typer.Typer(help="Elder-fraud tip-line (养老诈骗举报).", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="The deployment's secret keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+LangOption = Annotated[Optional[str], typer.Option("--lang", help="zh, bo or en")]
+
+
+def _language(value: str | None) -> str | None:
+    if value is None:
+        return None
+    language = negotiate(value)
+    if language is None:
+        raise typer.BadParameter(f"choose one of: zh, bo, en (got {value!r})")
+    return language
+
+
+@app.command()
+def chat(
+    lang: LangOption = None,
+    session: Annotated[str, typer.Option(help="Who is reporting; the same name resumes an unfinished report.")] = "",
+) -> None:
+    """Report a scam in the terminal, one question at a time."""
+    console = Console(highlight=False)
+
+    async def main() -> None:
+        core = await bootstrap(Settings())
+        try:
+            owner = session or getpass.getuser()
+            await TerminalChat(core, console, console.input, owner).run(_language(lang))
+        finally:
+            await core.db.dispose()
+
+    asyncio.run(main())
+
+
+@app.command()
+def status(code: str, lang: LangOption = None) -> None:
+    """Show a report's progress from its tracking code (read-only)."""
+    console = Console(highlight=False)
+
+    async def main() -> int:
+        core = await bootstrap(Settings())
+        try:
+            view = await public_view(core, code, _language(lang))
+        finally:
+            await core.db.dispose()
+        if view is None:
+            console.print(Translator(_language(lang) or core.settings.default_language)(UNKNOWN_CODE))
+            return 1
+        _ = Translator(view.language)
+        console.print(f"[bold]{_(N_('Tracking code'))}: {view.code}[/bold]")
+        console.print(f"[bold]{_(N_('Status'))}: {view.status_label}[/bold]")
+        table = Table(show_lines=True)
+        table.add_column(_(N_("Date")))
+        table.add_column(_(N_("Step")))
+        table.add_column(_(N_("Message")))
+        for entry in view.entries:
+            message = entry.message or ""
+            if entry.from_officer and message:
+                message = _(N_("The officer writes: %(text)s"), text=message)
+            table.add_row(entry.at.strftime("%Y-%m-%d %H:%M"), entry.label, message)
+        console.print(table)
+        return 0
+
+    raise typer.Exit(asyncio.run(main()))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the latest schema (also done at every start)."""
+
+    async def main() -> None:
+        core = await bootstrap(Settings())
+        await core.db.dispose()
+
+    asyncio.run(main())
+    typer.echo("database is up to date")
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Create the deployment's keys if there are none (never overwrites)."""
+    settings = Settings()
+    path = keyring_path(settings.resolved_keys_dir)
+    if Keyring.generate().save_new(path):
+        typer.echo(f"created {path} (mode 0600): back it up, without it personal data cannot be read")
+    else:
+        typer.echo(f"{path} exists: left as it is")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Add a new encryption key and use it for new data; old keys stay for reading."""
+    settings = Settings()
+    path = keyring_path(settings.resolved_keys_dir)
+    try:
+        keyring = Keyring.load(path).rotate()
+    except (KeyringError, FileNotFoundError) as error:
+        raise typer.BadParameter(str(error)) from error
+    keyring.save(path)
+    typer.echo(f"active key is now {keyring.active_key_id}")
