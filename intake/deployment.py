@@ -1,20 +1,23 @@
-"""The deployment's editable data: scam categories and regions, with texts in every language.
+"""The deployment's editable data: categories, regions, department kinds and units, the
+routing table and reply templates, with texts in every language.
 
-Loaded from the TOML files under intake/config/ (or a deployment's own copies). Texts here
-are deployment texts, not catalog strings: each carries one entry per language.
+Loaded from the TOML files under intake/config/ (or a deployment's own copies) and stored as
+versions in the database (config_store.py). Texts here are deployment texts, not catalog
+strings: each carries one entry per language.
 """
 from __future__ import annotations
 
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from i18n import LANGUAGES, fallback_chain
 
 CONFIG_DIR = Path(__file__).parent / "config"
+DEPLOYMENT_FILES = ("taxonomy.toml", "directory.toml", "departments.toml", "units.toml", "templates.toml")
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -56,6 +59,56 @@ class Region(BaseModel):
     retired: bool = False
 
 
+class DepartmentKind(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: NonEmpty
+    name: LocalText
+    retired: bool = False
+
+
+class Unit(BaseModel):
+    """One office of one kind in one region."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: NonEmpty
+    kind: NonEmpty
+    region: NonEmpty
+    phone: str = ""
+    name: LocalText | None = None  # default: region name + kind name
+    retired: bool = False
+
+
+class RoutingRule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    category: NonEmpty
+    lead: NonEmpty
+    assisting: tuple[str, ...] = ()
+    region: Literal["suspect_place", "victim_home"] = "suspect_place"
+
+
+class Routing(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    coordinating_kind: NonEmpty
+    police_kind: NonEmpty
+    online_kind: NonEmpty
+    rules: tuple[RoutingRule, ...]
+
+
+class Template(BaseModel):
+    """A reply template: a public message staff can send, in every language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: NonEmpty
+    status: str = ""
+    text: LocalText
+    retired: bool = False
+
+
 class Deployment(BaseModel):
     """Everything a deployment configures, validated as a whole."""
 
@@ -63,20 +116,54 @@ class Deployment(BaseModel):
 
     categories: tuple[Category, ...] = Field(min_length=1)
     regions: tuple[Region, ...] = Field(min_length=1)
+    kinds: tuple[DepartmentKind, ...] = Field(min_length=1)
+    units: tuple[Unit, ...] = Field(min_length=1)
+    routing: Routing
+    templates: tuple[Template, ...] = ()
 
     @model_validator(mode="after")
     def _codes_unique_and_linked(self) -> Deployment:
-        for kind, items in (("category", self.categories), ("region", self.regions)):
-            codes = [item.code for item in items]
+        problems: list[str] = []
+        for name, items in (
+            ("category", self.categories), ("region", self.regions), ("kind", self.kinds),
+            ("unit", self.units), ("template", self.templates),
+        ):
+            codes = [getattr(item, "code", None) or getattr(item, "id") for item in items]
             duplicates = sorted({c for c in codes if codes.count(c) > 1})
             if duplicates:
-                raise ValueError(f"duplicate {kind} codes: {', '.join(duplicates)}")
-        region_codes = {r.code for r in self.regions}
+                problems.append(f"duplicate {name} codes: {', '.join(duplicates)}")
+        regions = {r.code for r in self.regions}
+        kinds = {k.code for k in self.kinds}
+        categories = {c.code for c in self.categories}
+        roots = [r.code for r in self.regions if not r.parent]
+        if len(roots) != 1:
+            problems.append(f"exactly one region must have no parent (the whole deployment); found {roots}")
         for region in self.regions:
-            if region.parent and region.parent not in region_codes:
-                raise ValueError(f"region {region.code} names unknown parent {region.parent}")
-        if "other" not in {c.code for c in self.categories}:
-            raise ValueError("the taxonomy needs an 'other' category for reporters who are not sure")
+            if region.parent and region.parent not in regions:
+                problems.append(f"region {region.code} names unknown parent {region.parent}")
+        for unit in self.units:
+            if unit.kind not in kinds:
+                problems.append(f"unit {unit.code} has unknown kind {unit.kind}")
+            if unit.region not in regions:
+                problems.append(f"unit {unit.code} has unknown region {unit.region}")
+        for special in (self.routing.coordinating_kind, self.routing.police_kind, self.routing.online_kind):
+            if special not in kinds:
+                problems.append(f"routing names unknown kind {special}")
+        ruled = [rule.category for rule in self.routing.rules]
+        for rule in self.routing.rules:
+            if rule.category not in categories:
+                problems.append(f"routing rule for unknown category {rule.category}")
+            for kind in (rule.lead, *rule.assisting):
+                if kind not in kinds:
+                    problems.append(f"routing rule for {rule.category} names unknown kind {kind}")
+        for category in categories - set(ruled):
+            problems.append(f"category {category} has no routing rule")
+        for category in {c for c in ruled if ruled.count(c) > 1}:
+            problems.append(f"category {category} has more than one routing rule")
+        if "other" not in categories:
+            problems.append("the taxonomy needs an 'other' category for reporters who are not sure")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @cached_property
@@ -86,6 +173,47 @@ class Deployment(BaseModel):
     @cached_property
     def region_by_code(self) -> dict[str, Region]:
         return {r.code: r for r in self.regions}
+
+    @cached_property
+    def kind_by_code(self) -> dict[str, DepartmentKind]:
+        return {k.code: k for k in self.kinds}
+
+    @cached_property
+    def unit_by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    @cached_property
+    def rule_by_category(self) -> dict[str, RoutingRule]:
+        return {r.category: r for r in self.routing.rules}
+
+    @cached_property
+    def template_by_id(self) -> dict[str, Template]:
+        return {t.id: t for t in self.templates}
+
+    def unit_name(self, code: str, language: str) -> str:
+        unit = self.unit_by_code.get(code)
+        if unit is None:
+            return code
+        if unit.name is not None:
+            return unit.name.get(language)
+        region = self.region_by_code[unit.region].name.get(language)
+        kind = self.kind_by_code[unit.kind].name.get(language)
+        return f"{region}{kind}" if language == "zh_Hans" else f"{region} {kind}"
+
+    def units_of(self, kind: str, region: str) -> list[Unit]:
+        return [u for u in self.units if u.kind == kind and u.region == region and not u.retired]
+
+    def region_and_below(self, code: str) -> set[str]:
+        """A region's code and those of every region inside it."""
+        found = {code}
+        changed = True
+        while changed:
+            changed = False
+            for region in self.regions:
+                if region.parent in found and region.code not in found:
+                    found.add(region.code)
+                    changed = True
+        return found
 
     def active_categories(self) -> list[Category]:
         return [c for c in self.categories if not c.retired]
@@ -108,14 +236,19 @@ class Deployment(BaseModel):
         return path
 
 
-def read_toml_files(paths: list[Path]) -> dict:
-    merged: dict = {}
-    for path in paths:
+def read_config(path: Path) -> dict:
+    """A deployment's raw configuration: a directory of the DEPLOYMENT_FILES, or one TOML file
+    holding every section."""
+    if path.is_file():
         with path.open("rb") as handle:
-            merged.update(tomllib.load(handle))
+            return tomllib.load(handle)
+    merged: dict = {}
+    for name in DEPLOYMENT_FILES:
+        if (path / name).exists():
+            with (path / name).open("rb") as handle:
+                merged.update(tomllib.load(handle))
     return merged
 
 
 def load_deployment(config_dir: Path | None = None) -> Deployment:
-    directory = config_dir or CONFIG_DIR
-    return Deployment.model_validate(read_toml_files(sorted(directory.glob("*.toml"))))
+    return Deployment.model_validate(read_config(config_dir or CONFIG_DIR))

@@ -81,6 +81,19 @@ class Tip(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 
+    # Routing (routing.py) and the suggested category (suggest.py), with their reasons.
+    lead_unit: Mapped[str | None] = mapped_column(String(60), index=True)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    routing: Mapped[dict | None]
+    suggestion: Mapped[dict | None]
+    # The 核查 clocks (workflow.py): due dates, the pause while waiting for the reporter,
+    # the one extension.
+    accept_due: Mapped[datetime | None]
+    finish_due: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id"))
+
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="tip", order_by="StatusEvent.id", cascade="all, delete-orphan"
     )
@@ -100,5 +113,126 @@ class StatusEvent(Base):
     # {"template": id, "params": {...}} or {"text": ..., "language": ..., "translations": {...}}
     public_message: Mapped[dict | None]
     internal_note: Mapped[str | None] = mapped_column(Text)
+    # "status" for a status change; "reroute", "extension", "reply" keep the status.
+    action: Mapped[str] = mapped_column(String(20), default="status")
 
     tip: Mapped[Tip] = relationship(back_populates="events")
+
+
+class Assignment(Base):
+    """A tip given to a unit, as lead or assisting; inactive once re-routed away."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_unit_active", "unit_code", "active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(10))  # "lead" or "assisting"
+    assigned_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class StaffUser(Base):
+    """A member of staff: a role, scoped to a unit (and through it, a region)."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_code: Mapped[str | None] = mapped_column(String(60))
+    language: Mapped[str] = mapped_column(String(10), default="zh_Hans")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class TipNote(Base):
+    """Staff-only text on a tip: an assisting unit's findings (协办意见) or an internal note."""
+
+    __tablename__ = "tip_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(60))
+    author: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(10))  # "finding" or "note"
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class ReporterMessage(Base):
+    """What the reporter added after submitting, e.g. the answer to a staff question."""
+
+    __tablename__ = "reporter_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime]
+
+
+class Outcome(Base):
+    """What came of a tip; rewards and the campaign statistics read it."""
+
+    __tablename__ = "outcomes"
+
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True)
+    penalty_decision_no: Mapped[str | None] = mapped_column(String(100))
+    penalty_date: Mapped[str | None] = mapped_column(String(10))  # YYYY-MM-DD
+    criminal_case_filed: Mapped[bool] = mapped_column(default=False)
+    convicted: Mapped[bool] = mapped_column(default=False)
+    money_recovered_fen: Mapped[int] = mapped_column(Integer, default=0)
+    already_known: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(60))
+
+
+class AuditEvent(Base):
+    """Who did what to which tip, and who looked at personal data."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    tip_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[dict | None]
+
+
+class Notification(Base):
+    """One notice to deliver to a reporter on one channel, written in the same transaction
+    as the event that causes it (the outbox)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("status_events.id", ondelete="CASCADE"))
+    stream: Mapped[str] = mapped_column(String(80), index=True)  # in order within a stream
+    channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), default="status")
+    payload: Mapped[dict | None]
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class ConfigVersion(Base):
+    """A deployment configuration as applied: the newest is in force."""
+
+    __tablename__ = "config_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applied_at: Mapped[datetime]
+    applied_by: Mapped[str] = mapped_column(String(60))
+    digest: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict]

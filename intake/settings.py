@@ -21,6 +21,19 @@ class Settings(BaseSettings):
     default_language: str = "zh_Hans"
     draft_ttl_days: int = Field(default=30, ge=1)
     timezone: str = "Asia/Shanghai"
+    public_base_url: str = ""  # e.g. https://tipline.example.gov.cn: notices link only to its status page
+
+    # Notices by e-mail (SMTP) and SMS (a gateway that sends pre-approved templates).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_sender: str = "tipline@localhost"
+    sms_backend: Literal["log", "gateway"] = "log"
+    sms_gateway_url: str = ""
+    sms_gateway_key: str = ""
+    sms_templates: dict[str, str] = {}  # our template id -> the gateway's approved template code
 
     @property
     def production(self) -> bool:

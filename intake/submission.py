@@ -1,7 +1,7 @@
 """Turning a finished draft into a tip: one transaction, and only once per draft.
 
-The tip, its sealed personal data, its tracking code and its first status event are
-written together; a repeated submit (a double click, a resent form) returns the receipt
+The tip, its sealed personal data, its tracking code, its routing, its first status event
+and its first notice are written together; a repeated submit (a double click, a resent form) returns the receipt
 of the tip already made.
 """
 from __future__ import annotations
@@ -16,10 +16,13 @@ from intake.conversation import DraftState, final_answers, missing_steps
 from intake.core import Core
 from intake.crypto import Keyring
 from intake.drafts import SEAL_PURPOSE, DraftRecord
-from intake.models import Draft, Person, StatusEvent, Tip
-from intake.questionnaire import DONT_KNOW, PERSONAL_KEYS, ChannelCapabilities, Step
+from intake.models import Assignment, Draft, Person, StatusEvent, Tip
+from intake.outbox import enqueue_for_event
+from intake.questionnaire import PERSONAL_KEYS, ChannelCapabilities, Step
+from intake.routing import route
+from intake.suggest import suggest
 from intake.tracking import new_code, new_pin
-from intake.workflow import Status
+from intake.workflow import ACCEPT_DAYS, Status, due_after
 
 RECEIPT_PURPOSE = "receipt"
 PEOPLE_PURPOSE = "people"
@@ -111,7 +114,8 @@ async def _create_tip(core, session, draft: Draft, state: DraftState, capabiliti
 
     code = await _unused_code(core, session)
     pin = new_pin()
-    region = answers.get("region")
+    decision = route(answers, core.deployment)
+    suggestion = suggest(str(answers.get("description") or "")) if answers.get("category") in (None, "other") else None
     tip = Tip(
         tracking_hash=tracking_hash(core.keys, code),
         pin_hash=pin_hash(core.keys, code, pin),
@@ -119,7 +123,7 @@ async def _create_tip(core, session, draft: Draft, state: DraftState, capabiliti
         status=Status.SUBMITTED,
         urgent=answers.get("urgent") == "yes",
         category=str(answers.get("category") or "other"),
-        region_code=str(region) if region and region != DONT_KNOW else core.deployment.root_region().code,
+        region_code=decision.region,
         answers=answers,
         language=state.language,
         channel=draft.channel,
@@ -130,15 +134,25 @@ async def _create_tip(core, session, draft: Draft, state: DraftState, capabiliti
         victim_id=victim.id if victim else None,
         created_at=now,
         updated_at=now,
+        lead_unit=decision.lead,
+        priority=decision.priority,
+        routing=decision.to_dict(),
+        suggestion=suggestion.to_dict() if suggestion else None,
+        accept_due=due_after(now, ACCEPT_DAYS, core.settings.timezone),
     )
     session.add(tip)
     await session.flush()
-    session.add(
-        StatusEvent(
-            tip_id=tip.id, at=now, from_status=None, to_status=Status.SUBMITTED,
-            public_message={"template": "submitted", "params": {}},
-        )
+    if decision.lead:
+        session.add(Assignment(tip_id=tip.id, unit_code=decision.lead, role="lead", assigned_at=now))
+    for unit in decision.assisting:
+        session.add(Assignment(tip_id=tip.id, unit_code=unit, role="assisting", assigned_at=now))
+    event = StatusEvent(
+        tip_id=tip.id, at=now, from_status=None, to_status=Status.SUBMITTED,
+        public_message={"template": "submitted", "params": {}},
     )
+    session.add(event)
+    await session.flush()
+    await enqueue_for_event(session, core, tip, event)
     receipt = Receipt(tip.id, code, pin, state.language, tip.category, tip.urgent)
     draft.tip_id = tip.id
     draft.sealed_receipt = core.keys.seal({"code": code, "pin": pin}, purpose=RECEIPT_PURPOSE)

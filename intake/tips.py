@@ -18,7 +18,8 @@ from intake.core import Core
 from intake.models import Tip
 from intake.submission import tracking_hash
 from intake.tracking import format_code, normalize_code
-from intake.workflow import STATUS_LABELS, SYSTEM_MESSAGES, Status
+from intake.messages import render
+from intake.workflow import STATUS_LABELS, Status
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,11 @@ async def public_view(core: Core, code_text: str, language: str | None = None) -
             at=aware(event.at).astimezone(zone),
             status=event.to_status,
             label=_(STATUS_LABELS[Status(event.to_status)]),
-            message=render_public_message(event.public_message, lang),
+            message=render(event.public_message, lang, core.deployment),
             from_officer=bool(event.public_message and "text" in event.public_message),
         )
         for event in tip.events
+        if event.public_message  # re-routing and other internal steps have none
     ]
     return PublicView(
         code=format_code(normalize_code(code_text) or ""),
@@ -74,20 +76,6 @@ async def public_view(core: Core, code_text: str, language: str | None = None) -
         status_label=_(STATUS_LABELS[Status(tip.status)]),
         entries=entries,
     )
-
-
-def render_public_message(message: dict | None, language: str) -> str | None:
-    """A stored public message in the reader's language: a template with its parameters,
-    or an officer's free text (its translation when there is one)."""
-    if not message:
-        return None
-    if "template" in message:
-        template = SYSTEM_MESSAGES.get(message["template"])
-        if template is None:
-            return None
-        return Translator(language)(template, **message.get("params", {}))
-    translations = message.get("translations") or {}
-    return translations.get(language) or message.get("text")
 
 
 UNKNOWN_CODE = N_(

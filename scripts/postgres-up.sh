@@ -34,6 +34,22 @@ fi
 
 is_root() { [[ "$(id -u)" -eq 0 ]]; }
 
+# Run a command that may leave a daemon (the postmaster) behind with every
+# file descriptor above 2 closed. Otherwise the daemon inherits fd 3 (our real
+# stdout) and any pipe the caller leaked, and `url=$(postgres-up.sh)` would
+# block forever waiting for EOF.
+detached() {
+    (
+        for fd_path in /proc/$BASHPID/fd/*; do
+            fd=${fd_path##*/}
+            if [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)); then
+                eval "exec $fd>&-"
+            fi
+        done
+        "$@"   # not exec: may be a shell function (as_owner)
+    )
+}
+
 installed_versions() {
     local f
     for f in /usr/lib/postgresql/*/bin/postgres; do
@@ -52,7 +68,8 @@ if [[ -z "$(installed_versions)" ]] || ! command -v pg_lsclusters >/dev/null; th
     log "installing PostgreSQL from the Debian archive..."
     export DEBIAN_FRONTEND=noninteractive
     apt_install() {
-        apt-get install -y -qq --no-install-recommends \
+        # The package's postinst may start the server: detach it from our fds.
+        detached apt-get install -y -qq --no-install-recommends \
             -o DPkg::Lock::Timeout=300 postgresql postgresql-contrib
     }
     # Only refresh the package lists when apt does not know the package
@@ -170,17 +187,17 @@ start_cluster() {
         install -d -m 2775 -o "$OWNER" -g "$OWNER" /var/run/postgresql
     fi
     log "starting cluster $VER/$CLUSTER (port $PORT)"
-    if pg_ctlcluster "$VER" "$CLUSTER" start; then
+    if detached pg_ctlcluster "$VER" "$CLUSTER" start; then
         return 0
     fi
     log "pg_ctlcluster failed; falling back to pg_ctl as $OWNER"
-    as_owner "/usr/lib/postgresql/$VER/bin/pg_ctl" -D "$DATA_DIR" -l "$LOG_FILE" -w -t "$WAIT_SECONDS" \
+    detached as_owner "/usr/lib/postgresql/$VER/bin/pg_ctl" -D "$DATA_DIR" -l "$LOG_FILE" -w -t "$WAIT_SECONDS" \
         -o "-c config_file=$CONF_DIR/postgresql.conf" start
 }
 
 if [[ "$STATUS" == online* && "$NEED_RESTART" -eq 1 ]]; then
     log "restarting cluster $VER/$CLUSTER to apply listen_addresses"
-    pg_ctlcluster "$VER" "$CLUSTER" restart || { print_log_tail; die 1 "restart failed"; }
+    detached pg_ctlcluster "$VER" "$CLUSTER" restart || { print_log_tail; die 1 "restart failed"; }
 elif [[ "$STATUS" != online* ]]; then
     start_cluster || { print_log_tail; die 1 "could not start cluster $VER/$CLUSTER"; }
 fi

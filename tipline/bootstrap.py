@@ -1,18 +1,27 @@
-"""Build the core from settings: keys, database (migrated), deployment data, clock."""
+"""Build the core from settings: keys, database (migrated), the deployment in force, clock."""
 from __future__ import annotations
 
+import logging
+
 from intake.clock import Clock, SystemClock
+from intake.config_store import digest, load_active, stored_config
 from intake.core import Core
 from intake.crypto import load_or_create
 from intake.db import Database
-from intake.deployment import load_deployment
+from intake.deployment import CONFIG_DIR, read_config
 from intake.migrate import migrate
 from intake.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 async def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Core:
     settings = settings or Settings()
+    clock = clock or SystemClock()
     keys = load_or_create(settings.resolved_keys_dir, production=settings.production)
     db = Database(settings.resolved_database_url)
     await migrate(db)
-    return Core(db=db, keys=keys, deployment=load_deployment(settings.config_dir), settings=settings, clock=clock or SystemClock())
+    deployment = await load_active(db, settings.config_dir, clock.now())
+    if digest(read_config(settings.config_dir or CONFIG_DIR)) != digest(await stored_config(db) or {}):
+        log.info("the configuration files differ from the version in force: see `tipline config apply`")
+    return Core(db=db, keys=keys, deployment=deployment, settings=settings, clock=clock)

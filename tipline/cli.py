@@ -15,13 +15,21 @@ from intake.crypto import Keyring, keyring_path, KeyringError
 from intake.settings import Settings
 from intake.tips import UNKNOWN_CODE, public_view
 from tipline.bootstrap import bootstrap
+from tipline.admin_cli import config_app, regions_app, route, staff_app, suggest
 from tipline.chat import TerminalChat
+from tipline.tips_cli import tips_app
 
 app = typer.Typer(help="Elder-fraud tip-line (养老诈骗举报).", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys_app = typer.Typer(help="The deployment's secret keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(config_app, name="config")
+app.add_typer(regions_app, name="regions")
+app.add_typer(staff_app, name="staff")
+app.add_typer(tips_app, name="tips")
+app.command()(route)
+app.command()(suggest)
 
 LangOption = Annotated[Optional[str], typer.Option("--lang", help="zh, bo or en")]
 

@@ -1,0 +1,181 @@
+"""Reading tips as staff: the queue of a unit, one tip's file, and revealing the reporter.
+
+Scope is enforced here, once: a tip outside a person's scope is "not found", and the attempt
+is audited. The reporter's identity is hidden unless revealed with a reason (audited).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from i18n import Translator
+from intake import audit
+from intake.casework import CaseworkError, Loaded, TipNotFound, capacities
+from intake.clock import aware
+from intake.conversation import display_value
+from intake.core import Core
+from intake.messages import render
+from intake.models import Assignment, Outcome, Person, ReporterMessage, StaffUser, StatusEvent, Tip, TipNote
+from intake.questionnaire import PERSONAL_KEYS, QUESTIONS
+from intake.routing import Reason, render_reason
+from intake.staff import Role, can_see, visible_units
+from intake.workflow import ACTIVE, LEAD, STATUS_LABELS, UNIT, Status, allowed_targets
+
+PEOPLE_PURPOSE = "people"
+
+
+def overdue(tip: Tip, now: datetime) -> str | None:
+    """"accept" or "finish" when that deadline has passed; the finish clock is paused while
+    the tip waits for the reporter."""
+    if tip.status == Status.SUBMITTED and tip.accept_due and now > aware(tip.accept_due):
+        return "accept"
+    if tip.status in ACTIVE and tip.paused_at is None and tip.finish_due and now > aware(tip.finish_due):
+        return "finish"
+    return None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    status: str
+    category: str
+    priority: str
+    lead_unit: str | None
+    created_at: datetime
+    overdue: str | None
+
+
+async def queue(core: Core, staff: StaffUser, *, status: str | None = None, limit: int = 50) -> list[QueueRow]:
+    units = visible_units(core, staff)
+    if not units:
+        return []
+    async with core.db.session() as session:
+        query = select(Tip).where(
+            Tip.id.in_(select(Assignment.tip_id).where(Assignment.unit_code.in_(units), Assignment.active.is_(True)))
+            if staff.role in (Role.OFFICER, Role.UNIT_LEAD)
+            else or_(Tip.lead_unit.in_(units), Tip.region_code.in_(core.deployment.region_and_below(_region(core, staff))))
+        )
+        if status:
+            query = query.where(Tip.status == status)
+        tips = (await session.scalars(query.order_by(Tip.id.desc()).limit(limit))).all()
+    now = core.clock.now()
+    rank = {"urgent": 0, "high": 1, "normal": 2}
+    rows = [QueueRow(t.id, t.status, t.category, t.priority, t.lead_unit, aware(t.created_at), overdue(t, now)) for t in tips]
+    return sorted(rows, key=lambda r: (rank.get(r.priority, 3), r.overdue is None, -r.id))
+
+
+def _region(core: Core, staff: StaffUser) -> str:
+    unit = core.deployment.unit_by_code.get(staff.unit_code or "")
+    return unit.region if unit else core.deployment.root_region().code
+
+
+@dataclass
+class TipFile:
+    id: int
+    status: str
+    status_label: str
+    category: str
+    category_label: str
+    suggestion: dict | None
+    priority: str
+    region: str
+    lead_unit: str | None
+    assisting: list[str]
+    reasons: list[str]
+    answers: list[tuple[str, str]]  # (question, answer) in the staff member's language
+    timeline: list[dict]
+    notes: list[dict]
+    replies: list[dict]
+    outcome: dict | None
+    accept_due: datetime | None
+    finish_due: datetime | None
+    overdue: str | None
+    next_statuses: list[str]
+    anonymous: bool
+    capacities: set[str]
+
+
+async def _load_visible(core: Core, session, staff: StaffUser, tip_id: int, action: str) -> Loaded:
+    tip = await session.get(Tip, tip_id)
+    assignments = list((await session.scalars(select(Assignment).where(Assignment.tip_id == tip_id))).all()) if tip else []
+    if tip is None or not can_see(core, staff, tip, assignments):
+        await audit.record_now(core, staff.username, f"refused:{action}", tip_id, reason="out of scope or missing")
+        raise TipNotFound()
+    return Loaded(tip, assignments)
+
+
+async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
+    """One tip as staff read it (without the reporter's identity); the view is audited."""
+    language = staff.language
+    _ = Translator(language)
+    deployment = core.deployment
+    async with core.db.session() as session:
+        loaded = await _load_visible(core, session, staff, tip_id, "view")
+        tip = loaded.tip
+        events = (await session.scalars(select(StatusEvent).where(StatusEvent.tip_id == tip_id).order_by(StatusEvent.id))).all()
+        notes = (await session.scalars(select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id))).all()
+        replies = (await session.scalars(select(ReporterMessage).where(ReporterMessage.tip_id == tip_id).order_by(ReporterMessage.id))).all()
+        outcome = await session.get(Outcome, tip_id)
+    await audit.record_now(core, staff.username, "tip.view", tip_id)
+    caps = capacities(core, staff, loaded)
+    answers = [
+        (_(step.summary_label or step.question), display_value(step, tip.answers.get(step.key), language, deployment))
+        for step in QUESTIONS
+        if step.key in tip.answers and step.key not in PERSONAL_KEYS
+    ]
+    category = deployment.category_by_code.get(tip.category)
+    return TipFile(
+        id=tip.id,
+        status=tip.status,
+        status_label=_(STATUS_LABELS[Status(tip.status)]),
+        category=tip.category,
+        category_label=category.label.get(language) if category else tip.category,
+        suggestion=tip.suggestion,
+        priority=tip.priority,
+        region=tip.region_code,
+        lead_unit=tip.lead_unit,
+        assisting=[a.unit_code for a in loaded.assignments if a.active and a.role == "assisting"],
+        reasons=[render_reason(Reason.from_dict(r), language, deployment) for r in (tip.routing or {}).get("reasons", [])],
+        answers=answers,
+        timeline=[
+            {
+                "at": aware(e.at), "action": e.action, "from": e.from_status, "to": e.to_status, "actor": e.actor,
+                "public": render(e.public_message, language, deployment), "internal": e.internal_note,
+            }
+            for e in events
+        ],
+        notes=[{"at": aware(n.at), "kind": n.kind, "unit": n.unit_code, "author": n.author, "text": n.text} for n in notes],
+        replies=[{"at": aware(r.at), "language": r.language, "text": r.text} for r in replies],
+        outcome={k: getattr(outcome, k) for k in ("penalty_decision_no", "penalty_date", "criminal_case_filed", "convicted", "money_recovered_fen", "already_known")} if outcome else None,
+        accept_due=aware(tip.accept_due) if tip.accept_due else None,
+        finish_due=aware(tip.finish_due) if tip.finish_due else None,
+        overdue=overdue(tip, core.clock.now()),
+        next_statuses=[s.value for s in allowed_targets(tip.status)],
+        anonymous=tip.anonymous,
+        capacities=caps,
+    )
+
+
+async def reveal_reporter(core: Core, staff: StaffUser, tip_id: int, *, reason: str) -> dict:
+    """The reporter's and victim's identity and contact, for the lead unit (to call back) or a
+    reward administrator; always with a reason, always audited."""
+    if not reason.strip():
+        raise CaseworkError("Say why you need the reporter's identity.")
+    async with core.db.session() as session:
+        loaded = await _load_visible(core, session, staff, tip_id, "reveal")
+        caps = capacities(core, staff, loaded)
+        if not (caps & {UNIT, LEAD} or staff.role == Role.REWARD_ADMIN):
+            await audit.record_now(core, staff.username, "refused:reveal", tip_id, reason="role")
+            raise TipNotFound()
+        tip = loaded.tip
+        people = {}
+        for role, person_id in (("reporter", tip.reporter_id), ("victim", tip.victim_id)):
+            person = await session.get(Person, person_id) if person_id else None
+            if person is not None:
+                data = core.keys.open_json(person.sealed, purpose=PEOPLE_PURPOSE)
+                data.pop("channel_address", None)  # a chat id is for delivery, not for people
+                people[role] = data
+    await audit.record_now(core, staff.username, "personal_data.reveal", tip_id, reason=reason)
+    return people

@@ -1,0 +1,122 @@
+"""The outbox: reporters' notices, written in the same transaction as the event that causes
+them, rendered in the reporter's language when they are delivered.
+
+Channels (e-mail, SMS, Telegram, …) are plugins with one small interface, registered by the
+composition root; the core never imports a channel's adapter. dispatch.py delivers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from i18n import N_, Translator
+from intake.clock import aware, local_date
+from intake.core import Core
+from intake.messages import render
+from intake.models import Notification, Person, StatusEvent, Tip
+from intake.workflow import STATUS_LABELS, Status
+
+PEOPLE_PURPOSE = "people"
+
+SAFETY_FOOTER = N_(
+    "We will never ask you for money, bank card numbers, passwords or verification codes. "
+    "If you are unsure whether this notice is real, call 12345 or %(phone)s."
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notice ready to send on one channel."""
+
+    channel: str
+    address: str  # e-mail address, phone number, chat id
+    language: str
+    subject: str
+    body: str
+    # Chinese SMS gateways send only pre-approved templates: an id and its parameters.
+    template: str = "status_update"
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class DeliveryError(Exception):
+    """A failed send; `retry` False when trying again cannot help (an invalid address)."""
+
+    def __init__(self, reason: str, *, retry: bool = True) -> None:
+        super().__init__(reason)
+        self.retry = retry
+
+
+class Channel(Protocol):
+    """What a delivery plugin provides. `send` returns when the channel took the notice."""
+
+    name: str
+
+    async def send(self, notice: Notice) -> None: ...
+
+
+def destinations(core: Core, tip: Tip, person: Person | None) -> list[tuple[str, str]]:
+    """(channel, address) to notify: the chat the tip came from, else e-mail, else SMS."""
+    if not tip.notify or person is None:
+        return []
+    data = core.keys.open_json(person.sealed, purpose=PEOPLE_PURPOSE)
+    if data.get("channel_address") and tip.channel not in ("web", "terminal"):
+        return [(tip.channel, str(data["channel_address"]))]
+    if data.get("email"):
+        return [("email", str(data["email"]))]
+    if data.get("phone"):
+        return [("sms", str(data["phone"]))]
+    return []
+
+
+async def enqueue_for_event(session: AsyncSession, core: Core, tip: Tip, event: StatusEvent) -> list[Notification]:
+    """Queue the reporter's notices of `event`, inside the caller's transaction."""
+    person = await session.get(Person, tip.reporter_id) if tip.reporter_id else None
+    notifications = []
+    for channel, _address in destinations(core, tip, person):
+        notification = Notification(
+            tip_id=tip.id, event_id=event.id, stream=f"tip:{tip.id}:{channel}", channel=channel,
+            kind="status", status="pending", next_attempt_at=event.at, created_at=event.at,
+        )
+        session.add(notification)
+        notifications.append(notification)
+    return notifications
+
+
+async def render_notice(core: Core, session: AsyncSession, notification: Notification) -> Notice | None:
+    """The notice in the reporter's language, with the address looked up at sending time
+    (so no personal data is copied into the outbox). None when there is no longer anyone to tell."""
+    tip = await session.get(Tip, notification.tip_id)
+    person = await session.get(Person, tip.reporter_id) if tip and tip.reporter_id else None
+    if tip is None or person is None:
+        return None
+    address = dict(destinations(core, tip, person)).get(notification.channel)
+    if address is None:
+        return None
+    event = await session.get(StatusEvent, notification.event_id) if notification.event_id else None
+    language = tip.language
+    _ = Translator(language)
+    reported_on = local_date(aware(tip.created_at), core.settings.timezone).isoformat()
+    status_label = _(STATUS_LABELS[Status(event.to_status if event else tip.status)])
+    message = render(event.public_message if event else notification.payload, language, core.deployment) or ""
+    if event and event.public_message and "text" in event.public_message:
+        message = _(N_("The officer writes: %(text)s"), text=message)
+    unit = core.deployment.unit_by_code.get(tip.lead_unit or "")
+    lines = [
+        _(N_("Your report of %(date)s: %(status)s"), date=reported_on, status=status_label),
+        message,
+        _(SAFETY_FOOTER, phone=unit.phone if unit and unit.phone else "12345"),
+    ]
+    if core.settings.public_base_url:
+        lines.append(_(N_("See every step on the status page: %(url)s"), url=core.settings.public_base_url.rstrip("/") + "/status"))
+    return Notice(
+        channel=notification.channel,
+        address=address,
+        language=language,
+        subject=_(N_("Your report of %(date)s: %(status)s"), date=reported_on, status=status_label),
+        body="\n\n".join(line for line in lines if line),
+        template="status_update",
+        params={"date": reported_on, "status": status_label},
+    )

@@ -1,0 +1,88 @@
+"""Staff users, their roles and what each may see.
+
+Officers and unit leads see the tips of their own unit (lead or assisting); coordinators
+see every tip of the units in their region and below; the rest see no tip by default.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from i18n import N_
+from intake.core import Core
+from intake.models import Assignment, StaffUser, Tip
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    UNIT_LEAD = "unit_lead"
+    COORDINATOR = "coordinator"
+    REWARD_ADMIN = "reward_admin"
+    AUDITOR = "auditor"
+    SYSADMIN = "sysadmin"
+
+
+ROLE_LABELS = {
+    Role.OFFICER: N_("Officer"),
+    Role.UNIT_LEAD: N_("Unit lead"),
+    Role.COORDINATOR: N_("Coordinator"),
+    Role.REWARD_ADMIN: N_("Reward administrator"),
+    Role.AUDITOR: N_("Auditor"),
+    Role.SYSADMIN: N_("System administrator"),
+}
+
+UNIT_ROLES = (Role.OFFICER, Role.UNIT_LEAD)
+
+
+class StaffError(ValueError):
+    pass
+
+
+async def add_staff(core: Core, username: str, *, role: str, unit: str | None, display_name: str = "", language: str = "zh_Hans") -> StaffUser:
+    if role not in Role.__members__.values():
+        raise StaffError(f"unknown role {role!r}; choose one of {', '.join(Role)}")
+    if role in (Role.OFFICER, Role.UNIT_LEAD, Role.COORDINATOR) and not unit:
+        raise StaffError(f"a {role} belongs to a unit: give --unit")
+    if unit and unit not in core.deployment.unit_by_code:
+        raise StaffError(f"unknown unit {unit!r}")
+    user = StaffUser(
+        username=username, display_name=display_name or username, role=role, unit_code=unit,
+        language=language, created_at=core.clock.now(),
+    )
+    async with core.db.transaction() as session:
+        if await session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
+            raise StaffError(f"user {username!r} exists")
+        session.add(user)
+    return user
+
+
+async def get_staff(core: Core, username: str) -> StaffUser | None:
+    async with core.db.session() as session:
+        return await session.scalar(select(StaffUser).where(StaffUser.username == username, StaffUser.active.is_(True)))
+
+
+def staff_region(core: Core, staff: StaffUser) -> str | None:
+    unit = core.deployment.unit_by_code.get(staff.unit_code or "")
+    return unit.region if unit else None
+
+
+def visible_units(core: Core, staff: StaffUser) -> set[str] | None:
+    """Units whose tips this person may see; None means none at all."""
+    if staff.role in UNIT_ROLES and staff.unit_code:
+        return {staff.unit_code}
+    if staff.role in (Role.COORDINATOR, Role.AUDITOR, Role.REWARD_ADMIN):
+        region = staff_region(core, staff) or core.deployment.root_region().code
+        regions = core.deployment.region_and_below(region)
+        return {u.code for u in core.deployment.units if u.region in regions}
+    return None
+
+
+def can_see(core: Core, staff: StaffUser, tip: Tip, assignments: list[Assignment]) -> bool:
+    units = visible_units(core, staff)
+    if not units:
+        return False
+    if staff.role in UNIT_ROLES:
+        return any(a.active and a.unit_code in units for a in assignments)
+    region = tip.region_code
+    return tip.lead_unit in units or region in core.deployment.region_and_below(staff_region(core, staff) or core.deployment.root_region().code)

@@ -1,0 +1,29 @@
+"""Making tips and staff for tests, through the same code paths the channels use."""
+from __future__ import annotations
+
+import itertools
+
+from intake.conversation import Context
+from intake.drafts import new_draft, save_draft
+from intake.questionnaire import ChannelCapabilities
+from intake.staff import add_staff
+from intake.submission import Receipt, submit_draft
+from tests.walk import ANSWERS_FOR_MOTHER, walk
+
+TERMINAL = ChannelCapabilities()
+_owners = itertools.count(1)
+
+
+async def file_tip(core, answers: dict | None = None, *, language: str = "zh_Hans", channel: str = "terminal",
+                   channel_address: str | None = None, owner: str | None = None, **overrides) -> Receipt:
+    ctx = Context(core.deployment, core.today(), TERMINAL)
+    record = await new_draft(core, channel, owner or f"reporter-{next(_owners)}", language, TERMINAL)
+    record.state = walk(record.state, ctx, {**(answers or ANSWERS_FOR_MOTHER), **overrides})
+    await save_draft(core, record)
+    receipt = await submit_draft(core, record.id, TERMINAL, channel_address=channel_address)
+    assert isinstance(receipt, Receipt)
+    return receipt
+
+
+async def staff(core, username: str, role: str, unit: str | None, language: str = "zh_Hans"):
+    return await add_staff(core, username, role=role, unit=unit, language=language)

@@ -1,0 +1,138 @@
+"""`tipline config`, `regions`, `staff`, `route` and `suggest`: running a deployment."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from intake import config_store
+from intake.deployment import CONFIG_DIR, Deployment, read_config
+from intake.routing import render_reason, route as route_tip
+from intake.settings import Settings
+from intake.staff import Role, StaffError, add_staff
+from intake.suggest import suggest as suggest_category
+from tipline.runner import with_core
+
+config_app = typer.Typer(help="The deployment's configuration: categories, regions, units, routing, templates.", no_args_is_help=True)
+regions_app = typer.Typer(help="Administrative divisions.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+console = Console(highlight=False)
+
+
+def _config_path(path: Path | None) -> Path:
+    return path or Settings().config_dir or CONFIG_DIR
+
+
+@config_app.command("check")
+def config_check(path: Annotated[Optional[Path], typer.Argument(help="a TOML file or a folder of them")] = None) -> None:
+    """Check a configuration: every text in every language, every link, no routing hole."""
+    problems = config_store.check(read_config(_config_path(path)))
+    for problem in problems:
+        console.print(f"[red]✗[/red] {problem}")
+    if problems:
+        raise typer.Exit(1)
+    console.print("[green]✓[/green] configuration is complete: every text in zh_Hans, bo and en; every category routes in every region")
+
+
+@config_app.command("apply")
+def config_apply(
+    path: Annotated[Optional[Path], typer.Argument(help="a TOML file or a folder of them")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="apply without asking")] = False,
+    by: Annotated[str, typer.Option("--as", help="who applies it (audited)")] = "admin",
+) -> None:
+    """Show what changes, then store the configuration as the new version in force."""
+    raw = read_config(_config_path(path))
+
+    async def show(core):
+        try:
+            merged, changes = await config_store.plan(core.db, raw)
+        except config_store.ConfigProblem as problem:
+            for line in problem.problems:
+                console.print(f"[red]✗[/red] {line}")
+            raise typer.Exit(1) from None
+        for line in changes.lines():
+            console.print(line)
+        return changes
+
+    changes = with_core(show)
+    if changes.empty:
+        return
+    if not yes and not typer.confirm("Apply these changes?"):
+        raise typer.Exit(1)
+
+    async def store(core):
+        _deployment, _changes = await config_store.apply(core.db, raw, applied_by=by, now=core.clock.now())
+
+    with_core(store)
+    console.print("applied: restart running services to use it")
+
+
+@regions_app.command("import")
+def regions_import(
+    csv_file: Path,
+    fill_missing: Annotated[bool, typer.Option(help="copy the Chinese name where a Tibetan or English one is missing")] = False,
+    yes: Annotated[bool, typer.Option("--yes")] = False,
+) -> None:
+    """Load administrative divisions (GB/T 2260 codes) from a CSV: code,name_zh[,name_bo,name_en,parent]."""
+
+    async def run(core):
+        current = await config_store.stored_config(core.db) or {}
+        try:
+            raw, notes = config_store.regions_from_csv(csv_file, current, fill_missing=fill_missing)
+            merged, changes = await config_store.plan(core.db, raw)
+        except config_store.ConfigProblem as problem:
+            for line in problem.problems:
+                console.print(f"[red]✗[/red] {line}")
+            raise typer.Exit(1) from None
+        for line in [*changes.lines(), *notes]:
+            console.print(line)
+        if not changes.empty and (yes or typer.confirm("Apply these changes?")):
+            await config_store.apply(core.db, raw, applied_by="regions-import", now=core.clock.now())
+            console.print("applied")
+
+    with_core(run)
+
+
+@staff_app.command("add")
+def staff_add(
+    username: str,
+    role: Annotated[str, typer.Option(help=", ".join(Role))],
+    unit: Annotated[Optional[str], typer.Option(help="unit code, e.g. 990121-police")] = None,
+    name: Annotated[str, typer.Option(help="display name")] = "",
+    lang: Annotated[str, typer.Option(help="zh_Hans or en")] = "zh_Hans",
+) -> None:
+    """Add a staff user, scoped to a unit."""
+
+    async def run(core):
+        try:
+            await add_staff(core, username, role=role, unit=unit, display_name=name, language=lang)
+        except StaffError as error:
+            raise typer.BadParameter(str(error)) from None
+
+    with_core(run)
+    console.print(f"added {username} ({role}{', ' + unit if unit else ''})")
+
+
+def route(
+    answers_file: Annotated[Path, typer.Argument(help="a JSON object of answers, as the questionnaire stores them")],
+    lang: Annotated[str, typer.Option(help="language of the reasons")] = "en",
+) -> None:
+    """Print the routing decision for a set of answers, as JSON."""
+    answers = json.loads(answers_file.read_text(encoding="utf-8"))
+
+    async def run(core):
+        return core.deployment
+
+    deployment: Deployment = with_core(run)
+    decision = route_tip(answers, deployment)
+    output = decision.to_dict()
+    output["reasons"] = [render_reason(r, lang, deployment) for r in decision.reasons]
+    typer.echo(json.dumps(output, ensure_ascii=False, indent=2))
+
+
+def suggest(text: Annotated[str, typer.Argument(help="what happened, in any of the three languages")]) -> None:
+    """Suggest a category for a free-text description, as JSON."""
+    typer.echo(json.dumps(suggest_category(text).to_dict(), ensure_ascii=False, indent=2))
