@@ -6,7 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 LANGS := zh_Hans bo en
 CATALOGS := $(foreach l,$(LANGS),i18n/locales/$(l)/LC_MESSAGES/messages.po)
-COMPILED := $(CATALOGS:.po=.mo)
+# The staff console has its own catalog domain, in Chinese and English only.
+CONSOLE_LANGS := zh_Hans en
+CONSOLE_CATALOGS := $(foreach l,$(CONSOLE_LANGS),i18n/locales/$(l)/LC_MESSAGES/console.po)
+COMPILED := $(CATALOGS:.po=.mo) $(patsubst %.po,%.mo,$(wildcard $(CONSOLE_CATALOGS)))
 
 .PHONY: run chat setup test test-sqlite test-postgres catalogs extract lock clean
 
@@ -26,6 +29,9 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 i18n/locales/%/LC_MESSAGES/messages.mo: i18n/locales/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile -d i18n/locales -D messages -l $*
 
+i18n/locales/%/LC_MESSAGES/console.mo: i18n/locales/%/LC_MESSAGES/console.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d i18n/locales -D console -l $*
+
 # Re-extract the code's strings and merge them into every catalog (then translate the new ones).
 extract: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k plural:1,2 --no-location --sort-output \
@@ -35,10 +41,18 @@ extract: $(VENV)/.installed
 	    $(BIN)/pybabel update -i i18n/messages.pot -d i18n/locales -D messages -l $$l --no-fuzzy-matching --ignore-obsolete; \
 	  else $(BIN)/pybabel init -i i18n/messages.pot -d i18n/locales -D messages -l $$l; fi; \
 	done
+	$(BIN)/pybabel extract -F babel-console.cfg -k N_ --no-location --sort-output \
+	  --project=tipline-console --copyright-holder="tip-line contributors" -o i18n/console.pot .
+	for l in $(CONSOLE_LANGS); do \
+	  if [ -f i18n/locales/$$l/LC_MESSAGES/console.po ]; then \
+	    $(BIN)/pybabel update -i i18n/console.pot -d i18n/locales -D console -l $$l --no-fuzzy-matching --ignore-obsolete; \
+	  else $(BIN)/pybabel init -i i18n/console.pot -d i18n/locales -D console -l $$l; fi; \
+	done
 
 catalogs: $(COMPILED)
 
 test: setup
+	bash scripts/system-packages.sh
 	$(BIN)/pytest -q -p no:cacheprovider
 	bash scripts/test-postgres.sh
 

@@ -39,6 +39,19 @@ class CaseworkError(Exception):
         self.params = params
 
 
+def describe(error: CaseworkError, language: str) -> str:
+    """The error in the reader's language, with statuses by their names, not their codes."""
+    from i18n import Translator
+    from intake.workflow import STATUS_LABELS
+
+    _ = Translator(language)
+    params = {
+        key: _(STATUS_LABELS[Status(value)]) if key in ("source", "target", "status") and value in Status.__members__.values() else value
+        for key, value in error.params.items()
+    }
+    return _(error.message, **params)
+
+
 class TipNotFound(CaseworkError):
     """No such tip, or not one this person may see: the two look the same on purpose."""
 

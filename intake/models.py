@@ -146,6 +146,11 @@ class StaffUser(Base):
     language: Mapped[str] = mapped_column(String(10), default="zh_Hans")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # Sign-in (the console): an argon2 hash, an optional TOTP secret (sealed), lock-out.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
 
 
 class TipNote(Base):
@@ -236,3 +241,70 @@ class ConfigVersion(Base):
     applied_by: Mapped[str] = mapped_column(String(60))
     digest: Mapped[str] = mapped_column(String(64))
     content: Mapped[dict]
+
+
+class Attachment(Base):
+    """Evidence (a photo, a document, a voice note), sealed like other personal data.
+
+    Uploaded into a draft first, then linked to the tip when the draft is submitted.
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    draft_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    reporter_message_id: Mapped[int | None] = mapped_column(ForeignKey("reporter_messages.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10))  # image, document, audio
+    media_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    sealed_name: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class ChannelUser(Base):
+    """A person on a chat channel (a Telegram chat), known by a keyed hash: their language
+    survives finishing a report, and their chat can be linked to web tips."""
+
+    __tablename__ = "channel_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    user_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str] = mapped_column(String(10))
+    blocked: Mapped[bool] = mapped_column(default=False)  # the person blocked the bot (403)
+    updated_at: Mapped[datetime]
+
+
+class LinkToken(Base):
+    """A single-use token that links a web tip to a chat (t.me/<bot>?start=<token>); never the code."""
+
+    __tablename__ = "link_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class Rating(Base):
+    """The reporter's view of how the tip was handled, once it is closed (回访/评价)."""
+
+    __tablename__ = "ratings"
+
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True)
+    satisfied: Mapped[str] = mapped_column(String(10))  # yes, partly, no
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class RateCounter(Base):
+    """Fixed-window counters for rate limits, shared by every process through the database."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -187,7 +187,7 @@ QUESTIONS: tuple[Step, ...] = (
     Step(
         "suspect_person",
         Kind.TEXT,
-        N_("What is the name of the person, or how did they call themselves?"),
+        N_("What is the name of the person, or what did they call themselves?"),
         required=False,
         skip_if=Unless(When("suspect_known", "yes")),
         max_chars=200,
@@ -248,6 +248,14 @@ QUESTIONS: tuple[Step, ...] = (
         summary_label=N_("When"),
     ),
     Step(
+        "ongoing",
+        Kind.CHOICE,
+        N_("Is it still going on? For example, are they still calling, still selling or still asking for money?"),
+        options=YES_NO,
+        dont_know=True,
+        summary_label=N_("Still going on"),
+    ),
+    Step(
         "money_lost",
         Kind.MONEY,
         N_("How much money was lost or paid?"),
@@ -305,7 +313,7 @@ QUESTIONS: tuple[Step, ...] = (
         required=False,
         skip_if=When("reporting_for", "self"),
         personal=True,
-        summary_label=N_("Their phone number (victim)"),
+        summary_label=N_("Phone number of the person targeted"),
     ),
     Step(
         "victim_region",
@@ -337,7 +345,7 @@ QUESTIONS: tuple[Step, ...] = (
             Option("anonymous", N_("No, I want to stay anonymous")),
             Option("named", N_("Yes, I will give my name and phone number")),
         ),
-        summary_label=N_("Your name given"),
+        summary_label=N_("Name given"),
     ),
     Step(
         "reporter_name",

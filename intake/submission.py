@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from intake.attachments import move_draft_files_to_tip
 from intake.clock import aware
 from intake.conversation import DraftState, final_answers, missing_steps
 from intake.core import Core
@@ -153,6 +154,8 @@ async def _create_tip(core, session, draft: Draft, state: DraftState, capabiliti
     session.add(event)
     await session.flush()
     await enqueue_for_event(session, core, tip, event)
+    evidence = answers.get("evidence")
+    await move_draft_files_to_tip(session, draft.id, tip.id, list(evidence) if isinstance(evidence, list) else [])
     receipt = Receipt(tip.id, code, pin, state.language, tip.category, tip.urgent)
     draft.tip_id = tip.id
     draft.sealed_receipt = core.keys.seal({"code": code, "pin": pin}, purpose=RECEIPT_PURPOSE)

@@ -81,3 +81,58 @@ async def public_view(core: Core, code_text: str, language: str | None = None) -
 UNKNOWN_CODE = N_(
     "We could not find a report with that tracking code. Please check the 12 digits and try again."
 )
+
+
+MAX_PIN_FAILURES = 5
+
+
+class ReplyRefused(Exception):
+    """Adding information was refused; `message` is a msgid for the reporter."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def reply_with_pin(core: Core, code_text: str, pin_text: str, text: str, *, language: str | None = None) -> str:
+    """Add information to a tip (or answer a staff question) with the tracking code and reply PIN.
+
+    Five wrong PINs lock writing to the tip (reading stays open) and tell the unit.
+    Returns the language the reporter reads.
+    """
+    from intake import audit
+    from intake.answers import Invalid, clean_text
+    from intake.casework import reporter_reply
+    from intake.models import TipNote
+    from intake.submission import pin_hash
+    from intake.tracking import normalize_pin
+
+    code = normalize_code(code_text)
+    tip = await find_tip(core, code_text) if code else None
+    if tip is None:
+        raise ReplyRefused(UNKNOWN_CODE)
+    if tip.pin_failures >= MAX_PIN_FAILURES:
+        raise ReplyRefused(PIN_LOCKED)
+    pin = normalize_pin(pin_text)
+    if pin is None or pin_hash(core.keys, code, pin) != tip.pin_hash:
+        async with core.db.transaction() as session:
+            row = await session.get(Tip, tip.id, with_for_update=True)
+            row.pin_failures += 1
+            audit.record(session, core, "reporter", "pin.failed", tip.id, failures=row.pin_failures)
+            if row.pin_failures == MAX_PIN_FAILURES:
+                session.add(TipNote(tip_id=tip.id, unit_code=tip.lead_unit, author="system", kind="note", at=core.clock.now(),
+                                    text="Five wrong reply PINs were typed: the reporter can no longer add information online. Re-issue the code if the reporter asks."))
+            locked = row.pin_failures >= MAX_PIN_FAILURES
+        raise ReplyRefused(PIN_LOCKED if locked else WRONG_PIN)
+    cleaned = clean_text(text, max_chars=5000, min_chars=1)
+    if isinstance(cleaned, Invalid):
+        raise ReplyRefused(cleaned.message)
+    await reporter_reply(core, tip.id, cleaned, language=language or tip.language)
+    return language or tip.language
+
+
+WRONG_PIN = N_("That reply PIN is not right. Please check the 4 digits you were given with your tracking code.")
+PIN_LOCKED = N_(
+    "Adding information online is locked for this report after too many wrong PINs. "
+    "You can still see its progress. Please call 12345 and the office will help you."
+)

@@ -6,7 +6,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
@@ -15,18 +16,20 @@ import i18n
 from i18n import LANGUAGES, LOCALES_DIR, Translator, negotiate, translations
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"N_": None, "plural": (1, 2), "_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "plural": (1, 2)}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def source_messages() -> dict[str, str | tuple[str, str]]:
+    """Every translatable string of the code and templates, as `make extract` finds them."""
+    with (ROOT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
     found: dict[str, str | tuple[str, str]] = {}
-    for package in ("intake", "tipline", "i18n"):
-        for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
-        ):
-            key = message[0] if isinstance(message, tuple) else message
-            found[key] = message
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT, method_map=method_map, options_map=options_map, keywords=KEYWORDS
+    ):
+        key = message[0] if isinstance(message, tuple) else message
+        found[key] = message
     return found
 
 

@@ -25,6 +25,7 @@ SELF_ANONYMOUS = [
     "2",          # region 2
     "",           # place: left out
     "?",          # when: don't know
+    "0",          # still going on: don't know
     "2000",       # money lost
     "1",          # paid in cash
     "4",          # 80 or older
@@ -71,7 +72,7 @@ async def test_a_report_is_filed_in_the_terminal_in_each_language(core, language
 
 
 async def test_bad_input_is_explained_and_asked_again(core):
-    lines = SELF_ANONYMOUS[:8] + ["lots of money", "-5"] + SELF_ANONYMOUS[8:]
+    lines = SELF_ANONYMOUS[:9] + ["lots of money", "-5"] + SELF_ANONYMOUS[9:]
     chat, console = make_chat(core, lines)
     receipt = await chat.run("en")
     output = console.export_text()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -77,8 +78,9 @@ def status(code: str, lang: LangOption = None) -> None:
             console.print(Translator(_language(lang) or core.settings.default_language)(UNKNOWN_CODE))
             return 1
         _ = Translator(view.language)
-        console.print(f"[bold]{_(N_('Tracking code'))}: {view.code}[/bold]")
-        console.print(f"[bold]{_(N_('Status'))}: {view.status_label}[/bold]")
+        code_label, status_label = _(N_("Tracking code")), _(N_("Status"))
+        console.print(f"[bold]{code_label}: {view.code}[/bold]")
+        console.print(f"[bold]{status_label}: {view.status_label}[/bold]")
         table = Table(show_lines=True)
         table.add_column(_(N_("Date")))
         table.add_column(_(N_("Step")))
@@ -92,6 +94,63 @@ def status(code: str, lang: LangOption = None) -> None:
         return 0
 
     raise typer.Exit(asyncio.run(main()))
+
+
+@app.command()
+def reply(
+    code: str,
+    text: str,
+    pin: Annotated[str, typer.Option(prompt=True, hide_input=True, help="the 4-digit reply PIN")],
+    lang: LangOption = None,
+) -> None:
+    """Add information to your report, or answer a staff question (tracking code + reply PIN)."""
+    from intake.tips import ReplyRefused, reply_with_pin
+
+    console = Console(highlight=False)
+
+    async def main() -> int:
+        core = await bootstrap(Settings())
+        try:
+            language = await reply_with_pin(core, code, pin, text, language=_language(lang))
+        except ReplyRefused as refused:
+            view = await public_view(core, code, _language(lang))
+            console.print(Translator(view.language if view else _language(lang) or core.settings.default_language)(refused.message))
+            return 1
+        finally:
+            await core.db.dispose()
+        console.print(Translator(language)(N_("Thank you: your information was added to the report.")))
+        return 0
+
+    raise typer.Exit(asyncio.run(main()))
+
+
+@app.command()
+def dispatch(once: Annotated[bool, typer.Option("--once", help="deliver what is due and stop")] = False) -> None:
+    """Deliver queued progress notices (e-mail, SMS), retrying with backoff. Ctrl-C stops."""
+    import signal
+
+    from intake.dispatch import Dispatcher
+    from tipline.channels import configured_channels
+
+    async def main() -> None:
+        settings = Settings()
+        core = await bootstrap(settings)
+        channels = configured_channels(settings, settings.var_dir)
+        dispatcher = Dispatcher(core, channels, worker_id=f"cli-{os.getpid()}")
+        try:
+            if once:
+                typer.echo(f"sent {await dispatcher.run_once()}")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            typer.echo(f"delivering on: {', '.join(channels) or 'no channel configured'}")
+            await dispatcher.run_forever(stop)
+        finally:
+            await core.db.dispose()
+
+    asyncio.run(main())
 
 
 @db_app.command("upgrade")

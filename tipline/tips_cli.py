@@ -31,7 +31,7 @@ async def _staff(core: Core, username: str):
 
 
 def _fail(error: CaseworkError, language: str) -> typer.Exit:
-    console.print(f"[red]{escape(Translator(language)(error.message, **error.params))}[/red]")
+    console.print(f"[red]{escape(casework.describe(error, language))}[/red]")
     return typer.Exit(1)
 
 

@@ -32,10 +32,11 @@ class EmailChannel:
         message["To"] = notice.address
         message["Date"] = format_datetime(datetime.now(timezone.utc))
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
-        message["Content-Language"] = LANGUAGE_TAGS.get(notice.language, notice.language)
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to a notice
-        cte = "7bit" if notice.body.isascii() else "base64"
+        cte = None if notice.body.isascii() else "base64"  # 7bit or quoted-printable for ASCII
         message.set_content(notice.body, subtype="plain", charset="utf-8", cte=cte)
+        # After set_content, which replaces every Content-* header.
+        message["Content-Language"] = LANGUAGE_TAGS.get(notice.language, notice.language)
         return message
 
     async def send(self, notice: Notice) -> None:

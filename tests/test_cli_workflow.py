@@ -1,0 +1,73 @@
+"""Issue 3's story from the command line: a report filed in the terminal chat, moved through
+the workflow by staff with `tipline tips`, answered by the reporter with `tipline reply`, and
+followed with `tipline status` in the reporter's language."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_terminal_chat import SELF_ANONYMOUS
+
+
+def tipline(tmp_path: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": "", "COLUMNS": "200"}
+    env.pop("TIPLINE_TEST_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "tipline", *args], input=input, capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.mark.parametrize("language,expected", [
+    ("en", ["Received", "Accepted for checking", "Being checked", "Waiting for your answer", "Confirmed", "Finished"]),
+    ("bo", None),
+])
+def test_the_reporter_follows_every_step_of_the_verification_in_their_language(tmp_path, language, expected):
+    chat = tipline(tmp_path, "chat", "--lang", language, "--session", "grandma", input="\n".join(SELF_ANONYMOUS) + "\n")
+    assert chat.returncode == 0, chat.stderr
+    code = re.search(r"\b(\d{4} \d{4} \d{4})\b", chat.stdout).group(1)
+    pin = re.findall(r"^(\d{4})$", chat.stdout, re.MULTILINE)[-1]
+
+    # The anonymous reporter of health products in Xiling county reached market regulation there.
+    unit = "990122-market_regulation"
+    assert tipline(tmp_path, "staff", "add", "li", "--role", "officer", "--unit", unit).returncode == 0
+    assert tipline(tmp_path, "staff", "add", "zhou", "--role", "unit_lead", "--unit", unit).returncode == 0
+    listing = tipline(tmp_path, "tips", "list", "--as", "li")
+    assert re.search(r"\b1\b.*submitted", listing.stdout), listing.stdout
+
+    steps = [
+        ("accepted", []),
+        ("verifying", ["--internal", "checked the lecture hall"]),
+        ("needs_info", ["--public", "请问讲座在几楼？", "--translation", "en=Which floor was the lecture on?",
+                        "--translation", "bo=གླེང་སྟེང་ཐོག་ཁང་ག་ཚོད་པར་ཡོད་དམ།"]),
+    ]
+    for status, extra in steps:
+        moved = tipline(tmp_path, "tips", "move", "1", status, "--as", "li", *extra)
+        assert moved.returncode == 0, moved.stdout + moved.stderr
+
+    wrong = tipline(tmp_path, "reply", code, "It was on the 2nd floor.", "--pin", "0000" if pin != "0000" else "1111")
+    assert wrong.returncode == 1
+    answered = tipline(tmp_path, "reply", code, "It was on the 2nd floor.", "--pin", pin)
+    assert answered.returncode == 0, answered.stdout + answered.stderr
+
+    assert tipline(tmp_path, "tips", "move", "1", "substantiated", "--as", "li").returncode == 0
+    refused = tipline(tmp_path, "tips", "move", "1", "closed", "--as", "li")
+    assert refused.returncode == 1  # only the unit lead closes
+    assert tipline(tmp_path, "tips", "move", "1", "closed", "--as", "zhou").returncode == 0
+
+    status = tipline(tmp_path, "status", code)
+    assert status.returncode == 0, status.stderr
+    if expected:
+        positions = [status.stdout.index(label) for label in expected]
+        assert positions == sorted(positions), status.stdout
+        assert "Which floor was the lecture on?" in status.stdout
+    else:
+        assert "Which floor" not in status.stdout and "Received" not in status.stdout
+        assert "གླེང་སྟེང་" in status.stdout
+    assert "checked the lecture hall" not in status.stdout  # internal notes stay inside
+
+    shown = tipline(tmp_path, "tips", "show", "1", "--as", "zhou")
+    assert "It was on the 2nd floor." in shown.stdout
+    assert "Market Regulation" in shown.stdout or "市场监督管理局" in shown.stdout
