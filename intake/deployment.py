@@ -156,7 +156,8 @@ class Deployment(BaseModel):
             for kind in (rule.lead, *rule.assisting):
                 if kind not in kinds:
                     problems.append(f"routing rule for {rule.category} names unknown kind {kind}")
-        for category in categories - set(ruled):
+        active_categories = {c.code for c in self.categories if not c.retired}
+        for category in active_categories - set(ruled):
             problems.append(f"category {category} has no routing rule")
         for category in {c for c in ruled if ruled.count(c) > 1}:
             problems.append(f"category {category} has more than one routing rule")

@@ -132,5 +132,5 @@ def test_the_tipline_command_files_a_report_and_shows_its_status(tmp_path: Path)
     status = subprocess.run([*tipline, "status", code], capture_output=True, text=True, env=env, timeout=60)
     assert status.returncode == 0, status.stderr
     assert "Received" in status.stdout and code in status.stdout
-    unknown = subprocess.run([*tipline, "status", "1234 5678 9012"], capture_output=True, text=True, env=env, timeout=60)
+    unknown = subprocess.run([*tipline, "status", "1234 5678 9012", "--lang", "en"], capture_output=True, text=True, env=env, timeout=60)
     assert unknown.returncode == 1 and "could not find" in unknown.stdout
