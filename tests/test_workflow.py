@@ -102,6 +102,8 @@ async def _bring_to(core, people, tip_id, status):
         ("coordinator", "accepted", "verifying"),   # coordinators accept, they do not verify
         ("police", "accepted", "verifying"),        # police act only on transferred tips
         ("officer", "closed", "verifying"),         # only a coordinator re-opens
+        ("lead", "closed", "verifying"),            # not even the unit lead
+        ("stranger", "submitted", "accepted"),      # another county's unit
         ("auditor", "submitted", "accepted"),       # auditors read
     ],
 )
