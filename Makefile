@@ -13,10 +13,15 @@ COMPILED := $(CATALOGS:.po=.mo) $(patsubst %.po,%.mo,$(wildcard $(CONSOLE_CATALO
 
 .PHONY: run chat setup test test-sqlite test-postgres catalogs extract lock clean
 
+# The product on the embedded default (SQLite): public site :8000, staff console :8001,
+# the notice dispatcher, and the bot when TIPLINE_TELEGRAM_TOKEN is set.
 run: setup
-	$(BIN)/tipline chat
+	$(BIN)/tipline demo
+	$(BIN)/tipline serve
 
-chat: run
+# The report conversation in the terminal, no browser or Telegram needed.
+chat: setup
+	$(BIN)/tipline chat
 
 setup: $(VENV)/.installed $(COMPILED)
 

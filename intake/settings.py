@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     sms_gateway_key: str = ""
     sms_templates: dict[str, str] = {}  # our template id -> the gateway's approved template code
 
+    # The staff console: roles that must sign in with a second factor (TOTP); others may enrol.
+    console_totp_required_roles: tuple[str, ...] = ("coordinator", "reward_admin")
+
     @property
     def production(self) -> bool:
         return self.env == "production"

@@ -5,6 +5,7 @@ any personal data.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -87,22 +88,20 @@ MAX_PIN_FAILURES = 5
 
 
 class ReplyRefused(Exception):
-    """Adding information was refused; `message` is a msgid for the reporter."""
+    """Adding information was refused; `message` is a msgid (with `params`) for the reporter."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, params: dict[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.params = dict(params or {})
 
 
-async def reply_with_pin(core: Core, code_text: str, pin_text: str, text: str, *, language: str | None = None) -> str:
-    """Add information to a tip (or answer a staff question) with the tracking code and reply PIN.
+async def check_pin(core: Core, code_text: str, pin_text: str) -> Tip:
+    """The tip, when the reply PIN is right; every way of writing to a tip goes through here.
 
     Five wrong PINs lock writing to the tip (reading stays open) and tell the unit.
-    Returns the language the reporter reads.
     """
     from intake import audit
-    from intake.answers import Invalid, clean_text
-    from intake.casework import reporter_reply
     from intake.models import TipNote
     from intake.submission import pin_hash
     from intake.tracking import normalize_pin
@@ -124,10 +123,41 @@ async def reply_with_pin(core: Core, code_text: str, pin_text: str, text: str, *
                                     text="Five wrong reply PINs were typed: the reporter can no longer add information online. Re-issue the code if the reporter asks."))
             locked = row.pin_failures >= MAX_PIN_FAILURES
         raise ReplyRefused(PIN_LOCKED if locked else WRONG_PIN)
+    return tip
+
+
+#: Files a reporter may add with one reply (the questionnaire allows 10 with the report).
+MAX_REPLY_FILES = 5
+
+
+async def reply_with_pin(
+    core: Core, code_text: str, pin_text: str, text: str, *, language: str | None = None,
+    files: Sequence[tuple[bytes, str]] = (),
+) -> str:
+    """Add information to a tip (or answer a staff question) with the tracking code and reply PIN.
+
+    `files` are (content, file name) pairs: all are checked by content before anything is
+    written, so a refused file leaves nothing half-stored. Returns the language the reporter reads.
+    """
+    from intake.answers import Invalid, clean_text
+    from intake.attachments import check_file, store
+    from intake.casework import reporter_reply
+
+    tip = await check_pin(core, code_text, pin_text)
     cleaned = clean_text(text, max_chars=5000, min_chars=1)
     if isinstance(cleaned, Invalid):
-        raise ReplyRefused(cleaned.message)
-    await reporter_reply(core, tip.id, cleaned, language=language or tip.language)
+        raise ReplyRefused(cleaned.message, cleaned.params)
+    if len(files) > MAX_REPLY_FILES:
+        raise ReplyRefused(N_("You can add at most %(max)s files."), {"max": MAX_REPLY_FILES})
+    for content, _name in files:
+        checked = check_file(content)
+        if isinstance(checked, Invalid):
+            raise ReplyRefused(checked.message, checked.params)
+    message = await reporter_reply(core, tip.id, cleaned, language=language or tip.language)
+    for content, name in files:
+        stored = await store(core, content, name, tip_id=tip.id, reporter_message_id=message.id)
+        if isinstance(stored, Invalid):  # checked above; only a changed file could get here
+            raise ReplyRefused(stored.message, stored.params)
     return language or tip.language
 
 

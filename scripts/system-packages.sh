@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs (idempotent; only as root, only what is missing):
-# PostgreSQL for the second run, Chromium and fonts (Chinese, Tibetan) for browser tests.
+# PostgreSQL for the second run, redis-server for the bot's RedisStorage test, Chromium and fonts (Chinese, Tibetan) for browser tests.
 set -euo pipefail
-packages=(postgresql postgresql-contrib chromium fonts-noto-core fonts-noto-cjk fonts-tibetan-machine)
+packages=(postgresql postgresql-contrib redis-server chromium fonts-noto-core fonts-noto-cjk fonts-tibetan-machine)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -114,6 +115,81 @@ def staff_add(
 
     with_core(run)
     console.print(f"added {username} ({role}{', ' + unit if unit else ''})")
+
+
+@staff_app.command("reset")
+def staff_reset(username: str) -> None:
+    """Give a staff user a new random password (printed once) and lift any lock-out."""
+    from intake.auth import AuthError, set_password
+
+    password = secrets.token_urlsafe(12)
+
+    async def run(core):
+        try:
+            await set_password(core, username, password, actor="cli")
+        except AuthError as error:
+            raise typer.BadParameter(str(error)) from None
+
+    with_core(run)
+    console.print(f"{username}: new password {password}")
+
+
+@staff_app.command("disable")
+def staff_disable(username: str) -> None:
+    """Disable a staff user: their console sessions end at once."""
+    from sqlalchemy import select
+
+    from intake import audit
+    from intake.models import StaffUser
+
+    async def run(core):
+        async with core.db.transaction() as session:
+            user = await session.scalar(select(StaffUser).where(StaffUser.username == username))
+            if user is None:
+                raise typer.BadParameter(f"unknown user {username!r}")
+            user.active = False
+            audit.record(session, core, "cli", "staff.disabled", None, user=username)
+
+    with_core(run)
+    console.print(f"{username}: disabled")
+
+
+# The demo deployment's people: enough to try every role (DOMAIN.md "Who uses the system").
+DEMO_STAFF = (
+    ("wang.officer", "officer", "990121-civil_affairs", "王敏（东湖县民政局）"),
+    ("zhao.lead", "unit_lead", "990121-civil_affairs", "赵强（东湖县民政局负责人）"),
+    ("sun.market", "officer", "990122-market_regulation", "孙丽（西岭县市场监管局）"),
+    ("li.police", "officer", "990121-police", "李军（东湖县公安局）"),
+    ("chen.coordinator", "coordinator", "990100-coordination", "陈静（青山市专项办）"),
+    ("zhou.rewards", "reward_admin", "990100-coordination", "周平（奖励管理）"),
+    ("wu.rewards", "reward_admin", "990100-coordination", "吴刚（奖励管理）"),
+    ("he.auditor", "auditor", "990100-coordination", "何云（审计）"),
+)
+
+
+def demo() -> None:
+    """Create the demo staff accounts (once) and print their random passwords."""
+    from intake.auth import set_password
+    from intake.staff import get_staff
+
+    async def run(core):
+        created = []
+        for username, role, unit, name in DEMO_STAFF:
+            if await get_staff(core, username) is not None:
+                continue
+            await add_staff(core, username, role=role, unit=unit, display_name=name)
+            password = secrets.token_urlsafe(9)
+            await set_password(core, username, password, actor="demo")
+            created.append((username, role, unit, password))
+        return created
+
+    created = with_core(run)
+    if not created:
+        console.print("demo accounts exist (give one a new password with `tipline staff reset NAME`)")
+        return
+    console.print("demo staff accounts (coordinators and reward administrators set up a second factor at first sign-in):")
+    for username, role, unit, password in created:
+        console.print(f"  {username:18} {password:14} {role:13} {unit}")
 
 
 def route(

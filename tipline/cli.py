@@ -16,7 +16,7 @@ from intake.crypto import Keyring, keyring_path, KeyringError
 from intake.settings import Settings
 from intake.tips import UNKNOWN_CODE, public_view
 from tipline.bootstrap import bootstrap
-from tipline.admin_cli import config_app, regions_app, route, staff_app, suggest
+from tipline.admin_cli import config_app, demo, regions_app, route, staff_app, suggest
 from tipline.chat import TerminalChat
 from tipline.tips_cli import tips_app
 
@@ -30,6 +30,7 @@ app.add_typer(regions_app, name="regions")
 app.add_typer(staff_app, name="staff")
 app.add_typer(tips_app, name="tips")
 app.command()(route)
+app.command()(demo)
 app.command()(suggest)
 
 LangOption = Annotated[Optional[str], typer.Option("--lang", help="zh, bo or en")]
@@ -42,6 +43,28 @@ def _language(value: str | None) -> str | None:
     if language is None:
         raise typer.BadParameter(f"choose one of: zh, bo, en (got {value!r})")
     return language
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="the public site")] = 8000,
+    console_port: Annotated[int, typer.Option(help="the staff console")] = 8001,
+) -> None:
+    """Start the public site, the staff console, the notice dispatcher and (with
+    TIPLINE_TELEGRAM_TOKEN) the Telegram bot."""
+    from tipline.serve import serve as run_all
+
+    async def main() -> None:
+        core = await bootstrap(Settings())
+        typer.echo(f"public site:   http://{host}:{port}/")
+        typer.echo(f"staff console: http://{host}:{console_port}/   (Ctrl-C stops)")
+        try:
+            await run_all(core, host=host, web_port=port, console_port=console_port)
+        finally:
+            await core.db.dispose()
+
+    asyncio.run(main())
 
 
 @app.command()

@@ -1,0 +1,44 @@
+"""What a button carries back (Telegram allows 64 bytes).
+
+Buttons of the questionnaire carry the draft they belong to and the question they answer, so
+a press on an old message is recognised and refused kindly instead of changing anything
+(Cofacts' session check). Anything a button names is checked again against the chat: a client
+can send any callback data it likes.
+"""
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+DRAFT_REF_CHARS = 12  # enough to tell this chat's drafts apart
+
+
+def draft_ref(draft_id: str) -> str:
+    return draft_id[:DRAFT_REF_CHARS]
+
+
+class Lang(CallbackData, prefix="lang"):
+    code: str
+
+
+class Step(CallbackData, prefix="a"):
+    """An action on the question `k` of draft `d`.
+
+    a: i (choose option x), dk (don't know), sk (leave out), t (toggle a multi-choice: x is the
+    selection as a bit mask), m (done with the multi-choice selection x), fd (files done),
+    back, restart, help, send (from the review), ch (change answer x from the review).
+    """
+
+    d: str
+    k: str
+    a: str
+    x: str = ""
+
+
+class Resume(CallbackData, prefix="r"):
+    d: str
+    go: bool
+
+
+class Rate(CallbackData, prefix="rate"):
+    t: int
+    v: str

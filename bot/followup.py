@@ -1,0 +1,183 @@
+"""After the report: /mytips, /status CODE, answering a staff question in the chat (the chat
+the tip came from is the credential), the satisfaction question, and linking a web tip.
+
+Only the chat's own tips are ever shown with details; /status shows the public timeline that
+anyone with the code may read, rate-limited against guessing.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy import select
+
+from bot import render, texts
+from bot.callbacks import Rate
+from bot.chat import CHANNEL, Chat
+from bot.evidence import download, incoming_file
+from bot.users import user_hash
+from intake import attachments, ratelimit
+from intake.answers import Invalid, clean_text
+from intake.casework import reporter_reply
+from intake.clock import aware
+from intake.core import Core
+from intake.linking import use_link_token
+from intake.models import Rating, ReporterMessage, Tip
+from intake.ratings import rate
+from intake.tips import public_view
+from intake.workflow import STATUS_LABELS, Status
+
+log = logging.getLogger(__name__)
+
+STATUS_LIMIT = ratelimit.Limit("bot-status", 20, 3600)
+FOLLOW_UP_WINDOW = timedelta(hours=1)  # more text or photos after answering go to the same tip
+
+
+async def my_tips(message: Message, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat = await Chat.open(core, bot, message.chat.id, state, message.from_user.language_code if message.from_user else None)
+    _ = chat._
+    tips = await chat_tips(core, chat.chat_id)
+    if not tips:
+        await chat.say(_(texts.NO_TIPS))
+        return
+    zone = ZoneInfo(core.settings.timezone)
+    lines = [_(texts.MY_TIPS), ""]
+    for tip in tips:
+        category = core.deployment.category_by_code.get(tip.category)
+        lines.append(_(texts.MY_TIP_LINE, date=aware(tip.created_at).astimezone(zone).date().isoformat(),
+                       category=category.label.get(_.language) if category else tip.category,
+                       status=_(STATUS_LABELS[Status(tip.status)])))
+    await chat.say("\n".join(lines))
+    for tip in await unrated_closed(core, chat.chat_id):
+        await chat.say(_(texts.RATE_QUESTION), render.rating_keyboard(tip.id, _))
+
+
+async def status(message: Message, command: CommandObject, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat = await Chat.open(core, bot, message.chat.id, state, message.from_user.language_code if message.from_user else None)
+    _ = chat._
+    if not command.args:
+        await chat.say(_(texts.STATUS_USAGE))
+        return
+    if not await ratelimit.hit(core, STATUS_LIMIT, f"telegram:{chat.chat_id}"):
+        await chat.say(_(texts.TOO_MANY))
+        return
+    view = await public_view(core, command.args[:64], _.language)
+    if view is None:
+        await chat.say(_(texts.UNKNOWN_CODE))
+        return
+    lines = [_(texts.STATUS_TITLE, code=view.code, status=view.status_label)]
+    for entry in view.entries:
+        lines.extend(["", f"{entry.at:%Y-%m-%d %H:%M} · {entry.label}"])
+        if entry.message:
+            lines.append(_(texts.OFFICER_WRITES, text=entry.message) if entry.from_officer else entry.message)
+    await chat.say("\n".join(lines))
+
+
+async def link(chat: Chat, token: str) -> None:
+    """/start <token>: a web reporter links their tip to this chat for notices."""
+    tip_id = await use_link_token(chat.core, token[:64], channel=CHANNEL, address=str(chat.chat_id),
+                                  user_hash=user_hash(chat.core, chat.chat_id))
+    await chat.say(chat._(texts.LINKED if tip_id else texts.LINK_UNKNOWN))
+
+
+async def idle_message(chat: Chat, message: Message) -> None:
+    """A message outside a report: an answer to a staff question, or more for the same tip."""
+    tip = await tip_for_reply(chat.core, chat.chat_id)
+    if tip is None:
+        await chat.say(chat._(texts.IDLE))
+        return
+    incoming = incoming_file(message)
+    if incoming is not None:
+        data = await download(chat.bot, incoming)
+        checked = data if isinstance(data, Invalid) else attachments.check_file(data)
+        if isinstance(checked, Invalid):
+            await chat.say(render.error_text(checked, chat._))
+            return
+        caption = clean_text(message.caption or "", max_chars=1000) if message.caption else None
+        text = caption if isinstance(caption, str) and caption else chat._(texts.PHOTO_REPLY)
+        reply = await reporter_reply(chat.core, tip.id, text, language=chat._.language)
+        await attachments.store(chat.core, data, incoming.name, tip_id=tip.id, reporter_message_id=reply.id)
+        await chat.say(chat._(texts.REPLY_SAVED))
+        return
+    if message.text is None:
+        await chat.say(chat._(texts.TEXT_EXPECTED))
+        return
+    cleaned = clean_text(message.text, max_chars=5000, min_chars=1)
+    if isinstance(cleaned, Invalid):
+        await chat.say(render.error_text(cleaned, chat._))
+        return
+    await reporter_reply(chat.core, tip.id, cleaned, language=chat._.language)
+    await chat.say(chat._(texts.REPLY_SAVED))
+
+
+async def rated(query: CallbackQuery, callback_data: Rate, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    chat = await Chat.open(core, bot, chat_id, state, query.from_user.language_code)
+    tip_ids = {tip.id for tip in await chat_tips(core, chat_id)}
+    if callback_data.t not in tip_ids:  # callback data can be forged: only the chat's own tips
+        await query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True)
+        return
+    result = await rate(core, callback_data.t, callback_data.v)
+    if isinstance(result, Invalid):
+        await query.answer(render.error_text(result, chat._)[:190], show_alert=True)
+        return
+    await query.answer()
+    if query.message is not None:
+        try:
+            await query.message.edit_reply_markup(reply_markup=None)
+        except Exception as error:  # noqa: BLE001 - the rating is stored either way
+            log.info("could not remove the rating buttons: %s", type(error).__name__)
+    await chat.say(chat._(texts.RATE_THANKS))
+
+
+# --- look-ups ------------------------------------------------------------------------------
+
+async def chat_tips(core: Core, chat_id: int | str) -> list[Tip]:
+    async with core.db.session() as session:
+        rows = await session.scalars(
+            select(Tip).where(Tip.channel == CHANNEL, Tip.channel_user_hash == user_hash(core, chat_id)).order_by(Tip.created_at, Tip.id)
+        )
+        return list(rows.all())
+
+
+async def unrated_closed(core: Core, chat_id: int | str) -> list[Tip]:
+    async with core.db.session() as session:
+        rows = await session.scalars(
+            select(Tip).outerjoin(Rating, Rating.tip_id == Tip.id)
+            .where(Tip.channel == CHANNEL, Tip.channel_user_hash == user_hash(core, chat_id), Tip.status == Status.CLOSED,
+                   Rating.tip_id.is_(None))
+            .order_by(Tip.updated_at.desc(), Tip.id.desc())
+        )
+        return list(rows.all())
+
+
+async def tip_for_reply(core: Core, chat_id: int | str) -> Tip | None:
+    """The tip a message outside a report belongs to: one waiting for the reporter's answer,
+    else the one the reporter answered within the last hour (a second photo after the text)."""
+    owner = user_hash(core, chat_id)
+    async with core.db.session() as session:
+        waiting = await session.scalar(
+            select(Tip).where(Tip.channel == CHANNEL, Tip.channel_user_hash == owner, Tip.status == Status.NEEDS_INFO)
+            .order_by(Tip.updated_at.desc(), Tip.id.desc()).limit(1)
+        )
+        if waiting is not None:
+            return waiting
+        return await session.scalar(
+            select(Tip).join(ReporterMessage, ReporterMessage.tip_id == Tip.id)
+            .where(Tip.channel == CHANNEL, Tip.channel_user_hash == owner, ReporterMessage.at >= core.clock.now() - FOLLOW_UP_WINDOW)
+            .order_by(ReporterMessage.at.desc(), ReporterMessage.id.desc()).limit(1)
+        )
+
+
+def make_router() -> Router:
+    """A new router with this module's handlers (a router joins one Dispatcher only)."""
+    router = Router(name="followup")
+    router.message.register(my_tips, Command("mytips"))
+    router.message.register(status, Command("status"))
+    router.callback_query.register(rated, Rate.filter())
+    return router

@@ -1,0 +1,419 @@
+"""The report as a conversation: language, then the questionnaire of intake one question per
+message, evidence, "check your answers", and the receipt.
+
+Handlers only translate: they render the core's prompt, pass what was typed or pressed to
+`conversation.answer()`, and save the draft after every step (the draft is the truth).
+"""
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy import delete
+
+from bot import followup, render, texts
+from bot.callbacks import Lang, Resume, Step, draft_ref
+from bot.chat import CAPABILITIES, CHANNEL, Chat
+from bot.evidence import MAX_FILES, download, draft_files, incoming_file
+from bot.users import set_language
+from i18n import LANGUAGE_NAMES, LANGUAGES, N_
+from intake import attachments
+from intake import conversation as conv
+from intake.answers import Invalid, normalize_digits
+from intake.conversation import SKIP
+from intake.core import Core
+from intake.drafts import DraftRecord, discard_draft, new_draft, save_draft
+from intake.models import Attachment
+from intake import questionnaire
+from intake.questionnaire import DONT_KNOW, URGENT_NOTICE, Kind
+from intake.submission import Incomplete, submit_draft
+from intake.tracking import format_code
+
+log = logging.getLogger(__name__)
+
+SWITCHING = "switching_language"  # set by /language: after the choice, carry on where we were
+
+
+# --- entry: /start, languages --------------------------------------------------------------
+
+async def start(message: Message, command: CommandObject, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat = await _chat(message, core, bot, state)
+    if command.args:
+        await followup.link(chat, command.args)
+        if chat.language is not None:
+            return
+    await state.update_data({SWITCHING: False})
+    await chat.say(render.language_question(), render.language_keyboard())
+
+
+async def language(message: Message, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat = await _chat(message, core, bot, state)
+    await state.update_data({SWITCHING: True})
+    await chat.say(render.language_question(), render.language_keyboard())
+
+
+async def chose_language(query: CallbackQuery, callback_data: Lang, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat = await _chat_of_query(query, core, bot, state)
+    if callback_data.code not in LANGUAGES:
+        await query.answer()
+        return
+    await set_language(core, chat.chat_id, callback_data.code)
+    chat.language = callback_data.code
+    await query.answer()
+    await _close(query, LANGUAGE_NAMES[chat.language])
+    await chat.say(chat._(texts.LANGUAGE_SET, language=LANGUAGE_NAMES[chat.language]))
+    switching = (await state.get_data()).get(SWITCHING, False)
+    await state.update_data({SWITCHING: False})
+    record = await chat.draft()
+    if record is not None:
+        if record.state.language != chat.language:
+            record.state.language = chat.language
+            await save_draft(core, record)
+        if record.state.history and not switching:
+            await chat.say(chat._(texts.RESUME_QUESTION), render.Markup(inline_keyboard=[
+                [render.button(chat._(texts.RESUME_YES), Resume(d=draft_ref(record.id), go=True).pack())],
+                [render.button(chat._(texts.RESUME_NO), Resume(d=draft_ref(record.id), go=False).pack())],
+            ]))
+            return
+        await show_step(chat, record)
+        return
+    if switching:
+        await chat.say(chat._(texts.IDLE))
+        return
+    await _begin(chat)
+
+
+async def resume(query: CallbackQuery, callback_data: Resume, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat = await _chat_of_query(query, core, bot, state)
+    record = await chat.draft()
+    if record is None or draft_ref(record.id) != callback_data.d:
+        await query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True)
+        return
+    await query.answer()
+    await _close(query, chat._(texts.RESUME_YES if callback_data.go else texts.RESUME_NO))
+    if callback_data.go:
+        await show_step(chat, record)
+        return
+    await _discard(chat, record)
+    await _begin(chat)
+
+
+async def _begin(chat: Chat) -> None:
+    record = await new_draft(chat.core, CHANNEL, chat.owner, chat.language or chat.guessed, CAPABILITIES)
+    await chat.point_at(record)
+    await chat.say(chat._(texts.WELCOME) + "\n\n" + chat._(texts.PHONES))
+    await show_step(chat, record)
+
+
+# --- commands that work at every step ------------------------------------------------------
+
+async def help_(message: Message, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat = await _chat(message, core, bot, state)
+    await chat.say(chat._(texts.HELP) + "\n\n" + chat._(texts.PHONES))
+    record = await chat.draft()
+    if record is not None:
+        await show_step(chat, record)
+
+
+async def cancel(message: Message, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat = await _chat(message, core, bot, state)
+    record = await chat.draft()
+    if record is None:
+        await chat.say(chat._(texts.NOTHING_TO_CANCEL))
+        return
+    await _discard(chat, record)
+    await chat.say(chat._(texts.CANCELLED))
+
+
+async def _discard(chat: Chat, record: DraftRecord) -> None:
+    await _drop_files(chat.core, record.id)
+    await discard_draft(chat.core, record.id)
+    await chat.point_at(None)
+
+
+async def _drop_files(core: Core, draft_id: str) -> None:
+    async with core.db.transaction() as session:
+        await session.execute(delete(Attachment).where(Attachment.draft_id == draft_id, Attachment.tip_id.is_(None)))
+
+
+# --- showing a step ------------------------------------------------------------------------
+
+async def show_step(chat: Chat, record: DraftRecord, *, selected: int = 0) -> None:
+    if record.state.at_review:
+        await show_review(chat, record)
+        return
+    prompt = conv.prompt(record.state, chat.context())
+    files = len(await draft_files(chat.core, record.id)) if prompt.kind is Kind.FILES else 0
+    if prompt.kind is Kind.MULTI_CHOICE and not selected:
+        current = record.state.answers.get(prompt.key)
+        selected = render.mask_of(current if isinstance(current, list) else [], prompt.choices)
+    text, markup = render.question(prompt, record.id, chat._, selected=selected, files=files)
+    await chat.say(text, markup)
+
+
+async def show_review(chat: Chat, record: DraftRecord) -> None:
+    await _sync_evidence(chat, record)
+    text, markup = render.review(conv.review(record.state, chat.context()), record.id, chat._)
+    await chat.say(text, markup)
+
+
+def _files_step(record: DraftRecord) -> str | None:
+    for step in conv.applicable_steps(record.state.answers, CAPABILITIES):
+        if step.kind is Kind.FILES:
+            return step.key
+    return None
+
+
+async def _sync_evidence(chat: Chat, record: DraftRecord) -> None:
+    """The evidence answer is every file sent into the draft (a voice note that answered a
+    text question too), so all of them move to the tip on submission."""
+    key = _files_step(record)
+    if key is None or key not in record.state.answers:
+        return
+    ids = await draft_files(chat.core, record.id)
+    if ids and record.state.answers.get(key) != ids:
+        record.state.answers[key] = ids
+        await save_draft(chat.core, record)
+
+
+# --- answers -------------------------------------------------------------------------------
+
+async def apply_answer(chat: Chat, record: DraftRecord, raw: object, *, query: CallbackQuery | None = None,
+                       label: str | None = None) -> None:
+    outcome = conv.answer(record.state, raw, chat.context())
+    if outcome.error:
+        await chat.say(render.error_text(outcome.error, chat._))
+        await show_step(chat, record)
+        return
+    record.state = outcome.state
+    await save_draft(chat.core, record)
+    if query is not None and label:
+        await _close(query, label)
+    for notice in outcome.notices:
+        await chat.say("⚠ " + chat._(notice))
+    await show_step(chat, record)
+
+
+def _typed(prompt: conv.Prompt, text: str) -> object:
+    """Numbers typed for buttons stand for the buttons; words go to the core as they are."""
+    if prompt.kind in render.TYPED_KINDS:
+        return text
+    digits = normalize_digits(text.strip())
+    if prompt.kind is Kind.MULTI_CHOICE:
+        parts = [p.strip() for p in digits.replace("，", ",").split(",") if p.strip()]
+        return [_choice(prompt, p) for p in parts]
+    return _choice(prompt, digits)
+
+
+def _choice(prompt: conv.Prompt, text: str) -> str:
+    if text.isdigit() and 1 <= int(text) <= len(prompt.choices):
+        return prompt.choices[int(text) - 1].value
+    return text
+
+
+async def pressed(query: CallbackQuery, callback_data: Step, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat = await _chat_of_query(query, core, bot, state)
+    record = await chat.draft()
+    if record is None or draft_ref(record.id) != callback_data.d or record.state.current != callback_data.k:
+        await query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True)
+        return
+    await query.answer()
+    action, arg = callback_data.a, callback_data.x
+    if action == "back":
+        record.state = conv.back(record.state)
+    elif action == "restart":
+        await _drop_files(core, record.id)
+        record.state = conv.restart(record.state, CAPABILITIES)
+        await chat.say(chat._(texts.STARTING_OVER))
+    elif action == "help":
+        await chat.say(chat._(texts.HELP) + "\n\n" + chat._(texts.PHONES))
+        await show_step(chat, record)
+        return
+    elif action == "ch":
+        record.state = conv.change(record.state, arg, CAPABILITIES)
+    elif action == "send":
+        await _submit(chat, record, query)
+        return
+    else:
+        await _answer_button(chat, record, query, action, arg)
+        return
+    await save_draft(core, record)
+    await show_step(chat, record)
+
+
+async def _answer_button(chat: Chat, record: DraftRecord, query: CallbackQuery, action: str, arg: str) -> None:
+    prompt = conv.prompt(record.state, chat.context())
+    if action == "i" and arg.isdigit() and int(arg) < len(prompt.choices):
+        choice = prompt.choices[int(arg)]
+        await apply_answer(chat, record, choice.value, query=query, label=choice.label)
+    elif action == "dk" and prompt.dont_know:
+        await apply_answer(chat, record, DONT_KNOW, query=query, label=prompt.dont_know)
+    elif action == "sk":
+        await apply_answer(chat, record, SKIP, query=query, label=chat._(texts.SKIP))
+    elif action == "t" and arg.isdigit() and prompt.kind is Kind.MULTI_CHOICE:
+        _, markup = render.question(prompt, record.id, chat._, selected=int(arg))
+        try:
+            await query.message.edit_reply_markup(reply_markup=markup)
+        except TelegramAPIError as error:
+            log.info("could not update a multiple choice: %s", type(error).__name__)
+            await show_step(chat, record, selected=int(arg))
+    elif action == "m" and arg.isdigit() and prompt.kind is Kind.MULTI_CHOICE:
+        values = render.values_of(int(arg), prompt.choices)
+        labels = ", ".join(c.label for c in prompt.choices if c.value in values)
+        await apply_answer(chat, record, values or SKIP, query=query, label=labels or chat._(texts.SKIP))
+    elif action == "fd" and prompt.kind is Kind.FILES:
+        ids = await draft_files(chat.core, record.id)
+        await apply_answer(chat, record, ids or SKIP, query=query, label=chat._.plural("%(n)s file", "%(n)s files", len(ids)))
+    else:
+        await chat.say(chat._(texts.EXPIRED_BUTTON))
+        await show_step(chat, record)
+
+
+async def _submit(chat: Chat, record: DraftRecord, query: CallbackQuery) -> None:
+    await _sync_evidence(chat, record)
+    result = await submit_draft(chat.core, record.id, CAPABILITIES, channel_address=str(chat.chat_id))
+    if isinstance(result, Incomplete):
+        record.state = conv.change(record.state, result.missing[0].key, CAPABILITIES)
+        await save_draft(chat.core, record)
+        await chat.say(chat._(N_("Please answer this question.")))
+        await show_step(chat, record)
+        return
+    await _close(query, chat._(texts.SEND_REPORT))
+    await chat.point_at(None)
+    _ = chat._
+    grouped = format_code(result.code)
+    await chat.say("\n".join([
+        _(texts.SENT), "", _(texts.TRACKING_CODE), grouped, "", _(texts.REPLY_PIN), result.pin, "", _(texts.WRITE_DOWN),
+    ]))
+    if result.urgent:
+        await chat.say("⚠ " + _(URGENT_NOTICE))
+    category = chat.core.deployment.category_by_code.get(result.category)
+    if category:
+        await chat.say(_(texts.WHAT_NOW) + "\n\n" + category.advice.get(result.language))
+    closing = [_(texts.STATUS_HINT, code=grouped)]
+    if record.state.answers.get("notify") == "yes":
+        closing.append(_(texts.NOTICES_HERE))
+    base = chat.core.settings.public_base_url
+    if base:
+        closing.append(_(texts.STATUS_PAGE, url=base.rstrip("/") + "/status"))
+    await chat.say("\n".join(closing))
+
+
+# --- everything else a chat sends --------------------------------------------------------
+
+async def any_message(message: Message, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat = await _chat(message, core, bot, state)
+    if chat.language is None:
+        await chat.say(render.language_question(), render.language_keyboard())
+        return
+    record = await chat.draft()
+    if record is None:
+        await followup.idle_message(chat, message)
+        return
+    if record.state.at_review:
+        await chat.say(chat._(N_("Your answers are ready to check. Please confirm or change one.")))
+        await show_review(chat, record)
+        return
+    prompt = conv.prompt(record.state, chat.context())
+    incoming = incoming_file(message)
+    if incoming is not None:
+        if prompt.kind is Kind.FILES:
+            await _add_file(chat, record, incoming)
+        elif incoming.kind in ("voice", "audio") and prompt.kind is Kind.TEXT:
+            await _voice_answer(chat, record, incoming)
+        else:
+            await chat.say(chat._(texts.FILES_HERE))
+            await show_step(chat, record)
+        return
+    if message.text is None or message.text.startswith("/"):
+        await chat.say(chat._(texts.TEXT_EXPECTED))
+        await show_step(chat, record)
+        return
+    if prompt.kind is Kind.FILES:
+        await chat.say(chat._(texts.FILES_ONLY_HERE))
+        await show_step(chat, record)
+        return
+    await apply_answer(chat, record, _typed(prompt, message.text))
+
+
+async def _store(chat: Chat, record: DraftRecord, incoming) -> str | Invalid:
+    if len(await draft_files(chat.core, record.id)) >= MAX_FILES:
+        return Invalid(N_("You can add at most %(max)s files."), {"max": MAX_FILES})
+    data = await download(chat.bot, incoming)
+    if isinstance(data, Invalid):
+        return data
+    return await attachments.store(chat.core, data, incoming.name, draft_id=record.id)
+
+
+async def _add_file(chat: Chat, record: DraftRecord, incoming) -> None:
+    stored = await _store(chat, record, incoming)
+    if isinstance(stored, Invalid):
+        await chat.say(render.error_text(stored, chat._))
+        await show_step(chat, record)
+        return
+    count = len(await draft_files(chat.core, record.id))
+    prompt = conv.prompt(record.state, chat.context())
+    _, markup = render.question(prompt, record.id, chat._, files=count)
+    await chat.say(chat._(texts.FILE_RECEIVED, count=count, max=MAX_FILES), markup)
+
+
+async def _voice_answer(chat: Chat, record: DraftRecord, incoming) -> None:
+    """A voice note answers a free-text question ("what happened") for people who cannot type."""
+    step = questionnaire.STEP_BY_KEY[record.state.current]
+    text = chat._(texts.VOICE_ANSWER, seconds=incoming.duration or 0)
+    if len(text) < step.min_chars or len(text) > step.max_chars:
+        await chat.say(chat._(texts.TEXT_EXPECTED))
+        await show_step(chat, record)
+        return
+    stored = await _store(chat, record, incoming)
+    if isinstance(stored, Invalid):
+        await chat.say(render.error_text(stored, chat._))
+        await show_step(chat, record)
+        return
+    await chat.say(chat._(texts.VOICE_TAKEN))
+    await apply_answer(chat, record, text)
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+async def _chat(message: Message, core: Core, bot: Bot, state: FSMContext) -> Chat:
+    user = message.from_user
+    return await Chat.open(core, bot, message.chat.id, state, user.language_code if user else None)
+
+
+async def _chat_of_query(query: CallbackQuery, core: Core, bot: Bot, state: FSMContext) -> Chat:
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    return await Chat.open(core, bot, chat_id, state, query.from_user.language_code)
+
+
+async def _close(query: CallbackQuery, label: str) -> None:
+    """Mark the answered question with the answer and take its buttons away."""
+    message = query.message
+    if not isinstance(message, Message) or message.text is None:
+        return
+    try:
+        text = f"{message.text}\n\n✓ {label}"
+        if len(text) <= render.MAX_MESSAGE_CHARS:
+            await message.edit_text(text, reply_markup=None)
+        else:
+            await message.edit_reply_markup(reply_markup=None)
+    except TelegramAPIError as error:  # too old to edit, or already edited: the answer stands
+        log.info("could not close an answered question: %s", type(error).__name__)
+
+
+def make_router() -> Router:
+    """A new router with this module's handlers (a router joins one Dispatcher only)."""
+    router = Router(name="report")
+    router.message.register(start, CommandStart())
+    router.message.register(language, Command("language"))
+    router.callback_query.register(chose_language, Lang.filter())
+    router.callback_query.register(resume, Resume.filter())
+    router.message.register(help_, Command("help"))
+    router.message.register(cancel, Command("cancel"))
+    router.callback_query.register(pressed, Step.filter())
+    router.message.register(any_message)
+    return router

@@ -1,0 +1,93 @@
+"""The bot's own words (catalog msgids, English source strings marked with N_).
+
+The questions themselves come from the questionnaire (intake); these are only what a chat
+needs around them: buttons, commands, kind refusals.
+"""
+from __future__ import annotations
+
+from i18n import N_
+
+CHOOSE_LANGUAGE = N_("Please choose your language.")
+LANGUAGE_SET = N_("Language: %(language)s. You can change it at any time with /language.")
+WELCOME = N_(
+    "Report a scam against older people. It takes about ten minutes, one question at a time. "
+    "It is safe, you do not need an account, and you can stay anonymous. "
+    "If you were tricked, it is not your fault."
+)
+PHONES = N_("Police emergency 110 · Anti-fraud advice 96110 · Government service hotline 12345")
+HELP = N_(
+    "Answer each question with the buttons, or type your answer. "
+    "Back goes to the question before; Start over begins the report again. "
+    "Commands: /language to change the language, /cancel to delete this report, "
+    "/mytips to see your reports, /status followed by a tracking code to see a report's progress."
+)
+QUESTION_NUMBER = N_("Question %(number)s of %(total)s")
+OPTIONAL = N_("(optional)")
+TYPE_OR_PRESS = N_("Type your answer, or press a button.")
+PRESS_OR_TYPE_NUMBER = N_("Press a button, or type its number.")
+CHOOSE_SEVERAL = N_("Choose all that apply, then press Done.")
+
+BACK = N_("⬅ Back")
+START_OVER = N_("Start over")
+HELP_BUTTON = N_("Help")
+SKIP = N_("Leave it out")
+DONE = N_("Done")
+FILES_DONE = N_("No more files, continue")
+FILES_NONE = N_("I have no files, continue")
+
+RESUME_QUESTION = N_("You have a report you have not finished. Would you like to carry on with it?")
+RESUME_YES = N_("Yes, carry on")
+RESUME_NO = N_("No, delete it and start again")
+STARTING_OVER = N_("Starting again from the first question.")
+CANCELLED = N_("Your unfinished report was deleted. Send /start to begin a new one.")
+NOTHING_TO_CANCEL = N_("There is no unfinished report to delete.")
+EXPIRED_BUTTON = N_("This button has expired. Please use the buttons of the latest question.")
+
+TEXT_EXPECTED = N_("We cannot read this kind of message here. Please answer with words, or press a button.")
+FILES_HERE = N_("Please send photos or files at the question about evidence. First, please answer this question.")
+FILE_TOO_BIG = N_(
+    "This file is %(size)s MB; the most we can take is %(max)s MB. "
+    "Please send a smaller photo or a part of the document."
+)
+FILE_RECEIVED = N_("Thank you, the file was added (%(count)s of %(max)s). Send more, or press the button to continue.")
+FILES_ONLY_HERE = N_("Please send photos, documents or voice notes here, or press the button to continue.")
+FILE_NOT_DOWNLOADED = N_("We could not receive this file. Please send it again.")
+VOICE_ANSWER = N_("Voice note of %(seconds)s seconds (attached to the report)")
+VOICE_TAKEN = N_("Thank you, we keep your voice note with the report.")
+
+CHECK_ANSWERS = N_("Check your answers")
+SEND_REPORT = N_("Send the report")
+CHANGE = N_("Change: %(label)s")
+CHECK_HINT = N_("If everything is right, press “Send the report”. To correct an answer, press its button.")
+
+SENT = N_("Thank you. Your report has been sent.")
+TRACKING_CODE = N_("Your tracking code is:")
+REPLY_PIN = N_("Your reply PIN is:")
+WRITE_DOWN = N_(
+    "Please write both down. With the code anyone can see the progress of the report; "
+    "the PIN is needed to add information. Nobody from the government will ever ask you for them."
+)
+WHAT_NOW = N_("What you can do now")
+STATUS_HINT = N_("To see the progress at any time, send: /status %(code)s")
+NOTICES_HERE = N_("We will send you every step of the check in this chat.")
+STATUS_PAGE = N_("Status page: %(url)s")
+
+IDLE = N_("To report a scam, send /start. To see your reports, send /mytips.")
+NO_TIPS = N_("You have not sent a report from this chat yet. Send /start to report a scam.")
+MY_TIPS = N_("Your reports:")
+MY_TIP_LINE = N_("%(date)s · %(category)s · %(status)s")
+STATUS_USAGE = N_("Please send the tracking code after the command, for example: /status 4821 0937 5562")
+UNKNOWN_CODE = N_("We could not find a report with that tracking code. Please check the 12 digits and try again.")
+TOO_MANY = N_("You have looked up many codes. Please wait an hour and try again.")
+STATUS_TITLE = N_("Report %(code)s: %(status)s")
+OFFICER_WRITES = N_("The officer writes: %(text)s")
+
+REPLY_SAVED = N_("Thank you: your information was added to the report.")
+PHOTO_REPLY = N_("(a photo or file)")
+
+LINKED = N_("This chat will now receive the progress notices of your report.")
+LINK_UNKNOWN = N_("This link has expired or was already used. You can still follow your report with its tracking code.")
+
+RATE_QUESTION = N_("Are you satisfied with how your report was handled?")
+RATE_THANKS = N_("Thank you for telling us.")
+SLOW_DOWN = N_("You are sending messages very fast. Please wait a minute and try again.")

@@ -1,0 +1,77 @@
+"""Console sessions: a small HMAC-signed cookie (no server-side table), with idle and absolute
+expiry measured on the core's clock, and the CSRF token bound to it.
+
+The cookie holds no secret in the clear: the TOTP secret being enrolled travels sealed. It
+carries the staff member's credential fingerprint (intake.auth.session_fingerprint), so a
+password reset, a new second factor or a disabled account ends every session made before.
+"""
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+
+from intake.core import Core
+
+COOKIE = "console_session"
+PURPOSE = "console-session"
+IDLE = timedelta(minutes=30)
+ABSOLUTE = timedelta(hours=12)
+#: A password accepted but the second factor not yet given: a short window.
+HALFWAY = timedelta(minutes=5)
+
+
+@dataclass
+class Session:
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    stage: str = "anonymous"  # anonymous, totp, enrol, in
+    user_id: int | None = None
+    fingerprint: str = ""
+    issued: float = 0.0  # epoch seconds of the core clock
+    seen: float = 0.0
+    pending: str = ""  # sealed TOTP secret being enrolled, base64
+    lang: str = ""  # chosen on the sign-in page
+
+    @property
+    def signed_in(self) -> bool:
+        return self.stage == "in" and self.user_id is not None
+
+
+def new_session(core: Core, **values: object) -> Session:
+    now = core.clock.now().timestamp()
+    return Session(issued=now, seen=now, **values)  # type: ignore[arg-type]
+
+
+def encode(core: Core, session: Session) -> str:
+    body = base64.urlsafe_b64encode(json.dumps(asdict(session), separators=(",", ":")).encode()).decode().rstrip("=")
+    return f"{body}.{core.keys.keyed_hash(body, purpose=PURPOSE)}"
+
+
+def decode(core: Core, cookie: str | None) -> Session | None:
+    """The session in the cookie, or None when it is missing, forged or expired."""
+    if not cookie or "." not in cookie:
+        return None
+    body, signature = cookie.rsplit(".", 1)
+    if not hmac.compare_digest(signature, core.keys.keyed_hash(body, purpose=PURPOSE)):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        session = Session(**data)
+    except (ValueError, TypeError):
+        return None
+    now = core.clock.now().timestamp()
+    limit = HALFWAY if session.stage in ("totp", "enrol") else IDLE
+    if now - session.seen > limit.total_seconds() or now - session.issued > ABSOLUTE.total_seconds():
+        return None
+    return session
+
+
+def touch(core: Core, session: Session) -> None:
+    session.seen = core.clock.now().timestamp()
+
+
+def csrf_ok(session: Session | None, token: str | None) -> bool:
+    return bool(session and token) and hmac.compare_digest(session.csrf, token or "")

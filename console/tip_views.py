@@ -1,0 +1,324 @@
+"""The queue and the tip page with its action forms. Each action is a thin translation from
+an HTML form to one use case of intake.casework; the core checks permissions and audits."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from console import forms
+from console.forms import FREE, FormError
+from console.web import Console, Viewer
+from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, N_
+from intake.casefile import TipFile, reveal_reporter, tip_file
+from intake.casework import (
+    CaseworkError, TipNotFound, add_note, describe, extend_deadline, move_tip, record_outcome, reroute_tip,
+)
+from intake.dispatch import delivery_report
+from intake.queues import VIEWS, tip_state, unit_queue
+from intake.workflow import (
+    ACTIVE, COORDINATOR, LEAD, MAX_EXTENSION_DAYS, NEEDS_OWN_MESSAGE, POLICE, REROUTE_FROM, REROUTE_WHO, STATUS_LABELS,
+    TRANSITION_BY_STEP, UNIT, Status,
+)
+
+# What each step is called on its button, by (from, to); the target alone when it reads the same.
+
+ACTION_LABELS = {
+    "accepted": N_("Accept the tip"),
+    "declined": N_("Decline the tip"),
+    "verifying": N_("Start checking (核查)"),
+    "needs_info": N_("Ask the reporter a question"),
+    "transferred_police": N_("Transfer to the police"),
+    "substantiated": N_("Mark as substantiated"),
+    "unsubstantiated": N_("Mark as unsubstantiated"),
+    "closed": N_("Close the tip"),
+    "merged": N_("Merge into another tip"),
+}
+SPECIAL_LABELS = {
+    ("needs_info", "verifying"): N_("Go on checking without the reporter's answer"),
+    ("closed", "verifying"): N_("Re-open the tip"),
+}
+VIEW_LABELS = {
+    "all": N_("All"),
+    "new": N_("New"),
+    "overdue": N_("Overdue"),
+    "waiting": N_("Waiting for the reporter"),
+    "answered": N_("Answered by the reporter"),
+}
+PRIORITY_LABELS = {"urgent": N_("Urgent"), "high": N_("High"), "normal": N_("Normal")}
+OVERDUE_LABELS = {"accept": N_("Overdue: not accepted in time"), "finish": N_("Overdue: not finished in time")}
+DONE_MESSAGES = {
+    "moved": N_("Done: the tip's status has changed and the reporter will be told."),
+    "rerouted": N_("Done: the tip now goes to the other unit."),
+    "extended": N_("Done: the deadline is extended and the reporter will be told."),
+    "note": N_("Done: your note is saved."),
+    "outcome": N_("Done: the outcome is saved."),
+}
+EVENT_LABELS = {
+    "reroute": N_("Sent to another unit"),
+    "extension": N_("Deadline extended"),
+    "reply": N_("The reporter added information"),
+}
+DELIVERY_LABELS = {"pending": N_("Waiting to be sent"), "sending": N_("Sending"), "sent": N_("Sent"), "failed": N_("Failed")}
+CHANNEL_LABELS = {"email": N_("E-mail"), "sms": N_("Text message (SMS)"), "telegram": N_("Telegram")}
+OUTCOME_STATUSES = (Status.SUBSTANTIATED, Status.CLOSED, Status.TRANSFERRED_POLICE, Status.UNSUBSTANTIATED)
+WITH_OUTCOME = (Status.SUBSTANTIATED, Status.UNSUBSTANTIATED, Status.CLOSED)
+
+
+def routes(console: Console) -> APIRouter:
+    router = APIRouter()
+    core = console.core
+    deployment = core.deployment
+
+    def sign_in_again(request: Request) -> Response:
+        return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+
+    @router.get("/")
+    async def home() -> Response:
+        return RedirectResponse("/queue", status_code=303)
+
+    @router.get("/queue")
+    async def queue(request: Request, view: str = "all", status: str = "", category: str = "", after: str = "",
+                    done: str = "") -> Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        _, c_ = viewer._, viewer.core_
+        view = view if view in VIEWS else "all"
+        status = status if status in Status.__members__.values() else ""
+        category = category if category in deployment.category_by_code else ""
+        page = await unit_queue(core, viewer.staff, view=view, status=status or None, category=category or None, after=after or None)
+        lang = viewer.language
+        rows = [
+            {
+                "id": item.id, "status": c_(STATUS_LABELS[Status(item.status)]),
+                "category": _category_label(item.category, lang), "priority": item.priority,
+                "priority_label": _(PRIORITY_LABELS.get(item.priority, item.priority)),
+                "region": _region_name(item.region, lang),
+                "unit": deployment.unit_name(item.lead_unit, lang) if item.lead_unit else "",
+                "created_at": item.created_at, "due": item.accept_due if item.status == Status.SUBMITTED else item.finish_due,
+                "overdue": _(OVERDUE_LABELS[item.overdue]) if item.overdue else "", "answered": item.answered,
+            }
+            for item in page.items
+        ]
+        return console.render(
+            viewer, "queue.html", title=_("Queue"), rows=rows, view=view, views=[(v, _(VIEW_LABELS[v])) for v in VIEWS],
+            status=status, category=category, next_cursor=page.next_cursor,
+            done=_(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
+            statuses=[(s.value, c_(STATUS_LABELS[s])) for s in Status],
+            categories=[(c.code, c.label.get(lang)) for c in deployment.categories],
+        )
+
+    def _category_label(code: str, language: str) -> str:
+        category = deployment.category_by_code.get(code)
+        return category.label.get(language) if category else code
+
+    def _region_name(code: str, language: str) -> str:
+        region = deployment.region_by_code.get(code)
+        return region.name.get(language) if region else code
+
+    async def tip_page(
+        request: Request, viewer: Viewer, tip_id: int, *, status_code: int = 200, error: str | None = None,
+        done: str | None = None, revealed: dict | None = None,
+    ) -> Response:
+        try:
+            tip = await tip_file(core, viewer.staff, tip_id)
+        except TipNotFound:
+            return console.not_found(viewer)
+        state = await tip_state(core, viewer.staff, tip_id)
+        if state is None:
+            return console.not_found(viewer)
+        return console.render(
+            viewer, "tip.html", status_code=status_code, title=viewer._("Tip %(id)s", id=tip.id),
+            **_tip_context(viewer, tip, state), error=error,
+            done=viewer._(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
+            revealed=revealed, notices=_notices(viewer, await delivery_report(core, tip_id)),
+        )
+
+    def _notices(viewer: Viewer, report: list[dict]) -> list[dict]:
+        _ = viewer._
+        return [
+            {
+                "channel": _(CHANNEL_LABELS[row["channel"]]) if row["channel"] in CHANNEL_LABELS else row["channel"],
+                "status": _(DELIVERY_LABELS[row["status"]]) if row["status"] in DELIVERY_LABELS else row["status"],
+                "attempts": row["attempts"],
+                "created_at": console.local_time(datetime.fromisoformat(row["created_at"])) if row["created_at"] else "",
+            }
+            for row in report
+        ]
+
+    def _tip_context(viewer: Viewer, tip: TipFile, state) -> dict:
+        _, c_, lang = viewer._, viewer.core_, viewer.language
+        caps = tip.capacities
+        actions = []
+        for target in tip.next_statuses:
+            transition = TRANSITION_BY_STEP[(Status(tip.status), Status(target))]
+            if not caps & transition.who:
+                continue
+            templates = [
+                (t.id, _template_preview(t, tip, lang))
+                for t in deployment.templates if t.status == target and not t.retired and target not in NEEDS_OWN_MESSAGE
+            ]
+            templates.sort(key=lambda item: item[0] != target)  # the status's own template first
+            actions.append({
+                "target": target,
+                "label": _(SPECIAL_LABELS.get((tip.status, target), ACTION_LABELS[target])),
+                "status_label": c_(STATUS_LABELS[Status(target)]),
+                "templates": templates,
+                "own_words": target in NEEDS_OWN_MESSAGE,
+                "needs_note": tip.status in (Status.NEEDS_INFO, Status.CLOSED),
+                "with_outcome": target in WITH_OUTCOME,
+                "merge": target == Status.MERGED,
+            })
+        suggestion = None
+        if tip.suggestion and tip.suggestion.get("category") not in (None, "other", tip.category):
+            suggestion = {
+                "label": _category_label(tip.suggestion["category"], lang),
+                "confidence": round(100 * float(tip.suggestion.get("confidence") or 0)),
+                "words": ", ".join(tip.suggestion.get("reasons") or []),
+            }
+        timeline = []
+        for entry in tip.timeline:
+            if entry["action"] == "status":
+                step = (c_(STATUS_LABELS[Status(entry["from"])]) + " → " if entry["from"] else "") + c_(STATUS_LABELS[Status(entry["to"])])
+            else:
+                step = _(EVENT_LABELS.get(entry["action"], entry["action"]))
+            timeline.append({**entry, "step": step})
+        return {
+            "tip": tip, "state": state, "actions": actions, "suggestion": suggestion, "timeline": timeline,
+            "category_label": tip.category_label, "region_name": _region_name(tip.region, lang),
+            "lead_name": deployment.unit_name(tip.lead_unit, lang) if tip.lead_unit else "",
+            "assisting_names": [deployment.unit_name(code, lang) for code in tip.assisting],
+            "priority_label": _(PRIORITY_LABELS.get(tip.priority, tip.priority)),
+            "overdue_label": _(OVERDUE_LABELS[tip.overdue]) if tip.overdue else "",
+            "reporter_language": LANGUAGE_NAMES.get(state.language, state.language),
+            "reporter_tag": LANGUAGE_TAGS.get(state.language, state.language),
+            "translation_languages": [(l, LANGUAGE_NAMES[l]) for l in forms.translation_languages(lang)],
+            "free": FREE,
+            "can_reroute": tip.status in REROUTE_FROM and bool(caps & REROUTE_WHO),
+            "units": [(u.code, deployment.unit_name(u.code, lang)) for u in deployment.units if not u.retired and u.code != tip.lead_unit],
+            "can_extend": LEAD in caps and tip.status in ACTIVE and tip.finish_due is not None and not state.extension_days,
+            "max_extension": MAX_EXTENSION_DAYS,
+            "can_note": bool(caps),
+            "can_find": bool(caps & {"assisting", UNIT, POLICE}),
+            "can_outcome": tip.status in OUTCOME_STATUSES and bool(caps & {UNIT, COORDINATOR, POLICE}),
+            "can_reveal": bool(caps & {UNIT, LEAD}) or viewer.staff.role == "reward_admin",
+            "money_recovered": _yuan(tip.outcome["money_recovered_fen"]) if tip.outcome and tip.outcome.get("money_recovered_fen") else "",
+            "field_labels": {
+                "name": _("Name"), "phone": _("Phone"), "email": _("E-mail"), "channel": _("Channel"),
+                "relationship": _("Relationship to the victim"), "reporter": _("Reporter"), "victim": _("Victim"),
+            },
+        }
+
+    def _template_preview(template, tip: TipFile, language: str) -> str:
+        unit = deployment.unit_by_code.get(tip.lead_unit or "")
+        params = {"unit": deployment.unit_name(tip.lead_unit, language) if tip.lead_unit else "",
+                  "phone": unit.phone if unit and unit.phone else "12345", "days": "…", "reason": "…"}
+        text = template.text.get(language)
+        try:
+            return text % params
+        except (KeyError, ValueError, TypeError):
+            return text
+
+    @router.get("/tips/{tip_id}")
+    async def show_tip(request: Request, tip_id: int, done: str | None = None) -> Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        return await tip_page(request, viewer, tip_id, done=done)
+
+    async def act(
+        request: Request, tip_id: int, work: Callable[[Viewer, dict], Awaitable[str]], *, versioned: str | None = "version",
+    ) -> Response:
+        """Check the session, the CSRF token and that nobody changed the tip since the form was
+        shown; run the action; show the tip again (redirect on success, the error otherwise)."""
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        form = dict(await request.form())
+        if not console.csrf_ok(request, form.get("csrf")):
+            return console.forbidden_form(viewer)
+        _ = viewer._
+        if versioned:
+            state = await tip_state(core, viewer.staff, tip_id)
+            shown = forms.field(form, versioned)
+            current = getattr(state, "version" if versioned == "version" else "outcome_version", None) if state else None
+            if state is not None and shown != current:
+                return await tip_page(request, viewer, tip_id, status_code=409, error=_(
+                    "Someone else changed this tip while you had it open, so your action was not carried out. "
+                    "The page now shows the latest state: check it and act again if it is still needed."))
+        try:
+            done = await work(viewer, form)
+        except TipNotFound:
+            return console.not_found(viewer)
+        except CaseworkError as error:
+            return await tip_page(request, viewer, tip_id, status_code=400, error=describe(error, viewer.language))
+        except FormError as error:
+            message = error.message if error.translated else _(error.message, **error.params)
+            return await tip_page(request, viewer, tip_id, status_code=400, error=message)
+        if done == "revealed":
+            return await tip_page(request, viewer, tip_id, revealed=getattr(request.state, "revealed", {}))
+        if done == "rerouted":  # the tip may have left this person's scope with its new unit
+            return RedirectResponse(f"/queue?done={done}", status_code=303)
+        return RedirectResponse(f"/tips/{tip_id}?done={done}", status_code=303)
+
+    @router.post("/tips/{tip_id}/move")
+    async def move(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            target = forms.field(form, "target")
+            public = forms.public_message(form, target, viewer.language)
+            outcome = forms.outcome(form, viewer.language, always=False) if target in WITH_OUTCOME else None
+            merged_into = forms.positive_int(form, "merged_into") if target == Status.MERGED else None
+            await move_tip(core, tip_id, target, staff=viewer.staff, public=public,
+                           internal_note=forms.field(form, "internal_note") or None, merged_into=merged_into)
+            if outcome is not None:
+                await record_outcome(core, tip_id, staff=viewer.staff, **outcome)
+            return "moved"
+        return await act(request, tip_id, work)
+
+    @router.post("/tips/{tip_id}/reroute")
+    async def reroute(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            await reroute_tip(core, tip_id, forms.field(form, "unit"), staff=viewer.staff, reason=forms.field(form, "reason"))
+            return "rerouted"
+        return await act(request, tip_id, work)
+
+    @router.post("/tips/{tip_id}/extend")
+    async def extend(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            days = forms.positive_int(form, "days") or 0
+            await extend_deadline(core, tip_id, days, staff=viewer.staff, reason=forms.field(form, "reason"),
+                                  public_reason=forms.field(form, "public_reason"))
+            return "extended"
+        return await act(request, tip_id, work)
+
+    @router.post("/tips/{tip_id}/note")
+    async def note(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            kind = "finding" if forms.field(form, "kind") == "finding" else "note"
+            await add_note(core, tip_id, forms.field(form, "text"), staff=viewer.staff, kind=kind)
+            return "note"
+        return await act(request, tip_id, work, versioned=None)  # notes add, they never overwrite
+
+    @router.post("/tips/{tip_id}/outcome")
+    async def outcome(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            values = forms.outcome(form, viewer.language, always=True)
+            await record_outcome(core, tip_id, staff=viewer.staff, **values)  # type: ignore[arg-type]
+            return "outcome"
+        return await act(request, tip_id, work, versioned="outcome_version")
+
+    @router.post("/tips/{tip_id}/reveal")
+    async def reveal(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            request.state.revealed = await reveal_reporter(core, viewer.staff, tip_id, reason=forms.field(form, "reason"))
+            return "revealed"
+        return await act(request, tip_id, work, versioned=None)
+
+    return router
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"

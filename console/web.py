@@ -1,0 +1,152 @@
+"""What every console page shares: templates, the session and the signed-in staff member,
+CSRF checks, languages, and the security headers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from console import sessions
+from console.i18n import CONSOLE_LANGUAGES, ConsoleTranslator, console_language
+from console.sessions import Session
+from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, Translator
+from intake.auth import get_staff_by_id, session_fingerprint
+from intake.core import Core
+from intake.models import StaffUser
+from intake.staff import ROLE_LABELS, Role
+
+HERE = Path(__file__).parent
+
+SECURITY_HEADERS = {
+    # No inline script, no script at all: the console works with plain HTML forms.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+
+@dataclass
+class Viewer:
+    """Who is looking at a page, and in which language."""
+
+    session: Session
+    staff: StaffUser | None
+    language: str
+    _: ConsoleTranslator  # the console's own strings
+    core_: Translator  # the core's strings (statuses, errors, routing reasons)
+
+
+class Console:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True, lstrip_blocks=True,
+        )
+        self.env.filters["local"] = self.local_time
+        self.env.filters["local_date"] = self.local_date
+
+    # -- time ------------------------------------------------------------------------------------
+    def local_time(self, moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        return moment.astimezone(ZoneInfo(self.core.settings.timezone)).strftime("%Y-%m-%d %H:%M")
+
+    def local_date(self, moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        return moment.astimezone(ZoneInfo(self.core.settings.timezone)).strftime("%Y-%m-%d")
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def session(self, request: Request) -> Session:
+        """The request's session; an anonymous one (with its CSRF token) when there is none."""
+        session = getattr(request.state, "session", None)
+        if session is None:
+            session = sessions.new_session(self.core)
+            request.state.session = session
+        return session
+
+    def replace_session(self, request: Request, session: Session | None) -> None:
+        """A new session on signing in or out, so no token outlives a change of who is signed in."""
+        request.state.session = session
+        request.state.session_changed = True
+
+    async def staff(self, request: Request) -> StaffUser | None:
+        session = getattr(request.state, "session", None)
+        if session is None or not session.signed_in:
+            return None
+        staff = await get_staff_by_id(self.core, session.user_id)  # type: ignore[arg-type]
+        if staff is None or session.fingerprint != session_fingerprint(self.core, staff):
+            self.replace_session(request, None)
+            return None
+        return staff
+
+    async def viewer(self, request: Request) -> Viewer | None:
+        staff = await self.staff(request)
+        if staff is None:
+            return None
+        return self._viewer(request, staff)
+
+    def anonymous_viewer(self, request: Request) -> Viewer:
+        return self._viewer(request, None)
+
+    def _viewer(self, request: Request, staff: StaffUser | None) -> Viewer:
+        session = self.session(request)
+        if staff is not None:
+            language = console_language(staff.language)
+        else:
+            language = console_language(session.lang, request.headers.get("accept-language"))
+        return Viewer(session, staff, language, ConsoleTranslator(language), Translator(language))
+
+    def csrf_ok(self, request: Request, token: object) -> bool:
+        return sessions.csrf_ok(getattr(request.state, "session", None), token if isinstance(token, str) else None)
+
+    # -- responses --------------------------------------------------------------------------------
+    def render(self, viewer: Viewer, template: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
+        staff = viewer.staff
+        html = self.env.get_template(template).render(
+            _=viewer._, core_=viewer.core_, language=viewer.language, lang_tag=LANGUAGE_TAGS[viewer.language],
+            language_names=LANGUAGE_NAMES, language_tags=LANGUAGE_TAGS, console_languages=CONSOLE_LANGUAGES,
+            staff=staff, csrf=viewer.session.csrf,
+            role_label=viewer.core_(ROLE_LABELS[Role(staff.role)]) if staff else "",
+            **context,
+        )
+        return HTMLResponse(html, status_code=status_code)
+
+    def to_sign_in(self, *, expired: bool = False) -> RedirectResponse:
+        return RedirectResponse("/signin?expired=1" if expired else "/signin", status_code=303)
+
+    def forbidden_form(self, viewer: Viewer) -> HTMLResponse:
+        _ = viewer._
+        return self.render(
+            viewer, "message.html", status_code=403, title=_("This form has expired"),
+            message=_("The form has expired or did not come from this console. Go back, reload the page and try again."),
+        )
+
+    def not_found(self, viewer: Viewer) -> HTMLResponse:
+        _ = viewer._
+        return self.render(
+            viewer, "message.html", status_code=404, title=_("Not found"),
+            message=_("There is no such tip, or it is not one you may see."),
+        )
+
+
+def add_security_headers(response: Response, *, private: bool = True) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if private:
+        response.headers["Cache-Control"] = "no-store"

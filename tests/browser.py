@@ -1,0 +1,113 @@
+"""Real-browser helpers: the public site served by uvicorn on 127.0.0.1 in a thread (its own
+event loop and its own core), Debian's Chromium through Playwright, axe-core and the checks
+axe cannot make (no sideways scrolling at 320 px, 18 px text, 44 px targets).
+"""
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import TypeVar
+
+import uvicorn
+
+from intake.clock import Clock
+from intake.core import Core
+from intake.settings import Settings
+from tipline.bootstrap import bootstrap
+from web_form.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]},
+    "resultTypes": ["violations"],
+}
+T = TypeVar("T")
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+class LiveSite:
+    """The public site on a free port, with a core of its own; `run()` calls into that core."""
+
+    def __init__(self, var_dir: Path, clock: Clock | None = None, **app_options) -> None:
+        self.settings = Settings(env="test", var_dir=var_dir, database_url=f"sqlite+aiosqlite:///{var_dir / 'tipline.db'}")
+        self.clock = clock
+        self.app_options = app_options
+        self.loop = asyncio.new_event_loop()
+        self.core: Core | None = None
+        self.server: uvicorn.Server | None = None
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._main())
+
+    async def _main(self) -> None:
+        self.core = await bootstrap(self.settings, clock=self.clock)
+        app = create_app(self.core, **self.app_options)
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
+        await self.server.serve()
+        await self.core.db.dispose()
+
+    def __enter__(self) -> LiveSite:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not (self.server and self.server.started):
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the web form did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self.server:
+            self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def run(self, coroutine: Awaitable[T]) -> T:
+        """Run a call into the site's core (e.g. staff moving a tip) in the site's loop."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
+
+
+def axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=AXE_OPTIONS)
+    found = []
+    for violation in results.response.get("violations", []):
+        for node in violation["nodes"]:
+            found.append(f"{page.url}: {violation['id']} ({violation['impact']}): {node['target']} {node.get('failureSummary', '')[:300]}")
+    return found
+
+
+LAYOUT_CHECK = """() => {
+  const problems = [];
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+    problems.push(`horizontal scroll: ${document.documentElement.scrollWidth} > ${window.innerWidth}`);
+  }
+  const body = parseFloat(getComputedStyle(document.body).fontSize);
+  if (body < 18) problems.push(`body text ${body}px`);
+  const lineHeight = parseFloat(getComputedStyle(document.body).lineHeight) / body;
+  if (lineHeight < 1.3) problems.push(`line height ${lineHeight}`);
+  const targets = document.querySelectorAll('button:not([hidden]), a.button, input[type=submit], .choice, .switch, .back-link, .hotline a');
+  for (const el of targets) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (box.height < 44 || box.width < 44) problems.push(`small target ${el.outerHTML.slice(0, 80)} ${Math.round(box.width)}x${Math.round(box.height)}`);
+  }
+  return problems;
+}"""
+
+
+def layout_problems(page) -> list[str]:
+    return [f"{page.url}: {problem}" for problem in page.evaluate(LAYOUT_CHECK)]

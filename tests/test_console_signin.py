@@ -1,0 +1,205 @@
+"""Signing in to the staff console: passwords, lock-out, TOTP, sessions that expire."""
+from __future__ import annotations
+
+import re
+
+import pyotp
+from sqlalchemy import select
+
+from intake.auth import set_password
+from intake.models import AuditEvent
+from tests.console_support import LEAD_UNIT, PASSWORD, client_for, csrf_of, make_staff, sign_in
+
+COORDINATION = "990100-coordination"
+
+
+async def audit_actions(core, actor: str) -> list[str]:
+    async with core.db.session() as session:
+        return list((await session.scalars(select(AuditEvent.action).where(AuditEvent.actor == actor).order_by(AuditEvent.id))).all())
+
+
+async def test_an_officer_signs_in_with_a_password_and_reaches_the_queue(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with client_for(core) as client:
+        response = await sign_in(client, "li")
+        assert response.status_code == 303 and response.headers["location"] == "/queue"
+        cookie = response.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+        queue = await client.get("/queue")
+    assert queue.status_code == 200
+    assert '<html lang="zh-Hans">' in queue.text and "队列" in queue.text
+    assert "staff.sign_in" in await audit_actions(core, "li")
+
+
+async def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with client_for(core) as client:
+        wrong = await sign_in(client, "li", "not the password")
+        unknown = await sign_in(client, "nobody", "not the password")
+        assert (await client.get("/queue")).status_code == 303
+    assert wrong.status_code == unknown.status_code == 400
+    assert "用户名或密码不正确" in wrong.text and "用户名或密码不正确" in unknown.text
+
+
+async def test_five_failures_lock_the_account_for_fifteen_minutes(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with client_for(core) as client:
+        for _ in range(4):
+            assert (await sign_in(client, "li", "wrong password!")).status_code == 400
+        fifth = await sign_in(client, "li", "wrong password!")
+        assert fifth.status_code == 429 and "锁定15分钟" in fifth.text
+        still_locked = await sign_in(client, "li")  # even the right password, for now
+        assert still_locked.status_code == 429
+        core.clock.advance(minutes=14)
+        assert (await sign_in(client, "li")).status_code == 429
+        core.clock.advance(minutes=2)
+        assert (await sign_in(client, "li")).headers["location"] == "/queue"
+    assert "staff.locked" in await audit_actions(core, "li")
+
+
+async def test_a_coordinator_must_enrol_a_second_factor_and_then_always_gives_a_code(core):
+    await make_staff(core, "zhou", "coordinator", COORDINATION)
+    async with client_for(core) as client:
+        first = await sign_in(client, "zhou")
+        assert first.headers["location"] == "/signin/enrol"
+        assert (await client.get("/queue")).status_code == 303  # not in before the second factor
+        page = await client.get("/signin/enrol")
+        secret = re.search(r'class="secret" lang="en">([A-Z2-7 ]+)<', page.text).group(1).replace(" ", "")
+        wrong = await client.post("/signin/enrol", data={"csrf": csrf_of(page.text), "code": "000000"})
+        assert wrong.status_code == 400 and "验证码不正确" in wrong.text
+        code = pyotp.TOTP(secret).at(core.clock.now())
+        enrolled = await client.post("/signin/enrol", data={"csrf": csrf_of(wrong.text), "code": code})
+        assert enrolled.headers["location"] == "/queue"
+        queue = await client.get("/queue")
+        await client.post("/signout", data={"csrf": csrf_of(queue.text)})
+        assert (await client.get("/queue")).status_code == 303
+
+        again = await sign_in(client, "zhou")
+        assert again.headers["location"] == "/signin/totp"
+        page = await client.get("/signin/totp")
+        refused = await client.post("/signin/totp", data={"csrf": csrf_of(page.text), "code": "123456"})
+        assert refused.status_code == 400
+        core.clock.advance(seconds=30)
+        done = await client.post("/signin/totp", data={"csrf": csrf_of(refused.text), "code": pyotp.TOTP(secret).at(core.clock.now())})
+        assert done.headers["location"] == "/queue"
+        assert (await client.get("/queue")).status_code == 200
+    actions = await audit_actions(core, "zhou")
+    assert "staff.totp_enrolled" in actions and actions.count("staff.sign_in") == 2
+
+
+async def test_wrong_codes_count_towards_the_lock_out(core):
+    await make_staff(core, "zhou", "coordinator", COORDINATION)
+    secret = await _enrol(core, "zhou")
+    async with client_for(core) as client:
+        await sign_in(client, "zhou")
+        page = await client.get("/signin/totp")
+        for _ in range(4):
+            page = await client.post("/signin/totp", data={"csrf": csrf_of(page.text), "code": "000000"})
+            assert page.status_code == 400
+        locked = await client.post("/signin/totp", data={"csrf": csrf_of(page.text), "code": "000000"})
+        assert locked.status_code == 429
+        again = await sign_in(client, "zhou", totp_secret=secret, core=core)
+        assert again.status_code == 429
+
+
+async def _enrol(core, username: str) -> str:
+    from intake.auth import enrol_totp, get_staff_by_id, new_totp_secret
+    from intake.staff import get_staff
+
+    user = await get_staff(core, username)
+    secret = new_totp_secret()
+    assert await enrol_totp(core, user.id, secret, pyotp.TOTP(secret).at(core.clock.now()))
+    assert (await get_staff_by_id(core, user.id)).totp_sealed is not None
+    return secret
+
+
+async def test_an_officer_may_turn_on_a_second_factor_from_the_account_page(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with client_for(core) as client:
+        await sign_in(client, "li")
+        account = await client.get("/account")
+        assert "/account/totp" in account.text
+        page = await client.get("/account/totp")
+        secret = re.search(r'class="secret" lang="en">([A-Z2-7 ]+)<', page.text).group(1).replace(" ", "")
+        done = await client.post("/account/totp", data={"csrf": csrf_of(page.text), "code": pyotp.TOTP(secret).at(core.clock.now())})
+        assert done.headers["location"] == "/account?enrolled=1"
+        assert (await client.get("/queue")).status_code == 200  # this session goes on
+    async with client_for(core) as client:
+        assert (await sign_in(client, "li")).headers["location"] == "/signin/totp"
+
+
+async def test_the_roles_that_need_a_second_factor_are_a_setting(core):
+    core.settings = core.settings.model_copy(update={"console_totp_required_roles": ("officer",)})
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    await make_staff(core, "zhou", "coordinator", COORDINATION)
+    async with client_for(core) as client:
+        assert (await sign_in(client, "li")).headers["location"] == "/signin/enrol"
+    async with client_for(core) as client:
+        assert (await sign_in(client, "zhou")).headers["location"] == "/queue"
+
+
+async def test_a_session_ends_after_thirty_idle_minutes(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with client_for(core) as client:
+        await sign_in(client, "li")
+        core.clock.advance(minutes=29)
+        assert (await client.get("/queue")).status_code == 200  # activity keeps it alive
+        core.clock.advance(minutes=29)
+        assert (await client.get("/queue")).status_code == 200
+        core.clock.advance(minutes=31)
+        expired = await client.get("/queue")
+        assert expired.status_code == 303 and expired.headers["location"] == "/signin?expired=1"
+        page = await client.get("/signin?expired=1")
+        assert "会话已结束" in page.text
+
+
+async def test_a_session_ends_after_twelve_hours_however_busy(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with client_for(core) as client:
+        await sign_in(client, "li")
+        for _ in range(12 * 3 - 1):
+            core.clock.advance(minutes=20)
+            assert (await client.get("/queue")).status_code == 200
+        core.clock.advance(minutes=21)
+        assert (await client.get("/queue")).status_code == 303
+
+
+async def test_a_password_reset_ends_the_sessions_made_before_it(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with client_for(core) as client:
+        await sign_in(client, "li")
+        assert (await client.get("/queue")).status_code == 200
+        await set_password(core, "li", "a brand new password")
+        assert (await client.get("/queue")).status_code == 303
+        assert (await sign_in(client, "li", "a brand new password")).headers["location"] == "/queue"
+
+
+async def test_a_forged_or_tampered_cookie_is_no_session(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with client_for(core) as client:
+        await sign_in(client, "li")
+        cookie = client.cookies["console_session"]
+        body, signature = cookie.rsplit(".", 1)
+        client.cookies.set("console_session", body + "." + "0" * len(signature), domain="console.test")
+        assert (await client.get("/queue")).status_code == 303
+
+
+async def test_a_short_password_is_refused(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    import pytest
+
+    from intake.auth import AuthError
+
+    with pytest.raises(AuthError):
+        await set_password(core, "li", "short")
+    async with client_for(core) as client:
+        assert (await sign_in(client, "li", PASSWORD)).headers["location"] == "/queue"
+
+
+async def test_the_sign_in_page_speaks_english_when_asked(core):
+    async with client_for(core) as client:
+        page = await client.get("/signin?lang=en")
+        assert '<html lang="en">' in page.text and "User name" in page.text
+    async with client_for(core) as client:
+        default = await client.get("/signin")
+        assert '<html lang="zh-Hans">' in default.text and "用户名" in default.text

@@ -1,0 +1,59 @@
+"""`tipline serve` wires every channel: the public site, the console, the dispatcher with the
+Telegram sender, and the bot, all in one process against a fake Bot API."""
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import httpx
+
+from bot.app import BotSettings
+from intake.casework import move_tip
+from tests.bot_harness import TOKEN, fake_telegram, new_user  # noqa: F401 - fixture
+from tests.factories import file_tip, staff
+from tipline.serve import serve
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def until(condition, seconds: float = 15) -> None:
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        await asyncio.sleep(0.1)
+
+
+async def test_serve_runs_the_site_the_console_the_bot_and_delivers_notices(core, fake_telegram):
+    web_port, console_port = free_port(), free_port()
+    ready, stop = asyncio.Event(), asyncio.Event()
+    settings = BotSettings(telegram_token=TOKEN, telegram_api_base=fake_telegram.base_url, redis_url="")
+    running = asyncio.create_task(serve(core, host="127.0.0.1", web_port=web_port, console_port=console_port,
+                                        bot_settings=settings, ready=ready, stop=stop))
+    try:
+        await asyncio.wait_for(ready.wait(), 30)
+        async with httpx.AsyncClient() as client:
+            start = await client.get(f"http://127.0.0.1:{web_port}/", headers={"Accept-Language": "en"})
+            assert start.status_code == 200 and 'lang="en"' in start.text
+            console = await client.get(f"http://127.0.0.1:{console_port}/", follow_redirects=False)
+            assert console.status_code in (302, 303)
+
+        user = new_user(fake_telegram)
+        await user.send("/start")
+        await until(lambda: fake_telegram.sent_to(user.chat_id))  # serve's bot handles updates as tasks
+        replies = fake_telegram.sent_to(user.chat_id)
+        assert any("English" in label for sent in replies for label, _ in sent.buttons()), [(s.text, s.buttons()) for s in replies]
+
+        receipt = await file_tip(core, language="en", channel="telegram", channel_address=str(user.chat_id), owner=str(user.chat_id))
+        officer = await staff(core, "officer", "officer", "990121-civil_affairs")
+        await move_tip(core, receipt.tip_id, "accepted", staff=officer)
+        # The dispatcher inside serve looks for due notices every second.
+        await until(lambda: any("Accepted for checking" in (s.text or "") for s in fake_telegram.sent_to(user.chat_id)))
+        texts = [sent.text or "" for sent in fake_telegram.sent_to(user.chat_id)]
+        assert any("Received" in t for t in texts) and any("Accepted for checking" in t for t in texts)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)
