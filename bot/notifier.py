@@ -48,7 +48,7 @@ class RateLimited(DeliveryError):
     """Telegram asked us to wait `retry_after` seconds (HTTP 429)."""
 
     def __init__(self, retry_after: float) -> None:
-        super().__init__(f"Telegram asks to wait {retry_after:g} s (429)", retry=True)
+        super().__init__(f"Telegram asks to wait {retry_after:g} s (429)", retry=True, retry_after=retry_after)
         self.retry_after = retry_after
 
 

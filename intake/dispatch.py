@@ -187,7 +187,7 @@ class Dispatcher:
         try:
             await asyncio.wait_for(channel.send(notice), timeout=self.send_timeout)
         except DeliveryError as exc:
-            await self._failed(claim, str(exc) or "delivery failed", retry=exc.retry)
+            await self._failed(claim, str(exc) or "delivery failed", retry=exc.retry, wait_at_least=exc.retry_after)
             return 0
         except TimeoutError:
             await self._failed(claim, f"no answer from the {notification.channel} channel in {self.send_timeout:g} s", retry=True)
@@ -209,7 +209,7 @@ class Dispatcher:
             row.attempts += 1
             row.claimed_until = None
 
-    async def _failed(self, claim: Claim, reason: str, *, retry: bool) -> None:
+    async def _failed(self, claim: Claim, reason: str, *, retry: bool, wait_at_least: float = 0) -> None:
         """Record a failed try. `reason` is the channel's reason: never personal data."""
         reason = reason[:MAX_ERROR_CHARS]
         async with self.core.db.transaction() as session:
@@ -228,7 +228,7 @@ class Dispatcher:
                     self.worker_id, row.id, row.channel, row.attempts, reason,
                 )
                 return
-            wait = backoff(row.attempts, rng=self.rng)
+            wait = max(backoff(row.attempts, rng=self.rng), timedelta(seconds=wait_at_least))  # a channel's "retry after" (429)
             row.status = FAILED
             row.next_attempt_at = self.core.clock.now() + wait
             logger.warning(

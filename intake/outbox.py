@@ -42,11 +42,13 @@ class Notice:
 
 
 class DeliveryError(Exception):
-    """A failed send; `retry` False when trying again cannot help (an invalid address)."""
+    """A failed send; `retry` False when trying again cannot help (an invalid address);
+    `retry_after` seconds when the channel said how long to wait (Telegram's 429)."""
 
-    def __init__(self, reason: str, *, retry: bool = True) -> None:
+    def __init__(self, reason: str, *, retry: bool = True, retry_after: float = 0) -> None:
         super().__init__(reason)
         self.retry = retry
+        self.retry_after = retry_after
 
 
 class Channel(Protocol):
