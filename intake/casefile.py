@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from i18n import Translator
+from i18n import N_, Translator
 from intake import audit
 from intake.casework import CaseworkError, Loaded, TipNotFound, capacities
 from intake.clock import aware
@@ -162,7 +162,7 @@ async def reveal_reporter(core: Core, staff: StaffUser, tip_id: int, *, reason: 
     """The reporter's and victim's identity and contact, for the lead unit (to call back) or a
     reward administrator; always with a reason, always audited."""
     if not reason.strip():
-        raise CaseworkError("Say why you need the reporter's identity.")
+        raise CaseworkError(N_("Say why you need the reporter's identity."))
     async with core.db.session() as session:
         loaded = await _load_visible(core, session, staff, tip_id, "reveal")
         caps = capacities(core, staff, loaded)

@@ -7,7 +7,7 @@ updates the tip, enqueues the reporter's notices and audits itself, in one trans
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -106,7 +106,8 @@ def allowed_targets(status: str) -> list[Status]:
 
 
 def due_after(moment: datetime, days: int, tz: str) -> datetime:
-    """The end of the local calendar day `days` days after `moment`."""
+    """The end of the local calendar day `days` days after `moment`, in UTC (as every stored
+    time is: SQLite keeps the wall-clock time and drops the offset)."""
     zone = ZoneInfo(tz)
     local_day = moment.astimezone(zone).date() + timedelta(days=days)
-    return datetime.combine(local_day, time(23, 59, 59), zone)
+    return datetime.combine(local_day, time(23, 59, 59), zone).astimezone(timezone.utc)

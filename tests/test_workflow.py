@@ -163,6 +163,17 @@ async def test_staff_wait_fifteen_days_for_an_answer_then_go_on_with_a_note(core
     await move_tip(core, receipt.tip_id, "verifying", staff=people["officer"], internal_note="no answer in 15 days")
 
 
+async def test_due_dates_are_the_end_of_the_local_day_as_stored_and_read_back(core):
+    from zoneinfo import ZoneInfo
+
+    receipt = await file_tip(core)  # the clock: 2026-11-27 10:00 in Shanghai
+    tip = await tip_row(core, receipt.tip_id)
+    from intake.clock import aware
+
+    local = aware(tip.accept_due).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (local.date().isoformat(), local.hour, local.minute) == ("2026-12-12", 23, 59)
+
+
 async def test_overdue_to_accept_after_fifteen_days_and_to_finish_after_sixty(core, people):
     receipt = await file_tip(core)
     core.clock.advance(days=15)

@@ -108,6 +108,8 @@ def _here(request: Request) -> str:
     A page shown in answer to a POST (a status look-up) comes back to its form instead.
     """
     path = request.url.path
-    if request.method != "GET":
-        return getattr(request.state, "back_to", None) or "/"
-    return path
+    if request.method == "GET":
+        return path
+    if path.startswith("/report/q/"):
+        return path  # a question shown again after its POST has the same address
+    return getattr(request.state, "back_to", None) or {"/report/submit": "/report/review"}.get(path, "/")
