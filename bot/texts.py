@@ -64,8 +64,8 @@ SENT = N_("Thank you. Your report has been sent.")
 TRACKING_CODE = N_("Your tracking code is:")
 REPLY_PIN = N_("Your reply PIN is:")
 WRITE_DOWN = N_(
-    "Please write both down. With the code anyone can see the progress of the report; "
-    "the PIN is needed to add information. Nobody from the government will ever ask you for them."
+    "Please write both down. With the code you can follow the report at any time; "
+    "the PIN is needed to add information. Keep them to yourself: nobody from the government will ever ask you for them."
 )
 WHAT_NOW = N_("What you can do now")
 STATUS_HINT = N_("To see the progress at any time, send: /status %(code)s")

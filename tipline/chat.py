@@ -218,8 +218,8 @@ class TerminalChat:
         self.console.print(Text(pyfiglet.figlet_format(receipt.pin, font="big", width=200), style="bold"))
         self.console.print(Text(receipt.pin, style="bold"))
         self.console.print(
-            _(N_("Please write both down. With the code anyone can see the progress of the report; "
-                 "the PIN is needed to add information. Nobody from the government will ever ask you for them."))
+            _(N_("Please write both down. With the code you can follow the report at any time; "
+                 "the PIN is needed to add information. Keep them to yourself: nobody from the government will ever ask you for them."))
         )
         category = self.core.deployment.category_by_code.get(receipt.category)
         if category:
