@@ -277,9 +277,14 @@ def options(step: Step, language: str, deployment: Deployment) -> list[Choice]:
 
 
 def _region_label(code: str, language: str, deployment: Deployment) -> str:
-    path = deployment.region_path(code)
-    # County, City: enough to tell places apart without the province.
-    return ", ".join(r.name.get(language) for r in path[:2])
+    """County and city, enough to tell places apart: "东湖县, 青山市" reads wrong in Chinese,
+    which names the larger place first with no separator (青山市东湖县)."""
+    names = [r.name.get(language) for r in deployment.region_path(code)[:2]]
+    if language == "zh_Hans":
+        return "".join(reversed(names))
+    if language == "bo":
+        return " ".join(reversed(names))
+    return ", ".join(names)
 
 
 def prompt(state: DraftState, ctx: Context) -> Prompt:
