@@ -30,8 +30,8 @@ def alembic_config() -> Config:
     return config
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def _upgrade(connection: Connection) -> None:
@@ -39,11 +39,11 @@ def _upgrade(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
-def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+def current_revisions(connection: Connection) -> set[str]:
+    return set(MigrationContext.configure(connection).get_current_heads())
 
 
 @contextmanager
@@ -62,7 +62,7 @@ def _file_lock(path: Path | None) -> Iterator[None]:
 
 async def migrate(db: Database) -> None:
     async with db.writer.connect() as connection:
-        if await connection.run_sync(current_revision) == head_revision():
+        if await connection.run_sync(current_revisions) == head_revisions():
             return
     # The file lock blocks a thread, not the loop.
     lock = _file_lock(db.sqlite_path)
