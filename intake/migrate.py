@@ -61,13 +61,14 @@ def _file_lock(path: Path | None) -> Iterator[None]:
 
 
 async def migrate(db: Database) -> None:
-    async with db.writer.connect() as connection:
-        if await connection.run_sync(current_revisions) == head_revisions():
-            return
-    # The file lock blocks a thread, not the loop.
+    # On SQLite the first connection also switches the file to WAL, which needs the same
+    # exclusive access as a migration: do both under the lock (it blocks a thread, not the loop).
     lock = _file_lock(db.sqlite_path)
     await asyncio.to_thread(lock.__enter__)
     try:
+        async with db.writer.connect() as connection:
+            if await connection.run_sync(current_revisions) == head_revisions():
+                return
         async with db.writer.begin() as connection:
             await connection.run_sync(_upgrade)
     finally:
