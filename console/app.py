@@ -6,7 +6,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from console import auth_views, sessions, tip_views
+from console import report_views
+from console import rewards_views
+from console import audit_views, auth_views, duplicate_views, intake_views, sessions, tip_views, translation_views
 from console.web import HERE, Console, add_security_headers
 from intake.core import Core
 
@@ -41,5 +43,11 @@ def create_app(core: Core) -> FastAPI:
 
     app.include_router(auth_views.routes(console))
     app.include_router(tip_views.routes(console))
+    app.include_router(report_views.routes(console))
+    app.include_router(intake_views.routes(console))
+    app.include_router(translation_views.routes(console))
+    app.include_router(duplicate_views.routes(console))
+    app.include_router(audit_views.routes(console))
+    app.include_router(rewards_views.routes(console))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console import forms
+from console import duplicate_views, forms, translation_views
 from console.forms import FREE, FormError
 from console.web import Console, Viewer
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, N_
@@ -55,11 +55,13 @@ DONE_MESSAGES = {
     "extended": N_("Done: the deadline is extended and the reporter will be told."),
     "note": N_("Done: your note is saved."),
     "outcome": N_("Done: the outcome is saved."),
+    "supervised": N_("Done: the supervision notice (督办) is in the timeline; the lead unit is alerted by e-mail if it has an address."),
 }
 EVENT_LABELS = {
     "reroute": N_("Sent to another unit"),
     "extension": N_("Deadline extended"),
     "reply": N_("The reporter added information"),
+    "supervision": N_("Supervision notice (督办)"),
 }
 DELIVERY_LABELS = {"pending": N_("Waiting to be sent"), "sending": N_("Sending"), "sent": N_("Sent"), "failed": N_("Failed")}
 CHANNEL_LABELS = {"email": N_("E-mail"), "sms": N_("Text message (SMS)"), "telegram": N_("Telegram")}
@@ -133,6 +135,7 @@ def routes(console: Console) -> APIRouter:
         return console.render(
             viewer, "tip.html", status_code=status_code, title=viewer._("Tip %(id)s", id=tip.id),
             **_tip_context(viewer, tip, state), error=error,
+            **await duplicate_views.panel(console, viewer, tip), **await translation_views.panel(console, viewer, tip.id),
             done=viewer._(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
             revealed=revealed, notices=_notices(viewer, await delivery_report(core, tip_id)),
         )

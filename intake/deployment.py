@@ -76,6 +76,7 @@ class Unit(BaseModel):
     kind: NonEmpty
     region: NonEmpty
     phone: str = ""
+    email: str = ""  # where alerts about its tips go (supervision notices); none: no alert is sent
     name: LocalText | None = None  # default: region name + kind name
     retired: bool = False
 

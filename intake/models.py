@@ -93,6 +93,8 @@ class Tip(Base):
     paused_at: Mapped[datetime | None]
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id"))
+    # Staff translations of the reporter's own words (intake/translations.py), marked with who made them.
+    reporter_words_translation: Mapped[dict | None]
 
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="tip", order_by="StatusEvent.id", cascade="all, delete-orphan"
@@ -308,3 +310,91 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     window_start: Mapped[datetime]
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Partner(Base):
+    """A partner app allowed to submit reports through the JSON API: its key is kept only as a
+    keyed hash (shown once when the partner is added), and can be revoked."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(16))  # the key's first characters, to tell keys apart
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class RewardExclusion(Base):
+    """Why a tip's reporter may not receive a reward (staff, a relative of staff, a participant
+    in the scheme), recorded on the tip by staff (intake/rewards.py)."""
+
+    __tablename__ = "reward_exclusions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))  # staff, staff_relative, participant
+    note: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[datetime]
+
+
+class Award(Base):
+    """One reward for one case (一案一奖): proposed, approved or rejected by a second
+    administrator, then paid or lapsed. Amounts in integer fen."""
+
+    __tablename__ = "awards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    # The tip's id while the award is open, proposed, approved, paid or lapsed; NULL once
+    # rejected: a unique column, so a case never has two awards.
+    case_tip_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # proposed, approved, rejected, paid, lapsed
+    tier: Mapped[str] = mapped_column(String(40))
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    budget_region: Mapped[str] = mapped_column(String(12), index=True)
+    budget_year: Mapped[int] = mapped_column(Integer, index=True)
+    scheme_digest: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[str] = mapped_column(String(60))
+    proposed_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(60))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    claim_until: Mapped[datetime | None]
+    id_checked_by: Mapped[str | None] = mapped_column(String(60))
+    payment_reference: Mapped[str | None] = mapped_column(String(100))
+    paid_on: Mapped[str | None] = mapped_column(String(10))  # YYYY-MM-DD
+    paid_by: Mapped[str | None] = mapped_column(String(60))
+    paid_at: Mapped[datetime | None]
+    lapsed_at: Mapped[datetime | None]
+
+
+class TipMatchKey(Base):
+    """A normalised name, phone, address, website or credit code a tip names (intake/duplicates.py):
+    tips sharing a key are possible duplicates. Written with the tip."""
+
+    __tablename__ = "tip_match_keys"
+    __table_args__ = (Index("ix_tip_match_keys_kind_key", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # organisation, phone, address, website, credit_code
+    key: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(String(300))  # as the reporter wrote it, to show staff
+
+
+class Organisation(Base):
+    """An organisation tips name, with the risk colour (红橙黄绿) staff gave it."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # TipMatchKey.key of kind "organisation"
+    display_name: Mapped[str] = mapped_column(String(200))
+    colour: Mapped[str] = mapped_column(String(10))  # green, yellow, orange, red
+    note: Mapped[str | None] = mapped_column(Text)
+    set_by: Mapped[str] = mapped_column(String(60))
+    set_at: Mapped[datetime]

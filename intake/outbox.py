@@ -20,6 +20,8 @@ from intake.models import Notification, Person, StatusEvent, Tip
 from intake.workflow import STATUS_LABELS, Status
 
 PEOPLE_PURPOSE = "people"
+#: Notification kind of an alert to a unit's own address (intake/supervision.py).
+UNIT_ALERT = "unit_alert"
 
 SAFETY_FOOTER = N_(
     "We will never ask you for money, bank card numbers, passwords or verification codes. "
@@ -90,6 +92,10 @@ async def enqueue_for_event(session: AsyncSession, core: Core, tip: Tip, event: 
 async def render_notice(core: Core, session: AsyncSession, notification: Notification) -> Notice | None:
     """The notice in the reporter's language, with the address looked up at sending time
     (so no personal data is copied into the outbox). None when there is no longer anyone to tell."""
+    if notification.kind == UNIT_ALERT:  # to a unit, not the reporter: no personal data at all
+        from intake.supervision import render_unit_alert  # imported here: supervision imports this module
+
+        return render_unit_alert(core, notification)
     tip = await session.get(Tip, notification.tip_id)
     person = await session.get(Person, tip.reporter_id) if tip and tip.reporter_id else None
     if tip is None or person is None:
@@ -106,6 +112,17 @@ async def render_notice(core: Core, session: AsyncSession, notification: Notific
     if event and event.public_message and "text" in event.public_message:
         message = _(N_("The officer writes: %(text)s"), text=message)
     unit = core.deployment.unit_by_code.get(tip.lead_unit or "")
+    if notification.kind == "reward" and event is None and notification.payload:
+        # The reward scheme's own texts (rewards.toml); no status-page link in a reward notice.
+        from intake.rewards import render_reward_notice  # imported here: rewards imports this module
+
+        subject, body, params = render_reward_notice(core, tip, notification.payload, language)
+        footer = _(SAFETY_FOOTER, phone=unit.phone if unit and unit.phone else "12345")
+        return Notice(
+            channel=notification.channel, address=address, language=language, subject=subject,
+            body="\n\n".join(line for line in (body, footer) if line),
+            template=str(notification.payload.get("template")), params=params,
+        )
     lines = [
         _(N_("Your report of %(date)s: %(status)s"), date=reported_on, status=status_label),
         message,

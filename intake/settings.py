@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     draft_ttl_days: int = Field(default=30, ge=1)
     timezone: str = "Asia/Shanghai"
     public_base_url: str = ""  # e.g. https://tipline.example.gov.cn: notices link only to its status page
+    telegram_bot_username: str = ""  # e.g. TiplineBot: the confirmation page offers t.me/<bot>?start=<token>
 
     # Notices by e-mail (SMTP) and SMS (a gateway that sends pre-approved templates).
     smtp_host: str = ""

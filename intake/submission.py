@@ -17,6 +17,7 @@ from intake.conversation import DraftState, final_answers, missing_steps
 from intake.core import Core
 from intake.crypto import Keyring
 from intake.drafts import SEAL_PURPOSE, DraftRecord
+from intake.duplicates import index_tip
 from intake.models import Assignment, Draft, Person, StatusEvent, Tip
 from intake.outbox import enqueue_for_event
 from intake.questionnaire import PERSONAL_KEYS, ChannelCapabilities, Step
@@ -143,6 +144,7 @@ async def _create_tip(core, session, draft: Draft, state: DraftState, capabiliti
     )
     session.add(tip)
     await session.flush()
+    index_tip(session, tip)
     if decision.lead:
         session.add(Assignment(tip_id=tip.id, unit_code=decision.lead, role="lead", assigned_at=now))
     for unit in decision.assisting:

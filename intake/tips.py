@@ -30,6 +30,7 @@ class TimelineEntry:
     label: str
     message: str | None
     from_officer: bool  # free text written by staff, shown framed "the officer writes:"
+    event_id: int = 0  # the status event's id: channels mark steps new since a reader's last visit
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ async def public_view(core: Core, code_text: str, language: str | None = None) -
             label=_(STATUS_LABELS[Status(event.to_status)]),
             message=render(event.public_message, lang, core.deployment),
             from_officer=bool(event.public_message and "text" in event.public_message),
+            event_id=event.id,
         )
         for event in tip.events
         if event.public_message  # re-routing and other internal steps have none

@@ -111,3 +111,39 @@ LAYOUT_CHECK = """() => {
 
 def layout_problems(page) -> list[str]:
     return [f"{page.url}: {problem}" for problem in page.evaluate(LAYOUT_CHECK)]
+
+
+# Keyboard: every control that Tab should reach (a radio group is one stop), and what has focus.
+KEYBOARD_CONTROLS = """() => {
+  const controls = [...document.querySelectorAll('a[href], button, input, textarea, select, [tabindex]')].filter(el =>
+    el.tabIndex >= 0 && !el.disabled && !el.hidden && el.type !== 'hidden' && el.getClientRects().length > 0
+    && !el.closest('[aria-hidden=true]'));
+  return [...new Set(controls.map((el, i) => (el.dataset.kb = el.type === 'radio' ? 'radio:' + el.name : 'c' + i)))];
+}"""
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const s = getComputedStyle(el);
+  const clear = c => c === 'transparent' || c === 'rgba(0, 0, 0, 0)';
+  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 && !clear(s.outlineColor);
+  return {key: el.dataset.kb || el.tagName, outlined: outline || s.boxShadow !== 'none', html: el.outerHTML.slice(0, 100)};
+}"""
+
+
+def keyboard_problems(page) -> list[str]:
+    """Press Tab through the page: every control reached, each with a visible focus indicator."""
+    expected = page.evaluate(KEYBOARD_CONTROLS)
+    reached: list[str] = []
+    problems = []
+    for _ in range(len(expected) + 5):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None or (reached and focused["key"] == reached[0]):
+            break
+        reached.append(focused["key"])
+        if not focused["outlined"]:
+            problems.append(f"{page.url}: no visible focus on {focused['html']}")
+    missing = [key for key in expected if key not in reached]
+    if missing:
+        problems.append(f"{page.url}: Tab never reaches {missing} (reached {reached})")
+    return problems

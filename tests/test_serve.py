@@ -57,3 +57,28 @@ async def test_serve_runs_the_site_the_console_the_bot_and_delivers_notices(core
     finally:
         stop.set()
         await asyncio.wait_for(running, 30)
+
+
+async def test_serve_in_webhook_mode_sets_the_webhook_and_takes_updates_with_the_secret(core, fake_telegram):
+    web_port, console_port, hook_port = free_port(), free_port(), free_port()
+    ready, stop = asyncio.Event(), asyncio.Event()
+    settings = BotSettings(telegram_token=TOKEN, telegram_api_base=fake_telegram.base_url, redis_url="",
+                           telegram_webhook_url="https://tipline.example/telegram/webhook", telegram_webhook_secret="s3cret-token")
+    running = asyncio.create_task(serve(core, host="127.0.0.1", web_port=web_port, console_port=console_port,
+                                        webhook_port=hook_port, bot_settings=settings, ready=ready, stop=stop))
+    try:
+        await asyncio.wait_for(ready.wait(), 30)
+        assert fake_telegram.count("setWebhook") == 1
+        user = new_user(fake_telegram)
+        update = {"update_id": 990001, "message": user._message(text="/start", entities=[{"type": "bot_command", "offset": 0, "length": 6}])}
+        async with httpx.AsyncClient() as client:
+            url = f"http://127.0.0.1:{hook_port}/telegram/webhook"
+            refused = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+            assert refused.status_code == 403
+            taken = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"})
+            assert taken.status_code == 200
+        await until(lambda: fake_telegram.sent_to(user.chat_id))
+        assert any("English" in label for sent in fake_telegram.sent_to(user.chat_id) for label, _ in sent.buttons())
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)

@@ -17,7 +17,7 @@ from intake.models import Assignment, Tip
 from intake.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY, Kind
 from intake.staff import add_staff
 from intake.workflow import STATUS_LABELS, Status
-from tests.browser import LiveSite, axe_violations, launch, layout_problems
+from tests.browser import LiveSite, axe_violations, keyboard_problems, launch, layout_problems
 from tests.walk import ANSWERS_ANONYMOUS_SELF, ANSWERS_FOR_MOTHER
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -177,9 +177,11 @@ def test_every_page_of_the_journey_passes_axe_and_fits_a_small_phone(browser, si
     problems: list[str] = []
 
     def check(page):
+        page.wait_for_load_state("load")  # never run axe on a page still being replaced
         problems.extend(axe_violations(page))
         problems.extend(layout_problems(page))
 
+    site.core.settings.telegram_bot_username = "TiplineBot"  # the confirmation's Telegram link is checked too
     page = new_page(browser, site, language, width=320)
     # No script error and no CSP refusal anywhere (the console reports both).
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
@@ -202,6 +204,7 @@ def test_every_page_of_the_journey_passes_axe_and_fits_a_small_phone(browser, si
     page.goto(site.url + "/report/review")
     page.click("button.start")
     check(page)  # the confirmation
+    assert page.locator("a.telegram-link").count() == 1
     code = page.inner_text("#tracking-code")
     page.goto(site.url + "/status")
     check(page)
@@ -220,4 +223,22 @@ def test_every_page_of_the_journey_passes_axe_and_fits_a_small_phone(browser, si
     contrast.click("button.start")
     contrast.click("form button.button")
     check(contrast)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("contrast", [False, True])
+def test_tab_reaches_every_control_with_a_visible_focus_outline(browser, site, contrast):
+    page = new_page(browser, site, "en", contrast=contrast, width=390)
+    page.goto(site.url + "/")
+    problems = keyboard_problems(page)
+    start(page, site)
+    assert current_key(page) == "urgent"
+    problems += keyboard_problems(page)
+    page.goto(site.url + "/report/q/urgent")
+    answer(page, "urgent", "no")
+    answer(page, "reporting_for", "family")
+    answer(page, "relationship", "child")
+    answer(page, "category", "care_service")
+    assert current_key(page) == "description"  # a text question: the text box too
+    problems += keyboard_problems(page)
     assert not problems, "\n".join(problems)

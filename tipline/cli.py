@@ -18,6 +18,7 @@ from intake.tips import UNKNOWN_CODE, public_view
 from tipline.bootstrap import bootstrap
 from tipline.admin_cli import config_app, demo, regions_app, route, staff_app, suggest
 from tipline.chat import TerminalChat
+from tipline.partners_cli import partners_app
 from tipline.tips_cli import tips_app
 
 app = typer.Typer(help="Elder-fraud tip-line (养老诈骗举报).", no_args_is_help=True, add_completion=False)
@@ -29,6 +30,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(regions_app, name="regions")
 app.add_typer(staff_app, name="staff")
 app.add_typer(tips_app, name="tips")
+app.add_typer(partners_app, name="partners")
 app.command()(route)
 app.command()(demo)
 app.command()(suggest)
@@ -62,6 +64,43 @@ def serve(
         try:
             await run_all(core, host=host, web_port=port, console_port=console_port)
         finally:
+            await core.db.dispose()
+
+    asyncio.run(main())
+
+
+@app.command()
+def bot() -> None:
+    """Run only the Telegram bot and the notice dispatcher (long polling; needs TIPLINE_TELEGRAM_TOKEN)."""
+    import signal
+
+    from bot.app import BotSettings, make_bot, make_storage, run_polling
+    from bot.notifier import TelegramChannel
+    from intake.dispatch import Dispatcher
+    from tipline.channels import configured_channels
+
+    bot_settings = BotSettings()
+    if not bot_settings.telegram_token:
+        raise typer.BadParameter("set TIPLINE_TELEGRAM_TOKEN (the token from @BotFather)")
+
+    async def main() -> None:
+        settings = Settings()
+        core = await bootstrap(settings)
+        sender = make_bot(bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None)
+        channels = {**configured_channels(settings, settings.var_dir), "telegram": TelegramChannel(sender, core)}
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        delivering = asyncio.create_task(Dispatcher(core, channels, worker_id=f"bot-{os.getpid()}").run_forever(stop))
+        polling = asyncio.create_task(run_polling(core, bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None,
+                                                  storage=make_storage(bot_settings.redis_url or None), handle_signals=False))
+        try:
+            await stop.wait()
+        finally:
+            polling.cancel()
+            await asyncio.gather(delivering, polling, return_exceptions=True)
+            await sender.session.close()
             await core.db.dispose()
 
     asyncio.run(main())

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import uvicorn
 
-from bot.app import BotSettings, make_bot, make_storage, run_polling
+from bot.app import BotSettings, build_dispatcher, make_bot, make_storage, run_polling, webhook_app
 from bot.notifier import TelegramChannel
 from console.app import create_app as create_console
 from intake.core import Core
@@ -38,7 +38,7 @@ class _Server(uvicorn.Server):
 
 
 async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_settings: BotSettings | None = None,
-                ready: asyncio.Event | None = None, stop: asyncio.Event | None = None) -> None:
+                webhook_port: int = 8002, ready: asyncio.Event | None = None, stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
     servers = [
         _Server(uvicorn.Config(create_web(core), host=host, port=web_port, log_level="warning", access_log=False)),
@@ -51,8 +51,16 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
         notifier_bot = make_bot(bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None)
         channels["telegram"] = TelegramChannel(notifier_bot, core)
     dispatcher = Dispatcher(core, channels, worker_id=f"serve-{os.getpid()}")
+    if notifier_bot is not None and bot_settings.telegram_webhook_url:
+        # Webhook mode (production): Telegram posts updates to its own small app, on its own
+        # port behind the same proxy as the public site, checked by the secret token.
+        bot_dispatcher = build_dispatcher(core, storage=make_storage(bot_settings.redis_url or None))
+        hook = webhook_app(notifier_bot, bot_dispatcher, secret=bot_settings.telegram_webhook_secret)
+        servers.append(_Server(uvicorn.Config(hook, host=host, port=webhook_port, log_level="warning", access_log=False)))
+        await notifier_bot.set_webhook(bot_settings.telegram_webhook_url, secret_token=bot_settings.telegram_webhook_secret)
 
     tasks = [asyncio.create_task(server.serve()) for server in servers]
+    background = len(tasks)
     tasks.append(asyncio.create_task(dispatcher.run_forever(stop)))
     if bot_settings.telegram_token and not bot_settings.telegram_webhook_url:
         tasks.append(asyncio.create_task(run_polling(
@@ -68,7 +76,7 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, shutdown)
     while not all(server.started for server in servers):
-        if any(task.done() for task in tasks[:2]):
+        if any(task.done() for task in tasks[:background]):
             break  # a server could not start (port taken?): its task holds the error
         await asyncio.sleep(0.05)
     if ready is not None:
@@ -78,7 +86,7 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
     finally:
         for server in servers:
             server.should_exit = True
-        for task in tasks[3:]:
+        for task in tasks[background + 1:]:  # the bot's polling; the dispatcher stops by itself
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if notifier_bot is not None:

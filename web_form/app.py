@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from i18n import LANGUAGES
 from intake.core import Core
-from web_form import report, status
+from web_form import api, report, status
 from web_form.rendering import CONTRAST_COOKIE, LANG_COOKIE, TEXT_COOKIE, Renderer, Visitor, visitor_language
 from web_form.security import OWNER_COOKIE, SECURITY_HEADERS, csrf_token, new_owner, valid_owner
 
@@ -35,6 +35,8 @@ def create_app(core: Core, *, secure_cookies: bool | None = None, lookup_floor_s
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(report.router)
     app.include_router(status.router)
+    app.include_router(api.router)
+    app.add_api_route("/api/openapi.json", api.openapi_json, methods=["GET"], include_in_schema=False)
     app.add_api_route("/prefs/{name}/{value}", preference, methods=["GET"])
 
     @app.middleware("http")
@@ -52,7 +54,7 @@ def create_app(core: Core, *, secure_cookies: bool | None = None, lookup_floor_s
         )
         request.state.csrf_token = csrf_token(core, owner)
         response = await call_next(request)
-        if fresh and not request.url.path.startswith("/static/"):
+        if fresh and not request.url.path.startswith(("/static/", "/api/")):
             response.set_cookie(OWNER_COOKIE, owner, max_age=core.settings.draft_ttl_days * 86400, httponly=True,
                                 samesite="lax", secure=app.state.secure_cookies, path="/")
         for header, value in SECURITY_HEADERS.items():

@@ -21,6 +21,7 @@ from intake.attachments import MAX_BYTES, check_file, load, store
 from intake.conversation import MAX_FILES, REVIEW, Context, DraftState
 from intake.core import Core
 from intake.drafts import DraftRecord, discard_draft, find_draft, get_draft, new_draft, owner_hash, save_draft
+from intake.linking import TOKEN_LIFETIME, new_link_token
 from intake.models import Draft
 from intake.questionnaire import STEP_BY_KEY, URGENT_NOTICE, ChannelCapabilities, Kind
 from intake.submission import DraftGone, Receipt, draft_receipt, submit_draft
@@ -372,7 +373,18 @@ async def confirmation(request: Request) -> Response:
     return render(
         request, "confirmation.html", code=format_code(receipt.code), pin=receipt.pin, urgent=receipt.urgent, urgent_notice=URGENT_NOTICE,
         advice=category.advice.get(lang) if category else None, accept_days=ACCEPT_DAYS, finish_days=FINISH_DAYS,
+        telegram_link=await _telegram_link(core, receipt.tip_id), link_days=TOKEN_LIFETIME.days,
     )
+
+
+async def _telegram_link(core: Core, tip_id: int) -> str | None:
+    """t.me/<bot>?start=<token>: a fresh single-use token (never the tracking code) that links
+    this tip to the reporter's Telegram chat; None when no bot is configured."""
+    bot = core.settings.telegram_bot_username.strip().lstrip("@")
+    if not bot or not all(c.isascii() and (c.isalnum() or c == "_") for c in bot):
+        return None
+    token = await new_link_token(core, tip_id)
+    return f"https://t.me/{bot}?start={token}"
 
 
 @router.post("/report/finish")

@@ -8,19 +8,22 @@ tells whether a report exists.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import time
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException
 
 from i18n import N_
 from intake import ratings
 from intake.answers import Invalid
+from intake.crypto import DecryptionError
 from intake.attachments import MAX_BYTES
 from intake.tips import MAX_REPLY_FILES, UNKNOWN_CODE, ReplyRefused, check_pin, public_view, reply_with_pin
-from intake.tracking import MAX_INPUT_CHARS
+from intake.tracking import MAX_INPUT_CHARS, normalize_code
 from intake.workflow import Status
 from web_form import fields
 from web_form.common import (
@@ -35,6 +38,21 @@ router = APIRouter()
 ENTER_CODE = N_("Please type the 12 digits of your tracking code.")
 REPLY_SENT = N_("Thank you. Your answer has been sent to the office checking your report.")
 RATING_SAVED = N_("Thank you for telling us how your report was handled.")
+ADDED_SENT = N_("Thank you. What you added has been sent to the office checking your report. Your report keeps its place.")
+
+#: The last step each looked-up report showed in this browser: keyed hashes of the codes and
+#: event ids only, never a code or anything personal, so the next visit can mark what is new.
+SEEN_COOKIE = "tl_seen"
+SEEN_CODES = 10
+SEEN_SECONDS = 180 * 24 * 3600
+#: After a reply or a rating the page redirects (post/redirect/get, so a refresh sends nothing
+#: again) to /status/view, which reads the code from this short-lived, encrypted cookie: the
+#: code never goes into a URL.
+VIEW_COOKIE = "tl_view"
+VIEW_SECONDS = 15 * 60
+VIEW_PURPOSE = "web-status-view"
+#: Statuses in which a reporter can no longer add information online.
+NO_ADDING = (Status.CLOSED, Status.MERGED)
 
 
 @router.get("/status", response_class=HTMLResponse)
@@ -86,12 +104,66 @@ async def _timeline(request: Request, code: str, *, notice: str | None = None, r
     await asyncio.sleep(max(0.0, floor - (time.monotonic() - started)))
     if view is None:
         return render(request, "status_form.html", code=code, error=message_text(UNKNOWN_CODE, lang))
-    return render(
+    seen = _seen(request)
+    code_key = _code_key(request, code)
+    last_seen = seen.get(code_key)
+    new_ids = {e.event_id for e in view.entries if last_seen is not None and e.event_id > last_seen}
+    response = render(
         request, "status.html", view=view, code=code, notice=notice, reply_error=reply_error,
-        rating_error=rating_error, reply_text=reply_text, can_reply=view.status == Status.NEEDS_INFO,
+        rating_error=rating_error, reply_text=reply_text, asked=view.status == Status.NEEDS_INFO,
+        can_reply=view.status not in NO_ADDING,
         can_rate=view.status == Status.CLOSED, rating_choices=list(ratings.CHOICES.items()),
-        max_files=MAX_REPLY_FILES, max_mb=MAX_BYTES // (1024 * 1024),
+        max_files=MAX_REPLY_FILES, max_mb=MAX_BYTES // (1024 * 1024), new_ids=new_ids,
     )
+    newest = max((e.event_id for e in view.entries), default=0)
+    seen.pop(code_key, None)
+    seen[code_key] = max(newest, last_seen or 0)
+    kept = list(seen.items())[-SEEN_CODES:]
+    response.set_cookie(SEEN_COOKIE, "~".join(f"{k}.{v}" for k, v in kept), max_age=SEEN_SECONDS, httponly=True,
+                        samesite="lax", secure=request.app.state.secure_cookies, path="/status")
+    return response
+
+
+def _code_key(request: Request, code: str) -> str:
+    return core_of(request).keys.keyed_hash(normalize_code(code) or "", purpose="web-seen")[:16]
+
+
+def _seen(request: Request) -> dict[str, int]:
+    """{code hash: last event id seen}, oldest first; anything malformed is dropped."""
+    seen: dict[str, int] = {}
+    for part in request.cookies.get(SEEN_COOKIE, "").split("~")[:SEEN_CODES]:
+        key, _, value = part.partition(".")
+        if len(key) == 16 and all(c in "0123456789abcdef" for c in key) and value.isdigit() and len(value) < 12:
+            seen[key] = int(value)
+    return seen
+
+
+def _after_writing(request: Request, code: str, notice: str) -> Response:
+    """Post/redirect/get: the page after a reply or a rating, safe to refresh."""
+    sealed = core_of(request).keys.seal({"code": code[: MAX_INPUT_CHARS * 4], "notice": notice}, purpose=VIEW_PURPOSE)
+    response = RedirectResponse("/status/view", status_code=303)
+    response.set_cookie(VIEW_COOKIE, base64.urlsafe_b64encode(sealed).decode("ascii"), max_age=VIEW_SECONDS,
+                        httponly=True, samesite="lax", secure=request.app.state.secure_cookies, path="/status")
+    return response
+
+
+@router.get("/status/view", response_class=HTMLResponse)
+async def view_again(request: Request) -> Response:
+    """The timeline after a reply or a rating; the thank-you shows once, refreshing is safe."""
+    request.state.back_to = "/status/view"
+    try:
+        data = core_of(request).keys.open_json(base64.urlsafe_b64decode(request.cookies.get(VIEW_COOKIE, "")), purpose=VIEW_PURPOSE)
+    except (DecryptionError, binascii.Error, ValueError):
+        data = None
+    if not data or not isinstance(data.get("code"), str):
+        return RedirectResponse("/status", status_code=303)
+    notice = data.get("notice") if data.get("notice") in (REPLY_SENT, ADDED_SENT, RATING_SAVED) else None
+    response = await _timeline(request, data["code"], notice=notice)
+    if notice:
+        sealed = core_of(request).keys.seal({"code": data["code"]}, purpose=VIEW_PURPOSE)
+        response.set_cookie(VIEW_COOKIE, base64.urlsafe_b64encode(sealed).decode("ascii"), max_age=VIEW_SECONDS,
+                            httponly=True, samesite="lax", secure=request.app.state.secure_cookies, path="/status")
+    return response
 
 
 @router.post("/status/reply", response_class=HTMLResponse)
@@ -120,7 +192,7 @@ async def reply(request: Request) -> Response:
     except ReplyRefused as refused:
         error = message_text(Invalid(refused.message, refused.params), lang)
         return await _timeline(request, code, reply_error=error, reply_text=text)
-    return await _timeline(request, code, notice=REPLY_SENT)
+    return _after_writing(request, code, ADDED_SENT if form.get("purpose") == "add" else REPLY_SENT)
 
 
 @router.post("/status/rate", response_class=HTMLResponse)
@@ -143,4 +215,4 @@ async def rate(request: Request) -> Response:
     result = await ratings.rate(core, tip.id, _text(form, "satisfied", 20), _text(form, "comment", 20_000))
     if isinstance(result, Invalid):
         return await _timeline(request, code, rating_error=message_text(result, lang))
-    return await _timeline(request, code, notice=RATING_SAVED)
+    return _after_writing(request, code, RATING_SAVED)

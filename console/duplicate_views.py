@@ -1,0 +1,176 @@
+"""Possible duplicates and organisations: the groups of tips naming the same organisation,
+phone, address or website (intake.duplicates), the "possible duplicates" panel of the tip page,
+and each organisation's risk colour (红橙黄绿) with the suggestion from its tips.
+
+Merging is the tip page's own workflow step (POST /tips/{id}/move, target "merged"): the panel
+only offers it with the other tip's number filled in.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from console import forms
+from console.web import Console, Viewer
+from i18n import N_
+from intake.clock import aware
+from intake.duplicates import (
+    COLOUR_ROLES, COLOURS, KINDS, ColourRefused, group_tips, groups, organisation_file,
+    Suggestion, organisation_summaries, possible_duplicates, set_colour,
+)
+from intake.workflow import STATUS_LABELS, TRANSITION_BY_STEP, Status
+
+COLOUR_LABELS = {
+    "green": N_("Green: no risk found"),
+    "yellow": N_("Yellow: large prepayments; warning and guidance"),
+    "orange": N_("Orange: sued or reported, prepayments used irregularly; warning interview"),
+    "red": N_("Red: suspected illegal fundraising, collapsed or insolvent; referred"),
+}
+KIND_LABELS = {
+    "organisation": N_("Company or organisation"),
+    "phone": N_("Phone number"),
+    "address": N_("Address"),
+    "website": N_("Website, app or WeChat account"),
+    "credit_code": N_("Unified social credit code"),
+}
+REFUSALS = {
+    "role": N_("Only a unit lead or a coordinator sets an organisation's colour."),
+    "colour": N_("Choose one of the four colours."),
+    "unknown": N_("There is no such organisation among the tips you may see."),
+}
+COLOUR_NAMES = {"green": N_("Green"), "yellow": N_("Yellow"), "orange": N_("Orange"), "red": N_("Red")}
+
+
+def _suggestion_reasons(viewer: Viewer, suggestion: Suggestion) -> list[str]:
+    _ = viewer._
+    reasons = [_("%(n)s tips name it (merged ones not counted)", n=suggestion.tips)]
+    if suggestion.substantiated:
+        reasons.append(_("%(n)s of them substantiated", n=suggestion.substantiated))
+    if suggestion.money_fen:
+        yuan = f"{suggestion.money_fen / 100:,.2f}"
+        reasons.append(_("Money reported lost: %(yuan)s yuan", yuan=yuan))
+    return reasons
+
+
+def _can_merge(tip) -> bool:  # noqa: ANN001 - casefile.TipFile
+    step = TRANSITION_BY_STEP.get((Status(tip.status), Status.MERGED))
+    return step is not None and bool(tip.capacities & step.who)
+
+
+async def panel(console: Console, viewer: Viewer, tip) -> dict:  # noqa: ANN001 - casefile.TipFile
+    """For the tip page: other tips in this person's scope naming the same things."""
+    found = await possible_duplicates(console.core, viewer.staff, tip.id)
+    _, c_ = viewer._, viewer.core_
+    return {
+        "duplicates": [
+            {
+                "id": item.tip_id, "status": c_(STATUS_LABELS[Status(item.status)]), "created_at": item.created_at,
+                "matched": [(_(KIND_LABELS[kind]), value) for kind, value in item.matched],
+                "mergeable": item.status != Status.MERGED,
+            }
+            for item in found
+        ],
+        "can_merge": _can_merge(tip),
+    }
+
+
+def routes(console: Console) -> APIRouter:
+    router = APIRouter()
+    core = console.core
+
+    def sign_in_again(request: Request) -> Response:
+        return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+
+    def kind_label(viewer: Viewer, kind: str) -> str:
+        return viewer._(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+    @router.get("/duplicates")
+    async def group_list(request: Request, kind: str = "") -> Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        kind = kind if kind in KINDS else ""
+        found = await groups(core, viewer.staff, kind=kind or None)
+        return console.render(
+            viewer, "duplicates.html", title=viewer._("Possible duplicates"), kind=kind,
+            kinds=[(k, kind_label(viewer, k)) for k in KINDS],
+            groups=[{"kind": kind_label(viewer, g.kind), "value": g.value, "tips": g.tips,
+                     "url": f"/duplicates/group?kind={g.kind}&key={quote(g.key)}"} for g in found],
+        )
+
+    @router.get("/duplicates/group")
+    async def group(request: Request, kind: str = "", key: str = "") -> Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        tips = await group_tips(core, viewer.staff, kind, key)
+        if not tips:
+            return console.not_found(viewer)
+        c_ = viewer.core_
+        return console.render(
+            viewer, "duplicate_group.html", title=viewer._("Tips naming the same %(what)s", what=kind_label(viewer, kind)),
+            kind=kind_label(viewer, kind), key=key, organisation=kind == "organisation",
+            organisation_url=f"/organisations/one?key={quote(key)}",
+            tips=[{"id": t.id, "status": c_(STATUS_LABELS[Status(t.status)]), "created_at": aware(t.created_at),
+                   "merged_into": t.merged_into_id} for t in tips],
+        )
+
+    @router.get("/organisations")
+    async def organisations(request: Request, done: str = "") -> Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        _ = viewer._
+        rows = await organisation_summaries(core, viewer.staff)
+        return console.render(
+            viewer, "organisations.html", title=_("Organisations and their risk colours"),
+            rows=[{"name": row.display_name if row else g.value, "tips": g.tips, "colour": row.colour if row else "",
+                   "colour_name": _(COLOUR_NAMES[row.colour]) if row else _("Not set"),
+                   "url": f"/organisations/one?key={quote(g.key)}"} for g, row in rows],
+        )
+
+    async def organisation_page(viewer: Viewer, key: str, *, error: str | None = None, done: bool = False,
+                                status_code: int = 200) -> Response:
+        _, c_ = viewer._, viewer.core_
+        found = await organisation_file(core, viewer.staff, key)
+        if found is None:
+            return console.not_found(viewer)
+        return console.render(
+            viewer, "organisation.html", status_code=status_code, title=found.name, org=found, key=key,
+            error=error, done=done,
+            tips=[{"id": t.id, "status": c_(STATUS_LABELS[Status(t.status)]), "created_at": aware(t.created_at)} for t in found.tips],
+            money=f"{found.money_fen / 100:,.2f}",
+            suggested=found.suggestion.colour, suggested_name=_(COLOUR_NAMES[found.suggestion.colour]),
+            reasons=_suggestion_reasons(viewer, found.suggestion),
+            colour_name=_(COLOUR_NAMES[found.colour.colour]) if found.colour else "",
+            colours=[(c, _(COLOUR_LABELS[c])) for c in COLOURS],
+            can_set=viewer.staff.role in COLOUR_ROLES,
+        )
+
+    @router.get("/organisations/one")
+    async def organisation(request: Request, key: str = "", done: str = "") -> Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        return await organisation_page(viewer, key, done=done == "1")
+
+    @router.post("/organisations/colour")
+    async def colour(request: Request) -> Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        form = dict(await request.form())
+        if not console.csrf_ok(request, form.get("csrf")):
+            return console.forbidden_form(viewer)
+        key = forms.field(form, "key")
+        try:
+            await set_colour(core, viewer.staff, key, forms.field(form, "colour"), note=forms.field(form, "note"))
+        except ColourRefused as refused:
+            error = (viewer.core_(refused.invalid.message, **refused.invalid.params) if refused.invalid
+                     else viewer._(REFUSALS[refused.reason]))
+            return await organisation_page(viewer, key, status_code=400, error=error)
+        return RedirectResponse(f"/organisations/one?key={quote(key)}&done=1", status_code=303)
+
+    return router

@@ -1,0 +1,255 @@
+"""Tips taken by phone, letter or visit (来电、来信、来访): the officer walks the questionnaire of
+intake/ for the caller, one question per page, then reads the tracking code and PIN out.
+
+Like the public wizard, it only translates: each page renders `conversation.prompt()` (in the
+officer's language; the draft keeps the caller's, in which every notice is sent), each POST
+passes the fields to `conversation.answer()` and saves the draft. No question is declared here.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from console import forms
+from console.web import Console, Viewer
+from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, N_
+from intake import conversation as conv
+from intake.answers import Invalid
+from intake.conversation import REVIEW, SKIP, Context, DraftState
+from intake.drafts import discard_draft, save_draft
+from intake.phone_intake import (
+    CAPABILITIES, SOURCES, IntakeNotFound, StaffIntake, may_take_tips, open_intake, receipt_shown, start_intake,
+    submit_intake,
+)
+from intake.questionnaire import DONT_KNOW, STEP_BY_KEY, URGENT_NOTICE, Kind
+from intake.submission import Receipt
+from intake.tracking import format_code
+from intake.workflow import ACCEPT_DAYS
+
+SOURCE_LABELS = {
+    "phone": N_("Phone call (来电)"),
+    "letter": N_("Letter (来信)"),
+    "visit": N_("Visit (来访)"),
+}
+TYPED_KINDS = (Kind.TEXT, Kind.PHONE, Kind.EMAIL, Kind.DATE, Kind.MONEY)
+INPUT_TYPES = {Kind.PHONE: "tel", Kind.EMAIL: "email"}
+LONG_TEXT = 500
+
+
+def raw_answer(kind: Kind, form: dict, values: list[str]) -> object:
+    """The raw answer the core validates: a button (I don't know, no money lost) wins over
+    typed text; ticked boxes are a list; a blank answer is SKIP."""
+    button = forms.field(form, "choice")
+    if button:
+        return button
+    if kind is Kind.MULTI_CHOICE:
+        chosen = [v for v in values if v and v != DONT_KNOW]
+        return chosen or (DONT_KNOW if DONT_KNOW in values else SKIP)
+    return forms.field(form, "answer") or SKIP
+
+
+def shown_value(kind: Kind, value: object) -> tuple[str, list[str]]:
+    """A stored answer back in its fields: (typed text, chosen values)."""
+    if value is None:
+        return "", []
+    if kind is Kind.MULTI_CHOICE:
+        return "", [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    if kind not in TYPED_KINDS or value == DONT_KNOW:
+        return "", [str(value)]
+    if kind is Kind.DATE and isinstance(value, dict):
+        return conv.format_when(value), []
+    if kind is Kind.MONEY:
+        if isinstance(value, int):
+            yuan, fen = divmod(value, 100)
+            return (f"{yuan}.{fen:02d}" if fen else str(yuan)), []
+        return "", [str(value)]
+    return str(value), []
+
+
+def routes(console: Console) -> APIRouter:
+    router = APIRouter()
+    core = console.core
+
+    def context() -> Context:
+        return Context(core.deployment, core.today(), CAPABILITIES)
+
+    def sign_in_again(request: Request) -> Response:
+        return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+
+    def see(url: str) -> RedirectResponse:
+        return RedirectResponse(url, status_code=303)
+
+    def gone(viewer: Viewer) -> Response:
+        _ = viewer._
+        return console.render(viewer, "message.html", status_code=404, title=_("Not found"), message=_(
+            "There is no such report in progress, or it is not one you started. Drafts expire after 30 days without an answer."))
+
+    def in_officer_language(state: DraftState, viewer: Viewer) -> DraftState:
+        return replace(state, language=viewer.language)
+
+    def source_label(viewer: Viewer, source: str) -> str:
+        return viewer._(SOURCE_LABELS.get(source, source))
+
+    @router.get("/intake")
+    async def start_page(request: Request) -> Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        if not may_take_tips(viewer.staff):
+            return gone(viewer)
+        return console.render(
+            viewer, "intake_start.html", title=viewer._("Take a tip by phone, letter or visit"),
+            sources=[(s, source_label(viewer, s)) for s in SOURCES], languages=[(l, LANGUAGE_NAMES[l]) for l in LANGUAGES],
+        )
+
+    @router.post("/intake")
+    async def start(request: Request) -> Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        form = dict(await request.form())
+        if not console.csrf_ok(request, form.get("csrf")):
+            return console.forbidden_form(viewer)
+        source, language = forms.field(form, "source"), forms.field(form, "language")
+        try:
+            intake = await start_intake(core, viewer.staff, source=source if source in SOURCES else "", language=language)
+        except IntakeNotFound:
+            return gone(viewer)
+        return see(f"/intake/{intake.ref}")
+
+    async def opened(request: Request, ref: str, *, posted: bool) -> tuple[Viewer | None, StaffIntake | None, dict, Response | None]:
+        """The viewer, this officer's intake and the posted form, or the response to give instead."""
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return None, None, {}, sign_in_again(request)
+        form: dict = {}
+        if posted:
+            data = await request.form()
+            form = {key: data.get(key) for key in data.keys()}
+            form["__values"] = [v for v in data.getlist("answer") if isinstance(v, str)]
+            if not console.csrf_ok(request, form.get("csrf")):
+                return viewer, None, form, console.forbidden_form(viewer)
+        try:
+            intake = await open_intake(core, viewer.staff, ref)
+        except IntakeNotFound:
+            return viewer, None, form, gone(viewer)
+        if posted and intake.receipt is not None and not request.url.path.endswith("/submit"):
+            return viewer, intake, form, see(f"/intake/{ref}")  # already sent: nothing more to change
+        return viewer, intake, form, None
+
+    @router.get("/intake/{ref}")
+    async def show(request: Request, ref: str, notice: str = "") -> Response:
+        viewer, intake, _form, response = await opened(request, ref, posted=False)
+        if response is not None:
+            return response
+        if intake.receipt is not None:
+            return await receipt_page(viewer, intake)
+        if intake.record.state.at_review:
+            return review_page(viewer, intake)
+        return question_page(viewer, intake, notice_after=notice)
+
+    def page_context(viewer: Viewer, intake: StaffIntake) -> dict:
+        language = intake.record.state.language
+        return {
+            "ref": intake.ref, "source_label": source_label(viewer, intake.source),
+            "caller_language": LANGUAGE_NAMES.get(language, language),
+        }
+
+    def question_page(viewer: Viewer, intake: StaffIntake, *, error: Invalid | None = None, typed: str | None = None,
+                      chosen: list[str] | None = None, notice_after: str = "", status_code: int = 200) -> Response:
+        state = intake.record.state
+        prompt = conv.prompt(in_officer_language(state, viewer), context())
+        step = STEP_BY_KEY[prompt.key]
+        stored_text, stored_chosen = shown_value(step.kind, state.answers.get(step.key))
+        notices = []
+        earlier = STEP_BY_KEY.get(notice_after)
+        if earlier is not None:
+            notices = [viewer.core_(text) for condition, text in earlier.notice_when if condition(state.answers)]
+        return console.render(
+            viewer, "intake_question.html", status_code=status_code, title=prompt.question, prompt=prompt,
+            **page_context(viewer, intake),
+            error=viewer.core_(error.message, **error.params) if error else None,
+            typed=stored_text if typed is None else typed, chosen=stored_chosen if chosen is None else chosen,
+            typed_kind=step.kind in TYPED_KINDS, long_text=step.kind is Kind.TEXT and step.max_chars > LONG_TEXT,
+            input_type=INPUT_TYPES.get(step.kind, "text"), multiple=step.kind is Kind.MULTI_CHOICE,
+            notices=notices, can_go_back=bool(state.history) or state.back_to_review,
+        )
+
+    def review_page(viewer: Viewer, intake: StaffIntake, *, status_code: int = 200) -> Response:
+        items = conv.review(in_officer_language(intake.record.state, viewer), context())
+        return console.render(viewer, "intake_review.html", status_code=status_code, title=viewer._("Check the answers with the caller"),
+                              items=items, **page_context(viewer, intake))
+
+    async def receipt_page(viewer: Viewer, intake: StaffIntake) -> Response:
+        receipt: Receipt = intake.receipt  # type: ignore[assignment]
+        await receipt_shown(core, viewer.staff, intake)
+        category = core.deployment.category_by_code.get(receipt.category)
+        return console.render(
+            viewer, "intake_receipt.html", title=viewer._("Read the tracking code and PIN to the caller"),
+            **page_context(viewer, intake), tip_id=receipt.tip_id, code=format_code(receipt.code), pin=receipt.pin,
+            urgent=viewer.core_(URGENT_NOTICE) if receipt.urgent else None, accept_days=ACCEPT_DAYS,
+            advice=category.advice.get(viewer.language) if category else None,
+            caller_advice=category.advice.get(receipt.language) if category and receipt.language != viewer.language else None,
+            caller_tag=LANGUAGE_TAGS.get(receipt.language, receipt.language),
+        )
+
+    @router.post("/intake/{ref}/answer")
+    async def answer(request: Request, ref: str) -> Response:
+        viewer, intake, form, response = await opened(request, ref, posted=True)
+        if response is not None:
+            return response
+        record = intake.record
+        key = forms.field(form, "key")
+        if key != record.state.current or key not in STEP_BY_KEY:
+            return see(f"/intake/{ref}")  # an old page (another tab, the browser's Back): show where the draft is
+        step = STEP_BY_KEY[key]
+        values = form["__values"]
+        outcome = conv.answer(record.state, raw_answer(step.kind, form, values), context())
+        if outcome.error is not None:
+            return question_page(viewer, intake, error=outcome.error, typed=forms.field(form, "answer") if step.kind in TYPED_KINDS else "",
+                                 chosen=values or [forms.field(form, "choice")], status_code=400)
+        record.state = outcome.state
+        await save_draft(core, record)
+        return see(f"/intake/{ref}?notice={key}" if outcome.notices else f"/intake/{ref}")
+
+    @router.post("/intake/{ref}/back")
+    async def back(request: Request, ref: str) -> Response:
+        _viewer, intake, _form, response = await opened(request, ref, posted=True)
+        if response is not None:
+            return response
+        intake.record.state = conv.back(intake.record.state)
+        await save_draft(core, intake.record)
+        return see(f"/intake/{ref}")
+
+    @router.post("/intake/{ref}/change")
+    async def change(request: Request, ref: str) -> Response:
+        _viewer, intake, form, response = await opened(request, ref, posted=True)
+        if response is not None:
+            return response
+        if intake.record.state.current == REVIEW:
+            intake.record.state = conv.change(intake.record.state, forms.field(form, "key"), CAPABILITIES)
+            await save_draft(core, intake.record)
+        return see(f"/intake/{ref}")
+
+    @router.post("/intake/{ref}/submit")
+    async def submit(request: Request, ref: str) -> Response:
+        viewer, intake, _form, response = await opened(request, ref, posted=True)
+        if response is not None:
+            return response
+        result = await submit_intake(core, viewer.staff, ref)
+        if not isinstance(result, Receipt):
+            intake.record.state = conv.change(intake.record.state, result.missing[0].key, CAPABILITIES)
+            await save_draft(core, intake.record)
+        return see(f"/intake/{ref}")
+
+    @router.post("/intake/{ref}/discard")
+    async def discard(request: Request, ref: str) -> Response:
+        _viewer, intake, _form, response = await opened(request, ref, posted=True)
+        if response is not None:
+            return response
+        await discard_draft(core, intake.record.id)
+        return see("/intake")
+
+    return router

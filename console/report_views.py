@@ -1,0 +1,364 @@
+"""Campaign statistics (coordinators; auditors read them) and the ledger (台账) downloads.
+
+The figures and the files come from intake.statistics and intake.ledger; this module only
+translates: the form's fields in, the page (tables, server-side SVG bar charts, the 统计口径
+beside every figure) and the downloads out. No script: the charts are plain inline SVG with
+presentation attributes, a title and a text label on every bar.
+"""
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup, escape
+
+from console.web import Console, Viewer
+from i18n import N_
+from intake import audit
+from intake.ledger import COLUMNS, LedgerRefused, csv_bytes, export_ledger, yuan
+from intake.ratings import CHOICES as SATISFACTION_LABELS
+from intake.staff import UNIT_ROLES, Role
+from intake.statistics import Period, Statistics, StatisticsRefused, campaign_statistics, regions_in_scope
+from intake.workflow import STATUS_LABELS, Status
+
+STATISTICS_ROLES = (Role.COORDINATOR, Role.AUDITOR)
+LEDGER_ROLES = (Role.COORDINATOR, Role.AUDITOR, *UNIT_ROLES)
+
+# The ledger's column headers. Chinese for the translator: 编号, 来源, 提交时间, 受理时间, 类别,
+# 被举报对象, 地区, 承办单位, 协办单位, 状态, 办理结果, 挽回损失（元）, 办结时间, 销号.
+LEDGER_HEADERS = {
+    "id": N_("No."),
+    "source": N_("Source"),
+    "submitted_at": N_("Submitted"),
+    "accepted_at": N_("Accepted"),
+    "category": N_("Category"),
+    "subject": N_("Reported party"),
+    "region": N_("Region"),
+    "lead_unit": N_("Lead unit"),
+    "assisting_units": N_("Assisting units"),
+    "status": N_("Status"),
+    "result": N_("Result"),
+    "money_recovered": N_("Money recovered (yuan)"),
+    "finished_at": N_("Finished"),
+    "struck_off": N_("Struck off"),
+}
+# Words inside the ledger's cells. Chinese: 合计, 是, 否, 行政处罚, 刑事立案, 已判决, 有关部门已掌握;
+# sources: 网页, Telegram, 终端, 来电, 来信, 来访, 合作方接口.
+LEDGER_WORDS = {
+    "total": N_("Total"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "penalty": N_("Administrative penalty"),
+    "criminal_case": N_("Criminal case filed"),
+    "convicted": N_("Convicted"),
+    "already_known": N_("Already known to the authorities"),
+    "channel:web": N_("Web form"),
+    "channel:telegram": N_("Telegram"),
+    "channel:terminal": N_("Terminal"),
+    "channel:phone": N_("Phone call"),
+    "channel:letter": N_("Letter"),
+    "channel:visit": N_("Visit"),
+    "channel:partner": N_("Partner API"),
+}
+# 统计口径: each figure's definition, printed beside it.
+DEFINITIONS = {
+    "total": N_("Tips submitted in the period (by submission date, China Standard Time) in the region and below. "
+                "A tip merged into another is not counted again: it counts once, as the tip it joined."),
+    "merged": N_("Duplicates merged into another tip; left out of every other figure."),
+    "by_category": N_("Counted under the tip's category as it stands now (staff may have corrected the reporter's choice)."),
+    "by_unit": N_("A tip handled by several units counts once, under its lead unit (承办单位)."),
+    "by_status": N_("The tip's status now, not at the end of the period."),
+    "by_region": N_("Counted in the region of the tip: where the suspect operates; for phone or online scams, where the victim lives."),
+    "money_lost": N_("The sums reporters gave as lost or paid; tips whose reporter gave no amount add nothing. Not verified."),
+    "money_recovered": N_("Money recovered (挽回损失) as recorded by staff in the tips' outcomes."),
+    "to_accept": N_("Days from submission to the first acceptance, for the tips accepted so far."),
+    "to_finish": N_("Days from the first acceptance to the first closing, for the tips finished so far; waiting for the reporter included."),
+    "overdue": N_("Tips past their deadline now: not accepted within 15 days, or not finished within 60 days of acceptance "
+                  "(plus any extension; the clock stops while waiting for the reporter)."),
+    "satisfaction": N_("The reporters' own ratings of finished tips; most reporters do not rate."),
+}
+NO_UNIT = N_("No unit")
+BAR_FILL = "#0b5394"
+INK = "#1b1b1b"
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def _money(fen: int) -> str:
+    return f"{yuan(fen):,.2f}"
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _label_width(text: str) -> float:
+    """Rough width of `text` in ems: CJK and Tibetan glyphs one em, Latin about half."""
+    return sum(1.0 if ord(ch) > 0x2E7F or 0x0F00 <= ord(ch) <= 0x0FFF else 0.56 for ch in text)
+
+
+def _fit(text: str, ems: float) -> str:
+    if _label_width(text) <= ems:
+        return text
+    out = ""
+    for ch in text:
+        if _label_width(out + ch + "…") > ems:
+            break
+        out += ch
+    return out + "…"
+
+
+def bar_chart(chart_id: str, title: str, items: list[tuple[str, int, str]]) -> Markup:
+    """A horizontal bar chart as inline SVG: `items` are (label, value, value as shown). Readable
+    without script or styles: a title and description for assistive technology, and every
+    bar labelled with its name and value in text."""
+    font, row, label_w, value_w, bar_w = 14, 30, 250, 110, 300
+    width = label_w + bar_w + value_w
+    height = max(1, len(items)) * row + 10
+    top = max((value for _, value, _shown in items), default=0) or 1
+    summary = "; ".join(f"{label}: {shown}" for label, _value, shown in items)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" viewBox="0 0 {width} {height}" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" class="chart" font-size="{font}" '
+        f'font-family="sans-serif" fill="{INK}">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(summary)}</desc>',
+    ]
+    for index, (label, value, shown) in enumerate(items):
+        y = 5 + index * row
+        length = 0 if value <= 0 else max(2, round(bar_w * value / top))
+        parts.append(
+            f'<g><text x="{label_w - 8}" y="{y + row / 2 + font / 3:.1f}" text-anchor="end">{escape(_fit(label, (label_w - 12) / font))}</text>'
+            f'<rect x="{label_w}" y="{y + 4}" width="{length}" height="{row - 8}" fill="{BAR_FILL}"/>'
+            f'<text x="{label_w + length + 6}" y="{y + row / 2 + font / 3:.1f}">{escape(shown)}</text></g>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def routes(console: Console) -> APIRouter:
+    router = APIRouter()
+    core = console.core
+    deployment = core.deployment
+
+    def category_label(code: str, language: str) -> str:
+        found = deployment.category_by_code.get(code)
+        return found.label.get(language) if found else code
+
+    def region_name(code: str, language: str) -> str:
+        found = deployment.region_by_code.get(code)
+        return found.name.get(language) if found else code
+
+    def period_of(viewer: Viewer, start: str, end: str) -> tuple[Period, str | None]:
+        """The dates asked for; by default this year so far. A bad field gives the default and a message."""
+        _ = viewer._
+        today = core.today()
+        first, last = _day(start) if start else date(today.year, 1, 1), _day(end) if end else today
+        if first is None or last is None:
+            return Period(date(today.year, 1, 1), today), _("Give the dates as YYYY-MM-DD.")
+        if first > last:
+            return Period(last, first), _("The first date was after the last one, so they were swapped.")
+        return Period(first, last), None
+
+    def query(period: Period, region: str) -> str:
+        values = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+        if region:
+            values["region"] = region
+        return urlencode(values)
+
+    async def viewer_or_redirect(request: Request) -> Viewer | Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+        return viewer
+
+    def refused(viewer: Viewer, message: str) -> Response:
+        return console.render(viewer, "message.html", status_code=403, title=viewer._("Not available"), message=message)
+
+    @router.get("/reports")
+    async def reports(request: Request) -> Response:
+        viewer = await viewer_or_redirect(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        return RedirectResponse("/statistics" if viewer.staff.role in STATISTICS_ROLES else "/ledger", status_code=303)
+
+    def dimension_rows(viewer: Viewer, stats: Statistics) -> dict[str, list[tuple[str, int, str]]]:
+        lang, c_, _ = viewer.language, viewer.core_, viewer._
+        total = stats.total or 1
+
+        def shown(count: int) -> str:
+            return f"{count} ({100 * count / total:.1f}%)"
+
+        return {
+            "by_category": [(category_label(code, lang), n, shown(n)) for code, n in stats.by_category],
+            "by_unit": [(deployment.unit_name(code, lang) if code else _(NO_UNIT), n, shown(n)) for code, n in stats.by_unit],
+            "by_status": [(c_(STATUS_LABELS[Status(code)]), n, shown(n)) for code, n in stats.by_status],
+            "by_region": [(region_name(code, lang), n, shown(n)) for code, n in stats.by_region],
+        }
+
+    def figures(viewer: Viewer, stats: Statistics) -> list[tuple[str, str, str, str]]:
+        """(key, figure, value, definition) for the summary table and the CSV."""
+        _ = viewer._
+        return [
+            ("total", _("Tips"), str(stats.total), _(DEFINITIONS["total"])),
+            ("merged", _("Merged duplicates (not counted)"), str(stats.merged_not_counted), _(DEFINITIONS["merged"])),
+            ("money_lost", _("Money reported lost (yuan)"),
+             _("%(money)s, in %(tips)s tips", money=_money(stats.money_lost_fen), tips=stats.tips_with_money_lost),
+             _(DEFINITIONS["money_lost"])),
+            ("money_recovered", _("Money recovered (yuan)"),
+             _("%(money)s, in %(tips)s tips", money=_money(stats.money_recovered_fen), tips=stats.tips_with_money_recovered),
+             _(DEFINITIONS["money_recovered"])),
+            ("to_accept", _("Days to accept (median / mean)"),
+             _("%(median)s / %(mean)s, over %(tips)s tips", median=_days(stats.to_accept.median_days),
+               mean=_days(stats.to_accept.mean_days), tips=stats.to_accept.count),
+             _(DEFINITIONS["to_accept"])),
+            ("to_finish", _("Days to finish (median / mean)"),
+             _("%(median)s / %(mean)s, over %(tips)s tips", median=_days(stats.to_finish.median_days),
+               mean=_days(stats.to_finish.mean_days), tips=stats.to_finish.count),
+             _(DEFINITIONS["to_finish"])),
+            ("overdue", _("Overdue now"),
+             _("%(total)s (not accepted in time: %(accept)s; not finished in time: %(finish)s)",
+               total=stats.overdue_total, accept=stats.overdue_accept, finish=stats.overdue_finish),
+             _(DEFINITIONS["overdue"])),
+            ("satisfaction", _("Satisfaction"),
+             "; ".join(f"{viewer.core_(SATISFACTION_LABELS[k])}: {v}" for k, v in stats.satisfaction.items()),
+             _(DEFINITIONS["satisfaction"])),
+        ]
+
+    async def statistics_for(request: Request, start: str, end: str, region: str):
+        viewer = await viewer_or_redirect(request)
+        if not isinstance(viewer, Viewer):
+            return viewer, None, None, None
+        if viewer.staff.role not in STATISTICS_ROLES:
+            return refused(viewer, viewer._("Campaign statistics are for coordinators and auditors.")), None, None, None
+        period, error = period_of(viewer, start, end)
+        allowed = regions_in_scope(core, viewer.staff)
+        chosen = region if region in allowed else allowed[0]
+        try:
+            stats = await campaign_statistics(core, viewer.staff, period, region=chosen)
+        except StatisticsRefused:
+            return refused(viewer, viewer._("Campaign statistics are for coordinators and auditors.")), None, None, None
+        return viewer, stats, error, chosen
+
+    @router.get("/statistics")
+    async def statistics_page(request: Request, start: str = "", end: str = "", region: str = "") -> Response:
+        viewer, stats, error, chosen = await statistics_for(request, start, end, region)
+        if stats is None:
+            return viewer
+        _, lang = viewer._, viewer.language
+        dimensions = dimension_rows(viewer, stats)
+        titles = {
+            "by_category": _("Tips by category"), "by_unit": _("Tips by lead unit"),
+            "by_status": _("Tips by status"), "by_region": _("Tips by region"),
+        }
+        sections = [
+            {"key": key, "title": titles[key], "definition": _(DEFINITIONS[key]), "rows": rows,
+             "chart": bar_chart(f"chart-{key}", titles[key], rows) if rows else None}
+            for key, rows in dimensions.items()
+        ]
+        satisfaction = [(viewer.core_(SATISFACTION_LABELS[k]), v, str(v)) for k, v in stats.satisfaction.items()]
+        money = [(_("Money reported lost"), stats.money_lost_fen, _money(stats.money_lost_fen)),
+                 (_("Money recovered"), stats.money_recovered_fen, _money(stats.money_recovered_fen))]
+        overdue_rows = [
+            {"id": item.id, "kind": _("Not accepted in time") if item.kind == "accept" else _("Not finished in time"),
+             "category": category_label(item.category, lang), "region": region_name(item.region, lang),
+             "unit": deployment.unit_name(item.lead_unit, lang) if item.lead_unit else "", "created_at": item.created_at,
+             "due": item.due}
+            for item in stats.overdue
+        ]
+        q = query(stats.period, chosen)
+        return console.render(
+            viewer, "statistics.html", title=_("Campaign statistics"), stats=stats, error=error,
+            start=stats.period.start.isoformat(), end=stats.period.end.isoformat(), region=chosen,
+            regions=[(code, region_name(code, lang)) for code in regions_in_scope(core, viewer.staff)],
+            figures=figures(viewer, stats), sections=sections,
+            money_chart=bar_chart("chart-money", _("Money reported lost and recovered (yuan)"), money),
+            satisfaction_chart=bar_chart("chart-satisfaction", _("Satisfaction"), satisfaction) if stats.ratings else None,
+            overdue_definition=_(DEFINITIONS["overdue"]), overdue_rows=overdue_rows,
+            xlsx_url=f"/ledger.xlsx?{q}", csv_url=f"/ledger.csv?{q}", stats_csv_url=f"/statistics.csv?{q}",
+        )
+
+    @router.get("/statistics.csv")
+    async def statistics_csv(request: Request, start: str = "", end: str = "", region: str = "") -> Response:
+        viewer, stats, _error, chosen = await statistics_for(request, start, end, region)
+        if stats is None:
+            return viewer
+        _ = viewer._
+        rows: list[list[object]] = [
+            [_("Campaign statistics"), region_name(chosen, viewer.language), stats.period.start.isoformat(), stats.period.end.isoformat()],
+            [_("Figure"), _("Value"), _("Definition")],
+        ]
+        rows += [[label, value, definition] for _key, label, value, definition in figures(viewer, stats)]
+        titles = {"by_category": _("Category"), "by_unit": _("Lead unit"), "by_status": _("Status"), "by_region": _("Region")}
+        for key, items in dimension_rows(viewer, stats).items():
+            rows.append([])
+            rows.append([titles[key], _("Tips"), _(DEFINITIONS[key])])
+            rows += [[label, count] for label, count, _shown in items]
+        rows.append([])
+        rows.append([_("Overdue tips"), _("Deadline"), _(DEFINITIONS["overdue"])])
+        rows += [[item.id, console.local_date(item.due)] for item in stats.overdue]
+        await audit.record_now(core, viewer.staff.username, "statistics.export", None, start=stats.period.start.isoformat(),
+                               end=stats.period.end.isoformat(), region=chosen)
+        return _download(csv_bytes(rows), f"statistics-{stats.period.start}-{stats.period.end}.csv", "text/csv; charset=utf-8")
+
+    @router.get("/ledger")
+    async def ledger_page(request: Request, start: str = "", end: str = "", region: str = "") -> Response:
+        viewer = await viewer_or_redirect(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        if viewer.staff.role not in LEDGER_ROLES:
+            return refused(viewer, viewer._("The ledger is for the staff of a unit, coordinators and auditors."))
+        period, error = period_of(viewer, start, end)
+        allowed = regions_in_scope(core, viewer.staff)
+        chosen = region if region in allowed else (allowed[0] if allowed else "")
+        q = query(period, chosen)
+        return console.render(
+            viewer, "ledger.html", title=viewer._("Ledger (台账)"), error=error,
+            start=period.start.isoformat(), end=period.end.isoformat(), region=chosen,
+            regions=[(code, region_name(code, viewer.language)) for code in allowed],
+            xlsx_url=f"/ledger.xlsx?{q}", csv_url=f"/ledger.csv?{q}",
+            can_statistics=viewer.staff.role in STATISTICS_ROLES,
+        )
+
+    async def ledger_file(request: Request, fmt: str, start: str, end: str, region: str) -> Response:
+        viewer = await viewer_or_redirect(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        _ = viewer._
+        if viewer.staff.role not in LEDGER_ROLES:
+            return refused(viewer, _("The ledger is for the staff of a unit, coordinators and auditors."))
+        period, _error = period_of(viewer, start, end)
+        try:
+            content, _count = await export_ledger(
+                core, viewer.staff, period, fmt, headers=[_(LEDGER_HEADERS[c]) for c in COLUMNS],
+                words={key: _(msgid) for key, msgid in LEDGER_WORDS.items()}, region=region or None,
+                title=_("Ledger"),
+            )
+        except LedgerRefused:
+            return refused(viewer, _("The ledger is for the staff of a unit, coordinators and auditors."))
+        name = f"ledger-{period.start}-{period.end}.{fmt}"
+        media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+                 else "text/csv; charset=utf-8")
+        return _download(content, name, media)
+
+    @router.get("/ledger.xlsx")
+    async def ledger_xlsx(request: Request, start: str = "", end: str = "", region: str = "") -> Response:
+        return await ledger_file(request, "xlsx", start, end, region)
+
+    @router.get("/ledger.csv")
+    async def ledger_csv(request: Request, start: str = "", end: str = "", region: str = "") -> Response:
+        return await ledger_file(request, "csv", start, end, region)
+
+    return router
+
+
+def _download(content: bytes, filename: str, media_type: str) -> Response:
+    return Response(content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+

@@ -1,0 +1,351 @@
+"""The rewards area (有奖举报), for reward administrators only: candidates with their eligibility
+rule by rule, the propose / approve / reject / pay forms, exclusions, revealing the reporter with
+a reason, the budget, and the payout ledger with CSV and XLSX exports. Each action is one use
+case of intake.rewards; the core checks the two-person rule and audits."""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from console import forms
+from console.forms import FormError
+from console.web import Console, Viewer
+from i18n import N_, Translator
+from intake.answers import Invalid, parse_amount
+from intake.casefile import reveal_reporter, tip_file
+from intake.casework import CaseworkError, TipNotFound, describe
+from intake.rewards import (
+    EXCLUSION_REASONS, approve_award, come_forward, awards_of, budgets, candidates, eligibility, exclude_reporter, exclusions_of,
+    get_award, ledger, pay_award, propose_award, reject_award, scheme, yuan,
+)
+from intake.staff import Role
+from intake.workflow import STATUS_LABELS, Status
+
+AWARD_STATUS_LABELS = {
+    "proposed": N_("Proposed, waiting for a second administrator"),
+    "approved": N_("Approved, waiting to be collected"),
+    "rejected": N_("Rejected"),
+    "paid": N_("Paid"),
+    "lapsed": N_("Lapsed (not collected in time)"),
+}
+EXCLUSION_LABELS = {
+    "staff": N_("Member of staff of a department"),
+    "staff_relative": N_("Relative of a member of staff"),
+    "participant": N_("Took part in the scheme"),
+}
+DONE_MESSAGES = {
+    "proposed": N_("Done: the award is proposed. A different reward administrator must approve it."),
+    "approved": N_("Done: the award is approved and the reporter will be told how to collect it."),
+    "rejected": N_("Done: the award is rejected."),
+    "paid": N_("Done: the award is marked paid and the reporter will be told."),
+    "excluded": N_("Done: the exclusion is recorded."),
+    "came_forward": N_("Done: the reporter came forward and the tip is now a named report."),
+}
+# Award, tip, status, tier, amount (yuan), region, unit, decided by, collect by, paid on, reference
+PAGE_COLUMNS = (0, 1, 2, 3, 4, 6, 8, 12, 14, 15, 16)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A cell a spreadsheet would run as a formula is kept as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def routes(console: Console) -> APIRouter:
+    router = APIRouter()
+    core = console.core
+    deployment = core.deployment
+
+    async def admin(request: Request) -> Viewer | Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+        if viewer.staff.role != Role.REWARD_ADMIN:
+            _ = viewer._
+            return console.render(viewer, "message.html", status_code=403, title=_("Rewards"),
+                                  message=_("Only reward administrators can open the rewards area."))
+        return viewer
+
+    def region_name(code: str, language: str) -> str:
+        region = deployment.region_by_code.get(code)
+        return region.name.get(language) if region else code
+
+    def category_label(code: str, language: str) -> str:
+        category = deployment.category_by_code.get(code)
+        return category.label.get(language) if category else code
+
+    def tier_label(code: str, language: str) -> str:
+        tier = scheme(core).tier(code)
+        return tier.label.get(language) if tier else code
+
+    def budget_rows(viewer: Viewer, lines) -> list[dict]:
+        return [
+            {"region": region_name(line.region, viewer.language), "year": line.year,
+             "budget": yuan(line.budget_fen) if line.budget_fen is not None else viewer._("No budget set"),
+             "committed": yuan(line.committed_fen), "paid": yuan(line.paid_fen),
+             "left": yuan(line.left_fen) if line.left_fen is not None else "—"}
+            for line in lines
+        ]
+
+    @router.get("/rewards")
+    async def overview(request: Request) -> Response:
+        viewer = await admin(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        return await overview_page(viewer)
+
+    async def overview_page(viewer: Viewer, *, status_code: int = 200, error: str | None = None) -> Response:
+        lang = viewer.language
+        current = scheme(core)
+        rows = []
+        for item in await candidates(core, viewer.staff):
+            failed = [rule.text(lang, current) for rule in item.eligibility.rules if not rule.ok]
+            rows.append({
+                "id": item.tip_id, "status": viewer.core_(STATUS_LABELS[Status(item.status)]), "category": category_label(item.category, lang),
+                "region": region_name(item.region, lang), "created_at": item.created_at,
+                "eligible": item.eligibility.eligible, "failed": failed,
+                "award": viewer._(AWARD_STATUS_LABELS[item.award.status]) if item.award else "",
+            })
+        return console.render(
+            viewer, "rewards.html", status_code=status_code, error=error, title=viewer._("Rewards"), rows=rows,
+            budgets=budget_rows(viewer, await budgets(core)),
+            tiers=[{"label": t.label.get(lang), "min": yuan(t.min_fen), "max": yuan(t.max_fen)} for t in current.tiers],
+            claim_days=current.claim_days,
+        )
+
+    @router.post("/rewards/come-forward")
+    async def come_forward_form(request: Request) -> Response:
+        """An anonymous reporter at the counter proves the tracking code and reply PIN and gives a real name."""
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+        form = dict(await request.form())
+        if not console.csrf_ok(request, form.get("csrf")):
+            return console.forbidden_form(viewer)
+        checked = await admin(request)
+        if not isinstance(checked, Viewer):
+            return checked
+        try:
+            tip_id = await come_forward(core, forms.field(form, "code"), forms.field(form, "pin"), name=forms.field(form, "name"),
+                                        phone=forms.field(form, "phone"), staff=viewer.staff)
+        except CaseworkError as error:
+            return await overview_page(viewer, status_code=400, error=describe(error, viewer.language))
+        return RedirectResponse(f"/rewards/tips/{tip_id}?done=came_forward", status_code=303)
+
+    async def tip_page(request: Request, viewer: Viewer, tip_id: int, *, status_code: int = 200, error: str | None = None,
+                       done: str | None = None, revealed: dict | None = None) -> Response:
+        _, lang = viewer._, viewer.language
+        try:
+            tip = await tip_file(core, viewer.staff, tip_id)
+        except TipNotFound:
+            return console.not_found(viewer)
+        current = scheme(core)
+        found = await eligibility(core, tip_id)
+        awards = await awards_of(core, tip_id)
+        open_award = next((a for a in awards if a.status != "rejected"), None)
+        return console.render(
+            viewer, "rewards_tip.html", status_code=status_code, title=_("Reward for tip %(id)s", id=tip_id),
+            tip=tip, error=error, done=_(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None, revealed=revealed,
+            region_name=region_name(tip.region, lang),
+            lead_name=deployment.unit_name(tip.lead_unit, lang) if tip.lead_unit else "",
+            rules=[{"ok": rule.ok, "text": rule.text(lang, current)} for rule in found.rules],
+            eligible=found.eligible, later_reports=found.later_reports,
+            exclusions=[{"reason": _(EXCLUSION_LABELS[e.reason]), "note": e.note, "by": e.recorded_by, "at": e.recorded_at}
+                        for e in await exclusions_of(core, tip_id)],
+            exclusion_reasons=[(code, _(EXCLUSION_LABELS[code])) for code in EXCLUSION_REASONS],
+            tiers=[{"code": t.code, "label": t.label.get(lang), "min": yuan(t.min_fen), "max": yuan(t.max_fen)}
+                   for t in current.tiers if t.code in found.tiers],
+            awards=[_award_view(viewer, a) for a in awards],
+            open_award=_award_view(viewer, open_award) if open_award else None,
+            can_propose=found.eligible and open_award is None,
+            today=core.today().isoformat(),
+            field_labels={"name": _("Name"), "phone": _("Phone"), "email": _("E-mail"),
+                          "relationship": _("Relationship to the victim"), "reporter": _("Reporter"), "victim": _("Victim")},
+        )
+
+    def _award_view(viewer: Viewer, award) -> dict:
+        _ = viewer._
+        return {
+            "id": award.id, "status": award.status, "status_label": _(AWARD_STATUS_LABELS[award.status]),
+            "tier": tier_label(award.tier, viewer.language), "amount": yuan(award.amount_fen), "reason": award.reason,
+            "proposed_by": award.proposed_by, "proposed_at": award.proposed_at, "decided_by": award.decided_by,
+            "decided_at": award.decided_at, "decision_reason": award.decision_reason,
+            "claim_until": award.claim_until, "payment_reference": award.payment_reference, "paid_on": award.paid_on,
+            "mine": award.proposed_by == viewer.staff.username,
+        }
+
+    @router.get("/rewards/tips/{tip_id}")
+    async def show(request: Request, tip_id: int, done: str | None = None) -> Response:
+        viewer = await admin(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        return await tip_page(request, viewer, tip_id, done=done)
+
+    async def act(request: Request, tip_id: int, work: Callable[[Viewer, dict], Awaitable[str]]) -> Response:
+        """Check the session, the CSRF token and the role; run the action; show the page again
+        (redirect on success, the error otherwise)."""
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+        form = dict(await request.form())
+        if not console.csrf_ok(request, form.get("csrf")):
+            return console.forbidden_form(viewer)
+        checked = await admin(request)
+        if not isinstance(checked, Viewer):
+            return checked
+        try:
+            done = await work(viewer, form)
+        except TipNotFound:
+            return console.not_found(viewer)
+        except CaseworkError as error:
+            return await tip_page(request, viewer, tip_id, status_code=400, error=describe(error, viewer.language))
+        except FormError as error:
+            message = error.message if error.translated else viewer._(error.message, **error.params)
+            return await tip_page(request, viewer, tip_id, status_code=400, error=message)
+        if done == "revealed":
+            return await tip_page(request, viewer, tip_id, revealed=getattr(request.state, "revealed", {}))
+        return RedirectResponse(f"/rewards/tips/{tip_id}?done={done}", status_code=303)
+
+    async def award_of(tip_id: int, form: dict) -> int:
+        """The award the form was shown for: it must be this tip's."""
+        award = await get_award(core, forms.positive_int(form, "award") or 0)
+        if award is None or award.tip_id != tip_id:
+            raise FormError(N_("This award is not the tip's current award; reload the page."))
+        return award.id
+
+    def amount_fen(form: dict, language: str) -> int:
+        fen = parse_amount(forms.field(form, "amount"))
+        if isinstance(fen, Invalid):
+            raise FormError(Translator(language)(fen.message, **fen.params), translated=True)
+        return fen
+
+    @router.post("/rewards/tips/{tip_id}/propose")
+    async def propose(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            await propose_award(core, tip_id, staff=viewer.staff, tier=forms.field(form, "tier"),
+                                amount_fen=amount_fen(form, viewer.language), reason=forms.field(form, "reason"))
+            return "proposed"
+        return await act(request, tip_id, work)
+
+    @router.post("/rewards/tips/{tip_id}/exclude")
+    async def exclude(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            await exclude_reporter(core, tip_id, staff=viewer.staff, reason=forms.field(form, "reason"), note=forms.field(form, "note"))
+            return "excluded"
+        return await act(request, tip_id, work)
+
+    @router.post("/rewards/tips/{tip_id}/reveal")
+    async def reveal(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            request.state.revealed = await reveal_reporter(core, viewer.staff, tip_id, reason=forms.field(form, "reason"))
+            return "revealed"
+        return await act(request, tip_id, work)
+
+    @router.post("/rewards/tips/{tip_id}/approve")
+    async def approve(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            await approve_award(core, await award_of(tip_id, form), staff=viewer.staff, reason=forms.field(form, "reason"))
+            return "approved"
+        return await act(request, tip_id, work)
+
+    @router.post("/rewards/tips/{tip_id}/reject")
+    async def reject(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            await reject_award(core, await award_of(tip_id, form), staff=viewer.staff, reason=forms.field(form, "reason"))
+            return "rejected"
+        return await act(request, tip_id, work)
+
+    @router.post("/rewards/tips/{tip_id}/pay")
+    async def pay(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            try:
+                paid_on = datetime.date.fromisoformat(forms.field(form, "paid_on"))
+            except ValueError:
+                raise FormError(N_("Give the date of payment as YYYY-MM-DD.")) from None
+            await pay_award(core, await award_of(tip_id, form), staff=viewer.staff, reference=forms.field(form, "reference"),
+                            paid_on=paid_on, id_checked=forms.field(form, "id_checked") in ("1", "on", "yes"))
+            return "paid"
+        return await act(request, tip_id, work)
+
+    # -- the ledger ---------------------------------------------------------------------------------
+
+    def _year(value: str) -> int | None:
+        return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+
+    def ledger_table(viewer: Viewer, found) -> tuple[list[str], list[list[object]]]:
+        _, lang = viewer._, viewer.language
+        header = [_("Award"), _("Tip"), _("Status"), _("Tier"), _("Amount (yuan)"), _("Amount (fen)"), _("Region"),
+                  _("Budget region"), _("Unit"), _("Category"), _("Proposed by"), _("Proposed on"), _("Decided by"),
+                  _("Decided on"), _("Collect by"), _("Paid on"), _("Payment reference"), _("Scheme version")]
+        rows = [
+            [r.award_id, r.tip_id, _(AWARD_STATUS_LABELS[r.status]), tier_label(r.tier, lang), yuan(r.amount_fen), r.amount_fen,
+             region_name(r.region, lang), region_name(r.budget_region, lang),
+             deployment.unit_name(r.unit, lang) if r.unit else "", category_label(r.category, lang), r.proposed_by,
+             console.local_date(r.proposed_at), r.decided_by or "", console.local_date(r.decided_at),
+             console.local_date(r.claim_until), r.paid_on or "", r.payment_reference or "", r.scheme_digest[:12]]
+            for r in found.rows
+        ]
+        return header, rows
+
+    @router.get("/rewards/ledger")
+    async def ledger_page(request: Request, year: str = "") -> Response:
+        viewer = await admin(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        _, lang = viewer._, viewer.language
+        chosen = _year(year)
+        found = await ledger(core, viewer.staff, year=chosen)
+        header, rows = ledger_table(viewer, found)
+        shown = PAGE_COLUMNS  # the exports carry every column; the page what fits on a screen
+        return console.render(
+            viewer, "rewards_ledger.html", title=_("Payout ledger"), header=[header[i] for i in shown],
+            rows=[[row[i] for i in shown] for row in rows], year=chosen or "",
+            by_status=[(_(AWARD_STATUS_LABELS[s]), yuan(v)) for s, v in found.by_status.items()],
+            committed=yuan(found.committed_fen),
+            by_region=[(region_name(r, lang), y, yuan(v)) for (r, y), v in sorted(found.paid_by_region_year.items())],
+            by_month=[(m, yuan(v)) for m, v in found.paid_by_month.items()],
+            budgets=budget_rows(viewer, await budgets(core, chosen)),
+            query=f"?year={chosen}" if chosen else "",
+        )
+
+    @router.get("/rewards/ledger.csv")
+    async def ledger_csv(request: Request, year: str = "") -> Response:
+        viewer = await admin(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        header, rows = ledger_table(viewer, await ledger(core, viewer.staff, year=_year(year)))
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([neutralise(cell) for cell in row])
+        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="reward-ledger.csv"'})
+
+    @router.get("/rewards/ledger.xlsx")
+    async def ledger_xlsx(request: Request, year: str = "") -> Response:
+        from openpyxl import Workbook
+
+        viewer = await admin(request)
+        if not isinstance(viewer, Viewer):
+            return viewer
+        header, rows = ledger_table(viewer, await ledger(core, viewer.staff, year=_year(year)))
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "ledger"
+        sheet.append(header)
+        for row in rows:
+            sheet.append([neutralise(cell) for cell in row])
+        out = io.BytesIO()
+        book.save(out)
+        return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": 'attachment; filename="reward-ledger.xlsx"'})
+
+    return router

@@ -1,0 +1,119 @@
+"""Translations by bilingual staff: the needs-translation queue, a tip's translatable texts
+(the officers' own words to the reporter, the reporter's own words), and the forms that add a
+translation. Each form is one call of intake.translations, which checks scope and audits."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from console import forms
+from console.web import Console, Viewer
+from i18n import LANGUAGE_NAMES, LANGUAGES, N_
+from intake.casework import CaseworkError, TipNotFound, describe
+from intake.models import Tip
+from intake.translations import (
+    STAFF_LANGUAGE, TRANSLATOR_ROLES, TranslationRefused, messages_to_translate, translatable, translate_public_message,
+    translate_reporter_words, words_to_translate,
+)
+from intake.workflow import STATUS_LABELS, Status
+
+
+REFUSALS = {
+    "language": N_("Choose a language other than the one the text is written in."),
+    "nothing": N_("There is no such text to translate on this tip."),
+}
+
+
+def _cursor(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+async def panel(console: Console, viewer: Viewer, tip_id: int) -> dict:
+    """For the tip page: the Chinese translations colleagues made of the reporter's words, and
+    whether this person may translate (the tip page itself is already scoped and audited)."""
+    async with console.core.db.session() as session:
+        stored = await session.scalar(select(Tip.reporter_words_translation).where(Tip.id == tip_id)) or {}
+    made = []
+    for part, by_language in sorted(stored.items()):
+        entry = by_language.get(STAFF_LANGUAGE) if isinstance(by_language, dict) else None
+        if entry:
+            made.append({"part": part, "text": entry.get("text"), "by": entry.get("by")})
+    return {"words_translations": made, "can_translate": viewer.staff.role in TRANSLATOR_ROLES}
+
+
+def routes(console: Console) -> APIRouter:
+    router = APIRouter()
+    core = console.core
+
+    def sign_in_again(request: Request) -> Response:
+        return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+
+    @router.get("/translations")
+    async def queue(request: Request, after: str = "", words_after: str = "") -> Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        messages, next_messages = await messages_to_translate(core, viewer.staff, after=_cursor(after))
+        words, next_words = await words_to_translate(core, viewer.staff, after=_cursor(words_after))
+        return console.render(
+            viewer, "translations.html", title=viewer._("Needs translation"),
+            messages=messages, next_messages=next_messages, words=words, next_words=next_words,
+            status_labels={s.value: viewer.core_(STATUS_LABELS[s]) for s in Status},
+            can_translate=viewer.staff.role in TRANSLATOR_ROLES,
+        )
+
+    async def tip_translations(request: Request, viewer: Viewer, tip_id: int, *, error: str | None = None,
+                               done: bool = False, status_code: int = 200) -> Response:
+        try:
+            found = await translatable(core, viewer.staff, tip_id)
+        except TipNotFound:
+            return console.not_found(viewer)
+        return console.render(
+            viewer, "translate_tip.html", status_code=status_code, title=viewer._("Translations of tip %(id)s", id=tip_id),
+            found=found, error=error, done=done, staff_language=STAFF_LANGUAGE,
+            reporter_language_name=LANGUAGE_NAMES.get(found.reporter_language, found.reporter_language),
+            languages=LANGUAGES,
+        )
+
+    @router.get("/tips/{tip_id}/translate")
+    async def show(request: Request, tip_id: int, done: str = "") -> Response:
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        return await tip_translations(request, viewer, tip_id, done=done == "1")
+
+    async def act(request: Request, tip_id: int, work) -> Response:  # noqa: ANN001 - a closure
+        viewer = await console.viewer(request)
+        if viewer is None:
+            return sign_in_again(request)
+        form = dict(await request.form())
+        if not console.csrf_ok(request, form.get("csrf")):
+            return console.forbidden_form(viewer)
+        try:
+            await work(viewer, form)
+        except TipNotFound:
+            return console.not_found(viewer)
+        except CaseworkError as error:
+            return await tip_translations(request, viewer, tip_id, error=describe(error, viewer.language), status_code=400)
+        except TranslationRefused as refused:
+            return await tip_translations(request, viewer, tip_id, error=viewer._(REFUSALS[refused.reason]), status_code=400)
+        if forms.field(form, "back") == "queue":
+            return RedirectResponse("/translations", status_code=303)
+        return RedirectResponse(f"/tips/{tip_id}/translate?done=1", status_code=303)
+
+    @router.post("/tips/{tip_id}/translate/message")
+    async def translate_message(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> None:
+            event_id = forms.positive_int(form, "event_id") or 0
+            await translate_public_message(core, viewer.staff, tip_id, event_id, forms.field(form, "language"), forms.field(form, "text"))
+        return await act(request, tip_id, work)
+
+    @router.post("/tips/{tip_id}/translate/words")
+    async def translate_words(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> None:
+            await translate_reporter_words(core, viewer.staff, tip_id, forms.field(form, "part"), forms.field(form, "text"))
+        return await act(request, tip_id, work)
+
+    return router
+

@@ -1,0 +1,50 @@
+"""`tipline partners …`: API keys for partner apps that submit reports through the JSON API."""
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from intake.partners import PartnerError, add_partner, list_partners, revoke_partner
+from tipline.runner import with_core
+
+partners_app = typer.Typer(help="Partner apps of the JSON API and their keys.", no_args_is_help=True)
+console = Console(highlight=False)
+
+
+@partners_app.command("add")
+def add(name: str) -> None:
+    """Add a partner and print its API key (shown this once, stored only as a keyed hash)."""
+
+    async def run(core):
+        try:
+            return await add_partner(core, name)
+        except PartnerError as error:
+            raise typer.BadParameter(str(error)) from None
+
+    info, key = with_core(run)
+    console.print(f"partner {info.name}: API key (keep it secret, it is not shown again):")
+    console.print(key)
+
+
+@partners_app.command("revoke")
+def revoke(name: str) -> None:
+    """Revoke a partner's key at once."""
+
+    async def run(core):
+        try:
+            return await revoke_partner(core, name)
+        except PartnerError as error:
+            raise typer.BadParameter(str(error)) from None
+
+    with_core(run)
+    console.print(f"partner {name}: key revoked")
+
+
+@partners_app.command("list")
+def list_all() -> None:
+    """The partners, with the first characters of their keys."""
+    table = Table("name", "key starts", "added", "revoked")
+    for info in with_core(list_partners):
+        table.add_row(info.name, info.key_prefix, f"{info.created_at:%Y-%m-%d}", f"{info.revoked_at:%Y-%m-%d}" if info.revoked_at else "")
+    console.print(table)
