@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from console import forms
 from console.web import Console, Viewer
@@ -38,14 +39,19 @@ INPUT_TYPES = {Kind.PHONE: "tel", Kind.EMAIL: "email"}
 LONG_TEXT = 500
 
 
-def raw_answer(kind: Kind, form: dict, values: list[str]) -> object:
+def ticked(form: FormData) -> list[str]:
+    return [v for v in form.getlist("answer") if isinstance(v, str) and v]
+
+
+def raw_answer(kind: Kind, form: FormData) -> object:
     """The raw answer the core validates: a button (I don't know, no money lost) wins over
     typed text; ticked boxes are a list; a blank answer is SKIP."""
     button = forms.field(form, "choice")
     if button:
         return button
     if kind is Kind.MULTI_CHOICE:
-        chosen = [v for v in values if v and v != DONT_KNOW]
+        values = ticked(form)
+        chosen = [v for v in values if v != DONT_KNOW]
         return chosen or (DONT_KNOW if DONT_KNOW in values else SKIP)
     return forms.field(form, "answer") or SKIP
 
@@ -119,16 +125,14 @@ def routes(console: Console) -> APIRouter:
             return gone(viewer)
         return see(f"/intake/{intake.ref}")
 
-    async def opened(request: Request, ref: str, *, posted: bool) -> tuple[Viewer | None, StaffIntake | None, dict, Response | None]:
+    async def opened(request: Request, ref: str, *, posted: bool) -> tuple[Viewer | None, StaffIntake | None, FormData, Response | None]:
         """The viewer, this officer's intake and the posted form, or the response to give instead."""
         viewer = await console.viewer(request)
         if viewer is None:
-            return None, None, {}, sign_in_again(request)
-        form: dict = {}
+            return None, None, FormData(), sign_in_again(request)
+        form = FormData()
         if posted:
-            data = await request.form()
-            form = {key: data.get(key) for key in data.keys()}
-            form["__values"] = [v for v in data.getlist("answer") if isinstance(v, str)]
+            form = await request.form()
             if not console.csrf_ok(request, form.get("csrf")):
                 return viewer, None, form, console.forbidden_form(viewer)
         try:
@@ -205,11 +209,10 @@ def routes(console: Console) -> APIRouter:
         if key != record.state.current or key not in STEP_BY_KEY:
             return see(f"/intake/{ref}")  # an old page (another tab, the browser's Back): show where the draft is
         step = STEP_BY_KEY[key]
-        values = form["__values"]
-        outcome = conv.answer(record.state, raw_answer(step.kind, form, values), context())
+        outcome = conv.answer(record.state, raw_answer(step.kind, form), context())
         if outcome.error is not None:
             return question_page(viewer, intake, error=outcome.error, typed=forms.field(form, "answer") if step.kind in TYPED_KINDS else "",
-                                 chosen=values or [forms.field(form, "choice")], status_code=400)
+                                 chosen=ticked(form) or [forms.field(form, "choice")], status_code=400)
         record.state = outcome.state
         await save_draft(core, record)
         return see(f"/intake/{ref}?notice={key}" if outcome.notices else f"/intake/{ref}")

@@ -17,6 +17,7 @@ from intake.casework import (
     CaseworkError, TipNotFound, add_note, describe, extend_deadline, move_tip, record_outcome, reroute_tip,
 )
 from intake.dispatch import delivery_report
+from intake.outbox import UNIT_ALERT
 from intake.queues import VIEWS, tip_state, unit_queue
 from intake.workflow import (
     ACTIVE, COORDINATOR, LEAD, MAX_EXTENSION_DAYS, NEEDS_OWN_MESSAGE, POLICE, REROUTE_FROM, REROUTE_WHO, STATUS_LABELS,
@@ -150,6 +151,7 @@ def routes(console: Console) -> APIRouter:
                 "created_at": console.local_time(datetime.fromisoformat(row["created_at"])) if row["created_at"] else "",
             }
             for row in report
+            if row["kind"] != UNIT_ALERT  # alerts to units are not notices to the reporter
         ]
 
     def _tip_context(viewer: Viewer, tip: TipFile, state) -> dict:

@@ -42,14 +42,14 @@ PAGE_SIZE = 50
 MAX_WORDS_CHARS = 5000
 
 
-def _free_text(column, *path: str):
+def _json_text(column, *path: str):
     return column[path if len(path) > 1 else path[0]].as_string()
 
 
 def _lacks_reporter_language():
     """The latest free-text message's translation into the tip's language is missing."""
     return or_(*(
-        and_(Tip.language == language, _free_text(StatusEvent.public_message, "translations", language).is_(None))
+        and_(Tip.language == language, _json_text(StatusEvent.public_message, "translations", language).is_(None))
         for language in LANGUAGES
     ))
 
@@ -81,14 +81,14 @@ async def messages_to_translate(core: Core, staff: StaffUser, *, after: int | No
     earlier = aliased(StatusEvent)
     latest = (
         select(func.max(earlier.id))
-        .where(earlier.tip_id == Tip.id, _free_text(earlier.public_message, "text").is_not(None))
+        .where(earlier.tip_id == Tip.id, _json_text(earlier.public_message, "text").is_not(None))
         .correlate(Tip)
         .scalar_subquery()
     )
     query = (
         select(Tip, StatusEvent)
         .join(StatusEvent, StatusEvent.id == latest)
-        .where(scope, _free_text(StatusEvent.public_message, "language") != Tip.language, _lacks_reporter_language())
+        .where(scope, _json_text(StatusEvent.public_message, "language") != Tip.language, _lacks_reporter_language())
     )
     if after:
         query = query.where(StatusEvent.id > after)
@@ -118,7 +118,7 @@ async def words_to_translate(core: Core, staff: StaffUser, *, after: int | None 
     )
     query = select(Tip.id, Tip.language, Tip.created_at).where(
         scope, Tip.language != STAFF_LANGUAGE,
-        or_(_free_text(words, "description", STAFF_LANGUAGE, "text").is_(None), untranslated_reply),
+        or_(_json_text(words, "description", STAFF_LANGUAGE, "text").is_(None), untranslated_reply),
     )
     if after:
         query = query.where(Tip.id > after)

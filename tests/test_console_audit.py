@@ -92,6 +92,7 @@ async def test_the_coordinator_sends_a_supervision_notice_that_reaches_the_units
         assert "已完成" in page.text
         tip_page = await client.get(f"/tips/{late}")
         assert "督办" in tip_page.text and ESCAPED in tip_page.text and SCRIPT not in tip_page.text
+        assert "minzheng@" not in tip_page.text and tip_page.text.count("<tr><td>电子邮箱</td>") == 1  # the reporter's one notice
 
     async with core.db.session() as session:
         event = await session.scalar(select(StatusEvent).where(StatusEvent.tip_id == late, StatusEvent.action == "supervision"))
