@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from i18n import N_, Translator
 from intake import audit
@@ -20,7 +20,7 @@ from intake.messages import render
 from intake.models import Assignment, Outcome, Person, ReporterMessage, StaffUser, StatusEvent, Tip, TipNote
 from intake.questionnaire import PERSONAL_KEYS, QUESTIONS
 from intake.routing import Reason, render_reason
-from intake.staff import Role, can_see, visible_units
+from intake.staff import Role, can_see, tips_in_scope
 from intake.workflow import ACTIVE, LEAD, STATUS_LABELS, UNIT, Status, allowed_targets
 
 PEOPLE_PURPOSE = "people"
@@ -48,15 +48,11 @@ class QueueRow:
 
 
 async def queue(core: Core, staff: StaffUser, *, status: str | None = None, limit: int = 50) -> list[QueueRow]:
-    units = visible_units(core, staff)
-    if not units:
+    scope = tips_in_scope(core, staff)
+    if scope is None:
         return []
     async with core.db.session() as session:
-        query = select(Tip).where(
-            Tip.id.in_(select(Assignment.tip_id).where(Assignment.unit_code.in_(units), Assignment.active.is_(True)))
-            if staff.role in (Role.OFFICER, Role.UNIT_LEAD)
-            else or_(Tip.lead_unit.in_(units), Tip.region_code.in_(core.deployment.region_and_below(_region(core, staff))))
-        )
+        query = select(Tip).where(scope)
         if status:
             query = query.where(Tip.status == status)
         tips = (await session.scalars(query.order_by(Tip.id.desc()).limit(limit))).all()
@@ -97,7 +93,7 @@ class TipFile:
     capacities: set[str]
 
 
-async def _load_visible(core: Core, session, staff: StaffUser, tip_id: int, action: str) -> Loaded:
+async def load_visible(core: Core, session, staff: StaffUser, tip_id: int, action: str) -> Loaded:
     tip = await session.get(Tip, tip_id)
     assignments = list((await session.scalars(select(Assignment).where(Assignment.tip_id == tip_id))).all()) if tip else []
     if tip is None or not can_see(core, staff, tip, assignments):
@@ -112,7 +108,7 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
     _ = Translator(language)
     deployment = core.deployment
     async with core.db.session() as session:
-        loaded = await _load_visible(core, session, staff, tip_id, "view")
+        loaded = await load_visible(core, session, staff, tip_id, "view")
         tip = loaded.tip
         events = (await session.scalars(select(StatusEvent).where(StatusEvent.tip_id == tip_id).order_by(StatusEvent.id))).all()
         notes = (await session.scalars(select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id))).all()
@@ -164,7 +160,7 @@ async def reveal_reporter(core: Core, staff: StaffUser, tip_id: int, *, reason: 
     if not reason.strip():
         raise CaseworkError(N_("Say why you need the reporter's identity."))
     async with core.db.session() as session:
-        loaded = await _load_visible(core, session, staff, tip_id, "reveal")
+        loaded = await load_visible(core, session, staff, tip_id, "reveal")
         caps = capacities(core, staff, loaded)
         if not (caps & {UNIT, LEAD} or staff.role == Role.REWARD_ADMIN):
             await audit.record_now(core, staff.username, "refused:reveal", tip_id, reason="role")

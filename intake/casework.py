@@ -61,7 +61,7 @@ class TipNotFound(CaseworkError):
 
 
 @asynccontextmanager
-async def _unit_of_work(core: Core, staff: StaffUser | None, action: str, tip_id: int) -> AsyncIterator[AsyncSession]:
+async def unit_of_work(core: Core, staff: StaffUser | None, action: str, tip_id: int) -> AsyncIterator[AsyncSession]:
     """One transaction for an action; a refusal is audited after it rolls back (its own
     transaction, so the record survives and SQLite's one writer is free again)."""
     try:
@@ -114,7 +114,7 @@ def _refuse(error: CaseworkError) -> CaseworkError:
     return error
 
 
-async def _open_for(core: Core, session: AsyncSession, staff: StaffUser, tip_id: int, action: str) -> tuple[Loaded, set[str]]:
+async def open_for(core: Core, session: AsyncSession, staff: StaffUser, tip_id: int, action: str) -> tuple[Loaded, set[str]]:
     loaded = await _load(session, tip_id)
     caps = capacities(core, staff, loaded) if loaded else set()
     if loaded is None or not caps:
@@ -151,7 +151,7 @@ def _template_params(core: Core, tip: Tip) -> dict[str, object]:
     return {"unit": tip.lead_unit or "", "phone": unit.phone if unit and unit.phone else "12345"}
 
 
-async def _write_event(
+async def write_event(
     core: Core, session: AsyncSession, tip: Tip, *, to_status: str, actor: str, public: dict | None,
     internal_note: str | None, action: str = "status", notify: bool = True,
 ) -> StatusEvent:
@@ -171,13 +171,13 @@ async def move_tip(
     internal_note: str | None = None, merged_into: int | None = None,
 ) -> StatusEvent:
     """Move a tip to `target`: the one way a status changes. `staff` None is the reporter."""
-    async with _unit_of_work(core, staff, "move", tip_id) as session:
+    async with unit_of_work(core, staff, "move", tip_id) as session:
         if staff is None:
             loaded, caps = await _load(session, tip_id), {REPORTER}
             if loaded is None:
                 raise TipNotFound()
         else:
-            loaded, caps = await _open_for(core, session, staff, tip_id, "move")
+            loaded, caps = await open_for(core, session, staff, tip_id, "move")
         return await _move(core, session, loaded, caps, target, staff, public, internal_note, merged_into)
 
 
@@ -210,7 +210,7 @@ async def _move(
         public_dict = PublicMessage(template="reopened", params=_template_params(core, tip)).to_dict()
     else:
         public_dict = _public(core, tip, target_status, public)
-    event = await _write_event(
+    event = await write_event(
         core, session, tip, to_status=target_status, actor=actor, public=public_dict,
         internal_note=internal_note, notify=transition.notify,
     )
@@ -271,8 +271,8 @@ async def reroute_tip(core: Core, tip_id: int, unit_code: str, *, staff: StaffUs
         raise CaseworkError(N_("Unknown unit %(unit)s."), unit=unit_code)
     if not reason.strip():
         raise CaseworkError(N_("Say why the tip goes to another unit."))
-    async with _unit_of_work(core, staff, "reroute", tip_id) as session:
-        loaded, caps = await _open_for(core, session, staff, tip_id, "reroute")
+    async with unit_of_work(core, staff, "reroute", tip_id) as session:
+        loaded, caps = await open_for(core, session, staff, tip_id, "reroute")
         tip = loaded.tip
         if tip.status not in REROUTE_FROM:
             raise _refuse(CaseworkError(N_("Only a tip not yet being checked can go to another unit.")))
@@ -290,7 +290,7 @@ async def reroute_tip(core: Core, tip_id: int, unit_code: str, *, staff: StaffUs
         else:
             tip.finish_due = due_after(now, FINISH_DAYS, core.settings.timezone)
         tip.updated_at = now
-        event = await _write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=None, internal_note=reason, action="reroute", notify=False)
+        event = await write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=None, internal_note=reason, action="reroute", notify=False)
         audit.record(session, core, staff.username, "tip.reroute", tip.id, source=old, target=unit_code, reason=reason)
         return event
 
@@ -301,8 +301,8 @@ async def extend_deadline(core: Core, tip_id: int, days: int, *, staff: StaffUse
         raise CaseworkError(N_("An extension is 1 to %(max)s days."), max=MAX_EXTENSION_DAYS)
     if not reason.strip() or not public_reason.strip():
         raise CaseworkError(N_("Give the reason for the extension, for staff and for the reporter."))
-    async with _unit_of_work(core, staff, "extend", tip_id) as session:
-        loaded, caps = await _open_for(core, session, staff, tip_id, "extend")
+    async with unit_of_work(core, staff, "extend", tip_id) as session:
+        loaded, caps = await open_for(core, session, staff, tip_id, "extend")
         tip = loaded.tip
         if LEAD not in caps:
             raise _refuse(CaseworkError(N_("Only the unit lead can approve an extension.")))
@@ -317,7 +317,7 @@ async def extend_deadline(core: Core, tip_id: int, days: int, *, staff: StaffUse
         tip.extension_days = days
         tip.updated_at = core.clock.now()
         public = PublicMessage(template="extended", params={**_template_params(core, tip), "days": days, "reason": checked}).to_dict()
-        event = await _write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=public, internal_note=reason, action="extension")
+        event = await write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=public, internal_note=reason, action="extension")
         audit.record(session, core, staff.username, "tip.extend", tip.id, days=days)
         return event
 
@@ -326,8 +326,8 @@ async def add_note(core: Core, tip_id: int, text: str, *, staff: StaffUser, kind
     """A staff-only note; from an assisting unit, its findings (协办意见)."""
     if kind not in ("note", "finding") or not text.strip():
         raise CaseworkError(N_("Write the note."))
-    async with _unit_of_work(core, staff, "note", tip_id) as session:
-        loaded, caps = await _open_for(core, session, staff, tip_id, "note")
+    async with unit_of_work(core, staff, "note", tip_id) as session:
+        loaded, caps = await open_for(core, session, staff, tip_id, "note")
         if kind == "finding" and not caps & {"assisting", UNIT, POLICE}:
             raise CaseworkError(N_("Only units working on the tip add findings."))
         note = TipNote(tip_id=tip_id, unit_code=staff.unit_code, author=staff.username, kind=kind, text=text.strip(), at=core.clock.now())
@@ -346,8 +346,8 @@ async def record_outcome(core: Core, tip_id: int, *, staff: StaffUser, **values:
         raise CaseworkError(N_("Unknown outcome field %(field)s."), field=", ".join(sorted(unknown)))
     if int(values.get("money_recovered_fen", 0) or 0) < 0:
         raise CaseworkError(N_("Money recovered cannot be negative."))
-    async with _unit_of_work(core, staff, "outcome", tip_id) as session:
-        loaded, caps = await _open_for(core, session, staff, tip_id, "outcome")
+    async with unit_of_work(core, staff, "outcome", tip_id) as session:
+        loaded, caps = await open_for(core, session, staff, tip_id, "outcome")
         if not caps & {UNIT, COORDINATOR, POLICE}:
             raise _refuse(CaseworkError(N_("Only the lead unit or a coordinator records the outcome.")))
         if loaded.tip.status not in (Status.SUBSTANTIATED, Status.CLOSED, Status.TRANSFERRED_POLICE, Status.UNSUBSTANTIATED):
@@ -373,7 +373,7 @@ async def reporter_reply(core: Core, tip_id: int, text: str, *, language: str) -
         message = ReporterMessage(tip_id=tip_id, text=text, language=language, at=core.clock.now())
         session.add(message)
         audit.record(session, core, REPORTER, "tip.reporter_reply", tip_id)
-        await _write_event(
+        await write_event(
             core, session, tip, to_status=tip.status, actor=REPORTER,
             public={"template": "reporter_replied", "params": {}}, internal_note=None, action="reply", notify=False,
         )

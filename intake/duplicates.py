@@ -28,7 +28,7 @@ from intake.answers import Invalid, clean_text, normalize_for_match, parse_phone
 from intake.clock import aware
 from intake.core import Core
 from intake.models import Organisation, StaffUser, StatusEvent, Tip, TipMatchKey
-from intake.queues import _scope as scope_of  # the one definition of which tips a person may see
+from intake.staff import tips_in_scope as scope_of  # the one definition of which tips a person may see
 from intake.staff import Role
 from intake.workflow import Status
 

@@ -28,7 +28,7 @@ from intake.core import Core
 from intake.drafts import SEAL_PURPOSE
 from intake.models import Draft, Partner
 from intake.questionnaire import DONT_KNOW, QUESTIONS, STEP_BY_KEY, ChannelCapabilities, Kind, Step
-from intake.submission import Receipt, _create_tip, _stored_receipt
+from intake.submission import Receipt, create_tip, stored_receipt
 
 CHANNEL = "api"
 #: The API takes no files: evidence is sent later, by the reporter, on the status page.
@@ -206,7 +206,7 @@ async def submit_report(
         async with core.db.transaction() as session:
             existing = await session.get(Draft, draft_id)
             if existing is not None and existing.sealed_receipt is not None:
-                return Submitted(_stored_receipt(core, existing), notices)
+                return Submitted(stored_receipt(core, existing), notices)
             draft = Draft(
                 id=draft_id, channel=CHANNEL,
                 owner_hash=core.keys.keyed_hash(f"{CHANNEL}:{draft_id}", purpose="channel-user"),
@@ -215,7 +215,7 @@ async def submit_report(
             )
             session.add(draft)
             await session.flush()
-            receipt = await _create_tip(core, session, draft, state, CAPABILITIES, None)
+            receipt = await create_tip(core, session, draft, state, CAPABILITIES, None)
             audit.record(session, core, f"partner:{partner.name}", "tip.partner_submitted", receipt.tip_id,
                          partner_id=partner.id)
             return Submitted(receipt, notices)
@@ -225,4 +225,4 @@ async def submit_report(
             existing = await session.get(Draft, draft_id)
             if existing is None or existing.sealed_receipt is None:
                 raise
-            return Submitted(_stored_receipt(core, existing), notices)
+            return Submitted(stored_receipt(core, existing), notices)

@@ -15,7 +15,7 @@ from intake.casefile import overdue
 from intake.clock import aware
 from intake.core import Core
 from intake.models import Assignment, Outcome, ReporterMessage, StaffUser, StatusEvent, Tip
-from intake.staff import UNIT_ROLES, can_see, staff_region, visible_units
+from intake.staff import can_see, tips_in_scope
 from intake.workflow import ACTIVE, REPORTER, Status
 
 VIEWS = ("all", "new", "overdue", "waiting", "answered")
@@ -43,16 +43,6 @@ class QueueItem:
 class QueuePage:
     items: list[QueueItem]
     next_cursor: str | None  # pass as `after` for the next page
-
-
-def _scope(core: Core, staff: StaffUser):
-    units = visible_units(core, staff)
-    if not units:
-        return None
-    if staff.role in UNIT_ROLES:
-        return Tip.id.in_(select(Assignment.tip_id).where(Assignment.unit_code.in_(units), Assignment.active.is_(True)))
-    region = staff_region(core, staff) or core.deployment.root_region().code
-    return or_(Tip.lead_unit.in_(units), Tip.region_code.in_(core.deployment.region_and_below(region)))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -84,7 +74,7 @@ async def unit_queue(
     after: str | None = None, limit: int = PAGE_SIZE,
 ) -> QueuePage:
     """One page of the tips this person may see, urgent first, then newest first."""
-    scope = _scope(core, staff)
+    scope = tips_in_scope(core, staff)
     if scope is None:
         return QueuePage([], None)
     now = _utc(core.clock.now())

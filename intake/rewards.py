@@ -32,7 +32,7 @@ from intake.deployment import CONFIG_DIR, LocalText, NonEmpty
 from intake.models import Award, Notification, Outcome, Person, RewardExclusion, StaffUser, StatusEvent, Tip
 from intake.outbox import PEOPLE_PURPOSE, destinations
 from intake.staff import Role, can_see
-from intake.workflow import Status
+from intake.workflow import STATUS_LABELS, Status
 
 REWARDS_FILE = "rewards.toml"
 NOTICE_TEMPLATES = ("reward_approved", "reward_paid", "reward_lapsed", "reward_not_eligible_merged")
@@ -176,7 +176,10 @@ class Rule:
             labels = {t.code: t.label.get(language) for t in current.tiers} if current else {}
             params["tiers"] = "、".join(labels.get(code, code) for code in params["tiers"]) if language == "zh_Hans" else \
                 ", ".join(labels.get(code, code) for code in params["tiers"])
-        return Translator(language)(self.message, **params)
+        translate = Translator(language)
+        if params.get("status") in Status.__members__.values():
+            params["status"] = translate(STATUS_LABELS[Status(params["status"])])
+        return translate(self.message, **params)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from i18n import N_
 from intake.core import Core
@@ -76,6 +76,18 @@ def visible_units(core: Core, staff: StaffUser) -> set[str] | None:
         regions = core.deployment.region_and_below(region)
         return {u.code for u in core.deployment.units if u.region in regions}
     return None
+
+
+def tips_in_scope(core: Core, staff: StaffUser):
+    """The SQL condition on Tip for the tips this person may see (None: none at all): the one
+    definition used by every list, so a queue never shows what a tip page would refuse."""
+    units = visible_units(core, staff)
+    if not units:
+        return None
+    if staff.role in UNIT_ROLES:
+        return Tip.id.in_(select(Assignment.tip_id).where(Assignment.unit_code.in_(units), Assignment.active.is_(True)))
+    region = staff_region(core, staff) or core.deployment.root_region().code
+    return or_(Tip.lead_unit.in_(units), Tip.region_code.in_(core.deployment.region_and_below(region)))
 
 
 def can_see(core: Core, staff: StaffUser, tip: Tip, assignments: list[Assignment]) -> bool:

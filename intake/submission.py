@@ -75,24 +75,24 @@ async def submit_draft(
             if draft is None:
                 raise DraftGone(draft_id)
             if draft.tip_id is not None and draft.sealed_receipt is not None:
-                return _stored_receipt(core, draft)
+                return stored_receipt(core, draft)
             if aware(draft.expires_at) <= core.clock.now():
                 raise DraftGone(draft_id)
             state = DraftState.from_dict(core.keys.open_json(draft.sealed_state, purpose=SEAL_PURPOSE))
             missing = missing_steps(state, capabilities)
             if missing:
                 return Incomplete(tuple(missing))
-            return await _create_tip(core, session, draft, state, capabilities, channel_address)
+            return await create_tip(core, session, draft, state, capabilities, channel_address)
     except IntegrityError:
         # Another process submitted the same draft at the same moment: show its receipt.
         async with core.db.session() as session:
             draft = await session.get(Draft, draft_id)
             if draft is None or draft.sealed_receipt is None:
                 raise
-            return _stored_receipt(core, draft)
+            return stored_receipt(core, draft)
 
 
-async def _create_tip(core, session, draft: Draft, state: DraftState, capabilities, channel_address) -> Receipt:
+async def create_tip(core, session, draft: Draft, state: DraftState, capabilities, channel_address) -> Receipt:
     now = core.clock.now()
     answers = final_answers(state, capabilities)
     personal = {key: answers.pop(key) for key in list(answers) if key in PERSONAL_KEYS}
@@ -187,7 +187,7 @@ async def _unused_code(core: Core, session) -> str:
     raise RuntimeError("could not find an unused tracking code")
 
 
-def _stored_receipt(core: Core, draft: Draft) -> Receipt:
+def stored_receipt(core: Core, draft: Draft) -> Receipt:
     stored = core.keys.open_json(draft.sealed_receipt, purpose=RECEIPT_PURPOSE)
     state = DraftState.from_dict(core.keys.open_json(draft.sealed_state, purpose=SEAL_PURPOSE))
     answers = state.answers
@@ -201,4 +201,4 @@ async def draft_receipt(core: Core, record: DraftRecord) -> Receipt | None:
     """The receipt of an already-submitted draft (to show the confirmation again)."""
     async with core.db.session() as session:
         draft = await session.get(Draft, record.id)
-        return _stored_receipt(core, draft) if draft and draft.sealed_receipt else None
+        return stored_receipt(core, draft) if draft and draft.sealed_receipt else None

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from i18n import N_, Translator
 from intake import audit
 from intake.answers import Invalid, clean_text
-from intake.casework import TipNotFound, _open_for, _unit_of_work, _write_event
+from intake.casework import TipNotFound, open_for, unit_of_work, write_event
 from intake.clock import aware
 from intake.core import Core
 from intake.models import Notification, StaffUser, StatusEvent
@@ -98,14 +98,14 @@ async def send_supervision(core: Core, staff: StaffUser, tip_id: int, text: str)
     cleaned = clean_text(text, max_chars=MAX_NOTICE_CHARS, min_chars=1)
     if isinstance(cleaned, Invalid):
         raise SupervisionRefused("text", cleaned)
-    async with _unit_of_work(core, staff, "supervise", tip_id) as session:
-        loaded, caps = await _open_for(core, session, staff, tip_id, "supervise")
+    async with unit_of_work(core, staff, "supervise", tip_id) as session:
+        loaded, caps = await open_for(core, session, staff, tip_id, "supervise")
         if COORDINATOR not in caps:
             raise TipNotFound()
         tip = loaded.tip
         if not tip.lead_unit:
             raise SupervisionRefused("no_unit")
-        event = await _write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=None,
+        event = await write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=None,
                                    internal_note=cleaned, action=SUPERVISION, notify=False)
         unit = core.deployment.unit_by_code.get(tip.lead_unit)
         alerted = bool(unit and unit.email)

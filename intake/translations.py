@@ -25,14 +25,14 @@ from sqlalchemy.orm import aliased
 from i18n import LANGUAGES
 from intake import audit
 from intake.answers import Invalid, clean_text
-from intake.casework import CaseworkError, TipNotFound, _open_for, _unit_of_work
+from intake.casework import CaseworkError, TipNotFound, open_for, unit_of_work
 from intake.clock import aware
 from intake.core import Core
 from intake.dispatch import DEAD, SENT
 from intake.messages import check_free_text
 from intake.models import Notification, ReporterMessage, StaffUser, StatusEvent, Tip
 from intake.outbox import enqueue_for_event
-from intake.queues import _scope as scope_of  # the one definition of which tips a person may see
+from intake.staff import tips_in_scope as scope_of  # the one definition of which tips a person may see
 from intake.staff import Role
 
 #: Staff read the reporter's words in Chinese (the console's working language).
@@ -150,8 +150,8 @@ async def translate_public_message(core: Core, staff: StaffUser, tip_id: int, ev
     checked = check_free_text(text, core.deployment)
     if isinstance(checked, Invalid):
         raise CaseworkError(checked.message, **checked.params)
-    async with _unit_of_work(core, staff, "translate", tip_id) as session:
-        loaded, _caps = await _open_for(core, session, staff, tip_id, "translate")
+    async with unit_of_work(core, staff, "translate", tip_id) as session:
+        loaded, _caps = await open_for(core, session, staff, tip_id, "translate")
         event = await session.get(StatusEvent, event_id, with_for_update=True)
         message = event.public_message if event is not None and event.tip_id == tip_id else None
         if not message or "text" not in message:
@@ -180,8 +180,8 @@ async def translate_reporter_words(core: Core, staff: StaffUser, tip_id: int, pa
     cleaned = clean_text(text, max_chars=MAX_WORDS_CHARS, min_chars=1)
     if isinstance(cleaned, Invalid):
         raise CaseworkError(cleaned.message, **cleaned.params)
-    async with _unit_of_work(core, staff, "translate", tip_id) as session:
-        loaded, _caps = await _open_for(core, session, staff, tip_id, "translate")
+    async with unit_of_work(core, staff, "translate", tip_id) as session:
+        loaded, _caps = await open_for(core, session, staff, tip_id, "translate")
         tip = loaded.tip
         replies = (await session.execute(
             select(ReporterMessage.id, ReporterMessage.language).where(ReporterMessage.tip_id == tip_id).order_by(ReporterMessage.id)
@@ -225,10 +225,10 @@ class Translatable:
 async def translatable(core: Core, staff: StaffUser, tip_id: int) -> Translatable:
     """What can be translated on one tip, for a translator (the view is audited like a tip view)."""
     _check_translator(staff)
-    from intake.casefile import _load_visible  # the shared scope check with its audit of refusals
+    from intake.casefile import load_visible  # the shared scope check with its audit of refusals
 
     async with core.db.session() as session:
-        loaded = await _load_visible(core, session, staff, tip_id, "translate")
+        loaded = await load_visible(core, session, staff, tip_id, "translate")
         tip = loaded.tip
         replies = (await session.scalars(select(ReporterMessage).where(ReporterMessage.tip_id == tip_id).order_by(ReporterMessage.id))).all()
         events = (await session.scalars(select(StatusEvent).where(StatusEvent.tip_id == tip_id).order_by(StatusEvent.id))).all()

@@ -94,7 +94,8 @@ async def test_each_rule_fails_alone(core):
     for target in ("accepted", "verifying", "unsubstantiated"):
         await move_tip(core, tip_id, target, staff=li)
     await record_outcome(core, tip_id, staff=li, **PENALTY)
-    assert failing(await eligibility(core, tip_id)) == ["substantiated"]
+    found = await eligibility(core, tip_id)
+    assert failing(found) == ["substantiated"] and "(its status is Not confirmed)" in found.rules[0].text("en")
     # named: the reporter stayed anonymous; or gave no phone number
     assert failing(await eligibility(core, await substantiated(core, contact_mode="anonymous"))) == ["named"]
     nameless = await substantiated(core)
