@@ -11,7 +11,7 @@ CONSOLE_LANGS := zh_Hans en
 CONSOLE_CATALOGS := $(foreach l,$(CONSOLE_LANGS),i18n/locales/$(l)/LC_MESSAGES/console.po)
 COMPILED := $(CATALOGS:.po=.mo) $(patsubst %.po,%.mo,$(wildcard $(CONSOLE_CATALOGS)))
 
-.PHONY: run chat setup test test-sqlite test-postgres catalogs extract lock clean
+.PHONY: run chat setup test test-sqlite test-postgres catalogs extract lock clean bench
 
 # The product on the embedded default (SQLite): public site :8000, staff console :8001,
 # the notice dispatcher, and the bot when TIPLINE_TELEGRAM_TOKEN is set.
@@ -63,6 +63,10 @@ test: setup
 
 test-sqlite: setup
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# Speed, measured against a baseline in the same run (see bench/README.md).
+bench: setup
+	$(BIN)/python -m bench.console_bench
 
 # Refresh requirements.lock from pyproject.toml in a throw-away venv.
 lock:
