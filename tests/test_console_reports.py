@@ -118,7 +118,7 @@ def test_the_chart_escapes_and_labels_every_bar():
 
 
 @pytest.mark.skipif(shutil.which("libreoffice") is None and shutil.which("soffice") is None,
-                    reason="LibreOffice is not installed here (not installed on purpose: too big for the test image)")
+                    reason="LibreOffice is not installed (scripts/system-packages.sh installs libreoffice-calc-nogui as root)")
 async def test_libreoffice_converts_the_ledger(core, clock, tmp_path: Path):
     seeded = await seed(core, clock)
     from intake.ledger import export_ledger
@@ -126,10 +126,12 @@ async def test_libreoffice_converts_the_ledger(core, clock, tmp_path: Path):
     content, _count = await export_ledger(core, seeded.coordinator, OCTOBER, "xlsx", headers=HEADERS, words=WORDS)
     (tmp_path / "ledger.xlsx").write_bytes(content)
     office = shutil.which("libreoffice") or shutil.which("soffice")
-    subprocess.run([office, "--headless", "--convert-to", "csv", "--outdir", str(tmp_path), str(tmp_path / "ledger.xlsx")],
+    # Filter options 44,34,76: comma, double quote, UTF-8 (the default would be the locale's charset).
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path), str(tmp_path / "ledger.xlsx")],
                    check=True, timeout=120, capture_output=True)
     text = (tmp_path / "ledger.csv").read_text(encoding="utf-8", errors="replace")
-    assert "合计" in text
+    assert "合计" in text and "10000" in text  # the total row, as LibreOffice reads it
 
 
 CHROMIUM = "/usr/bin/chromium"
