@@ -146,6 +146,8 @@ async def reply_with_pin(
     from intake.casework import reporter_reply
 
     tip = await check_pin(core, code_text, pin_text)
+    if tip.status in (Status.CLOSED, Status.MERGED):  # the page hides the form; the core refuses too
+        raise ReplyRefused(REPORT_FINISHED)
     cleaned = clean_text(text, max_chars=5000, min_chars=1)
     if isinstance(cleaned, Invalid):
         raise ReplyRefused(cleaned.message, cleaned.params)
@@ -163,6 +165,10 @@ async def reply_with_pin(
     return language or tip.language
 
 
+REPORT_FINISHED = N_(
+    "This report is finished, so nothing more can be added to it. If something new has happened, "
+    "please make a new report, or call 12345."
+)
 WRONG_PIN = N_("That reply PIN is not right. Please check the 4 digits you were given with your tracking code.")
 PIN_LOCKED = N_(
     "Adding information online is locked for this report after too many wrong PINs. "

@@ -271,3 +271,14 @@ async def test_revealing_the_reporter_needs_a_reason_and_is_audited(core, people
     async with core.db.session() as session:
         reveals = (await session.scalars(select(AuditEvent).where(AuditEvent.action == "personal_data.reveal"))).all()
     assert [(r.actor, r.detail["reason"]) for r in reveals] == [("officer", "call back about the receipt")]
+
+
+async def test_a_finished_report_takes_no_more_information(core, people):
+    from intake.tips import REPORT_FINISHED, ReplyRefused, reply_with_pin
+
+    receipt = await file_tip(core)
+    await reply_with_pin(core, receipt.code, receipt.pin, "我还想补充：他们又来了。")
+    await _bring_to(core, people, receipt.tip_id, "closed")
+    with pytest.raises(ReplyRefused) as refused:
+        await reply_with_pin(core, receipt.code, receipt.pin, "还有一件事")
+    assert refused.value.message == REPORT_FINISHED
