@@ -31,7 +31,7 @@ def _free_port() -> int:
 async def redis_url():
     server = shutil.which("redis-server")
     if server is None:
-        pytest.skip("redis-server is not installed (scripts/system-packages.sh installs it)")
+        pytest.skip(reason="redis-server is not installed (scripts/system-packages.sh installs it)")
     port = _free_port()
     process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
