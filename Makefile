@@ -60,6 +60,7 @@ test: setup
 	bash scripts/system-packages.sh
 	$(BIN)/pytest -q -p no:cacheprovider
 	bash scripts/test-postgres.sh
+	bash scripts/audit-deps.sh  # known vulnerabilities in requirements.lock (a warning when offline)
 
 test-sqlite: setup
 	$(BIN)/pytest -q -p no:cacheprovider
@@ -67,6 +68,10 @@ test-sqlite: setup
 # Speed, measured against a baseline in the same run (see bench/README.md).
 bench: setup
 	$(BIN)/python -m bench.console_bench
+	$(BIN)/python -m bench.submission_bench
+	$(BIN)/python -m bench.wizard_bench
+	$(BIN)/python -m bench.bot_bench
+	$(BIN)/python -m bench.fanout_bench
 
 # Refresh requirements.lock from pyproject.toml in a throw-away venv.
 lock:

@@ -30,9 +30,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from console.app import create_app  # noqa: E402
+from intake import search  # noqa: E402
 from intake.auth import enrol_totp, new_totp_secret, set_password  # noqa: E402
 from intake.clock import FrozenClock  # noqa: E402
-from intake.models import Assignment, StatusEvent, Tip  # noqa: E402
+from intake.models import Assignment, StatusEvent, Tip, priority_rank  # noqa: E402
 from intake.settings import Settings  # noqa: E402
 from intake.staff import add_staff  # noqa: E402
 from intake.workflow import ACCEPT_DAYS, FINISH_DAYS  # noqa: E402
@@ -44,6 +45,16 @@ BATCH = 20_000
 # Status mix of a campaign in its second half-year (made up, but every status is present).
 STATUSES = [("submitted", 20), ("accepted", 10), ("verifying", 15), ("needs_info", 5), ("transferred_police", 5),
             ("substantiated", 5), ("unsubstantiated", 5), ("closed", 30), ("declined", 3), ("merged", 2)]
+# What the tips say, by tip id (not the seeded generator, so the rest of the fill is unchanged): one
+# in ten mentions 保健品 and one in seven names a 王, the frequent words that make search hard.
+DESCRIPTIONS = ["养老院卖贵宾卡，三万元一张", "社区讲座推销保健品，一盒两千元", "以养老项目投资为名集资", "冒充社保局工作人员让老人转账",
+                "免费体检后推销理疗仪", "旅游团低价带老人买玉器", "以房养老骗局，抵押房产", "网上理财群承诺高额回报", "上门推销净水器", "收藏品拍卖骗局"]
+SUSPECTS = ["张经理", "王经理", "李老师", "刘主任", "陈医生", "赵总", "孙大姐"]
+BENCH_OFFICER, BENCH_UNIT = "bench_officer", "990121-civil_affairs"
+# Every view of the queue, and its filters, as an officer uses them.
+QUEUE_URLS = ["/queue", "/queue?view=new", "/queue?view=mine", "/queue?view=overdue", "/queue?view=waiting",
+              "/queue?view=answered", "/queue?status=verifying&category=care_service",
+              "/queue?region=990121&from=2026-10-01&to=2026-11-27"]
 
 
 def progress(done: int, total: int, started: float) -> None:
@@ -84,19 +95,28 @@ def fill(database: Path, deployment, tips: int, seed: int = 20261127) -> None:
                 "id": tip_id, "tracking_hash": f"bench{tip_id:012d}", "pin_hash": "bench", "status": status,
                 "urgent": False, "category": category, "region_code": region,
                 "answers": {"category": category, "region": region, "money_lost": money or "none",
-                            "description": f"养老院卖贵宾卡 bench tip {tip_id}", "suspect_organisation": f"福寿康{tip_id % 997}养老院"},
+                            "description": f"{DESCRIPTIONS[tip_id % 10]} bench tip {tip_id}", "suspect_organisation": f"福寿康{tip_id % 997}养老院",
+                            "suspect_person": SUSPECTS[tip_id % 7]},
                 "language": "zh_Hans", "channel": rng.choice(["web", "telegram", "phone"]), "anonymous": True,
                 "notify": False, "pin_failures": 0, "created_at": created, "updated_at": created, "lead_unit": lead,
                 "priority": rng.choices(["normal", "high", "urgent"], [85, 12, 3])[0],
+                # The queue's columns (migration 0006b), from the tip id so the seeded draws are unchanged:
+                # one in 50 of the bench officer's unit's tips is assigned to them, one in 20 being
+                # checked has an unanswered reply from the reporter.
+                "assignee": BENCH_OFFICER if lead == BENCH_UNIT and tip_id % 50 == 0 else None,
+                "reporter_answered": status == "verifying" and tip_id % 20 == 0,
                 "accept_due": created + timedelta(days=ACCEPT_DAYS),
                 "finish_due": accepted + timedelta(days=FINISH_DAYS) if status not in ("submitted", "declined") else None,
                 "extension_days": 0,
             })
-            assignment_rows.append({"tip_id": tip_id, "unit_code": lead, "role": "lead", "assigned_at": created, "active": True})
+            tip_rows[-1]["queue_rank"] = queue_rank = priority_rank(tip_rows[-1]["priority"])
+            assignment_rows.append({"tip_id": tip_id, "unit_code": lead, "role": "lead", "assigned_at": created, "active": True,
+                                    "queue_rank": queue_rank})
             for kind in (rule.assisting[:1] if rule else ()):
                 unit = f"{region}-{kind}"
                 if unit in deployment.unit_by_code:
-                    assignment_rows.append({"tip_id": tip_id, "unit_code": unit, "role": "assisting", "assigned_at": created, "active": True})
+                    assignment_rows.append({"tip_id": tip_id, "unit_code": unit, "role": "assisting", "assigned_at": created, "active": True,
+                                            "queue_rank": queue_rank})
             event_rows.append({"tip_id": tip_id, "at": created, "from_status": None, "to_status": "submitted", "action": "status"})
             if status not in ("submitted", "declined", "merged"):
                 event_rows.append({"tip_id": tip_id, "at": accepted, "from_status": "submitted", "to_status": "accepted", "action": "status"})
@@ -107,7 +127,12 @@ def fill(database: Path, deployment, tips: int, seed: int = 20261127) -> None:
             connection.execute(insert(Tip), tip_rows)
             connection.execute(insert(Assignment), assignment_rows)
             connection.execute(insert(StatusEvent), event_rows)
+            connection.execute(search.insert_statement("sqlite"), [  # the search index, as submission writes it
+                search.index_row("sqlite", row["id"], search.document(search.searchable_texts(row["answers"], None))) for row in tip_rows
+            ])
         progress(last - start_id, tips, started)
+    with engine.begin() as connection:  # as `tipline search reindex` leaves it
+        connection.exec_driver_sql("INSERT INTO tip_search(tip_search) VALUES ('optimize')")
     engine.dispose()
 
 
@@ -126,7 +151,7 @@ async def sign_in(client: httpx.AsyncClient, username: str, secret: str | None, 
 
 
 async def measure(client: httpx.AsyncClient, urls: list[str], requests: int) -> list[float]:
-    for url in urls[:3]:  # warm up
+    for url in urls:  # warm up: every page once, so each is measured in its steady state
         assert (await client.get(url)).status_code == 200, url
     times = []
     for index in range(requests):
@@ -136,6 +161,14 @@ async def measure(client: httpx.AsyncClient, urls: list[str], requests: int) -> 
         times.append((time.perf_counter() - begun) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     return times
+
+
+def _profiler():  # noqa: ANN202 - pyinstrument's Profiler, started
+    from pyinstrument import Profiler  # the test extra: only needed with --profile
+
+    profiler = Profiler(async_mode="enabled", interval=0.0005)
+    profiler.start()
+    return profiler
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -149,6 +182,9 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=100, help="requests per page")
     parser.add_argument("--dir", type=Path, default=ROOT / "var" / "bench" / "console")
     parser.add_argument("--reuse", action="store_true", help="keep an existing database of the same size")
+    parser.add_argument("--profile", default="", help="profile the pages whose name contains this text (pyinstrument)")
+    parser.add_argument("--only", default="", help="measure only the pages whose name contains one of these comma-separated "
+                                                    "texts (the trivial page always), e.g. --only queue,tip")
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
     database = args.dir / "console.db"
@@ -186,12 +222,24 @@ async def main(argv: list[str] | None = None) -> None:
         for _round in range(2):
             for name, client, urls, count in (
                 ("trivial page (/account)", officer, ["/account"], args.requests),
-                ("queue (/queue)", officer, ["/queue", "/queue?view=overdue", "/queue?view=new"], args.requests),
+                ("queue (/queue, all views)", officer, QUEUE_URLS, args.requests * 2),
+                ("queue, coordinator", coordinating, ["/queue", "/queue?view=new", "/queue?region=990122"], args.requests),
+                ("search 保健 (/queue?q=)", officer, ["/queue?q=保健"], args.requests),
+                ("search 王 (/queue?q=)", officer, ["/queue?q=王"], args.requests),
                 ("tip page (/tips/N)", officer, [f"/tips/{tip_id}" for tip_id in officer_tips], args.requests),
                 ("statistics, a month", coordinating, ["/statistics?start=2026-10-01&end=2026-10-31"], max(5, args.requests // 10)),
                 ("statistics, the year", coordinating, ["/statistics?start=2025-11-28&end=2026-11-27"], max(3, args.requests // 20)),
             ):
+                if args.only and not name.startswith("trivial") and not any(part and part in name for part in args.only.split(",")):
+                    continue
+                profiler = _profiler() if args.profile and args.profile in name else None
                 results.setdefault(name, []).extend(await measure(client, urls, count // 2 or 1))
+                if profiler is not None:
+                    profiler.stop()
+                    report = args.dir / f"profile-{args.profile.strip('/ ').replace('/', '_') or 'page'}.txt"
+                    with report.open("a") as handle:
+                        handle.write(profiler.output_text(unicode=False, color=False))
+                    print(f"  profile of {name} appended to {report}")
     await core.db.dispose()
     base = percentile(results["trivial page (/account)"], 0.95)
     print(f"\nconsole latency with {args.tips:,} tips (in-process ASGI, sequential requests, SQLite)")

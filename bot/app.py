@@ -16,20 +16,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.exceptions import ClientDecodeError
+from aiogram.methods import GetUpdates
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StateType, StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Update
 from fastapi import FastAPI, Request, Response
+from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot import followup, report
-from bot.users import get_user, set_blocked
+from bot import followup, report, texts
+from bot.users import get_user, remember_for_update, set_blocked
+from i18n import DEFAULT_LANGUAGE, Translator, negotiate
 from intake import ratelimit
 from intake.core import Core
 
@@ -66,20 +72,105 @@ class ChatGuard(BaseMiddleware):
             return None
         if chat.type != "private":
             return None
-        if not await ratelimit.hit(core, CHAT_LIMIT, f"telegram:{chat.id}"):
+        # The count (a write) and the person (a read) at once: they do not depend on each other.
+        allowed, user = await asyncio.gather(ratelimit.hit(core, CHAT_LIMIT, f"telegram:{chat.id}"), get_user(core, chat.id))
+        if not allowed:
             log.warning("a chat is over its rate limit; update dropped")
             return None
-        user = await get_user(core, chat.id)
+        remember_for_update(chat.id, user)
         if user is not None and user.blocked:
             await set_blocked(core, chat.id, False)
         return await handler(event, data)
+
+
+REDIS_RETRY_SECONDS = 5.0  # after a Redis failure, memory is used this long before Redis is tried again
+
+
+def _redis_failure() -> tuple[type[BaseException], ...]:
+    from redis.exceptions import RedisError
+
+    return (RedisError, OSError, TimeoutError)
+
+
+class FallbackStorage(BaseStorage):
+    """Redis, and memory while Redis cannot be reached. The state only points at the draft (the
+    draft is in the database), so a pointer lost this way is found again: nothing typed is lost."""
+
+    def __init__(self, primary: BaseStorage) -> None:
+        self.primary = primary
+        self.fallback = MemoryStorage()
+        self.down_until = 0.0
+
+    async def _call(self, name: str, *args: Any) -> Any:
+        if time.monotonic() >= self.down_until:
+            try:
+                return await getattr(self.primary, name)(*args)
+            except _redis_failure() as error:
+                self.down_until = time.monotonic() + REDIS_RETRY_SECONDS
+                log.warning("bot: Redis unavailable (%s); conversation state in memory for now", type(error).__name__)
+        return await getattr(self.fallback, name)(*args)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        await self._call("set_state", key, state)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return await self._call("get_state", key)
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self._call("set_data", key, data)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        return await self._call("get_data", key)
+
+    def create_isolation(self) -> BaseEventIsolation:
+        return FallbackIsolation(self.primary.create_isolation(), self)  # type: ignore[attr-defined]
+
+    async def close(self) -> None:
+        await self.primary.close()
+        await self.fallback.close()
+
+
+class FallbackIsolation(BaseEventIsolation):
+    """One update at a time per chat across processes (a Redis lock), or in this process while
+    Redis is down."""
+
+    def __init__(self, primary: BaseEventIsolation, storage: FallbackStorage) -> None:
+        self.primary, self.storage, self.fallback = primary, storage, SimpleEventIsolation()
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        held = None
+        if time.monotonic() >= self.storage.down_until:
+            try:
+                held = self.primary.lock(key)
+                await held.__aenter__()
+            except _redis_failure() as error:
+                held = None
+                self.storage.down_until = time.monotonic() + REDIS_RETRY_SECONDS
+                log.warning("bot: Redis unavailable (%s); chats isolated in this process for now", type(error).__name__)
+        if held is None:
+            async with self.fallback.lock(key):
+                yield None
+            return
+        try:
+            yield None
+        finally:
+            try:
+                await held.__aexit__(None, None, None)
+            except _redis_failure() as error:  # the lock expires by itself
+                log.warning("bot: could not release a Redis lock (%s)", type(error).__name__)
+
+    async def close(self) -> None:
+        await self.primary.close()
+        await self.fallback.close()
 
 
 def make_storage(redis_url: str | None = None) -> BaseStorage:
     if redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(redis_url)
+        timeouts = {"socket_timeout": 2, "socket_connect_timeout": 1}
+        return FallbackStorage(RedisStorage.from_url(redis_url, connection_kwargs=timeouts))
     return MemoryStorage()
 
 
@@ -87,7 +178,7 @@ def build_dispatcher(core: Core, *, storage: BaseStorage | None = None) -> Dispa
     """The bot's Dispatcher; handlers receive `core` by injection."""
     storage = storage or MemoryStorage()
     isolation: BaseEventIsolation = SimpleEventIsolation()
-    if storage.__class__.__name__ == "RedisStorage":
+    if hasattr(storage, "create_isolation"):  # Redis (through FallbackStorage or not)
         isolation = storage.create_isolation()  # type: ignore[attr-defined]
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, core=core)
     guard = ChatGuard()
@@ -95,11 +186,64 @@ def build_dispatcher(core: Core, *, storage: BaseStorage | None = None) -> Dispa
     dispatcher.callback_query.outer_middleware(guard)
     # Commands and buttons of the follow-up come before the report's catch-all handler.
     dispatcher.include_routers(followup.make_router(), report.make_router())
+    dispatcher.errors.register(_sorry)
     return dispatcher
 
 
+async def _sorry(event: ErrorEvent, bot: Bot, core: Core) -> bool:
+    """An update we could not handle (the database restarting…): say so kindly, in the person's
+    language, so they send it again, instead of silence."""
+    log.error("bot: an update failed (%s)", type(event.exception).__name__, exc_info=event.exception)
+    update = event.update
+    source = update.message or (update.callback_query.message if update.callback_query else None)
+    person = update.message.from_user if update.message else (update.callback_query.from_user if update.callback_query else None)
+    if source is None or source.chat.type != "private":
+        return True
+    language = None
+    try:
+        user = await get_user(core, source.chat.id)  # the language chosen in the chat
+        language = user.language if user else None
+    except Exception:  # noqa: BLE001 - the database may be what failed
+        pass
+    language = language or negotiate(person.language_code if person else None) or DEFAULT_LANGUAGE
+    try:
+        await bot.send_message(source.chat.id, Translator(language)(texts.SORRY_TRY_AGAIN))
+    except Exception as error:  # noqa: BLE001 - Telegram unreachable too: nothing more to do
+        log.warning("bot: could not say sorry (%s)", type(error).__name__)
+    return True
+
+
+class _TolerantSession(AiohttpSession):
+    """aiogram reads a getUpdates answer as one piece: a single update it cannot read (a field a
+    newer Bot API made required, a broken update) fails the whole batch, again and again, and the
+    bot stops answering everyone. Here such an update is replaced by a bare one with its id, which
+    the dispatcher skips as an unknown kind, so polling moves past it."""
+
+    def check_response(self, bot: Bot, method: Any, status_code: int, content: str) -> Any:
+        try:
+            return super().check_response(bot, method, status_code, content)
+        except ClientDecodeError:
+            if not isinstance(method, GetUpdates):
+                raise
+            data = self.json_loads(content)
+            if not isinstance(data, dict) or not isinstance(data.get("result"), list):
+                raise
+            kept = []
+            for raw in data["result"]:
+                try:
+                    Update.model_validate(raw, context={"bot": bot})
+                    kept.append(raw)
+                except ValidationError:
+                    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+                    if not isinstance(update_id, int):
+                        raise
+                    log.warning("bot: skipped update %s that could not be read", update_id)
+                    kept.append({"update_id": update_id})
+            return super().check_response(bot, method, status_code, self.json_dumps({**data, "result": kept}))
+
+
 def make_bot(token: str, *, api_base: str | None = None) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else AiohttpSession()
+    session = _TolerantSession(api=TelegramAPIServer.from_base(api_base)) if api_base else _TolerantSession()
     return Bot(token, session=session)
 
 
@@ -131,7 +275,12 @@ def webhook_app(bot: Bot, dispatcher: Dispatcher, *, secret: str, path: str = WE
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not secrets.compare_digest(given.encode(), secret.encode()):
             return Response(status_code=403)
-        update = Update.model_validate(await request.json(), context={"bot": bot})
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": bot})
+        except (ValueError, ValidationError):  # JSONDecodeError is a ValueError
+            # Telegram re-sends anything not answered 2xx: an update we cannot read is dropped, not retried forever.
+            log.warning("bot: dropped a webhook update that could not be read")
+            return Response(status_code=200)
         task = asyncio.create_task(_handle(dispatcher, bot, update))
         tasks.add(task)
         task.add_done_callback(tasks.discard)

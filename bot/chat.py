@@ -9,7 +9,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import render
-from bot.users import get_user, guess_language
+from bot.users import guess_language, user_of_update
 from i18n import Translator
 from intake.conversation import Context
 from intake.core import Core
@@ -34,7 +34,7 @@ class Chat:
 
     @classmethod
     async def open(cls, core: Core, bot: Bot, chat_id: int, state: FSMContext, language_code: str | None) -> Chat:
-        user = await get_user(core, chat_id)
+        user = await user_of_update(core, chat_id)
         return cls(core, bot, chat_id, state, user.language if user else None,
                    guess_language(language_code, core.settings.default_language))
 

@@ -101,7 +101,10 @@ async def idle_message(chat: Chat, message: Message) -> None:
         caption = clean_text(message.caption or "", max_chars=1000) if message.caption else None
         text = caption if isinstance(caption, str) and caption else chat._(texts.PHOTO_REPLY)
         reply = await reporter_reply(chat.core, tip.id, text, language=chat._.language)
-        await attachments.store(chat.core, data, incoming.name, tip_id=tip.id, reporter_message_id=reply.id)
+        stored = await attachments.store(chat.core, data, incoming.name, tip_id=tip.id, reporter_message_id=reply.id)
+        if isinstance(stored, Invalid):  # e.g. the store is full: the words are kept, the file is not
+            await chat.say(render.error_text(stored, chat._))
+            return
         await chat.say(chat._(texts.REPLY_SAVED))
         return
     if message.text is None:

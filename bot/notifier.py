@@ -1,5 +1,6 @@
 """The Telegram channel of the core's outbox: delivers a progress notice to the chat a tip
-came from (registered with intake.dispatch.Dispatcher by the composition root).
+came from (registered with intake.dispatch.Dispatcher by the composition root), and an alert
+to a unit (intake/unit_alerts.py) to the unit's group chat.
 
 Failures map onto the outbox's retry rules:
 - the person blocked the bot (403): not retried; the chat is marked blocked and is not sent to
@@ -26,6 +27,7 @@ from aiogram.exceptions import (
     ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramMigrateToChat,
     TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
@@ -38,7 +40,7 @@ from bot.followup import unrated_closed
 from bot.users import get_user, set_blocked
 from i18n import Translator
 from intake.core import Core
-from intake.outbox import DeliveryError, Notice
+from intake.outbox import UNIT_ALERT, DeliveryError, Notice
 from intake.workflow import STATUS_LABELS, Status
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,10 @@ class TelegramChannel:
         self.max_inline_wait = max_inline_wait
 
     async def send(self, notice: Notice) -> None:
+        if notice.template == UNIT_ALERT:  # a unit's group chat: no person to look up, mark blocked or ask for a rating
+            for part in render.split(notice.body):
+                await self._send_one(notice, part, None, group=True)
+            return
         user = await get_user(self.core, notice.address)
         if user is not None and user.blocked:
             raise DeliveryError("the person blocked the bot (403); waiting until they write to it again", retry=False)
@@ -77,7 +83,7 @@ class TelegramChannel:
             last = i == len(parts) - 1
             await self._send_one(notice, part, markup if last else None)
 
-    async def _send_one(self, notice: Notice, text: str, markup) -> None:
+    async def _send_one(self, notice: Notice, text: str, markup, *, group: bool = False) -> None:
         waited = False
         while True:
             try:
@@ -89,8 +95,13 @@ class TelegramChannel:
                 waited = True
                 await asyncio.sleep(error.retry_after)
             except TelegramForbiddenError:
+                if group:
+                    raise DeliveryError("the bot is not a member of the unit's group chat (403)", retry=False) from None
                 await set_blocked(self.core, notice.address, True, language=notice.language)
                 raise DeliveryError("the person blocked the bot (403)", retry=False) from None
+            except TelegramMigrateToChat:
+                # A group that became a supergroup has a new id: units.toml must name it.
+                raise DeliveryError("the group chat moved to a new id (a supergroup): update telegram_chat", retry=False) from None
             except (TelegramServerError, TelegramNetworkError, ClientDecodeError, TelegramUnauthorizedError) as error:
                 # Reasons name the error type only: Telegram's text may quote the chat.
                 raise DeliveryError(f"Telegram unavailable ({type(error).__name__})", retry=True) from None

@@ -416,4 +416,12 @@ def make_router() -> Router:
     router.message.register(cancel, Command("cancel"))
     router.callback_query.register(pressed, Step.filter())
     router.message.register(any_message)
+    router.callback_query.register(unknown_button)  # last: data no button of ours carries
     return router
+
+
+async def unknown_button(query: CallbackQuery, core: Core, bot: Bot, state: FSMContext) -> None:
+    """A press whose data we never sent (a forged or very old button): answered, so the
+    person's button stops spinning, and nothing else happens."""
+    chat = await _chat_of_query(query, core, bot, state)
+    await query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True)

@@ -91,3 +91,7 @@ LINK_UNKNOWN = N_("This link has expired or was already used. You can still foll
 RATE_QUESTION = N_("Are you satisfied with how your report was handled?")
 RATE_THANKS = N_("Thank you for telling us.")
 SLOW_DOWN = N_("You are sending messages very fast. Please wait a minute and try again.")
+SORRY_TRY_AGAIN = N_(
+    "Sorry, we could not take your last message just now because of a problem on our side. "
+    "What you sent before is kept. Please send it again in a minute."
+)

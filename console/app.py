@@ -5,12 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from console import report_views
 from console import rewards_views
+from console import assign_views
 from console import audit_views, auth_views, duplicate_views, intake_views, sessions, tip_views, translation_views
 from console.web import HERE, Console, add_security_headers
 from intake.core import Core
+from intake.db import TRANSIENT_ERRORS, is_transient
 
 
 def create_app(core: Core) -> FastAPI:
@@ -43,6 +46,7 @@ def create_app(core: Core) -> FastAPI:
 
     app.include_router(auth_views.routes(console))
     app.include_router(tip_views.routes(console))
+    app.include_router(assign_views.routes(console))
     app.include_router(report_views.routes(console))
     app.include_router(intake_views.routes(console))
     app.include_router(translation_views.routes(console))
@@ -50,4 +54,46 @@ def create_app(core: Core) -> FastAPI:
     app.include_router(audit_views.routes(console))
     app.include_router(rewards_views.routes(console))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    async def failed(request: Request, error: Exception) -> Response:
+        """An unexpected error: a page in the staff member's language, never a stack trace
+        (Starlette logs the error after this response)."""
+        try:
+            viewer = await console.viewer(request) or console.anonymous_viewer(request)
+        except Exception:  # noqa: BLE001 - the database may be what failed: no name, no language of theirs
+            viewer = console.anonymous_viewer(request)
+        _ = viewer._
+        response = console.render(viewer, "message.html", status_code=500, title=_("Something went wrong"), message=_(
+            "This page could not be shown. Please try again; if it happens again, tell your system administrator "
+            "when it happened."))
+        add_security_headers(response)  # outside the middleware that adds them
+        return response
+
+    async def no_such_page(request: Request, error: StarletteHTTPException) -> Response:
+        """A URL no route answers (or a method it does not take): a page, not FastAPI's JSON."""
+        viewer = console.anonymous_viewer(request)
+        _ = viewer._
+        response = console.render(viewer, "message.html", status_code=error.status_code, title=_("Not found"),
+                                  message=_("There is no such page in the console."))
+        add_security_headers(response)
+        return response
+
+    async def unavailable(request: Request, error: Exception) -> Response:
+        """The database out of reach just now: 503 with Retry-After; the next request, once it is
+        back, succeeds without a restart (the pool checks its connections)."""
+        if not is_transient(error):
+            return await failed(request, error)
+        viewer = console.anonymous_viewer(request)  # no session look-up: the database is what failed
+        _ = viewer._
+        response = console.render(viewer, "message.html", status_code=503, title=_("The console is unavailable"), message=_(
+            "The console cannot reach its database just now. Please try again in a minute; nothing you "
+            "saved before is lost."))
+        response.headers["retry-after"] = "30"
+        add_security_headers(response)
+        return response
+
+    for error in TRANSIENT_ERRORS:
+        app.add_exception_handler(error, unavailable)
+    app.add_exception_handler(Exception, failed)
+    app.add_exception_handler(StarletteHTTPException, no_such_page)
     return app

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from console import forms
 from console.web import Console
 from i18n import N_
+from intake import audit
 from intake.audit import actions, read_log
 from intake.casework import TipNotFound
 from intake.clock import aware
@@ -91,6 +92,8 @@ def routes(console: Console) -> APIRouter:
         except TipNotFound:
             return console.not_found(viewer)
         except SupervisionRefused as refused:
+            if refused.reason == "role":  # not a coordinator: the same answer for every tip, and audited
+                await audit.record_now(core, viewer.staff.username, "refused:supervise", tip_id, reason="role")
             message = (viewer.core_(refused.invalid.message, **refused.invalid.params) if refused.invalid
                        else _(REFUSALS[refused.reason]))
             return console.render(viewer, "message.html", status_code=400, title=_("There is a problem"), message=message)

@@ -10,14 +10,18 @@ from fastapi.responses import RedirectResponse, Response
 from console import sessions
 from console.i18n import CONSOLE_LANGUAGES
 from console.web import Console, Viewer
-from intake import audit
+from intake import audit, ratelimit
 from intake.auth import (
     check_password, check_totp, enrol_totp, get_staff_by_id, new_totp_secret, session_fingerprint, totp_required,
     totp_uri,
 )
 from intake.models import StaffUser
+from intake.ratelimit import Limit
 
 PENDING_PURPOSE = "console-totp-pending"
+#: Password and code attempts per client address: the per-account lock-out stops guessing one
+#: account's password; this stops one machine trying many accounts (password spraying).
+SIGN_IN_ATTEMPTS = Limit("console-signin", 30, 900)
 
 
 def _signed_in_session(console: Console, staff: StaffUser, lang: str = "") -> sessions.Session:
@@ -36,6 +40,10 @@ def _open_pending(console: Console, pending: str) -> str | None:
         return console.core.keys.open_text(base64.urlsafe_b64decode(pending), purpose=PENDING_PURPOSE)
     except Exception:  # noqa: BLE001 - a forged or stale value is simply no enrolment in progress
         return None
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"  # uvicorn --proxy-headers behind a proxy
 
 
 def _grouped(secret: str) -> str:
@@ -71,6 +79,9 @@ def routes(console: Console) -> APIRouter:
         if not console.csrf_ok(request, form.get("csrf")):
             return console.forbidden_form(viewer)
         username = str(form.get("username") or "").strip()
+        if not await ratelimit.hit(core, SIGN_IN_ATTEMPTS, _address(request)):
+            return sign_in_page(viewer, status_code=429, username=username, error=_(
+                "Too many sign-in attempts from this computer. Please wait 15 minutes and try again."))
         result = await check_password(core, username, str(form.get("password") or ""))
         if result.status == "locked":
             return sign_in_page(viewer, status_code=429, username=username, error=_(
@@ -104,6 +115,9 @@ def routes(console: Console) -> APIRouter:
         session = viewer.session
         if session.stage != "totp" or session.user_id is None:
             return console.to_sign_in()
+        if not await ratelimit.hit(core, SIGN_IN_ATTEMPTS, _address(request)):
+            return console.render(viewer, "totp.html", status_code=429, title=_("Second step: the code from your app"),
+                                  error=_("Too many sign-in attempts from this computer. Please wait 15 minutes and try again."))
         result = await check_totp(core, session.user_id, str(form.get("code") or ""))
         if result.status == "ok":
             staff = await get_staff_by_id(core, session.user_id)

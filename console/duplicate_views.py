@@ -170,7 +170,8 @@ def routes(console: Console) -> APIRouter:
         except ColourRefused as refused:
             error = (viewer.core_(refused.invalid.message, **refused.invalid.params) if refused.invalid
                      else viewer._(REFUSALS[refused.reason]))
-            return await organisation_page(viewer, key, status_code=400, error=error)
+            # Not a role that sets colours: refused (403) the same for every organisation.
+            return await organisation_page(viewer, key, status_code=403 if refused.reason == "role" else 400, error=error)
         return RedirectResponse(f"/organisations/one?key={quote(key)}&done=1", status_code=303)
 
     return router

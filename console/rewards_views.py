@@ -4,9 +4,7 @@ a reason, the budget, and the payout ledger with CSV and XLSX exports. Each acti
 case of intake.rewards; the core checks the two-person rule and audits."""
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request
@@ -19,20 +17,15 @@ from i18n import N_, Translator
 from intake.answers import Invalid, parse_amount
 from intake.casefile import reveal_reporter, tip_file
 from intake.casework import CaseworkError, TipNotFound, describe
+from intake import audit, rewards
 from intake.rewards import (
     EXCLUSION_REASONS, approve_award, come_forward, awards_of, budgets, candidates, eligibility, exclude_reporter, exclusions_of,
-    get_award, ledger, pay_award, propose_award, reject_award, scheme, yuan,
+    AWARD_STATUS_LABELS, get_award, joint_reports_of, ledger, ledger_cells, mark_joint, pay_award,
+    propose_award, reject_award, scheme, shares_of, unmark_joint, versions, yuan,
 )
 from intake.staff import Role
 from intake.workflow import STATUS_LABELS, Status
 
-AWARD_STATUS_LABELS = {
-    "proposed": N_("Proposed, waiting for a second administrator"),
-    "approved": N_("Approved, waiting to be collected"),
-    "rejected": N_("Rejected"),
-    "paid": N_("Paid"),
-    "lapsed": N_("Lapsed (not collected in time)"),
-}
 EXCLUSION_LABELS = {
     "staff": N_("Member of staff of a department"),
     "staff_relative": N_("Relative of a member of staff"),
@@ -45,18 +38,11 @@ DONE_MESSAGES = {
     "paid": N_("Done: the award is marked paid and the reporter will be told."),
     "excluded": N_("Done: the exclusion is recorded."),
     "came_forward": N_("Done: the reporter came forward and the tip is now a named report."),
+    "joint": N_("Done: the report is marked as a joint report; its reporter shares the award."),
+    "joint_removed": N_("Done: the report is no longer marked as a joint report."),
 }
-# Award, tip, status, tier, amount (yuan), region, unit, decided by, collect by, paid on, reference
-PAGE_COLUMNS = (0, 1, 2, 3, 4, 6, 8, 12, 14, 15, 16)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """A cell a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
+# Award, tip, status, tier, amount (yuan), region, unit, decided by, collect by, paid on, reference, shares
+PAGE_COLUMNS = (0, 1, 2, 3, 4, 6, 8, 12, 14, 15, 16, 18)
 
 def routes(console: Console) -> APIRouter:
     router = APIRouter()
@@ -69,6 +55,9 @@ def routes(console: Console) -> APIRouter:
             return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
         if viewer.staff.role != Role.REWARD_ADMIN:
             _ = viewer._
+            tip_id = str(request.path_params.get("tip_id", ""))
+            if tip_id.isdigit() and len(tip_id) < 10:  # someone trying a tip's reward page: audited
+                await audit.record_now(core, viewer.staff.username, "refused:rewards", int(tip_id), reason="role")
             return console.render(viewer, "message.html", status_code=403, title=_("Rewards"),
                                   message=_("Only reward administrators can open the rewards area."))
         return viewer
@@ -103,21 +92,25 @@ def routes(console: Console) -> APIRouter:
 
     async def overview_page(viewer: Viewer, *, status_code: int = 200, error: str | None = None) -> Response:
         lang = viewer.language
-        current = scheme(core)
+        known = await versions(core)
+        current = known.at(core.clock.now())
         rows = []
         for item in await candidates(core, viewer.staff):
-            failed = [rule.text(lang, current) for rule in item.eligibility.rules if not rule.ok]
+            failed = [rule.text(lang, item.eligibility.scheme) for rule in item.eligibility.rules if not rule.ok]
             rows.append({
                 "id": item.tip_id, "status": viewer.core_(STATUS_LABELS[Status(item.status)]), "category": category_label(item.category, lang),
                 "region": region_name(item.region, lang), "created_at": item.created_at,
                 "eligible": item.eligibility.eligible, "failed": failed,
-                "award": viewer._(AWARD_STATUS_LABELS[item.award.status]) if item.award else "",
+                "award": viewer.core_(AWARD_STATUS_LABELS[item.award.status]) if item.award else "",
             })
         return console.render(
             viewer, "rewards.html", status_code=status_code, error=error, title=viewer._("Rewards"), rows=rows,
             budgets=budget_rows(viewer, await budgets(core)),
             tiers=[{"label": t.label.get(lang), "min": yuan(t.min_fen), "max": yuan(t.max_fen)} for t in current.tiers],
             claim_days=current.claim_days,
+            versions=[{"digest": version.digest[:12], "since": start, "claim_days": version.claim_days,
+                       "tiers": [{"label": t.label.get(lang), "min": yuan(t.min_fen), "max": yuan(t.max_fen)} for t in version.tiers]}
+                      for start, version in reversed(known.items)],
         )
 
     @router.post("/rewards/come-forward")
@@ -146,17 +139,21 @@ def routes(console: Console) -> APIRouter:
             tip = await tip_file(core, viewer.staff, tip_id)
         except TipNotFound:
             return console.not_found(viewer)
-        current = scheme(core)
         found = await eligibility(core, tip_id)
+        current = found.scheme or scheme(core)  # the version in force when the tip was reported
         awards = await awards_of(core, tip_id)
         open_award = next((a for a in awards if a.status != "rejected"), None)
+        joint = {j.tip_id: j for j in await joint_reports_of(core, tip_id)}
         return console.render(
             viewer, "rewards_tip.html", status_code=status_code, title=_("Reward for tip %(id)s", id=tip_id),
             tip=tip, error=error, done=_(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None, revealed=revealed,
             region_name=region_name(tip.region, lang),
             lead_name=deployment.unit_name(tip.lead_unit, lang) if tip.lead_unit else "",
             rules=[{"ok": rule.ok, "text": rule.text(lang, current)} for rule in found.rules],
-            eligible=found.eligible, later_reports=found.later_reports,
+            eligible=found.eligible, later_reports=found.later_reports, scheme_digest=current.digest[:12],
+            joint=[{"tip": j.tip_id, "note": j.note, "by": j.recorded_by} for j in joint.values()],
+            may_join=[other for other in found.later_reports if other not in joint],
+            shares=[{"tip": tip, "amount": yuan(fen)} for tip, fen in await shares_of(core, open_award.id)] if open_award else [],
             exclusions=[{"reason": _(EXCLUSION_LABELS[e.reason]), "note": e.note, "by": e.recorded_by, "at": e.recorded_at}
                         for e in await exclusions_of(core, tip_id)],
             exclusion_reasons=[(code, _(EXCLUSION_LABELS[code])) for code in EXCLUSION_REASONS],
@@ -173,7 +170,7 @@ def routes(console: Console) -> APIRouter:
     def _award_view(viewer: Viewer, award) -> dict:
         _ = viewer._
         return {
-            "id": award.id, "status": award.status, "status_label": _(AWARD_STATUS_LABELS[award.status]),
+            "id": award.id, "status": award.status, "status_label": viewer.core_(AWARD_STATUS_LABELS[award.status]),
             "tier": tier_label(award.tier, viewer.language), "amount": yuan(award.amount_fen), "reason": award.reason,
             "proposed_by": award.proposed_by, "proposed_at": award.proposed_at, "decided_by": award.decided_by,
             "decided_at": award.decided_at, "decision_reason": award.decision_reason,
@@ -241,6 +238,27 @@ def routes(console: Console) -> APIRouter:
             return "excluded"
         return await act(request, tip_id, work)
 
+    @router.post("/rewards/tips/{tip_id}/joint")
+    async def joint_report(request: Request, tip_id: int) -> Response:
+        """Mark a later report of this case as made jointly with the first: they share the award."""
+        async def work(viewer: Viewer, form: dict) -> str:
+            other = forms.positive_int(form, "tip")
+            if other is None or other not in (await eligibility(core, tip_id)).later_reports:
+                raise FormError(N_("Choose one of the reports merged into this case."))
+            await mark_joint(core, other, staff=viewer.staff, note=forms.field(form, "note"))
+            return "joint"
+        return await act(request, tip_id, work)
+
+    @router.post("/rewards/tips/{tip_id}/joint/remove")
+    async def joint_remove(request: Request, tip_id: int) -> Response:
+        async def work(viewer: Viewer, form: dict) -> str:
+            other = forms.positive_int(form, "tip")
+            if other is None or other not in {j.tip_id for j in await joint_reports_of(core, tip_id)}:
+                raise FormError(N_("Choose one of the reports merged into this case."))
+            await unmark_joint(core, other, staff=viewer.staff)
+            return "joint_removed"
+        return await act(request, tip_id, work)
+
     @router.post("/rewards/tips/{tip_id}/reveal")
     async def reveal(request: Request, tip_id: int) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
@@ -280,19 +298,7 @@ def routes(console: Console) -> APIRouter:
         return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
 
     def ledger_table(viewer: Viewer, found) -> tuple[list[str], list[list[object]]]:
-        _, lang = viewer._, viewer.language
-        header = [_("Award"), _("Tip"), _("Status"), _("Tier"), _("Amount (yuan)"), _("Amount (fen)"), _("Region"),
-                  _("Budget region"), _("Unit"), _("Category"), _("Proposed by"), _("Proposed on"), _("Decided by"),
-                  _("Decided on"), _("Collect by"), _("Paid on"), _("Payment reference"), _("Scheme version")]
-        rows = [
-            [r.award_id, r.tip_id, _(AWARD_STATUS_LABELS[r.status]), tier_label(r.tier, lang), yuan(r.amount_fen), r.amount_fen,
-             region_name(r.region, lang), region_name(r.budget_region, lang),
-             deployment.unit_name(r.unit, lang) if r.unit else "", category_label(r.category, lang), r.proposed_by,
-             console.local_date(r.proposed_at), r.decided_by or "", console.local_date(r.decided_at),
-             console.local_date(r.claim_until), r.paid_on or "", r.payment_reference or "", r.scheme_digest[:12]]
-            for r in found.rows
-        ]
-        return header, rows
+        return ledger_cells(core, found, viewer.language)
 
     @router.get("/rewards/ledger")
     async def ledger_page(request: Request, year: str = "") -> Response:
@@ -307,7 +313,7 @@ def routes(console: Console) -> APIRouter:
         return console.render(
             viewer, "rewards_ledger.html", title=_("Payout ledger"), header=[header[i] for i in shown],
             rows=[[row[i] for i in shown] for row in rows], year=chosen or "",
-            by_status=[(_(AWARD_STATUS_LABELS[s]), yuan(v)) for s, v in found.by_status.items()],
+            by_status=[(viewer.core_(AWARD_STATUS_LABELS[s]), yuan(v)) for s, v in found.by_status.items()],
             committed=yuan(found.committed_fen),
             by_region=[(region_name(r, lang), y, yuan(v)) for (r, y), v in sorted(found.paid_by_region_year.items())],
             by_month=[(m, yuan(v)) for m, v in found.paid_by_month.items()],
@@ -321,31 +327,16 @@ def routes(console: Console) -> APIRouter:
         if not isinstance(viewer, Viewer):
             return viewer
         header, rows = ledger_table(viewer, await ledger(core, viewer.staff, year=_year(year)))
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([neutralise(cell) for cell in row])
-        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+        return Response(rewards.ledger_csv(header, rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="reward-ledger.csv"'})
 
     @router.get("/rewards/ledger.xlsx")
     async def ledger_xlsx(request: Request, year: str = "") -> Response:
-        from openpyxl import Workbook
-
         viewer = await admin(request)
         if not isinstance(viewer, Viewer):
             return viewer
         header, rows = ledger_table(viewer, await ledger(core, viewer.staff, year=_year(year)))
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "ledger"
-        sheet.append(header)
-        for row in rows:
-            sheet.append([neutralise(cell) for cell in row])
-        out = io.BytesIO()
-        book.save(out)
-        return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return Response(rewards.ledger_xlsx(header, rows), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": 'attachment; filename="reward-ledger.xlsx"'})
 
     return router

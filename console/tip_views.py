@@ -8,17 +8,18 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console import duplicate_views, forms, translation_views
+from console import assign_views, duplicate_views, forms, tip_extras, translation_views
 from console.forms import FREE, FormError
 from console.web import Console, Viewer
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, N_
+from intake import search
 from intake.casefile import TipFile, reveal_reporter, tip_file
 from intake.casework import (
     CaseworkError, TipNotFound, add_note, describe, extend_deadline, move_tip, record_outcome, reroute_tip,
 )
 from intake.dispatch import delivery_report
 from intake.outbox import UNIT_ALERT
-from intake.queues import VIEWS, tip_state, unit_queue
+from intake.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
 from intake.workflow import (
     ACTIVE, COORDINATOR, LEAD, MAX_EXTENSION_DAYS, NEEDS_OWN_MESSAGE, POLICE, REROUTE_FROM, REROUTE_WHO, STATUS_LABELS,
     TRANSITION_BY_STEP, UNIT, Status,
@@ -44,25 +45,36 @@ SPECIAL_LABELS = {
 VIEW_LABELS = {
     "all": N_("All"),
     "new": N_("New"),
+    "mine": N_("Assigned to me"),
     "overdue": N_("Overdue"),
     "waiting": N_("Waiting for the reporter"),
     "answered": N_("Answered by the reporter"),
+}
+SEARCH_PROBLEMS = {
+    "nothing": N_("Type a word, a name or a number to search for: punctuation and spaces alone find nothing."),
+    "too_long": N_("This search is too long: use at most %(max)s characters and %(terms)s words or numbers."),
 }
 PRIORITY_LABELS = {"urgent": N_("Urgent"), "high": N_("High"), "normal": N_("Normal")}
 OVERDUE_LABELS = {"accept": N_("Overdue: not accepted in time"), "finish": N_("Overdue: not finished in time")}
 DONE_MESSAGES = {
     "moved": N_("Done: the tip's status has changed and the reporter will be told."),
+    "assigned": N_("Done: the tip is assigned."),
     "rerouted": N_("Done: the tip now goes to the other unit."),
     "extended": N_("Done: the deadline is extended and the reporter will be told."),
     "note": N_("Done: your note is saved."),
     "outcome": N_("Done: the outcome is saved."),
     "supervised": N_("Done: the supervision notice (督办) is in the timeline; the lead unit is alerted by e-mail if it has an address."),
+    "contact": N_("Done: the call or visit is recorded in the timeline (staff only)."),
+    "category": N_("Done: the category is saved."),
 }
 EVENT_LABELS = {
+    "assign": N_("Assigned to a colleague"),
     "reroute": N_("Sent to another unit"),
     "extension": N_("Deadline extended"),
     "reply": N_("The reporter added information"),
     "supervision": N_("Supervision notice (督办)"),
+    "contact": N_("Call or visit with the reporter"),
+    "category": N_("Category set by staff"),
 }
 DELIVERY_LABELS = {"pending": N_("Waiting to be sent"), "sending": N_("Sending"), "sent": N_("Sent"), "failed": N_("Failed")}
 CHANNEL_LABELS = {"email": N_("E-mail"), "sms": N_("Text message (SMS)"), "telegram": N_("Telegram")}
@@ -84,7 +96,7 @@ def routes(console: Console) -> APIRouter:
 
     @router.get("/queue")
     async def queue(request: Request, view: str = "all", status: str = "", category: str = "", after: str = "",
-                    done: str = "") -> Response:
+                    done: str = "", q: str = "") -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
             return sign_in_again(request)
@@ -92,7 +104,11 @@ def routes(console: Console) -> APIRouter:
         view = view if view in VIEWS else "all"
         status = status if status in Status.__members__.values() else ""
         category = category if category in deployment.category_by_code else ""
-        page = await unit_queue(core, viewer.staff, view=view, status=status or None, category=category or None, after=after or None)
+        search_problem = search.parse(q).problem if q else None  # spaces alone are a problem too
+        q = q.strip()
+        extra = assign_views.queue_filters(console, viewer, request.query_params, status=status, category=category)
+        page = await unit_queue(core, viewer.staff, view=view, status=status or None, category=category or None, after=after or None,
+                                q=q or None, filters=extra.pop("filters")) if search_problem is None and not extra["date_problem"] else QueuePage([], None)
         lang = viewer.language
         rows = [
             {
@@ -103,15 +119,18 @@ def routes(console: Console) -> APIRouter:
                 "unit": deployment.unit_name(item.lead_unit, lang) if item.lead_unit else "",
                 "created_at": item.created_at, "due": item.accept_due if item.status == Status.SUBMITTED else item.finish_due,
                 "overdue": _(OVERDUE_LABELS[item.overdue]) if item.overdue else "", "answered": item.answered,
+                "assignee": item.assignee_name or item.assignee,
             }
             for item in page.items
         ]
+        extra["bulk_choices"] = await assign_views.bulk_choices(console, viewer)
         return console.render(
             viewer, "queue.html", title=_("Queue"), rows=rows, view=view, views=[(v, _(VIEW_LABELS[v])) for v in VIEWS],
-            status=status, category=category, next_cursor=page.next_cursor,
+            status=status, category=category, next_cursor=page.next_cursor, q=q,
+            error=_(SEARCH_PROBLEMS[search_problem], max=search.MAX_QUERY_CHARS, terms=search.MAX_QUERY_TERMS) if search_problem else None,
             done=_(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
             statuses=[(s.value, c_(STATUS_LABELS[s])) for s in Status],
-            categories=[(c.code, c.label.get(lang)) for c in deployment.categories],
+            categories=[(c.code, c.label.get(lang)) for c in deployment.categories], **extra,
         )
 
     def _category_label(code: str, language: str) -> str:
@@ -130,13 +149,13 @@ def routes(console: Console) -> APIRouter:
             tip = await tip_file(core, viewer.staff, tip_id)
         except TipNotFound:
             return console.not_found(viewer)
-        state = await tip_state(core, viewer.staff, tip_id)
-        if state is None:
-            return console.not_found(viewer)
+        state = state_of(tip)  # read with the tip, in the same session
         return console.render(
             viewer, "tip.html", status_code=status_code, title=viewer._("Tip %(id)s", id=tip.id),
             **_tip_context(viewer, tip, state), error=error,
             **await duplicate_views.panel(console, viewer, tip), **await translation_views.panel(console, viewer, tip.id),
+            **await assign_views.panel(console, viewer, tip), **await tip_extras.panel(console, viewer, tip),
+            opened=getattr(request.state, "opened", None),  # the form that failed stays open
             done=viewer._(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
             revealed=revealed, notices=_notices(viewer, await delivery_report(core, tip_id)),
         )
@@ -246,6 +265,8 @@ def routes(console: Console) -> APIRouter:
         if not console.csrf_ok(request, form.get("csrf")):
             return console.forbidden_form(viewer)
         _ = viewer._
+        action = request.url.path.rsplit("/", 1)[-1]
+        request.state.opened = f"{action}-{forms.field(form, 'target')}" if action == "move" else action
         if versioned:
             state = await tip_state(core, viewer.staff, tip_id)
             shown = forms.field(form, versioned)
@@ -322,6 +343,7 @@ def routes(console: Console) -> APIRouter:
             return "revealed"
         return await act(request, tip_id, work, versioned=None)
 
+    tip_extras.add_routes(router, console, act)
     return router
 
 

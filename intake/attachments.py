@@ -5,19 +5,25 @@ A file is uploaded into a draft, and moves to the tip when the draft is submitte
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import logging
 import uuid
+import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_
 from intake.answers import Invalid
 from intake.core import Core
 from intake.models import Attachment
+
+log = logging.getLogger(__name__)
 
 PURPOSE_CONTENT = "attachment"
 PURPOSE_NAME = "attachment-name"
@@ -36,6 +42,30 @@ _SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
     (b"\xff\xfb", 0, "audio", "audio/mpeg"),
     (b"ftyp", 4, "audio", "audio/mp4"),  # m4a voice memos; mp4 videos are refused below
 )
+
+
+STORAGE_FULL = N_(
+    "We could not keep this file because our storage is full. Everything else you gave us is kept. "
+    "Please go on without the file, or try it again later."
+)
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_FULL_SQLSTATES = {"53100", "53000"}  # PostgreSQL: disk_full, insufficient_resources
+
+
+def storage_full(error: BaseException) -> bool:
+    """The store ran out of space: the disk (ENOSPC), SQLite's "database or disk is full",
+    PostgreSQL's disk_full."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in _FULL_ERRNOS:
+            return True
+        if getattr(error, "sqlite_errorcode", None) == 13 or "database or disk is full" in str(error):  # SQLITE_FULL
+            return True
+        if (getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)) in _FULL_SQLSTATES:
+            return True
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
+    return False
 
 
 @dataclass(frozen=True)
@@ -59,7 +89,12 @@ def clean_image(data: bytes) -> tuple[bytes, str] | Invalid:
     """Re-encode an image without any metadata; the orientation is applied first."""
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # a bomb is refused, not decoded
+            image = Image.open(io.BytesIO(data))
+        with image:
+            if image.width * image.height > MAX_PIXELS:  # Pillow only warns below twice its limit
+                raise Image.DecompressionBombError(f"{image.width}x{image.height}")
             image.load()
             upright = ImageOps.exif_transpose(image)
             keep_alpha = upright.mode in ("RGBA", "LA", "P")
@@ -72,7 +107,7 @@ def clean_image(data: bytes) -> tuple[bytes, str] | Invalid:
                 return out.getvalue(), "image/png"
             clean.save(out, format="JPEG", quality=88)
             return out.getvalue(), "image/jpeg"
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, Image.DecompressionBombWarning, ValueError):
         return Invalid(N_("This picture could not be opened. Please send it again as a photo (JPEG or PNG)."))
 
 
@@ -112,10 +147,21 @@ async def store(core: Core, data: bytes, filename: str, *, draft_id: str | None 
     )
     if session is not None:
         session.add(row)
-    else:
-        async with core.db.transaction() as own:
-            own.add(row)
+        return row.id
+    try:
+        await _write(core, row)
+    except (OSError, DBAPIError) as error:
+        if not storage_full(error):
+            raise
+        log.error("attachment store full: a %s of %s bytes was refused (%s)", detected.kind, row.size, type(error).__name__)
+        return Invalid(STORAGE_FULL)
     return row.id
+
+
+async def _write(core: Core, row: Attachment) -> None:
+    """The store's one write (its own transaction: a full disk refuses the file, not the report)."""
+    async with core.db.transaction() as own:
+        own.add(row)
 
 
 @dataclass(frozen=True)

@@ -108,14 +108,16 @@ async def check_password(core: Core, username: str, password: str) -> SignIn:
             return SignIn("locked")
         if not _verify(user.password_hash, password):
             return _count_failure(core, session, user, "password")
-        user.failed_logins = 0
         user.locked_until = None
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
+        # The failure count is reset only when the whole sign-in succeeds: otherwise someone who
+        # knows the password could guess second-factor codes for ever.
         if user.totp_sealed:
             return SignIn("totp", user.id)
         if totp_required(core, user):
             return SignIn("enrol", user.id)
+        user.failed_logins = 0
         audit.record(session, core, user.username, "staff.sign_in", None, factors=1)
         return SignIn("ok", user.id)
 

@@ -91,6 +91,15 @@ class TipFile:
     next_statuses: list[str]
     anonymous: bool
     capacities: set[str]
+    assignee: str | None = None  # the lead unit's member it is assigned to (intake/assignment.py)
+    # What the page's forms carry to notice a concurrent change (queues.TipState), read here
+    # with the tip rather than again by tip_state.
+    version: str = ""
+    outcome_version: str = ""
+    language: str = ""
+    channel: str = ""
+    created_at: datetime | None = None
+    extension_days: int = 0
 
 
 async def load_visible(core: Core, session, staff: StaffUser, tip_id: int, action: str) -> Loaded:
@@ -151,6 +160,10 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
         next_statuses=[s.value for s in allowed_targets(tip.status)],
         anonymous=tip.anonymous,
         capacities=caps,
+        assignee=tip.assignee,
+        version=aware(tip.updated_at).isoformat(),
+        outcome_version=aware(outcome.updated_at).isoformat() if outcome else "",
+        language=tip.language, channel=tip.channel, created_at=aware(tip.created_at), extension_days=tip.extension_days or 0,
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_
-from intake import audit
+from intake import audit, search, unit_alerts
 from intake.answers import Invalid
 from intake.clock import aware
 from intake.core import Core
@@ -161,6 +161,8 @@ async def write_event(
     )
     session.add(event)
     await session.flush()
+    if actor != REPORTER and action != "assign":  # staff acted: the reporter's last words are seen to
+        tip.reporter_answered = False
     if notify and public:
         await enqueue_for_event(session, core, tip, event)
     return event
@@ -284,6 +286,7 @@ async def reroute_tip(core: Core, tip_id: int, unit_code: str, *, staff: StaffUs
                 assignment.active = False
         session.add(Assignment(tip_id=tip.id, unit_code=unit_code, role="lead", assigned_at=core.clock.now()))
         tip.lead_unit = unit_code
+        tip.assignee = None  # the colleague it was assigned to belongs to the old unit
         now = core.clock.now()
         if tip.status == Status.SUBMITTED:
             tip.accept_due = due_after(now, ACCEPT_DAYS, core.settings.timezone)
@@ -291,6 +294,7 @@ async def reroute_tip(core: Core, tip_id: int, unit_code: str, *, staff: StaffUs
             tip.finish_due = due_after(now, FINISH_DAYS, core.settings.timezone)
         tip.updated_at = now
         event = await write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=None, internal_note=reason, action="reroute", notify=False)
+        unit_alerts.queue_tip_alerts(core, session, tip, [(unit_code, "lead")], about=unit_alerts.REROUTED, event_id=event.id)
         audit.record(session, core, staff.username, "tip.reroute", tip.id, source=old, target=unit_code, reason=reason)
         return event
 
@@ -380,4 +384,7 @@ async def reporter_reply(core: Core, tip_id: int, text: str, *, language: str) -
         if tip.status == Status.NEEDS_INFO:
             loaded = Loaded(tip, [])
             await _move(core, session, loaded, {REPORTER}, Status.VERIFYING, None, None, "reporter answered", None)
+        tip.reporter_answered = True  # the queue's "answered by the reporter" view
+        await session.flush()
+        await search.index_tip(session, tip)  # the officer can search for what the reporter added
         return message

@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from intake.answers import Invalid, clean_text
 from intake.db import Database
 from intake.deployment import CONFIG_DIR, Deployment, read_config
 from intake.models import ConfigVersion
@@ -111,7 +112,10 @@ async def load_active(db: Database, config_dir: Path | None, now) -> Deployment:
 async def plan(db: Database, raw: dict) -> tuple[dict, ConfigDiff]:
     """What applying `raw` would store, and the difference from the version in force."""
     current = await stored_config(db) or {}
-    merged = carry_over_retired(current, raw)
+    try:
+        merged = carry_over_retired(current, raw)
+    except (TypeError, AttributeError, KeyError, ValueError):  # not the shape of a configuration at all
+        raise ConfigProblem(check(raw) or ["the file does not have the shape of a configuration"]) from None
     problems = check(merged)
     if problems:
         raise ConfigProblem(problems)
@@ -125,6 +129,11 @@ async def apply(db: Database, raw: dict, *, applied_by: str, now) -> tuple[Deplo
     return Deployment.model_validate(merged), changes
 
 
+MAX_CSV_BYTES = 8 * 1024 * 1024
+MAX_PROBLEMS_SHOWN = 30
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def regions_from_csv(path: Path, current: dict, *, fill_missing: bool = False) -> tuple[dict, list[str]]:
     """Merge administrative divisions from a CSV of GB/T 2260 codes into a configuration.
 
@@ -134,16 +143,34 @@ def regions_from_csv(path: Path, current: dict, *, fill_missing: bool = False) -
     """
     notes: list[str] = []
     regions = {r["code"]: dict(r) for r in current.get("regions", [])}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:  # every division of the country, streets included, is far less
+        raise ConfigProblem([f"{path.name}: the file is too big ({size / 1048576:.1f} MB; the most is "
+                             f"{MAX_CSV_BYTES // 1048576} MB)"])
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            columns = set(reader.fieldnames or ())
+    except UnicodeDecodeError as error:
+        raise ConfigProblem([f"{path.name}: not UTF-8 text (byte {error.start}): save it as \"CSV UTF-8\""]) from None
+    except csv.Error as error:
+        raise ConfigProblem([f"{path.name}: not a CSV file with the columns code,name_zh,name_bo,name_en ({error})"]) from None
+    if "code" not in columns or not columns & {"name_zh", "name"}:
+        raise ConfigProblem([f"{path.name}: not a CSV file with the columns code,name_zh,name_bo,name_en"])
     problems = []
     for number, row in enumerate(rows, 2):
-        code = (row.get("code") or "").strip()
-        zh = (row.get("name_zh") or row.get("name") or "").strip()
+        code = str(row.get("code") or "").strip()
+        zh = str(row.get("name_zh") or row.get("name") or "").strip()
         if not code.isdigit() or len(code) not in (6, 9) or not zh:
             problems.append(f"line {number}: needs a 6- or 9-digit code and a Chinese name")
             continue
-        names = {"zh_Hans": zh, "bo": (row.get("name_bo") or "").strip(), "en": (row.get("name_en") or "").strip()}
+        names = {"zh_Hans": zh, "bo": str(row.get("name_bo") or "").strip(), "en": str(row.get("name_en") or "").strip()}
+        for language, name in names.items():
+            if name[:1] in _FORMULA_STARTS:  # exported later into spreadsheets: never a formula
+                problems.append(f"line {number}: the {language} name starts with {name[0]!r}, like a spreadsheet formula")
+            elif isinstance(clean_text(name, max_chars=200), Invalid):
+                problems.append(f"line {number}: the {language} name has hidden control characters or is too long")
         for language in ("bo", "en"):
             if not names[language]:
                 if not fill_missing:
@@ -154,7 +181,10 @@ def regions_from_csv(path: Path, current: dict, *, fill_missing: bool = False) -
         level = "province" if code.endswith("0000") else "city" if code.endswith("00") else "county" if len(code) == 6 else "street"
         regions[code] = {**regions.get(code, {}), "code": code, "parent": parent, "level": level, "name": names}
     if problems:
-        raise ConfigProblem(problems)
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        if len(problems) > len(shown):
+            shown.append(f"… and {len(problems) - len(shown)} more problems")
+        raise ConfigProblem(shown)
     return {**current, "regions": list(regions.values())}, notes
 
 

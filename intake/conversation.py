@@ -6,6 +6,7 @@ saves the returned state (drafts.py) after every step.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -30,6 +31,7 @@ REVIEW = "__review__"
 SKIP = "__skip__"
 
 MAX_FILES = 10
+_ATTACHMENT_ID = re.compile(r"[0-9a-f]{32}")  # intake.attachments.store: uuid4().hex
 
 
 @dataclass
@@ -196,7 +198,8 @@ def validate(step: Step, raw: object, state: DraftState, ctx: Context) -> object
                 return NO_MONEY
             return parse_amount(str(raw))
         case Kind.FILES:
-            if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+            # The channel passes the ids of stored attachments; anything else is not a file of ours.
+            if not isinstance(raw, list) or not all(isinstance(item, str) and _ATTACHMENT_ID.fullmatch(item) for item in raw):
                 return Invalid(N_("Please add the files again."))
             if len(raw) > MAX_FILES:
                 return Invalid(N_("You can add at most %(max)s files."), {"max": MAX_FILES})

@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
@@ -29,6 +31,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cursor.close()
 
 
+def _without_nul(_conn, _cursor, statement, parameters, _context, _executemany):  # noqa: ANN001 - DBAPI types
+    """PostgreSQL text cannot hold NUL (U+0000): a NUL typed into a form field and used in a
+    look-up (a draft id, a user name) would fail the whole request with a server error. Text we
+    keep is checked before (hidden characters are refused); here any NUL left becomes U+FFFD, so
+    such a look-up simply finds nothing. SQLite needs no such help."""
+    return statement, _replace_nul(parameters)
+
+
+def _replace_nul(value):  # noqa: ANN001, ANN202 - DBAPI parameters: tuples, lists, dicts, values
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, (tuple, list)):
+        return type(value)(_replace_nul(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _replace_nul(item) for key, item in value.items()}
+    return value
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
@@ -41,7 +61,11 @@ class Database:
             for engine in (self.writer, self.reader):
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         else:
-            self.writer = self.reader = create_async_engine(self.url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            # pool_pre_ping: a connection broken by a database restart is replaced, not handed out;
+            # a short connect timeout: while the server is unreachable pages answer 503 within seconds.
+            self.writer = self.reader = create_async_engine(self.url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                                                            connect_args={"timeout": 5})
+            event.listen(self.writer.sync_engine, "before_cursor_execute", _without_nul, retval=True)
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
 
@@ -70,3 +94,14 @@ class Database:
         if self.reader is not self.writer:
             await self.reader.dispose()
 
+
+
+#: What a page catches as "the database is out of reach just now" (503 with Retry-After).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, DBAPIError, PoolTimeout, OSError)
+
+
+def is_transient(error: Exception) -> bool:
+    """A failure that passes by itself: the database restarting, unreachable or out of connections."""
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout, OSError)):
+        return True
+    return isinstance(error, DBAPIError) and (error.connection_invalidated or "connection" in str(error.orig).lower())

@@ -76,7 +76,9 @@ class Unit(BaseModel):
     kind: NonEmpty
     region: NonEmpty
     phone: str = ""
-    email: str = ""  # where alerts about its tips go (supervision notices); none: no alert is sent
+    email: str = ""  # where alerts about its tips go (new and urgent tips, the digest, 督办); none: no e-mail
+    # The unit's Telegram group chat (its numeric id, e.g. -1001234567890) for the same alerts.
+    telegram_chat: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(-?\d+)?$")] = ""
     name: LocalText | None = None  # default: region name + kind name
     retired: bool = False
 
@@ -238,17 +240,39 @@ class Deployment(BaseModel):
         return path
 
 
+#: A whole deployment's configuration is a few hundred kilobytes; anything far bigger is a mistake.
+MAX_CONFIG_BYTES = 5 * 1024 * 1024
+
+
+class ConfigFileError(ValueError):
+    """A configuration file that cannot be read, with what is wrong in plain words."""
+
+
+def _load_toml(path: Path) -> dict:
+    size = path.stat().st_size
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigFileError(f"{path.name}: the file is too big ({size / 1048576:.1f} MB; the most is "
+                              f"{MAX_CONFIG_BYTES // 1048576} MB)")
+    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")  # the byte-order mark some Windows editors add
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigFileError(f"{path.name}: not UTF-8 text (byte {error.start}): save the file as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigFileError(f"{path.name}: not valid TOML: {error}") from None
+
+
 def read_config(path: Path) -> dict:
     """A deployment's raw configuration: a directory of the DEPLOYMENT_FILES, or one TOML file
-    holding every section."""
+    holding every section. Raises ConfigFileError for a file that cannot be read."""
     if path.is_file():
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return _load_toml(path)
     merged: dict = {}
     for name in DEPLOYMENT_FILES:
         if (path / name).exists():
-            with (path / name).open("rb") as handle:
-                merged.update(tomllib.load(handle))
+            merged.update(_load_toml(path / name))
     return merged
 
 

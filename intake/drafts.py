@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from intake.clock import aware
 from intake.conversation import DraftState, start
@@ -29,24 +29,34 @@ class DraftRecord:
 
 
 def owner_hash(core: Core, channel: str, owner: str) -> str:
-    return core.keys.keyed_hash(f"{channel}:{owner}", purpose="channel-user")
+    return core.keys.lookup_hash(f"{channel}:{owner}", purpose="channel-user")
+
+
+def owner_candidates(core: Core, channel: str, owner: str) -> list[str]:
+    """The owner's hash under every hash key, the current one first (key rotation)."""
+    return core.keys.lookup_candidates(f"{channel}:{owner}", purpose="channel-user")
 
 
 async def find_draft(core: Core, channel: str, owner: str) -> DraftRecord | None:
-    """The owner's unfinished, unexpired draft, if any."""
+    """The owner's unfinished, unexpired draft, if any (re-hashed if it predates a key rotation)."""
+    from intake.key_rotation import rehash_found
+
+    candidates = owner_candidates(core, channel, owner)
     async with core.db.session() as session:
         row = await session.scalar(
             select(Draft)
             .where(
                 Draft.channel == channel,
-                Draft.owner_hash == owner_hash(core, channel, owner),
+                Draft.owner_hash.in_(candidates),
                 Draft.tip_id.is_(None),
                 Draft.expires_at > core.clock.now(),
             )
             .order_by(Draft.updated_at.desc())
             .limit(1)
         )
-        return _record(core, row) if row else None
+    if row is not None and row.owner_hash != candidates[0]:
+        await rehash_found(core, Draft.owner_hash, row.owner_hash, candidates[0])
+    return _record(core, row) if row else None
 
 
 async def get_draft(core: Core, draft_id: str) -> DraftRecord | None:
@@ -79,13 +89,15 @@ async def new_draft(
 async def save_draft(core: Core, record: DraftRecord) -> None:
     """Store the state after an answer; activity pushes the expiry back."""
     now = core.clock.now()
+    sealed = core.keys.seal(record.state.to_dict(), purpose=SEAL_PURPOSE)  # sealed before the write begins
+    # One UPDATE, no read first: a discarded or already submitted draft matches no row and keeps nothing.
     async with core.db.transaction() as session:
-        row = await session.get(Draft, record.id, with_for_update=True)
-        if row is None or row.tip_id is not None:
-            return  # discarded or already submitted: nothing to keep
-        row.sealed_state = core.keys.seal(record.state.to_dict(), purpose=SEAL_PURPOSE)
-        row.updated_at = now
-        row.expires_at = now + timedelta(days=core.settings.draft_ttl_days)
+        await session.execute(
+            update(Draft)
+            .where(Draft.id == record.id, Draft.tip_id.is_(None))
+            .values(sealed_state=sealed, updated_at=now, expires_at=now + timedelta(days=core.settings.draft_ttl_days))
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def discard_draft(core: Core, draft_id: str) -> None:

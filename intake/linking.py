@@ -19,7 +19,7 @@ PEOPLE_PURPOSE = "people"
 
 
 def _hash(core: Core, token: str) -> str:
-    return core.keys.keyed_hash(token, purpose="link-token")
+    return core.keys.lookup_hash(token, purpose="link-token")
 
 
 async def new_link_token(core: Core, tip_id: int) -> str:
@@ -32,7 +32,9 @@ async def new_link_token(core: Core, tip_id: int) -> str:
 async def use_link_token(core: Core, token: str, *, channel: str, address: str, user_hash: str) -> int | None:
     """Link the tip to this chat; returns the tip id, or None for an unknown, used or expired token."""
     async with core.db.transaction() as session:
-        link = await session.get(LinkToken, _hash(core, token), with_for_update=True)
+        link = await session.scalar(  # every hash key: the token may predate a key rotation
+            select(LinkToken).where(LinkToken.token_hash.in_(core.keys.lookup_candidates(token, purpose="link-token"))).with_for_update()
+        )
         if link is None or link.used_at is not None or aware(link.expires_at) <= core.clock.now():
             return None
         link.used_at = core.clock.now()

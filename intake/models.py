@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, SmallInteger, String, Text, event, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm.util import identity_key
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -19,6 +20,14 @@ NAMING = {
 }
 
 Timestamp = DateTime(timezone=True)
+
+
+PRIORITY_RANKS = {"urgent": 0, "high": 1}
+
+
+def priority_rank(priority: str | None) -> int:
+    """The queue's order of priorities: urgent first (0), then high (1), then normal (2)."""
+    return PRIORITY_RANKS.get(priority or "normal", 2)
 
 
 class Base(DeclarativeBase):
@@ -33,8 +42,9 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Look-up hashes are "<hash key id>:<hex>" (intake/crypto.py lookup_hash), hence 100 characters.
+    phone_hash: Mapped[str | None] = mapped_column(String(100), index=True)
+    email_hash: Mapped[str | None] = mapped_column(String(100), index=True)
     created_at: Mapped[datetime]
 
 
@@ -46,7 +56,7 @@ class Draft(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
-    owner_hash: Mapped[str] = mapped_column(String(64))
+    owner_hash: Mapped[str] = mapped_column(String(100))
     sealed_state: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -62,8 +72,8 @@ class Tip(Base):
     __tablename__ = "tips"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    pin_hash: Mapped[str] = mapped_column(String(64))
+    tracking_hash: Mapped[str] = mapped_column(String(100), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(100))
     draft_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
     urgent: Mapped[bool] = mapped_column(default=False)
@@ -72,7 +82,7 @@ class Tip(Base):
     answers: Mapped[dict]
     language: Mapped[str] = mapped_column(String(10))
     channel: Mapped[str] = mapped_column(String(20))
-    channel_user_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    channel_user_hash: Mapped[str | None] = mapped_column(String(100), index=True)
     anonymous: Mapped[bool] = mapped_column(default=True)
     notify: Mapped[bool] = mapped_column(default=False)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
@@ -95,9 +105,22 @@ class Tip(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id"))
     # Staff translations of the reporter's own words (intake/translations.py), marked with who made them.
     reporter_words_translation: Mapped[dict | None]
+    # When retention (intake/retention.py) erased the reporter's personal data; the facts stay.
+    personal_erased_at: Mapped[datetime | None]
+    # The queue's columns (intake/queues.py, intake/assignment.py), kept by the workflow so a
+    # page reads an index in the queue's order: 0 urgent, 1 high, 2 normal; the lead unit's
+    # member the tip is assigned to; the reporter wrote after staff last acted.
+    queue_rank: Mapped[int] = mapped_column(SmallInteger, default=lambda ctx: priority_rank(ctx.get_current_parameters().get("priority")))
+    assignee: Mapped[str | None] = mapped_column(String(60))
+    reporter_answered: Mapped[bool] = mapped_column(default=False)
 
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="tip", order_by="StatusEvent.id", cascade="all, delete-orphan"
+    )
+    __table_args__ = (
+        Index("ix_tips_queue", "queue_rank", id.desc()),
+        Index("ix_tips_assignee_queue", "assignee", "queue_rank", id.desc()),
+        Index("ix_tips_answered_queue", "reporter_answered", "queue_rank", id.desc()),
     )
 
 
@@ -117,6 +140,9 @@ class StatusEvent(Base):
     internal_note: Mapped[str | None] = mapped_column(Text)
     # "status" for a status change; "reroute", "extension", "reply" keep the status.
     action: Mapped[str] = mapped_column(String(20), default="status")
+    # Facts of an internal step, for staff: a call with the reporter (intake/contacts.py), a
+    # category change (intake/categorising.py). Never shown to the reporter.
+    detail: Mapped[dict | None]
 
     tip: Mapped[Tip] = relationship(back_populates="events")
 
@@ -125,7 +151,6 @@ class Assignment(Base):
     """A tip given to a unit, as lead or assisting; inactive once re-routed away."""
 
     __tablename__ = "assignments"
-    __table_args__ = (Index("ix_assignments_unit_active", "unit_code", "active"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
@@ -133,6 +158,26 @@ class Assignment(Base):
     role: Mapped[str] = mapped_column(String(10))  # "lead" or "assisting"
     assigned_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(default=True)
+    # The tip's queue_rank, copied when the row is written (see _copy_queue_rank): a unit's
+    # queue is then one walk of ix_assignments_queue.
+    queue_rank: Mapped[int] = mapped_column(SmallInteger, default=2)
+
+    __table_args__ = (
+        Index("ix_assignments_unit_active", "unit_code", "active"),
+        Index("ix_assignments_queue", "unit_code", "active", "queue_rank", tip_id.desc()),
+    )
+
+
+@event.listens_for(Assignment, "before_insert")
+def _copy_queue_rank(_mapper, connection, target: Assignment) -> None:  # noqa: ANN001 - SQLAlchemy's types
+    """Every assignment row carries its tip's rank, whoever writes it (submission, re-routing):
+    from the tip in the same session when it is there (no query), else from the database."""
+    session = object_session(target)
+    tip = session.identity_map.get(identity_key(Tip, target.tip_id)) if session is not None else None
+    rank = tip.__dict__.get("queue_rank") if tip is not None else None
+    if rank is None:
+        rank = connection.scalar(select(Tip.queue_rank).where(Tip.id == target.tip_id))
+    target.queue_rank = 2 if rank is None else rank
 
 
 class StaffUser(Base):
@@ -218,7 +263,8 @@ class Notification(Base):
     __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    # None for a notice about no single tip (a unit's daily digest, intake/unit_alerts.py).
+    tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("status_events.id", ondelete="CASCADE"))
     stream: Mapped[str] = mapped_column(String(80), index=True)  # in order within a stream
     channel: Mapped[str] = mapped_column(String(20))
@@ -274,7 +320,7 @@ class ChannelUser(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
-    user_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_hash: Mapped[str] = mapped_column(String(100), unique=True)
     language: Mapped[str] = mapped_column(String(10))
     blocked: Mapped[bool] = mapped_column(default=False)  # the person blocked the bot (403)
     updated_at: Mapped[datetime]
@@ -285,7 +331,7 @@ class LinkToken(Base):
 
     __tablename__ = "link_tokens"
 
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(100), primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
@@ -320,10 +366,11 @@ class Partner(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(100), unique=True)
     key_prefix: Mapped[str] = mapped_column(String(16))  # the key's first characters, to tell keys apart
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    reports_per_hour: Mapped[int | None] = mapped_column(Integer)  # None: the API's default limit
 
 
 class RewardExclusion(Base):
@@ -372,6 +419,45 @@ class Award(Base):
     lapsed_at: Mapped[datetime | None]
 
 
+class AwardShare(Base):
+    """One joint reporter's share of an award, in integer fen, fixed when it is proposed
+    (intake/rewards.py): the shares add up to the award; the first share is the case tip's."""
+
+    __tablename__ = "award_shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"), index=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+
+
+class JointReport(Base):
+    """A tip merged into a case whose reporter reported jointly with the case's first reporter
+    (marked by a reward administrator): they share the case's one award."""
+
+    __tablename__ = "reward_joint_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), unique=True)
+    note: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[datetime]
+
+
+class RewardSchemeVersion(Base):
+    """A version of rewards.toml as first seen in force, with the moment it took effect: a tip
+    is judged by the version in force when it was reported (intake/rewards.py)."""
+
+    __tablename__ = "reward_scheme_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    effective_from: Mapped[datetime] = mapped_column(index=True)
+    recorded_at: Mapped[datetime]
+    content: Mapped[dict]
+
+
 class TipMatchKey(Base):
     """A normalised name, phone, address, website or credit code a tip names (intake/duplicates.py):
     tips sharing a key are possible duplicates. Written with the tip."""
@@ -398,3 +484,16 @@ class Organisation(Base):
     note: Mapped[str | None] = mapped_column(Text)
     set_by: Mapped[str] = mapped_column(String(60))
     set_at: Mapped[datetime]
+
+
+class UnitDigest(Base):
+    """A unit's daily digest (intake/unit_alerts.py), one per unit and local day: the key makes
+    a second run on the same day send nothing twice; `covered_until` is where the next starts."""
+
+    __tablename__ = "unit_digests"
+
+    unit_code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, local
+    covered_from: Mapped[datetime]
+    covered_until: Mapped[datetime]
+    created_at: Mapped[datetime]

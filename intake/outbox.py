@@ -20,7 +20,7 @@ from intake.models import Notification, Person, StatusEvent, Tip
 from intake.workflow import STATUS_LABELS, Status
 
 PEOPLE_PURPOSE = "people"
-#: Notification kind of an alert to a unit's own address (intake/supervision.py).
+#: Notification kind of an alert to a unit's own address (intake/unit_alerts.py, intake/supervision.py).
 UNIT_ALERT = "unit_alert"
 
 SAFETY_FOOTER = N_(
@@ -93,9 +93,9 @@ async def render_notice(core: Core, session: AsyncSession, notification: Notific
     """The notice in the reporter's language, with the address looked up at sending time
     (so no personal data is copied into the outbox). None when there is no longer anyone to tell."""
     if notification.kind == UNIT_ALERT:  # to a unit, not the reporter: no personal data at all
-        from intake.supervision import render_unit_alert  # imported here: supervision imports this module
+        from intake.unit_alerts import render_unit_alert  # imported here: unit_alerts imports this module
 
-        return render_unit_alert(core, notification)
+        return await render_unit_alert(core, session, notification)
     tip = await session.get(Tip, notification.tip_id)
     person = await session.get(Person, tip.reporter_id) if tip and tip.reporter_id else None
     if tip is None or person is None:

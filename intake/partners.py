@@ -36,6 +36,8 @@ CAPABILITIES = ChannelCapabilities()
 KEY_PREFIX = "tlp_"
 KEY_PURPOSE = "partner-api-key"
 MAX_NAME_CHARS = 100
+#: The most reports per hour a partner's own limit may allow (the default is the API's).
+MAX_REPORTS_PER_HOUR = 1_000_000
 
 UNKNOWN_FIELD = N_("There is no question with this name.")
 NOT_ASKED = N_("This question does not apply with the other answers given, so please leave it out.")
@@ -54,6 +56,7 @@ class PartnerInfo:
     key_prefix: str
     created_at: datetime
     revoked_at: datetime | None = None
+    reports_per_hour: int | None = None  # None: the API's default limit
 
     @property
     def active(self) -> bool:
@@ -69,27 +72,35 @@ class FieldError:
 
 
 def _info(row: Partner) -> PartnerInfo:
-    return PartnerInfo(row.id, row.name, row.key_prefix, row.created_at, row.revoked_at)
+    return PartnerInfo(row.id, row.name, row.key_prefix, row.created_at, row.revoked_at, row.reports_per_hour)
 
 
 def _key_hash(core: Core, key: str) -> str:
-    return core.keys.keyed_hash(key, purpose=KEY_PURPOSE)
+    return core.keys.lookup_hash(key, purpose=KEY_PURPOSE)
 
 
-async def add_partner(core: Core, name: str, *, actor: str = "cli") -> tuple[PartnerInfo, str]:
-    """Add a partner; returns it and its API key, which is shown this once and never stored."""
+async def add_partner(
+    core: Core, name: str, *, actor: str = "cli", reports_per_hour: int | None = None,
+) -> tuple[PartnerInfo, str]:
+    """Add a partner; returns it and its API key, which is shown this once and never stored.
+
+    `reports_per_hour` replaces the API's default limit for this key (a large partner, a benchmark)."""
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME_CHARS:
         raise PartnerError(f"a partner needs a name of 1 to {MAX_NAME_CHARS} characters")
+    if reports_per_hour is not None and not 1 <= reports_per_hour <= MAX_REPORTS_PER_HOUR:
+        raise PartnerError(f"a partner's limit must be 1 to {MAX_REPORTS_PER_HOUR:,} reports per hour")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     try:
         async with core.db.transaction() as session:
             if await session.scalar(select(Partner.id).where(Partner.name == name)) is not None:
                 raise PartnerError(f"there is already a partner called {name!r}")
-            row = Partner(name=name, key_hash=_key_hash(core, key), key_prefix=key[:12], created_at=core.clock.now())
+            row = Partner(name=name, key_hash=_key_hash(core, key), key_prefix=key[:12], created_at=core.clock.now(),
+                          reports_per_hour=reports_per_hour)
             session.add(row)
             await session.flush()
-            audit.record(session, core, actor, "partner.added", None, partner=name, key_prefix=row.key_prefix)
+            audit.record(session, core, actor, "partner.added", None, partner=name, key_prefix=row.key_prefix,
+                         **({"reports_per_hour": reports_per_hour} if reports_per_hour is not None else {}))
             info = _info(row)
     except IntegrityError as error:
         raise PartnerError(f"there is already a partner called {name!r}") from error
@@ -100,10 +111,15 @@ async def verify_partner(core: Core, key: str | None) -> PartnerInfo | None:
     """The active partner holding `key`, or None (unknown, malformed or revoked)."""
     if not key or not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
+    from intake.key_rotation import rehash_found
+
+    candidates = core.keys.lookup_candidates(key, purpose=KEY_PURPOSE)  # the key may predate a key rotation
     async with core.db.session() as session:
-        row = await session.scalar(select(Partner).where(Partner.key_hash == _key_hash(core, key)))
+        row = await session.scalar(select(Partner).where(Partner.key_hash.in_(candidates)))
     if row is None or row.revoked_at is not None:
         return None
+    if row.key_hash != candidates[0]:
+        row.key_hash = await rehash_found(core, Partner.key_hash, row.key_hash, candidates[0])
     return _info(row)
 
 
@@ -204,12 +220,13 @@ async def submit_report(
     now = core.clock.now()
     try:
         async with core.db.transaction() as session:
-            existing = await session.get(Draft, draft_id)
+            # Only a retried Idempotency-Key can find a draft already there (a fresh id cannot).
+            existing = await session.get(Draft, draft_id) if idempotency_key else None
             if existing is not None and existing.sealed_receipt is not None:
                 return Submitted(stored_receipt(core, existing), notices)
             draft = Draft(
                 id=draft_id, channel=CHANNEL,
-                owner_hash=core.keys.keyed_hash(f"{CHANNEL}:{draft_id}", purpose="channel-user"),
+                owner_hash=core.keys.lookup_hash(f"{CHANNEL}:{draft_id}", purpose="channel-user"),
                 sealed_state=core.keys.seal(state.to_dict(), purpose=SEAL_PURPOSE),
                 created_at=now, updated_at=now, expires_at=now + timedelta(days=core.settings.draft_ttl_days),
             )

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from i18n import LANGUAGES
 from intake import audit
 from intake.core import Core
-from intake.drafts import DraftRecord, get_draft, new_draft, owner_hash, save_draft
+from intake.drafts import DraftRecord, get_draft, new_draft, owner_candidates, save_draft
 from intake.models import Draft, StaffUser, Tip
 from intake.questionnaire import ChannelCapabilities
 from intake.staff import Role
@@ -84,7 +84,7 @@ async def open_intake(core: Core, staff: StaffUser, ref: str) -> StaffIntake:
         raise IntakeNotFound()
     async with core.db.session() as session:
         draft_id = await session.scalar(
-            select(Draft.id).where(Draft.channel == CHANNEL, Draft.owner_hash == owner_hash(core, CHANNEL, _owner(staff, ref)))
+            select(Draft.id).where(Draft.channel == CHANNEL, Draft.owner_hash.in_(owner_candidates(core, CHANNEL, _owner(staff, ref))))  # any hash key: it may predate a rotation
         )
     record = await get_draft(core, draft_id) if draft_id else None
     if record is None:

@@ -1,27 +1,37 @@
-"""Work queues for staff: a unit's tips by view (new, overdue, waiting for the reporter,
-answered by the reporter), filtered by status and category, urgent first, a page at a time.
+"""Work queues for staff: a unit's tips by view (new, mine, overdue, waiting for the reporter,
+answered by the reporter), filtered by status, category, region and submission date, urgent
+first, a page at a time.
 
 Scope is the same as casefile.queue's (staff.visible_units); pages are keyset-paginated on
-(priority rank, id) so the millionth tip costs what the first does.
+(priority rank, id), and each query walks an index in that order (the columns the workflow
+keeps on tips and assignments, migration 0006b), so the millionth tip costs what the first does:
+a unit's queue walks ix_assignments_queue, "mine" ix_tips_assignee_queue, "answered"
+ix_tips_answered_queue, a coordinator's ix_tips_queue.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true
 
+from intake import search
 from intake.casefile import overdue
 from intake.clock import aware
 from intake.core import Core
-from intake.models import Assignment, Outcome, ReporterMessage, StaffUser, StatusEvent, Tip
-from intake.staff import can_see, tips_in_scope
-from intake.workflow import ACTIVE, REPORTER, Status
+from intake.models import Assignment, Outcome, StaffUser, Tip
+from intake.staff import UNIT_ROLES, can_see, staff_region, tips_in_scope, visible_units
+from intake.workflow import ACTIVE, Status
 
-VIEWS = ("all", "new", "overdue", "waiting", "answered")
+VIEWS = ("all", "new", "mine", "overdue", "waiting", "answered")
 PAGE_SIZE = 50
-
-_RANK = case((Tip.priority == "urgent", 0), (Tip.priority == "high", 1), else_=2)
+# What a queue row shows: plain columns, not whole tips (no JSON answers to parse per row).
+_COLUMNS = (
+    Tip.id, Tip.status, Tip.category, Tip.priority, Tip.region_code, Tip.lead_unit, Tip.created_at, Tip.accept_due,
+    Tip.finish_due, Tip.paused_at, Tip.reporter_answered, Tip.assignee, Tip.queue_rank,
+    StaffUser.display_name.label("assignee_name"),
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,8 @@ class QueueItem:
     finish_due: datetime | None
     overdue: str | None
     answered: bool  # the reporter wrote after staff last acted
+    assignee: str | None = None  # the lead unit's member the tip is assigned to
+    assignee_name: str | None = None  # their display name
 
 
 @dataclass(frozen=True)
@@ -45,18 +57,24 @@ class QueuePage:
     next_cursor: str | None  # pass as `after` for the next page
 
 
+@dataclass(frozen=True)
+class QueueFilter:
+    """What narrows a queue besides its view; dates are local calendar days, both included."""
+
+    status: str | None = None
+    category: str | None = None
+    region: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
 def _utc(moment: datetime) -> datetime:
     # SQLite compares the stored text, which is written in UTC.
     return moment.astimezone(timezone.utc)
 
 
-def _answered():
-    last_staff_step = (
-        select(func.max(StatusEvent.at))
-        .where(StatusEvent.tip_id == Tip.id, or_(StatusEvent.actor.is_(None), StatusEvent.actor != REPORTER))
-        .scalar_subquery()
-    )
-    return exists().where(ReporterMessage.tip_id == Tip.id, ReporterMessage.at > func.coalesce(last_staff_step, Tip.created_at))
+def _day_start(day: date, tz: str) -> datetime:
+    return datetime.combine(day, time(0, 0), ZoneInfo(tz)).astimezone(timezone.utc)
 
 
 def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
@@ -69,39 +87,87 @@ def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
     return rank, tip_id
 
 
-async def unit_queue(
-    core: Core, staff: StaffUser, *, view: str = "all", status: str | None = None, category: str | None = None,
-    after: str | None = None, limit: int = PAGE_SIZE,
-) -> QueuePage:
-    """One page of the tips this person may see, urgent first, then newest first."""
-    scope = tips_in_scope(core, staff)
-    if scope is None:
-        return QueuePage([], None)
+def _conditions(core: Core, staff: StaffUser, view: str, wanted: QueueFilter) -> list:
     now = _utc(core.clock.now())
-    answered = _answered().label("answered")
-    query = select(Tip, _RANK.label("rank"), answered).where(scope)
+    found = []
+    status_, category_, region_, created_ = _plain(Tip.status), _plain(Tip.category), _plain(Tip.region_code), _plain(Tip.created_at)
     if view == "new":
-        query = query.where(Tip.status == Status.SUBMITTED)
+        found.append(status_ == Status.SUBMITTED)
+    elif view == "mine":
+        found.append(Tip.assignee == staff.username)
     elif view == "overdue":
-        query = query.where(or_(
-            and_(Tip.status == Status.SUBMITTED, Tip.accept_due < now),
-            and_(Tip.status.in_(ACTIVE), Tip.paused_at.is_(None), Tip.finish_due < now),
+        found.append(or_(
+            and_(status_ == Status.SUBMITTED, Tip.accept_due < now),
+            and_(status_.in_(ACTIVE), Tip.paused_at.is_(None), Tip.finish_due < now),
         ))
     elif view == "waiting":
-        query = query.where(Tip.status == Status.NEEDS_INFO)
+        found.append(status_ == Status.NEEDS_INFO)
     elif view == "answered":
-        query = query.where(_answered())
-    if status:
-        query = query.where(Tip.status == status)
-    if category:
-        query = query.where(Tip.category == category)
+        found.append(Tip.reporter_answered == true())
+    if wanted.status:
+        found.append(status_ == wanted.status)
+    if wanted.category:
+        found.append(category_ == wanted.category)
+    if wanted.region:
+        found.append(region_.in_(core.deployment.region_and_below(wanted.region)))
+    tz = core.settings.timezone
+    if wanted.start:
+        found.append(created_ >= _day_start(wanted.start, tz))
+    if wanted.end:
+        found.append(created_ < _day_start(wanted.end + timedelta(days=1), tz))
+    return found
+
+
+def _plain(column):  # noqa: ANN001, ANN202 - a SQLAlchemy column
+    """The column as an expression no index matches: the queue walks its own index in the
+    queue's order and filters as it goes, instead of letting the planner (SQLite without
+    statistics) fetch every tip of a status or category by their index and sort them all."""
+    return func.coalesce(column, column)
+
+
+def _scope(core: Core, staff: StaffUser, units: set[str]):  # noqa: ANN202 - a SQL condition
+    """staff.tips_in_scope, written for a walk of the tips' queue indexes: a unit's membership
+    checked per tip (EXISTS on its assignments), a region's with plain columns."""
+    if staff.role in UNIT_ROLES:
+        return exists().where(Assignment.tip_id == Tip.id, Assignment.unit_code.in_(units), Assignment.active == true())
+    region = staff_region(core, staff) or core.deployment.root_region().code
+    return or_(_plain(Tip.lead_unit).in_(units), _plain(Tip.region_code).in_(core.deployment.region_and_below(region)))
+
+
+async def unit_queue(
+    core: Core, staff: StaffUser, *, view: str = "all", status: str | None = None, category: str | None = None,
+    after: str | None = None, limit: int = PAGE_SIZE, filters: QueueFilter | None = None, q: str | None = None,
+) -> QueuePage:
+    """One page of the tips this person may see, urgent first, then newest first; `q` is the
+    search box's text (intake/search.py)."""
+    wanted = filters or QueueFilter(status=status, category=category)
+    units = visible_units(core, staff)
+    scope = tips_in_scope(core, staff)
+    if scope is None or not units:
+        return QueuePage([], None)
+    conditions = _conditions(core, staff, view, wanted)
+    if q:
+        found = search.condition(core.db.dialect, q)
+        if found is not None:
+            conditions.append(found)
     cursor = _parse_cursor(after)
+    if staff.role in UNIT_ROLES and view not in ("mine", "answered"):
+        # A unit's queue: its assignment rows in queue order, each joined to its tip.
+        rank, tip_id = Assignment.queue_rank, Assignment.tip_id
+        query = (
+            select(*_COLUMNS).join(Assignment, Assignment.tip_id == Tip.id).outerjoin(StaffUser, StaffUser.username == Tip.assignee)
+            .where(Assignment.unit_code == next(iter(units)), Assignment.active == true(), *conditions)
+        )
+    else:
+        # A coordinator's region, or a view that picks few tips: the tips' own index.
+        rank, tip_id = Tip.queue_rank, Tip.id
+        query = select(*_COLUMNS).outerjoin(StaffUser, StaffUser.username == Tip.assignee).where(_scope(core, staff, units), *conditions)
     if cursor:
-        rank, tip_id = cursor
-        query = query.where(or_(_RANK > rank, and_(_RANK == rank, Tip.id < tip_id)))
-    query = query.order_by(_RANK, Tip.id.desc()).limit(limit + 1)
+        after_rank, after_id = cursor
+        query = query.where(or_(rank > after_rank, and_(rank == after_rank, tip_id < after_id)))
+    query = query.order_by(rank, tip_id.desc()).limit(limit + 1)
     async with core.db.session() as session:
-        rows = (await session.execute(query)).all()
+        tips = list((await session.execute(query)).all())
     moment = core.clock.now()
     items = [
         QueueItem(
@@ -109,11 +175,13 @@ async def unit_queue(
             lead_unit=tip.lead_unit, created_at=aware(tip.created_at),
             accept_due=aware(tip.accept_due) if tip.accept_due else None,
             finish_due=aware(tip.finish_due) if tip.finish_due else None,
-            overdue=overdue(tip, moment), answered=bool(was_answered),
+            overdue=overdue(tip, moment), answered=bool(tip.reporter_answered), assignee=tip.assignee,
+            assignee_name=tip.assignee_name,
         )
-        for tip, _rank, was_answered in rows[:limit]
+        for tip in tips[:limit]
     ]
-    next_cursor = f"{rows[limit - 1][1]}.{rows[limit - 1][0].id}" if len(rows) > limit else None
+    last = tips[limit - 1] if len(tips) > limit else None
+    next_cursor = f"{last.queue_rank}.{last.id}" if last is not None else None
     return QueuePage(items, next_cursor)
 
 
@@ -127,6 +195,14 @@ class TipState:
     channel: str
     created_at: datetime
     extension_days: int
+
+
+def state_of(file) -> TipState:  # noqa: ANN001 - casefile.TipFile, read in the same session as the page
+    """The TipState of a tip file just read (the tip page needs no second read of the tip)."""
+    return TipState(
+        version=file.version, outcome_version=file.outcome_version, language=file.language, channel=file.channel,
+        created_at=file.created_at, extension_days=file.extension_days,
+    )
 
 
 async def tip_state(core: Core, staff: StaffUser, tip_id: int) -> TipState | None:

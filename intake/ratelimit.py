@@ -1,19 +1,33 @@
-"""Rate limits shared by every process: fixed-window counters in the database.
+"""Rate limits shared by every process: fixed-window counters in Redis (`TIPLINE_REDIS_URL`),
+or in the database without it, or when Redis is down.
 
 Used against guessing tracking codes and flooding the form or the bot. Limits are generous:
-many elderly people can share one carrier address.
+many elderly people can share one carrier address. Redis takes these writes off the database
+(every counted request is a write, and SQLite has one writer); when Redis cannot be reached the
+database counts instead, so a Redis outage never takes the site down nor lifts the limits.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import case, delete, literal
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from intake.clock import aware
 from intake.core import Core
 from intake.models import RateCounter
+
+log = logging.getLogger(__name__)
+
+REDIS_PREFIX = "tipline:rl:"
+REDIS_TIMEOUT_SECONDS = 0.5  # a request never waits longer than this for Redis
+REDIS_RETRY_SECONDS = 5.0  # after a failure, the database counts for this long before Redis is tried again
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,11 @@ async def hit(core: Core, limit: Limit, key: str) -> bool:
     """
     now = core.clock.now()
     row_key = f"{limit.name}:{core.keys.keyed_hash(key, purpose='rate-limit')[:40]}"
+    redis_url = getattr(core.settings, "redis_url", "")
+    if redis_url:
+        counted = await _redis_count(redis_url, row_key, limit, now.timestamp())
+        if counted is not None:
+            return counted
     try:
         return await _count(core, row_key, limit, now)
     except IntegrityError:  # two processes created the same counter at once: count again
@@ -37,16 +56,78 @@ async def hit(core: Core, limit: Limit, key: str) -> bool:
 
 
 async def _count(core: Core, row_key: str, limit: Limit, now) -> bool:
+    # One statement (an upsert that starts, restarts or bumps the window and returns the count):
+    # every counted request is a write, so it must be short (bench/submission_bench.py).
+    table = RateCounter.__table__
+    at = literal(now, table.c.window_start.type)
+    expired = table.c.window_start <= literal(now - timedelta(seconds=limit.seconds), table.c.window_start.type)
+    insert = (sqlite_insert if core.db.is_sqlite else postgresql_insert)(table).values(key=row_key, window_start=at, count=1)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={"count": case((expired, 1), else_=table.c.count + 1), "window_start": case((expired, at), else_=table.c.window_start)},
+    ).returning(table.c.count)
     async with core.db.transaction() as session:
-        counter = await session.get(RateCounter, row_key, with_for_update=True)
-        if counter is None:
-            session.add(RateCounter(key=row_key, window_start=now, count=1))
-            return True
-        if now - aware(counter.window_start) >= timedelta(seconds=limit.seconds):
-            counter.window_start, counter.count = now, 1
-            return True
-        counter.count += 1
-        return counter.count <= limit.count
+        count = (await session.execute(upsert)).scalar_one()
+    return count <= limit.count
+
+
+# --- Redis ---------------------------------------------------------------------------------------
+
+class _RedisBackend:
+    """One client per URL and event loop (a redis.asyncio connection belongs to its loop)."""
+
+    def __init__(self, url: str) -> None:
+        from redis.asyncio import Redis
+
+        self.client = Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+        self.down_until = 0.0
+
+    async def count(self, row_key: str, limit: Limit, timestamp: float) -> bool:
+        # Windows aligned on the clock: every process agrees on the window without talking.
+        window = int(timestamp // limit.seconds)
+        key = f"{REDIS_PREFIX}{row_key}:{window}"
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, limit.seconds + 60)
+            count, _ = await pipe.execute()
+        return int(count) <= limit.count
+
+
+_backends: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _RedisBackend]] = weakref.WeakKeyDictionary()
+
+
+def _backend(url: str) -> _RedisBackend:
+    per_loop = _backends.setdefault(asyncio.get_running_loop(), {})
+    backend = per_loop.get(url)
+    if backend is None:
+        backend = per_loop[url] = _RedisBackend(url)
+    return backend
+
+
+async def _redis_count(url: str, row_key: str, limit: Limit, timestamp: float) -> bool | None:
+    """True/False from Redis, or None when Redis cannot answer (the database counts then)."""
+    backend = _backend(url)
+    if time.monotonic() < backend.down_until:
+        return None
+    try:
+        return await asyncio.wait_for(backend.count(row_key, limit, timestamp), REDIS_TIMEOUT_SECONDS * 2)
+    except (OSError, TimeoutError, _redis_errors()) as error:
+        backend.down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        log.warning("rate limits: Redis unavailable (%s); counting in the database for %.0f s",
+                    type(error).__name__, REDIS_RETRY_SECONDS)
+        return None
+
+
+def _redis_errors() -> type[Exception]:
+    from redis.exceptions import RedisError
+
+    return RedisError
+
+
+async def close_redis() -> None:
+    """Close this loop's Redis clients (at shutdown)."""
+    for backend in _backends.pop(asyncio.get_running_loop(), {}).values():
+        await backend.client.aclose()
 
 
 async def purge(core: Core, older_than_seconds: int = 86400) -> None:

@@ -2,9 +2,13 @@
 approval of an award, payment and lapse, the budget, the payout ledger and the reporter's notices.
 
 The scheme is `rewards.toml` (the deployment's config directory, else intake/config/), loaded
-here on its own rather than as part of the Deployment; each award stores the digest of the file
-in force when it was proposed. Each use case below is one function and one transaction, audited.
-Amounts are integer fen, never floats.
+here on its own rather than as part of the Deployment. Each version of the file is recorded in
+the database the first time it is seen, with the moment it took effect (or the later day the
+file declares in `effective_from`): a tip is judged by the version in force when it was reported
+(eligibility, tiers, claim period), and its award stores that version's digest. Joint reporters
+(tips of the case's duplicate group marked as reported jointly) share the case's one award, split
+in integer fen with the remainder to the first reporter. Each use case below is one function and
+one transaction, audited. Amounts are integer fen, never floats.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import tomllib
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -29,7 +33,9 @@ from intake.casework import CaseworkError
 from intake.clock import aware, local_date
 from intake.core import Core
 from intake.deployment import CONFIG_DIR, LocalText, NonEmpty
-from intake.models import Award, Notification, Outcome, Person, RewardExclusion, StaffUser, StatusEvent, Tip
+from intake.models import (
+    Award, AwardShare, JointReport, Notification, Outcome, Person, RewardExclusion, RewardSchemeVersion, StaffUser, StatusEvent, Tip,
+)
 from intake.outbox import PEOPLE_PURPOSE, destinations
 from intake.staff import Role, can_see
 from intake.workflow import STATUS_LABELS, Status
@@ -90,6 +96,8 @@ class RewardScheme(BaseModel):
     tiers: tuple[Tier, ...] = Field(min_length=1)
     budgets: tuple[Budget, ...] = ()
     notices: Notices
+    # The first local day this version applies to reports; without it, from when it is first seen.
+    effective_from: date | None = None
     digest: str = ""  # sha256 of the file; set by load_scheme
 
     @model_validator(mode="after")
@@ -126,7 +134,77 @@ def load_scheme(path: Path | None = None) -> RewardScheme:
 
 
 def scheme(core: Core) -> RewardScheme:
+    """The scheme in the file now (its texts and budgets); tips are judged by `versions`."""
     return load_scheme(scheme_path(core))
+
+
+# -- versions of the scheme ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Versions:
+    """Every recorded version of the scheme, oldest first, with the moment each took effect."""
+
+    items: tuple[tuple[datetime, RewardScheme], ...]
+
+    def at(self, moment: datetime) -> RewardScheme:
+        """The version in force at `moment`; a tip older than every version gets the first."""
+        found = self.items[0][1]
+        for start, version in self.items:
+            if start <= aware(moment):
+                found = version
+        return found
+
+    def by_digest(self, digest: str) -> RewardScheme | None:
+        return next((version for _start, version in reversed(self.items) if version.digest == digest), None)
+
+
+_parsed: dict[str, RewardScheme] = {}
+
+
+def _from_content(digest: str, content: dict) -> RewardScheme:
+    if digest not in _parsed:
+        _parsed[digest] = RewardScheme.model_validate({**content, "digest": digest})
+    return _parsed[digest]
+
+
+def _start_of_day(core: Core, day: date) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    # stored in UTC: SQLite hands back naive datetimes, read as UTC
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(core.settings.timezone)).astimezone(timezone.utc)
+
+
+async def versions(core: Core) -> Versions:
+    """The recorded versions of the scheme; the file in force is recorded as a new version the
+    first time its digest is seen, effective from now (or from the later day it declares)."""
+    current = scheme(core)
+    async with core.db.session() as session:  # a read, most of the time
+        rows = list((await session.scalars(select(RewardSchemeVersion).order_by(RewardSchemeVersion.id))).all())
+    if not rows or rows[-1].digest != current.digest:
+        now = core.clock.now()
+        start = now
+        if current.effective_from is not None:
+            start = max(now, _start_of_day(core, current.effective_from))
+        async with core.db.transaction() as session:
+            newest = await session.scalar(select(RewardSchemeVersion).order_by(RewardSchemeVersion.id.desc()).limit(1))
+            if newest is None or newest.digest != current.digest:  # not recorded meanwhile by another process
+                row = RewardSchemeVersion(digest=current.digest, effective_from=start, recorded_at=now,
+                                          content=current.model_dump(mode="json", exclude={"digest"}))
+                session.add(row)
+                audit.record(session, core, SYSTEM, "reward.scheme_version", None, digest=current.digest,
+                             effective_from=start.isoformat())
+        async with core.db.session() as session:
+            rows = list((await session.scalars(select(RewardSchemeVersion).order_by(RewardSchemeVersion.id))).all())
+    items: list[tuple[datetime, RewardScheme]] = []
+    for row in rows:  # in the order recorded: a version replaces those still waiting to take effect
+        start = aware(row.effective_from)
+        items = [item for item in items if item[0] <= start] + [(start, _from_content(row.digest, row.content))]
+    return Versions(tuple(items))
+
+
+async def scheme_in_force(core: Core) -> RewardScheme:
+    """The version of the scheme that applies to a tip reported now."""
+    return (await versions(core)).at(core.clock.now())
 
 
 def yuan(fen: int) -> str:
@@ -188,16 +266,39 @@ class Eligibility:
     rules: tuple[Rule, ...]
     tiers: tuple[str, ...]  # the tiers the outcome implies
     later_reports: tuple[int, ...]  # tips merged into this one
+    joint: tuple[int, ...] = ()  # of those, the joint reports sharing the award
+    scheme: RewardScheme | None = None  # the version in force when the tip was reported
 
     @property
     def eligible(self) -> bool:
         return all(rule.ok for rule in self.rules)
 
 
-RULES = ("substantiated", "named", "first", "not_known", "not_excluded", "tier")
+RULES = ("substantiated", "named", "first", "not_known", "not_excluded", "tier", "joint")
 
 
-async def _eligibility(core: Core, session: AsyncSession, tip: Tip) -> Eligibility:
+async def _named(core: Core, session: AsyncSession, tip: Tip) -> bool:
+    """The reporter gave a real name and a phone number (and did not stay anonymous)."""
+    if tip.anonymous:
+        return False
+    person = await session.get(Person, tip.reporter_id) if tip.reporter_id else None
+    data = core.keys.open_json(person.sealed, purpose=PEOPLE_PURPOSE) if person else {}
+    return bool(str(data.get("name") or "").strip() and str(data.get("phone") or "").strip())
+
+
+async def _exclusion(session: AsyncSession, tip_id: int) -> RewardExclusion | None:
+    return await session.scalar(select(RewardExclusion).where(RewardExclusion.tip_id == tip_id).order_by(RewardExclusion.id))
+
+
+async def _joint_of(session: AsyncSession, case_tip_id: int) -> tuple[int, ...]:
+    return tuple((await session.scalars(
+        select(JointReport.tip_id).join(Tip, Tip.id == JointReport.tip_id)
+        .where(JointReport.case_tip_id == case_tip_id, Tip.merged_into_id == case_tip_id)
+        .order_by(Tip.created_at, Tip.id))).all())
+
+
+async def _eligibility(core: Core, session: AsyncSession, tip: Tip, known: Versions) -> Eligibility:
+    version = known.at(tip.created_at)
     rules: list[Rule] = []
     # 1. substantiated, or closed after being substantiated
     was_substantiated = tip.status == Status.SUBSTANTIATED or (
@@ -208,20 +309,25 @@ async def _eligibility(core: Core, session: AsyncSession, tip: Tip) -> Eligibili
     rules.append(Rule("substantiated", True, N_("The facts were confirmed (substantiated).")) if was_substantiated else
                  Rule("substantiated", False, N_("The tip has not been substantiated (its status is %(status)s)."), {"status": tip.status}))
     # 2. a named reporter with a real name and a contact
-    person = await session.get(Person, tip.reporter_id) if tip.reporter_id else None
-    data = core.keys.open_json(person.sealed, purpose=PEOPLE_PURPOSE) if person else {}
     if tip.anonymous:
         rules.append(Rule("named", False, N_("The reporter chose to stay anonymous; they can come forward with the tracking code and reply PIN.")))
-    elif not (str(data.get("name") or "").strip() and str(data.get("phone") or "").strip()):
+    elif not await _named(core, session, tip):
         rules.append(Rule("named", False, N_("The reporter did not give both a real name and a phone number.")))
     else:
         rules.append(Rule("named", True, N_("The reporter gave a real name and a phone number.")))
     # 3. the first report of its duplicate group
     later = tuple((await session.scalars(
         select(Tip.id).where(Tip.merged_into_id == tip.id).order_by(Tip.created_at, Tip.id))).all())
-    earlier = (await session.scalars(
+    joint = await _joint_of(session, tip.id)
+    earlier = [other for other in (await session.scalars(
         select(Tip.id).where(Tip.merged_into_id == tip.id, Tip.created_at < tip.created_at).order_by(Tip.id))).all()
-    if tip.merged_into_id is not None or tip.status == Status.MERGED:
+        if other not in joint]  # a joint reporter may have been a little quicker
+    joined = tip.merged_into_id is not None and await session.scalar(
+        select(JointReport.id).where(JointReport.tip_id == tip.id, JointReport.case_tip_id == tip.merged_into_id)) is not None
+    if joined:
+        rules.append(Rule("first", False, N_("This report was made jointly with tip %(id)s and shares the award of that case."),
+                          {"id": tip.merged_into_id}))
+    elif tip.merged_into_id is not None or tip.status == Status.MERGED:
         rules.append(Rule("first", False, N_("This tip was merged into tip %(id)s; the first report of the group earns the award."),
                           {"id": tip.merged_into_id}))
     elif earlier:
@@ -239,18 +345,34 @@ async def _eligibility(core: Core, session: AsyncSession, tip: Tip) -> Eligibili
     else:
         rules.append(Rule("not_known", True, N_("The authorities did not already know these facts.")))
     # 5. the reporter is not excluded
-    exclusion = await session.scalar(select(RewardExclusion).where(RewardExclusion.tip_id == tip.id).order_by(RewardExclusion.id))
+    exclusion = await _exclusion(session, tip.id)
     if exclusion is not None:
         rules.append(Rule("not_excluded", False, EXCLUSION_REASONS[exclusion.reason], {"who": exclusion.recorded_by}))
     else:
         rules.append(Rule("not_excluded", True, N_("No exclusion is recorded (staff, relative of staff, participant).")))
     # 6. the outcome implies a tier
-    tiers = _implied_tiers(scheme(core), outcome)
+    tiers = _implied_tiers(version, outcome)
     if tiers:
         rules.append(Rule("tier", True, N_("The outcome allows the tier: %(tiers)s."), {"tiers": tiers}))
     else:
         rules.append(Rule("tier", False, N_("The outcome records neither an administrative penalty decision nor a conviction.")))
-    return Eligibility(tip.id, tuple(rules), tiers, later)
+    # 7. joint reporters, who share the award, must each be named and not excluded
+    joint_rule = Rule("joint", True, N_("No joint reporters are recorded: the award goes to this reporter alone."))
+    for other_id in joint:
+        other = await session.get(Tip, other_id)
+        if not await _named(core, session, other):
+            joint_rule = Rule("joint", False, N_("Joint report tip %(id)s: the reporter did not give both a real name and a phone number."),
+                              {"id": other_id})
+            break
+        if await _exclusion(session, other_id) is not None:
+            joint_rule = Rule("joint", False, N_("Joint report tip %(id)s: the reporter is excluded from rewards."), {"id": other_id})
+            break
+    else:
+        if joint:
+            joint_rule = Rule("joint", True, N_("Joint reporters share the award: tips %(ids)s."),
+                              {"ids": ", ".join(str(i) for i in joint)})
+    rules.append(joint_rule)
+    return Eligibility(tip.id, tuple(rules), tiers, later, joint, version)
 
 
 def _implied_tiers(current: RewardScheme, outcome: Outcome | None) -> tuple[str, ...]:
@@ -260,10 +382,21 @@ def _implied_tiers(current: RewardScheme, outcome: Outcome | None) -> tuple[str,
     return tuple(t.code for t in current.tiers if facts[t.when])
 
 
+async def tip_eligibility(core: Core, staff: StaffUser, tip_id: int) -> Eligibility:
+    """A reward administrator's view of one tip's eligibility; a tip outside their region is "not found"."""
+    _require_admin(staff)
+    known = await versions(core)
+    async with _work(core, staff, "reward.view", tip_id) as session:  # a refusal is audited
+        tip = await session.get(Tip, tip_id)
+        _check_visible(core, staff, tip)
+        return await _eligibility(core, session, tip, known)
+
+
 async def eligibility(core: Core, tip_id: int) -> Eligibility | None:
+    known = await versions(core)
     async with core.db.session() as session:
         tip = await session.get(Tip, tip_id)
-        return await _eligibility(core, session, tip) if tip else None
+        return await _eligibility(core, session, tip, known) if tip else None
 
 
 @dataclass(frozen=True)
@@ -282,6 +415,7 @@ async def candidates(core: Core, staff: StaffUser, *, limit: int = 200) -> list[
     """Tips that may earn an award (substantiated or closed, not merged), newest first, each
     with its eligibility rule by rule and its award if any."""
     _require_admin(staff)
+    known = await versions(core)
     async with core.db.session() as session:
         tips = (await session.scalars(
             select(Tip).where(Tip.status.in_((Status.SUBSTANTIATED, Status.CLOSED)), Tip.merged_into_id.is_(None))
@@ -292,7 +426,7 @@ async def candidates(core: Core, staff: StaffUser, *, limit: int = 200) -> list[
                 continue
             award = await session.scalar(select(Award).where(Award.case_tip_id == tip.id))
             found.append(Candidate(tip.id, tip.status, tip.category, tip.region_code, tip.lead_unit, aware(tip.created_at),
-                                   await _eligibility(core, session, tip), award))
+                                   await _eligibility(core, session, tip, known), award))
     return found
 
 
@@ -353,24 +487,34 @@ def _check_amount(tier: Tier, amount_fen: object) -> int:
     return amount_fen
 
 
+def split_fen(amount_fen: int, people: int) -> list[int]:
+    """One award shared by `people` joint reporters, in integer fen: equal shares, the remainder
+    (less than one fen per person) to the first reporter."""
+    base, remainder = divmod(amount_fen, people)
+    return [base + remainder] + [base] * (people - 1)
+
+
 async def propose_award(core: Core, tip_id: int, *, staff: StaffUser, tier: str, amount_fen: int, reason: str) -> Award:
-    """Administrator A proposes an award: an eligible tip, a tier its outcome implies, an amount
-    within the tier's range, within the region's budget, one award per case."""
+    """Administrator A proposes an award: an eligible tip, a tier its outcome implies under the
+    scheme in force when it was reported, an amount within the tier's range, within the
+    region's budget, one award per case, shared by its joint reporters."""
     _require_admin(staff)
-    current = scheme(core)
-    chosen = current.tier(tier)
-    if chosen is None:
-        raise RewardError(N_("Choose one of the scheme's tiers."))
-    amount = _check_amount(chosen, amount_fen)
+    known = await versions(core)
+    current = known.at(core.clock.now())  # the budgets in force now
     if not reason.strip():
         raise RewardError(N_("Write the reason for the award."))
     async with _work(core, staff, "reward.propose", tip_id) as session:
         tip = await session.get(Tip, tip_id, with_for_update=True)
         _check_visible(core, staff, tip)
-        found = await _eligibility(core, session, tip)
+        applied = known.at(tip.created_at)
+        chosen = applied.tier(tier)
+        if chosen is None:
+            raise RewardError(N_("Choose one of the scheme's tiers."))
+        amount = _check_amount(chosen, amount_fen)
+        found = await _eligibility(core, session, tip, known)
         if not found.eligible:
             failed = next(rule for rule in found.rules if not rule.ok)
-            raise RewardError(N_("This tip is not eligible for an award: %(why)s"), why=failed.text(staff.language, current))
+            raise RewardError(N_("This tip is not eligible for an award: %(why)s"), why=failed.text(staff.language, applied))
         if tier not in found.tiers:
             raise RewardError(N_("The tip's outcome does not support this tier."))
         if await session.scalar(select(Award.id).where(Award.case_tip_id == tip_id)) is not None:
@@ -383,7 +527,7 @@ async def propose_award(core: Core, tip_id: int, *, staff: StaffUser, tier: str,
             raise RewardError(N_("The award is more than this year's budget has left (%(left)s yuan)."), left=yuan(left))
         award = Award(
             tip_id=tip_id, case_tip_id=tip_id, status="proposed", tier=tier, amount_fen=amount, budget_region=region,
-            budget_year=year, scheme_digest=current.digest, reason=reason.strip(), proposed_by=staff.username,
+            budget_year=year, scheme_digest=applied.digest, reason=reason.strip(), proposed_by=staff.username,
             proposed_at=core.clock.now(),
         )
         session.add(award)
@@ -391,8 +535,74 @@ async def propose_award(core: Core, tip_id: int, *, staff: StaffUser, tier: str,
             await session.flush()
         except IntegrityError:
             raise RewardError(N_("This case already has an award: one award per case.")) from None
-        audit.record(session, core, staff.username, "reward.propose", tip_id, award=award.id, tier=tier, amount_fen=amount)
+        sharers = (tip_id, *found.joint)
+        for sharer, share in zip(sharers, split_fen(amount, len(sharers))):
+            session.add(AwardShare(award_id=award.id, tip_id=sharer, amount_fen=share))
+        audit.record(session, core, staff.username, "reward.propose", tip_id, award=award.id, tier=tier, amount_fen=amount,
+                     shares=len(sharers))
         return award
+
+
+async def _shares(session: AsyncSession, award: Award) -> list[tuple[Tip, int]]:
+    """Each joint reporter's tip and share in fen; an award without shares is the case tip's alone."""
+    rows = (await session.scalars(select(AwardShare).where(AwardShare.award_id == award.id).order_by(AwardShare.id))).all()
+    if not rows:
+        return [(await session.get(Tip, award.tip_id), award.amount_fen)]
+    return [(await session.get(Tip, row.tip_id), row.amount_fen) for row in rows]
+
+
+async def shares_of(core: Core, award_id: int) -> list[tuple[int, int]]:
+    """(tip id, fen) of each joint reporter's share of an award."""
+    async with core.db.session() as session:
+        award = await session.get(Award, award_id)
+        return [(tip.id, fen) for tip, fen in await _shares(session, award)] if award else []
+
+
+async def mark_joint(core: Core, tip_id: int, *, staff: StaffUser, note: str) -> JointReport:
+    """Mark a tip merged into a case as reported jointly with the case's first reporter: the two
+    (or more) share the case's one award. Fixed once an award is proposed."""
+    _require_admin(staff)
+    if not note.strip():
+        raise RewardError(N_("Write a note on how the report was made jointly."))
+    async with _work(core, staff, "reward.joint", tip_id) as session:
+        tip = await session.get(Tip, tip_id)
+        _check_visible(core, staff, tip)
+        if tip.merged_into_id is None:
+            raise RewardError(N_("Only a report merged into a case can be marked as reported jointly with it."))
+        case = await session.get(Tip, tip.merged_into_id, with_for_update=True)
+        if await session.scalar(select(Award.id).where(Award.case_tip_id == case.id)) is not None:
+            raise RewardError(N_("The case's award is already proposed: joint reporters cannot change now."))
+        if await session.scalar(select(JointReport.id).where(JointReport.tip_id == tip_id)) is not None:
+            raise RewardError(N_("This report is already marked as a joint report."))
+        joint = JointReport(case_tip_id=case.id, tip_id=tip_id, note=note.strip(), recorded_by=staff.username,
+                            recorded_at=core.clock.now())
+        session.add(joint)
+        try:
+            await session.flush()
+        except IntegrityError:
+            raise RewardError(N_("This report is already marked as a joint report.")) from None
+        audit.record(session, core, staff.username, "reward.joint", case.id, joint_tip=tip_id)
+        return joint
+
+
+async def unmark_joint(core: Core, tip_id: int, *, staff: StaffUser) -> None:
+    """Undo a joint-report mark made in error (before an award is proposed)."""
+    _require_admin(staff)
+    async with _work(core, staff, "reward.joint_remove", tip_id) as session:
+        joint = await session.scalar(select(JointReport).where(JointReport.tip_id == tip_id))
+        if joint is None:
+            raise RewardError(N_("This report is not marked as a joint report."))
+        _check_visible(core, staff, await session.get(Tip, joint.case_tip_id))
+        if await session.scalar(select(Award.id).where(Award.case_tip_id == joint.case_tip_id)) is not None:
+            raise RewardError(N_("The case's award is already proposed: joint reporters cannot change now."))
+        await session.delete(joint)
+        audit.record(session, core, staff.username, "reward.joint_remove", joint.case_tip_id, joint_tip=tip_id)
+
+
+async def joint_reports_of(core: Core, case_tip_id: int) -> list[JointReport]:
+    async with core.db.session() as session:
+        return list((await session.scalars(
+            select(JointReport).where(JointReport.case_tip_id == case_tip_id).order_by(JointReport.id))).all())
 
 
 Then = Callable[[AsyncSession, Award], Awaitable[None]]
@@ -430,14 +640,19 @@ async def approve_award(core: Core, award_id: int, *, staff: StaffUser, reason: 
     """Administrator B approves: the claim period starts and the reporter is told what to bring,
     where and until when; reporters whose tips were merged into this one are told, kindly, why
     they are not eligible."""
-    current = scheme(core)
-    claim_until = _end_of_day(core, core.clock.now() + timedelta(days=current.claim_days))
+    known = await versions(core)
+    award = await get_award(core, award_id)
+    applied = (known.by_digest(award.scheme_digest) if award else None) or known.at(core.clock.now())
+    claim_until = _end_of_day(core, core.clock.now() + timedelta(days=applied.claim_days))
 
     async def tell(session: AsyncSession, award: Award) -> None:
-        tip = await session.get(Tip, award.tip_id)
-        await _notify(core, session, tip, "reward_approved", amount=yuan(award.amount_fen), until=_day(core, claim_until))
-        for merged in (await session.scalars(select(Tip).where(Tip.merged_into_id == tip.id).order_by(Tip.id))).all():
-            await _notify(core, session, merged, "reward_not_eligible_merged")
+        shares = await _shares(session, award)
+        for sharer, fen in shares:
+            await _notify(core, session, sharer, "reward_approved", amount=yuan(fen), until=_day(core, claim_until))
+        sharing = {sharer.id for sharer, _fen in shares}
+        for merged in (await session.scalars(select(Tip).where(Tip.merged_into_id == award.tip_id).order_by(Tip.id))).all():
+            if merged.id not in sharing:
+                await _notify(core, session, merged, "reward_not_eligible_merged")
 
     return await _decide(core, award_id, staff, "approve", "approved", reason.strip(), tell, claim_until=claim_until)
 
@@ -474,16 +689,19 @@ async def pay_award(core: Core, award_id: int, *, staff: StaffUser, reference: s
         if result.rowcount != 1:
             raise RewardError(N_("Only an approved award can be paid."))
         await session.refresh(award)
-        tip = await session.get(Tip, award.tip_id)
-        await _notify(core, session, tip, "reward_paid", amount=yuan(award.amount_fen), date=paid_on.isoformat())
+        for sharer, fen in await _shares(session, award):
+            await _notify(core, session, sharer, "reward_paid", amount=yuan(fen), date=paid_on.isoformat())
         audit.record(session, core, staff.username, "reward.pay", award.tip_id, award=award.id, reference=reference[:100],
                      id_checked=True)
         return award
 
 
-async def lapse_due_awards(core: Core) -> int:
+async def lapse_due_awards(core: Core, *, staff: StaffUser | None = None) -> int:
     """Approved awards whose claim period has ended lapse, and their reporters are told. Run
-    it daily (a timer); returns how many lapsed."""
+    it daily (`tipline rewards lapse`, by a reward administrator); returns how many lapsed."""
+    if staff is not None:
+        _require_admin(staff)
+    actor = staff.username if staff else SYSTEM
     now = core.clock.now()
     lapsed = 0
     async with core.db.transaction() as session:
@@ -495,9 +713,9 @@ async def lapse_due_awards(core: Core) -> int:
             if result.rowcount != 1:
                 continue
             lapsed += 1
-            tip = await session.get(Tip, award.tip_id)
-            await _notify(core, session, tip, "reward_lapsed", until=_day(core, aware(award.claim_until)))
-            audit.record(session, core, SYSTEM, "reward.lapse", award.tip_id, award=award.id)
+            for sharer, _fen in await _shares(session, award):
+                await _notify(core, session, sharer, "reward_lapsed", until=_day(core, aware(award.claim_until)))
+            audit.record(session, core, actor, "reward.lapse", award.tip_id, award=award.id)
     return lapsed
 
 
@@ -511,7 +729,11 @@ def _end_of_day(core: Core, moment: datetime) -> datetime:
 
 
 def _day(core: Core, moment: datetime) -> str:
-    return local_date(moment, core.settings.timezone).isoformat()
+    """The local calendar day of `moment`, YYYY-MM-DD (e.g. the last day to collect an award)."""
+    return local_date(aware(moment), core.settings.timezone).isoformat()
+
+
+local_day = _day
 
 
 # -- notices ------------------------------------------------------------------------------------------
@@ -569,8 +791,8 @@ class BudgetLine:
 
 async def budgets(core: Core, year: int | None = None) -> list[BudgetLine]:
     """Each budget region's budget for the year, what is committed (proposed, approved, paid),
-    what is paid and what is left."""
-    current = scheme(core)
+    what is paid and what is left, under the scheme in force now."""
+    current = await scheme_in_force(core)
     year = year or core.today().year
     regions = [b.region for b in current.budgets]
     async with core.db.session() as session:
@@ -608,6 +830,7 @@ class LedgerRow:
     paid_on: str | None
     payment_reference: str | None
     scheme_digest: str
+    shares: tuple[tuple[int, int], ...] = ()  # (tip id, fen) of each joint reporter
 
 
 @dataclass(frozen=True)
@@ -630,10 +853,12 @@ async def ledger(core: Core, staff: StaffUser, *, year: int | None = None) -> Le
         if year:
             query = query.where(Award.budget_year == year)
         found = (await session.execute(query)).all()
+        shares = {a.id: tuple((tip.id, fen) for tip, fen in await _shares(session, a)) for a, _t in found}
     rows = [
         LedgerRow(a.id, a.tip_id, a.status, a.tier, a.amount_fen, t.region_code, a.budget_region, t.lead_unit, t.category,
                   a.proposed_by, aware(a.proposed_at), a.decided_by, aware(a.decided_at) if a.decided_at else None,
-                  aware(a.claim_until) if a.claim_until else None, a.paid_on, a.payment_reference, a.scheme_digest)
+                  aware(a.claim_until) if a.claim_until else None, a.paid_on, a.payment_reference, a.scheme_digest,
+                  shares[a.id])
         for a, t in found
     ]
     by_status = {status: sum(r.amount_fen for r in rows if r.status == status) for status in AWARD_STATUSES}
@@ -645,6 +870,86 @@ async def ledger(core: Core, staff: StaffUser, *, year: int | None = None) -> Le
             month = (a.paid_on or "")[:7]
             by_month[month] = by_month.get(month, 0) + a.amount_fen
     return Ledger(rows, by_status, by_region, dict(sorted(by_month.items())))
+
+
+AWARD_STATUS_LABELS = {
+    "proposed": N_("Proposed, waiting for a second administrator"),
+    "approved": N_("Approved, waiting to be collected"),
+    "rejected": N_("Rejected"),
+    "paid": N_("Paid"),
+    "lapsed": N_("Lapsed (not collected in time)"),
+}
+LEDGER_HEADER = (
+    N_("Award"), N_("Tip"), N_("Status"), N_("Tier"), N_("Amount (yuan)"), N_("Amount (fen)"), N_("Region"), N_("Budget region"),
+    N_("Unit"), N_("Category"), N_("Proposed by"), N_("Proposed on"), N_("Decided by"), N_("Decided on"), N_("Collect by"),
+    N_("Paid on"), N_("Payment reference"), N_("Scheme version"), N_("Shares of joint reporters (tip: yuan)"),
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A cell a spreadsheet would run as a formula is kept as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def ledger_cells(core: Core, found: Ledger, language: str) -> tuple[list[str], list[list[object]]]:
+    """The payout ledger as a header and rows in `language`, for the console page and the
+    exports of the console and the command line (amounts in yuan as text and in fen as numbers)."""
+    _ = Translator(language)
+    deployment = core.deployment
+    labels = {t.code: t.label.get(language) for t in scheme(core).tiers}
+
+    def region(code: str) -> str:
+        found_region = deployment.region_by_code.get(code)
+        return found_region.name.get(language) if found_region else code
+
+    def category(code: str) -> str:
+        found_category = deployment.category_by_code.get(code)
+        return found_category.label.get(language) if found_category else code
+
+    def day(moment: datetime | None) -> str:
+        return _day(core, moment) if moment else ""
+
+    rows = [
+        [r.award_id, r.tip_id, _(AWARD_STATUS_LABELS[r.status]), labels.get(r.tier, r.tier), yuan(r.amount_fen), r.amount_fen,
+         region(r.region), region(r.budget_region), deployment.unit_name(r.unit, language) if r.unit else "", category(r.category),
+         r.proposed_by, day(r.proposed_at), r.decided_by or "", day(r.decided_at), day(r.claim_until), r.paid_on or "",
+         r.payment_reference or "", r.scheme_digest[:12],
+         "; ".join(f"{tip}: {yuan(fen)}" for tip, fen in r.shares) if len(r.shares) > 1 else ""]
+        for r in found.rows
+    ]
+    return [_(label) for label in LEDGER_HEADER], rows
+
+
+def ledger_csv(header: list[str], rows: list[list[object]]) -> bytes:
+    """UTF-8 with a BOM (Excel and LibreOffice then read the Chinese), formulas neutralised."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def ledger_xlsx(header: list[str], rows: list[list[object]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "ledger"
+    sheet.append(header)
+    for row in rows:
+        sheet.append([neutralise(cell) for cell in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 async def awards_of(core: Core, tip_id: int) -> list[Award]:
@@ -694,7 +999,7 @@ async def come_forward(core: Core, code_text: str, pin_text: str, *, name: str, 
             person = Person(sealed=b"", created_at=core.clock.now())
             session.add(person)
         person.sealed = core.keys.seal(data, purpose=SEAL)
-        person.phone_hash = core.keys.keyed_hash(parsed_phone, purpose="phone")
+        person.phone_hash = core.keys.lookup_hash(parsed_phone, purpose="phone")
         await session.flush()
         row.reporter_id = person.id
         row.anonymous = False

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     public_base_url: str = ""  # e.g. https://tipline.example.gov.cn: notices link only to its status page
     telegram_bot_username: str = ""  # e.g. TiplineBot: the confirmation page offers t.me/<bot>?start=<token>
+    redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0: rate limits shared by workers (and the bot's state)
 
     # Notices by e-mail (SMTP) and SMS (a gateway that sends pre-approved templates).
     smtp_host: str = ""
@@ -35,6 +36,13 @@ class Settings(BaseSettings):
     sms_gateway_url: str = ""
     sms_gateway_key: str = ""
     sms_templates: dict[str, str] = {}  # our template id -> the gateway's approved template code
+
+    # Alerts to units (intake/unit_alerts.py): which new tips are alerted at once ("all", or only
+    # "urgent" ones; the rest wait for the digest), the local hour of the daily digest, and the
+    # console's address for the line pointing there.
+    unit_alerts_immediate: Literal["all", "urgent"] = "all"
+    unit_digest_hour: int = Field(default=8, ge=0, le=23)
+    console_base_url: str = ""
 
     # The staff console: roles that must sign in with a second factor (TOTP); others may enrol.
     console_totp_required_roles: tuple[str, ...] = ("coordinator", "reward_admin")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
 from i18n import N_
 from intake.core import Core
@@ -85,7 +85,9 @@ def tips_in_scope(core: Core, staff: StaffUser):
     if not units:
         return None
     if staff.role in UNIT_ROLES:
-        return Tip.id.in_(select(Assignment.tip_id).where(Assignment.unit_code.in_(units), Assignment.active.is_(True)))
+        # EXISTS per tip, not IN (a list of the unit's every assignment): checking one tip, or a
+        # page of them, then costs a few index look-ups instead of a read of the whole unit.
+        return exists().where(Assignment.tip_id == Tip.id, Assignment.unit_code.in_(units), Assignment.active.is_(True))
     region = staff_region(core, staff) or core.deployment.root_region().code
     return or_(Tip.lead_unit.in_(units), Tip.region_code.in_(core.deployment.region_and_below(region)))
 

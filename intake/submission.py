@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from intake import search
+from intake import unit_alerts
 from intake.attachments import move_draft_files_to_tip
 from intake.clock import aware
 from intake.conversation import DraftState, final_answers, missing_steps
@@ -18,7 +20,7 @@ from intake.core import Core
 from intake.crypto import Keyring
 from intake.drafts import SEAL_PURPOSE, DraftRecord
 from intake.duplicates import index_tip
-from intake.models import Assignment, Draft, Person, StatusEvent, Tip
+from intake.models import Assignment, Draft, Person, StatusEvent, Tip, priority_rank
 from intake.outbox import enqueue_for_event
 from intake.questionnaire import PERSONAL_KEYS, ChannelCapabilities, Step
 from intake.routing import route
@@ -52,12 +54,27 @@ class DraftGone(LookupError):
     """The draft was discarded or has expired."""
 
 
+TRACKING_PURPOSE = "tracking-code"
+PIN_PURPOSE = "reply-pin"
+
+
 def tracking_hash(keys: Keyring, code: str) -> str:
-    return keys.keyed_hash(code, purpose="tracking-code")
+    """The code's look-up hash under the current hash key (names its key: see crypto.lookup_hash)."""
+    return keys.lookup_hash(code, purpose=TRACKING_PURPOSE)
+
+
+def tracking_candidates(keys: Keyring, code: str) -> list[str]:
+    """The code's look-up hash under every hash key, the current one first (key rotation)."""
+    return keys.lookup_candidates(code, purpose=TRACKING_PURPOSE)
 
 
 def pin_hash(keys: Keyring, code: str, pin: str) -> str:
-    return keys.keyed_hash(f"{code}:{pin}", purpose="reply-pin")
+    return keys.lookup_hash(f"{code}:{pin}", purpose=PIN_PURPOSE)
+
+
+def pin_matches(keys: Keyring, stored: str, code: str, pin: str) -> bool:
+    """Whether `pin` is the tip's reply PIN, whichever hash key its stored hash was made with."""
+    return keys.matches(stored, f"{code}:{pin}", purpose=PIN_PURPOSE)
 
 
 async def submit_draft(
@@ -138,6 +155,7 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
         updated_at=now,
         lead_unit=decision.lead,
         priority=decision.priority,
+        queue_rank=priority_rank(decision.priority),  # set here, so its assignments copy it without a query
         routing=decision.to_dict(),
         suggestion=suggestion.to_dict() if suggestion else None,
         accept_due=due_after(now, ACCEPT_DAYS, core.settings.timezone),
@@ -145,6 +163,7 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
     session.add(tip)
     await session.flush()
     index_tip(session, tip)
+    await search.index_tip(session, tip, new=True)  # searchable in the queue at once
     if decision.lead:
         session.add(Assignment(tip_id=tip.id, unit_code=decision.lead, role="lead", assigned_at=now))
     for unit in decision.assisting:
@@ -156,6 +175,7 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
     session.add(event)
     await session.flush()
     await enqueue_for_event(session, core, tip, event)
+    unit_alerts.queue_tip_alerts(core, session, tip, [(decision.lead, "lead"), *((u, "assisting") for u in decision.assisting)], event_id=event.id)
     evidence = answers.get("evidence")
     await move_draft_files_to_tip(session, draft.id, tip.id, list(evidence) if isinstance(evidence, list) else [])
     receipt = Receipt(tip.id, code, pin, state.language, tip.category, tip.urgent)
@@ -171,8 +191,8 @@ def _person(core: Core, data: dict, now) -> Person | None:
         return None
     return Person(
         sealed=core.keys.seal(data, purpose=PEOPLE_PURPOSE),
-        phone_hash=core.keys.keyed_hash(data["phone"], purpose="phone") if "phone" in data else None,
-        email_hash=core.keys.keyed_hash(data["email"], purpose="email") if "email" in data else None,
+        phone_hash=core.keys.lookup_hash(data["phone"], purpose="phone") if "phone" in data else None,
+        email_hash=core.keys.lookup_hash(data["email"], purpose="email") if "email" in data else None,
         created_at=now,
     )
 
@@ -181,7 +201,7 @@ async def _unused_code(core: Core, session) -> str:
     # 10^11 codes: a collision is rare, but a stored code must never be handed out twice.
     for _ in range(10):
         code = new_code()
-        taken = await session.scalar(select(Tip.id).where(Tip.tracking_hash == tracking_hash(core.keys, code)))
+        taken = await session.scalar(select(Tip.id).where(Tip.tracking_hash.in_(tracking_candidates(core.keys, code))))
         if taken is None:
             return code
     raise RuntimeError("could not find an unused tracking code")

@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from i18n import LANGUAGES
-from intake import audit
+from intake import audit, search
 from intake.answers import Invalid, clean_text
 from intake.casework import CaseworkError, TipNotFound, open_for, unit_of_work
 from intake.clock import aware
@@ -137,14 +137,16 @@ class TranslationRefused(Exception):
         self.reason = reason
 
 
-def _check_translator(staff: StaffUser) -> None:
+async def _check_translator(core: Core, staff: StaffUser, tip_id: int) -> None:
+    """Not a translator: "not found", like a tip out of scope, and the attempt is audited."""
     if staff.role not in TRANSLATOR_ROLES:
+        await audit.record_now(core, staff.username, "refused:translate", tip_id, reason="role")
         raise TipNotFound()
 
 
 async def translate_public_message(core: Core, staff: StaffUser, tip_id: int, event_id: int, language: str, text: str) -> StatusEvent:
     """Add (or correct) the translation of an officer's free-text message on tip `tip_id`."""
-    _check_translator(staff)
+    await _check_translator(core, staff, tip_id)
     if language not in LANGUAGES:
         raise TranslationRefused("language")
     checked = check_free_text(text, core.deployment)
@@ -176,7 +178,7 @@ async def _notify_again(core: Core, session, tip: Tip, event: StatusEvent) -> No
 async def translate_reporter_words(core: Core, staff: StaffUser, tip_id: int, part: str, text: str) -> dict:
     """A Chinese translation of the reporter's description (`part` "description") or of one of
     their replies (`part` "reply:<id>"), marked with who made it."""
-    _check_translator(staff)
+    await _check_translator(core, staff, tip_id)
     cleaned = clean_text(text, max_chars=MAX_WORDS_CHARS, min_chars=1)
     if isinstance(cleaned, Invalid):
         raise CaseworkError(cleaned.message, **cleaned.params)
@@ -197,6 +199,7 @@ async def translate_reporter_words(core: Core, staff: StaffUser, tip_id: int, pa
             upto = reply_id
         stored["replies_upto"] = upto
         tip.reporter_words_translation = stored
+        await search.index_tip(session, tip)  # the translation is searchable at once
         audit.record(session, core, staff.username, "translation.reporter_words", tip_id, part=part)
         return stored
 
@@ -224,7 +227,7 @@ class Translatable:
 
 async def translatable(core: Core, staff: StaffUser, tip_id: int) -> Translatable:
     """What can be translated on one tip, for a translator (the view is audited like a tip view)."""
-    _check_translator(staff)
+    await _check_translator(core, staff, tip_id)
     from intake.casefile import load_visible  # the shared scope check with its audit of refusals
 
     async with core.db.session() as session:

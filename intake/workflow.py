@@ -51,6 +51,11 @@ SYSTEM_MESSAGES: dict[str, str] = {
         "each step here with your tracking code."
     ),
     "reporter_replied": N_("You added information. Thank you."),
+    # Written by retention (intake/retention.py) when the reporter's personal data is erased.
+    "personal_data_erased": N_(
+        "Under our data-retention policy, your name, contact details, chat and files for this report "
+        "have now been erased. What the report says is kept."
+    ),
 }
 
 # Who may act, relative to one tip.

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs (idempotent; only as root, only what is missing):
 # PostgreSQL for the second run, redis-server for the bot's RedisStorage test, Chromium and fonts (Chinese,
-# Tibetan) for browser tests, LibreOffice (headless) to open the exported ledger as a coordinator would.
+# Tibetan) for browser tests, LibreOffice (headless) to open the exported ledger as a coordinator would,
+# wrk for the HTTP benchmarks of bench/ (and their smoke test).
 set -euo pipefail
-packages=(postgresql postgresql-contrib redis-server chromium fonts-noto-core fonts-noto-cjk fonts-tibetan-machine libreoffice-calc-nogui)
+packages=(postgresql postgresql-contrib redis-server chromium fonts-noto-core fonts-noto-cjk fonts-tibetan-machine libreoffice-calc-nogui wrk)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

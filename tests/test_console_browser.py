@@ -100,12 +100,14 @@ async def test_an_officers_day_in_the_browser(core, console_url, browser):
 
     await expect(page.get_by_role("heading", level=1)).to_contain_text("已收到")
     await assert_accessible(page, "tip-new")
+    await page.locator("summary#act-accepted").click()  # the action forms are folded until opened
     await page.get_by_role("button", name="受理", exact=True).click()
     await expect(page.get_by_role("status")).to_contain_text("线索状态已更新")
     await expect(page.get_by_role("heading", level=1)).to_contain_text("已受理")
     await assert_accessible(page, "tip-accepted")
 
     question = page.get_by_role("region", name="向举报人提问（待补充）")
+    await question.locator("summary").click()
     await question.get_by_label("向举报人提出的问题（用您的语言填写）").fill("您办卡时拿到收据了吗？")
     await question.get_by_label("English译文（选填）").fill("Did you get a receipt for the card?")
     await question.get_by_role("button", name="向举报人提问（待补充）").click()
@@ -118,6 +120,7 @@ async def test_an_officers_day_in_the_browser(core, console_url, browser):
     await expect(page.get_by_role("heading", level=1)).to_contain_text("正在核查")
 
     form = page.get_by_role("region", name="核查属实", exact=True)
+    await form.locator("summary").click()
     await form.get_by_label("行政处罚决定书文号").fill("东市监罚〔2026〕12号")
     await form.get_by_label("处罚决定日期").fill("2026-11-20")
     await form.get_by_label("挽回损失（元）").fill("30000")

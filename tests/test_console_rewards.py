@@ -268,6 +268,71 @@ async def test_an_anonymous_reporter_comes_forward_at_the_counter(core):
         assert "Eligible for an award" in page.text and "the tip is now a named report" in page.text
 
 
+async def test_joint_reporters_marked_in_the_console_share_the_award_in_the_ledger(core):
+    from intake.casework import move_tip
+
+    li = await make_staff(core, "li", "officer", LEAD_UNIT)
+    ann_secret, bo_secret = await reward_admin(core, "ann"), await reward_admin(core, "bo")
+    first = await eligible_tip(core)
+    neighbour = (await file_tip(core, language="zh_Hans")).tip_id
+    await move_tip(core, neighbour, "merged", staff=li, merged_into=first)
+    async with signed_in_admin(core, "ann", ann_secret) as ann:
+        page = await ann.get(f"/rewards/tips/{first}")
+        assert "Joint reporters" in page.text and "Mark as a joint report" in page.text
+        no_note = await post_reward_form(ann, first, f"/rewards/tips/{first}/joint", tip=str(neighbour), note="")
+        assert no_note.status_code == 400 and "Write a note on how the report was made jointly." in no_note.text
+        stranger = await post_reward_form(ann, first, f"/rewards/tips/{first}/joint", tip=str(first + 1000), note="x")
+        assert stranger.status_code == 400 and "Choose one of the reports merged into this case." in stranger.text
+        marked = await post_reward_form(ann, first, f"/rewards/tips/{first}/joint", tip=str(neighbour),
+                                        note="Came to report together with her neighbour.")
+        assert marked.status_code == 303
+        page = await ann.get(marked.headers["location"])
+        assert "its reporter shares the award" in page.text and f"Joint reporters share the award: tips {neighbour}." in page.text
+        await post_reward_form(ann, first, f"/rewards/tips/{first}/propose", tier="administrative_penalty", amount="3000.01",
+                               reason="A fine; two neighbours reported together.")
+        page = await ann.get(f"/rewards/tips/{first}")
+        assert f"Tip {first}: 1500.01 yuan" in page.text and f"Tip {neighbour}: 1500 yuan" in page.text
+        assert "Mark as a joint report" not in page.text  # fixed once proposed
+    award_id = await latest_award(core, first)
+    async with signed_in_admin(core, "bo", bo_secret) as bo:
+        assert (await post_reward_form(bo, first, f"/rewards/tips/{first}/approve", award=str(award_id))).status_code == 303
+        ledger = await bo.get("/rewards/ledger")
+        assert f"{first}: 1500.01; {neighbour}: 1500" in ledger.text
+        rows = list(csv.reader(io.StringIO((await bo.get("/rewards/ledger.csv")).text.lstrip("\ufeff"))))
+        assert rows[0][18] == "Shares of joint reporters (tip: yuan)" and rows[1][18] == f"{first}: 1500.01; {neighbour}: 1500"
+    (notice,) = await reward_notices(core, neighbour)
+    assert "您可以领取举报奖励 1500 元" in notice.body
+
+
+async def test_each_tip_shows_the_tiers_of_the_scheme_in_force_when_it_was_reported(core, clock, tmp_path):
+    from intake.rewards import scheme_in_force
+    from tests.test_rewards import use_scheme
+    from tests.test_rewards_versions_joint import DEARER
+
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    secret = await reward_admin(core, "ann")
+    await scheme_in_force(core)  # the scheme as the service first saw it
+    before = await eligible_tip(core)
+    clock.advance(days=1)
+    use_scheme(core, tmp_path / "config", *DEARER)
+    await scheme_in_force(core)
+    clock.advance(hours=1)
+    after = await eligible_tip(core)
+    async with signed_in_admin(core, "ann", secret) as ann:
+        overview = await ann.get("/rewards")
+        assert "Administrative penalty: 2000 to 6000 yuan" in overview.text and "within 30 days" in overview.text
+        assert "Versions of the scheme" in overview.text and "Administrative penalty: 1000 to 5000 yuan" in overview.text
+        old_page, new_page = await ann.get(f"/rewards/tips/{before}"), await ann.get(f"/rewards/tips/{after}")
+        assert "Administrative penalty: 1000 to 5000 yuan" in old_page.text and "2000 to 6000" not in old_page.text
+        assert "Administrative penalty: 2000 to 6000 yuan" in new_page.text
+        refused = await post_reward_form(ann, after, f"/rewards/tips/{after}/propose", tier="administrative_penalty",
+                                         amount="1500", reason="x")
+        assert refused.status_code == 400 and "between 2000 and 6000 yuan" in refused.text
+        done = await post_reward_form(ann, before, f"/rewards/tips/{before}/propose", tier="administrative_penalty",
+                                      amount="1500", reason="x")
+        assert done.status_code == 303
+
+
 # -- story 5 in a real browser ------------------------------------------------------------------------
 
 from tests.test_console_browser import CHROMIUM, assert_accessible, browser, console_url  # noqa: E402,F401 - fixtures
@@ -290,17 +355,28 @@ async def browser_sign_in(browser, console_url, core, username: str, secret: str
     return context, page
 
 
+from tests.bot_harness import fake_telegram  # noqa: E402,F401 - fixture
+
+
 @pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="needs Debian's chromium")
-async def test_story_5_in_a_real_browser(core, clock, console_url, browser):
+async def test_story_5_in_a_real_browser(core, clock, console_url, browser, fake_telegram):
     from playwright.async_api import expect
 
+    from bot.app import make_bot
+    from bot.notifier import TelegramChannel
     from intake.casework import move_tip, record_outcome
+    from intake.dispatch import Dispatcher
+    from tests.fake_telegram import TOKEN
 
     li = await make_staff(core, "li", "officer", LEAD_UNIT)
     ann_secret, bo_secret = await reward_admin(core, "ann"), await reward_admin(core, "bo")
-    first = (await file_tip(core, language="en", **PHONE_AND_COMPANY)).tip_id
+    # Both reporters used the Telegram bot; the first wrote in English, the later one in Chinese.
+    first_chat, later_chat = 8_100_001, 8_100_002
+    first = (await file_tip(core, language="en", channel="telegram", channel_address=str(first_chat), owner=str(first_chat),
+                            **PHONE_AND_COMPANY)).tip_id
     clock.advance(days=3)
-    later = (await file_tip(core, language="zh_Hans", **PHONE_AND_COMPANY)).tip_id
+    later = (await file_tip(core, language="zh_Hans", channel="telegram", channel_address=str(later_chat), owner=str(later_chat),
+                            **PHONE_AND_COMPANY)).tip_id
     await move_tip(core, later, "merged", staff=li, merged_into=first)
     for target in ("accepted", "verifying", "substantiated"):
         await move_tip(core, first, target, staff=li)
@@ -335,7 +411,21 @@ async def test_story_5_in_a_real_browser(core, clock, console_url, browser):
     await assert_accessible(page, "rewards-ledger")
     await context.close()
 
-    approved, paid = await reward_notices(core, first)
-    assert "collect a reward of 3000 yuan" in approved.body and "Your reward of 3000 yuan was paid" in paid.body
-    (kindly,) = await reward_notices(core, later)
-    assert "奖励发给最先举报的人" in kindly.body
+    # The notices reach the reporters' Telegram chats through the outbox, each in their language.
+    bot = make_bot(TOKEN, api_base=fake_telegram.base_url)
+    try:
+        outbox = Dispatcher(core, {"telegram": TelegramChannel(bot, core)}, worker_id="story5")
+        for _round in range(5):
+            await outbox.run_once()
+    finally:
+        await bot.session.close()
+    first_texts = [m.text for m in fake_telegram.sent_to(first_chat)]
+    approved = next(text for text in first_texts if "collect a reward of 3000 yuan" in text)
+    assert "original ID card" in approved and "12345" in approved and "0999-6000100" in approved
+    for link in ("http", "www.", "t.me", "://"):
+        assert link not in approved
+    assert any("Your reward of 3000 yuan was paid" in text for text in first_texts)
+    assert first_texts.index(approved) < len(first_texts) - 1  # the payment notice came after the approval
+    later_texts = [m.text for m in fake_telegram.sent_to(later_chat)]
+    assert any("奖励发给最先举报的人" in text for text in later_texts)
+    assert not any("3000" in text for text in later_texts)

@@ -102,6 +102,20 @@ async def test_wrong_codes_count_towards_the_lock_out(core):
         assert again.status_code == 429
 
 
+async def test_signing_in_again_with_the_password_does_not_reset_the_code_guesses(core):
+    """Someone who knows the password must not be able to guess codes for ever."""
+    await make_staff(core, "zhou", "coordinator", COORDINATION)
+    await _enrol(core, "zhou")
+    async with client_for(core) as client:
+        answers = []
+        for _ in range(5):
+            await sign_in(client, "zhou")
+            page = await client.get("/signin/totp")
+            answer = await client.post("/signin/totp", data={"csrf": csrf_of(page.text), "code": "000000"})
+            answers.append(answer.status_code)
+        assert answers[:4] == [400] * 4 and answers[4] == 429
+
+
 async def _enrol(core, username: str) -> str:
     from intake.auth import enrol_totp, get_staff_by_id, new_totp_secret
     from intake.staff import get_staff

@@ -153,7 +153,9 @@ def test_rotate_keeps_old_keys_and_uses_new_one(keyring: Keyring) -> None:
 
     assert rotated.active_key_id != keyring.active_key_id
     assert set(rotated.keys) == {keyring.active_key_id, rotated.active_key_id}
-    assert rotated.hash_key == keyring.hash_key  # stored look-up hashes stay valid
+    # the hash key rotates too; the old one is kept to find hashes made with it
+    assert rotated.hash_key != keyring.hash_key
+    assert rotated.hash_keys == {rotated.hash_key_id: rotated.hash_key, keyring.hash_key_id: keyring.hash_key}
     assert keyring.keys == {keyring.active_key_id: keyring.keys[keyring.active_key_id]}
 
     assert rotated.open_text(old_blob, purpose="people") == "王秀英"
@@ -193,8 +195,31 @@ def test_save_and_load(tmp_path: Path, keyring: Keyring) -> None:
     loaded = Keyring.load(path)
     assert loaded == saved
     doc = json.loads(path.read_text())
-    assert set(doc) == {"active", "keys", "hash_key", "created"}
+    assert set(doc) == {"active", "keys", "hash_key", "created", "hash_key_id", "old_hash_keys", "rotation"}
     assert doc["active"] == saved.active_key_id
+    assert Keyring.load(path).finished().rotation is None
+
+
+def test_a_keyring_that_never_rotated_keeps_its_original_shape(tmp_path: Path, keyring: Keyring) -> None:
+    path = keyring_path(tmp_path)
+    keyring.save(path)
+    assert set(json.loads(path.read_text())) == {"active", "keys", "hash_key", "created"}
+    assert Keyring.load(path).hash_key_id == "h0"  # the id migration 0006e gave existing hashes
+
+
+def test_lookup_hashes_name_their_key_and_survive_rotation(keyring: Keyring) -> None:
+    stored = keyring.lookup_hash("13800138000", purpose="phone")
+    assert stored == f"{keyring.hash_key_id}:{keyring.keyed_hash('13800138000', purpose='phone')}"
+    rotated = keyring.rotate()
+    assert rotated.lookup_candidates("13800138000", purpose="phone")[1] == stored
+    assert rotated.lookup_candidates("13800138000", purpose="phone")[0] != stored
+    assert rotated.matches(stored, "13800138000", purpose="phone")
+    assert not rotated.matches(stored, "13800138001", purpose="phone")
+    assert not rotated.is_current_hash(stored)
+    retired = rotated.without(keyring.hash_key_id)
+    assert not retired.matches(stored, "13800138000", purpose="phone")  # unknown key: no match, no crash
+    with pytest.raises(KeyringError):
+        rotated.without(rotated.hash_key_id)
 
 
 def test_save_new_never_overwrites(tmp_path: Path, keyring: Keyring) -> None:

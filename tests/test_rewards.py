@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import os
 
 import pytest
 from sqlalchemy import select
 
 from i18n import Translator
 from intake.casework import move_tip, record_outcome
+from intake.deployment import CONFIG_DIR
 from intake.models import AuditEvent, Award, Notification, Person, Tip
 from intake.outbox import SAFETY_FOOTER, render_notice
 from intake.rewards import (
-    RULES, RewardError, budgets, eligibility, exclude_reporter, lapse_due_awards, ledger, load_scheme,
+    NOTICE_TEMPLATES, RULES, RewardError, budgets, render_reward_notice, eligibility, exclude_reporter, lapse_due_awards, ledger, load_scheme,
     pay_award, propose_award, approve_award, reject_award, yuan,
 )
 from intake.staff import get_staff
@@ -239,6 +241,27 @@ async def test_the_approval_notice_in_the_reporters_language_without_a_link_and_
     assert notice.subject
 
 
+FORBIDDEN = {  # what a scammer's "come and collect your award" asks for, and links
+    "zh_Hans": ("转账", "汇款", "缴纳", "手续费", "保证金", "点击", "链接", "http", "www."),
+    "en": ("transfer", "send money", "fee to", "deposit", "card number", "click", "link", "http", "www."),
+    "bo": ("http", "www.", "t.me"),
+}
+
+
+@pytest.mark.parametrize("language", ["zh_Hans", "bo", "en"])
+@pytest.mark.parametrize("template", NOTICE_TEMPLATES)
+async def test_every_reward_notice_in_every_language_asks_for_nothing_and_names_12345(core, language, template):
+    tip_id = await substantiated(core, language=language)
+    async with core.db.session() as session:
+        tip = await session.get(Tip, tip_id)
+    subject, body, _params = render_reward_notice(core, tip, {"template": template, "params": {
+        "amount": "3000", "until": "2027-02-25", "date": "2026-11-27"}}, language)
+    assert subject and body and "%(" not in body
+    assert "12345" in body and "0999-6000100" in body  # the unit's published number
+    for word in FORBIDDEN[language]:
+        assert word not in body.lower(), (word, body)
+
+
 async def test_merged_reporters_are_told_kindly_they_are_not_eligible(core):
     ann, bo = await admins(core, "ann", "bo")
     first = await substantiated(core, language="en")
@@ -285,13 +308,25 @@ async def test_the_ledger_and_the_budget_add_up_in_fen(core):
     assert (line.region, line.budget_fen, line.committed_fen, line.paid_fen, line.left_fen) == ("990100", 20000000, 1250050, 300000, 18749950)
 
 
-async def test_an_award_beyond_the_budget_left_is_refused(core, monkeypatch):
-    from intake import rewards
+def use_scheme(core, folder, *replacements: tuple[str, str]) -> None:
+    """Point the core at an edited copy of rewards.toml, as a deployment edits its own copy."""
+    text = (CONFIG_DIR / "rewards.toml").read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    folder.mkdir(exist_ok=True)
+    path = folder / "rewards.toml"
+    stamp = path.stat().st_mtime_ns + 1_000_000_000 if path.exists() else None
+    path.write_text(text, encoding="utf-8")
+    if stamp:  # a new modification time even within one clock tick of the file system
+        os.utime(path, ns=(stamp, stamp))
+    core.settings = core.settings.model_copy(update={"config_dir": folder})
 
+
+async def test_an_award_beyond_the_budget_left_is_refused(core, tmp_path):
     (ann,) = await admins(core, "ann")
     tip_id = await substantiated(core)
-    small = rewards.load_scheme().model_copy(update={"budgets": (rewards.Budget(region="990100", yearly_fen=200000),)})
-    monkeypatch.setattr(rewards, "scheme", lambda _core: small)
+    use_scheme(core, tmp_path / "config", ("yearly_fen = 20000000", "yearly_fen = 200000"))
     with pytest.raises(RewardError, match="budget has left \\(2000 yuan\\)"):
         await propose_award(core, tip_id, staff=ann, tier="administrative_penalty", amount_fen=300000, reason="x")
 

@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from intake import config_store
-from intake.deployment import CONFIG_DIR, Deployment, read_config
+from intake import config_store, retention
+from intake.deployment import CONFIG_DIR, ConfigFileError, Deployment, read_config
 from intake.routing import render_reason, route as route_tip
 from intake.settings import Settings
 from intake.staff import Role, StaffError, add_staff
@@ -27,10 +27,20 @@ def _config_path(path: Path | None) -> Path:
     return path or Settings().config_dir or CONFIG_DIR
 
 
+def _read(path: Path) -> dict:
+    """The raw configuration, or a clear message and exit code 1 (never a traceback)."""
+    try:
+        return read_config(path)
+    except (ConfigFileError, OSError) as error:
+        console.print(f"✗ {error}", markup=False, style="red")  # markup off: TOML errors hold [brackets]
+        raise typer.Exit(1) from None
+
+
 @config_app.command("check")
 def config_check(path: Annotated[Optional[Path], typer.Argument(help="a TOML file or a folder of them")] = None) -> None:
     """Check a configuration: every text in every language, every link, no routing hole."""
-    problems = config_store.check(read_config(_config_path(path)))
+    problems = config_store.check(_read(_config_path(path)))
+    problems += retention.check(path or Settings().config_dir)  # retention.toml, or the defaults
     for problem in problems:
         console.print(f"[red]✗[/red] {problem}")
     if problems:
@@ -45,7 +55,7 @@ def config_apply(
     by: Annotated[str, typer.Option("--as", help="who applies it (audited)")] = "admin",
 ) -> None:
     """Show what changes, then store the configuration as the new version in force."""
-    raw = read_config(_config_path(path))
+    raw = _read(_config_path(path))
 
     async def show(core):
         try:

@@ -10,6 +10,7 @@ from intake.crypto import load_or_create
 from intake.db import Database
 from intake.deployment import CONFIG_DIR, read_config
 from intake.migrate import migrate
+from intake import rewards
 from intake.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,4 +25,6 @@ async def bootstrap(settings: Settings | None = None, *, clock: Clock | None = N
     deployment = await load_active(db, settings.config_dir, clock.now())
     if digest(read_config(settings.config_dir or CONFIG_DIR)) != digest(await stored_config(db) or {}):
         log.info("the configuration files differ from the version in force: see `tipline config apply`")
-    return Core(db=db, keys=keys, deployment=deployment, settings=settings, clock=clock)
+    core = Core(db=db, keys=keys, deployment=deployment, settings=settings, clock=clock)
+    await rewards.versions(core)  # a changed rewards.toml is in force from the day it is first served
+    return core

@@ -12,13 +12,18 @@ from rich.console import Console
 from rich.table import Table
 
 from i18n import LANGUAGES, N_, Translator, negotiate
-from intake.crypto import Keyring, keyring_path, KeyringError
+from intake.crypto import Keyring, keyring_path
 from intake.settings import Settings
 from intake.tips import UNKNOWN_CODE, public_view
 from tipline.bootstrap import bootstrap
+from tipline.alerts_cli import alerts_app
 from tipline.admin_cli import config_app, demo, regions_app, route, staff_app, suggest
 from tipline.chat import TerminalChat
+from tipline import keys_cli
 from tipline.partners_cli import partners_app
+from tipline.rewards_cli import rewards_app
+from tipline.retention_cli import retention_app
+from tipline.search_cli import search_app
 from tipline.tips_cli import tips_app
 
 app = typer.Typer(help="Elder-fraud tip-line (养老诈骗举报).", no_args_is_help=True, add_completion=False)
@@ -31,6 +36,10 @@ app.add_typer(regions_app, name="regions")
 app.add_typer(staff_app, name="staff")
 app.add_typer(tips_app, name="tips")
 app.add_typer(partners_app, name="partners")
+app.add_typer(rewards_app, name="rewards")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(retention_app, name="retention")
+app.add_typer(search_app, name="search")
 app.command()(route)
 app.command()(demo)
 app.command()(suggest)
@@ -52,21 +61,15 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="the public site")] = 8000,
     console_port: Annotated[int, typer.Option(help="the staff console")] = 8001,
+    workers: Annotated[int, typer.Option(min=1, help="processes serving the public site (production: one per core)")] = 1,
 ) -> None:
     """Start the public site, the staff console, the notice dispatcher and (with
     TIPLINE_TELEGRAM_TOKEN) the Telegram bot."""
-    from tipline.serve import serve as run_all
+    from tipline.serve import run
 
-    async def main() -> None:
-        core = await bootstrap(Settings())
-        typer.echo(f"public site:   http://{host}:{port}/")
-        typer.echo(f"staff console: http://{host}:{console_port}/   (Ctrl-C stops)")
-        try:
-            await run_all(core, host=host, web_port=port, console_port=console_port)
-        finally:
-            await core.db.dispose()
-
-    asyncio.run(main())
+    typer.echo(f"public site:   http://{host}:{port}/" + (f"   ({workers} workers)" if workers > 1 else ""))
+    typer.echo(f"staff console: http://{host}:{console_port}/   (Ctrl-C stops)")
+    run(host=host, port=port, console_port=console_port, workers=workers)
 
 
 @app.command()
@@ -238,14 +241,6 @@ def keys_generate() -> None:
         typer.echo(f"{path} exists: left as it is")
 
 
-@keys_app.command("rotate")
-def keys_rotate() -> None:
-    """Add a new encryption key and use it for new data; old keys stay for reading."""
-    settings = Settings()
-    path = keyring_path(settings.resolved_keys_dir)
-    try:
-        keyring = Keyring.load(path).rotate()
-    except (KeyringError, FileNotFoundError) as error:
-        raise typer.BadParameter(str(error)) from error
-    keyring.save(path)
-    typer.echo(f"active key is now {keyring.active_key_id}")
+keys_app.command("rotate")(keys_cli.keys_rotate)
+keys_app.command("retire")(keys_cli.keys_retire)
+keys_app.command("status")(keys_cli.keys_status)

@@ -1,6 +1,8 @@
 """`tipline partners …`: API keys for partner apps that submit reports through the JSON API."""
 from __future__ import annotations
 
+from typing import Annotated, Optional
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -13,16 +15,21 @@ console = Console(highlight=False)
 
 
 @partners_app.command("add")
-def add(name: str) -> None:
+def add(
+    name: str,
+    reports_per_hour: Annotated[Optional[int], typer.Option(min=1, help="this key's own limit (default: the API's, 600 an hour)")] = None,
+) -> None:
     """Add a partner and print its API key (shown this once, stored only as a keyed hash)."""
 
     async def run(core):
         try:
-            return await add_partner(core, name)
+            return await add_partner(core, name, reports_per_hour=reports_per_hour)
         except PartnerError as error:
             raise typer.BadParameter(str(error)) from None
 
     info, key = with_core(run)
+    if info.reports_per_hour is not None:
+        console.print(f"partner {info.name}: at most {info.reports_per_hour:,} reports per hour")
     console.print(f"partner {info.name}: API key (keep it secret, it is not shown again):")
     console.print(key)
 
@@ -44,7 +51,8 @@ def revoke(name: str) -> None:
 @partners_app.command("list")
 def list_all() -> None:
     """The partners, with the first characters of their keys."""
-    table = Table("name", "key starts", "added", "revoked")
+    table = Table("name", "key starts", "added", "revoked", "reports per hour")
     for info in with_core(list_partners):
-        table.add_row(info.name, info.key_prefix, f"{info.created_at:%Y-%m-%d}", f"{info.revoked_at:%Y-%m-%d}" if info.revoked_at else "")
+        table.add_row(info.name, info.key_prefix, f"{info.created_at:%Y-%m-%d}", f"{info.revoked_at:%Y-%m-%d}" if info.revoked_at else "",
+                      f"{info.reports_per_hour:,}" if info.reports_per_hour is not None else "default")
     console.print(table)

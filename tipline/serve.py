@@ -1,29 +1,58 @@
 """`tipline serve`: the public site, the staff console, the notice dispatcher and (with a
-Telegram token) the bot, in one process on one event loop.
+Telegram token) the bot; with `--workers N`, the public site in N processes.
 
 This is the only place that knows every channel: it registers the bot's Telegram sender and
 the e-mail/SMS senders with the core's dispatcher (DESIGN.md), so no channel imports another.
+
+Placement with several workers (a pre-fork of our own, like uvicorn's): the parent migrates the
+database once, binds the public port and starts N worker processes that share it (the kernel
+hands each connection to one of them). Every worker serves the public site and, in webhook mode,
+the bot's webhook on the same port. Worker 0 alone also serves the staff console (one port,
+internal) and runs the notice dispatcher and, in polling mode, the bot's long polling (Telegram
+allows one poller). More dispatchers, on this machine or others, are `tipline dispatch`
+processes: they claim work with `FOR UPDATE SKIP LOCKED`. The parent restarts a worker that
+dies, and a worker stops when its parent is gone.
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
 import os
 import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import uvicorn
 
-from bot.app import BotSettings, build_dispatcher, make_bot, make_storage, run_polling, webhook_app
-from bot.notifier import TelegramChannel
-from console.app import create_app as create_console
+from intake import ratelimit
 from intake.core import Core
 from intake.dispatch import Dispatcher
+from intake.retention import run_daily as retention_daily
+from intake.rewards import lapse_due_awards
+from intake.schedule import every_period
+from intake.unit_alerts import run_digest_schedule
+from intake.settings import Settings
+from tipline.bootstrap import bootstrap
 from tipline.channels import configured_channels
 from web_form.app import create_app as create_web
 
+if TYPE_CHECKING:
+    from bot.app import BotSettings
+
+# The bot (aiogram) and the console are imported only where they run: a worker that serves
+# only the public site starts in a fraction of the time.
+
 log = logging.getLogger(__name__)
+
+RESTART_PAUSE_SECONDS = 1.0  # before a dead worker is started again
+PARENT_CHECK_SECONDS = 1.0
 
 
 class _Server(uvicorn.Server):
@@ -37,45 +66,82 @@ class _Server(uvicorn.Server):
         return None
 
 
+def _with_webhook(site, hook):  # noqa: ANN001, ANN202 - ASGI apps
+    """The public site, with Telegram's webhook path handed to the bot's app (same port)."""
+    from bot.app import WEBHOOK_PATH
+
+    async def app(scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH:
+            await hook(scope, receive, send)
+        else:
+            await site(scope, receive, send)
+
+    return app
+
+
 async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_settings: BotSettings | None = None,
-                webhook_port: int = 8002, ready: asyncio.Event | None = None, stop: asyncio.Event | None = None) -> None:
+                webhook_port: int | None = None, ready: asyncio.Event | None = None, stop: asyncio.Event | None = None,
+                web_sockets: list[socket.socket] | None = None, primary: bool = True) -> None:
+    """Serve until `stop` (or SIGINT/SIGTERM). `web_sockets`: the public site's listening
+    sockets, shared by the workers; `primary`: this process also runs the console, the
+    dispatcher and the bot's polling. In webhook mode the webhook is on the public site's port,
+    or on `webhook_port` when one is given."""
     stop = stop or asyncio.Event()
-    servers = [
-        _Server(uvicorn.Config(create_web(core), host=host, port=web_port, log_level="warning", access_log=False)),
-        _Server(uvicorn.Config(create_console(core), host=host, port=console_port, log_level="warning", access_log=False)),
-    ]
-    channels = configured_channels(core.settings, core.settings.var_dir)
-    bot_settings = bot_settings or BotSettings()
+    if bot_settings is None:
+        from bot.app import BotSettings
+
+        bot_settings = BotSettings()
+    site = create_web(core)
     notifier_bot = None
     if bot_settings.telegram_token:
+        from bot.app import build_dispatcher, make_bot, make_storage, run_polling, webhook_app
+        from bot.notifier import TelegramChannel
+
         notifier_bot = make_bot(bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None)
-        channels["telegram"] = TelegramChannel(notifier_bot, core)
-    dispatcher = Dispatcher(core, channels, worker_id=f"serve-{os.getpid()}")
-    if notifier_bot is not None and bot_settings.telegram_webhook_url:
-        # Webhook mode (production): Telegram posts updates to its own small app, on its own
-        # port behind the same proxy as the public site, checked by the secret token.
+    webhook_mode = notifier_bot is not None and bool(bot_settings.telegram_webhook_url)
+    servers: list[tuple[_Server, list[socket.socket] | None]] = []
+    if webhook_mode:
+        # Production: Telegram posts updates behind the same proxy as the public site, checked by
+        # the secret token; with Redis the conversation state is shared by every worker.
         bot_dispatcher = build_dispatcher(core, storage=make_storage(bot_settings.redis_url or None))
         hook = webhook_app(notifier_bot, bot_dispatcher, secret=bot_settings.telegram_webhook_secret)
-        servers.append(_Server(uvicorn.Config(hook, host=host, port=webhook_port, log_level="warning", access_log=False)))
-        await notifier_bot.set_webhook(bot_settings.telegram_webhook_url, secret_token=bot_settings.telegram_webhook_secret)
+        if webhook_port is None:
+            site = _with_webhook(site, hook)
+        else:
+            servers.append((_server(hook, host, webhook_port), None))
+    servers.insert(0, (_server(site, host, web_port), web_sockets))
+    dispatcher = None
+    if primary:
+        from console.app import create_app as create_console
 
-    tasks = [asyncio.create_task(server.serve()) for server in servers]
+        servers.append((_server(create_console(core), host, console_port), None))
+        channels = configured_channels(core.settings, core.settings.var_dir)
+        if notifier_bot is not None:
+            channels["telegram"] = TelegramChannel(notifier_bot, core)
+        dispatcher = Dispatcher(core, channels, worker_id=f"serve-{os.getpid()}")
+        if webhook_mode:
+            await notifier_bot.set_webhook(bot_settings.telegram_webhook_url, secret_token=bot_settings.telegram_webhook_secret)
+
+    tasks = [asyncio.create_task(server.serve(sockets=sockets)) for server, sockets in servers]
     background = len(tasks)
-    tasks.append(asyncio.create_task(dispatcher.run_forever(stop)))
-    if bot_settings.telegram_token and not bot_settings.telegram_webhook_url:
+    if dispatcher is not None:
+        tasks.append(asyncio.create_task(dispatcher.run_forever(stop)))
+        tasks.append(asyncio.create_task(run_digest_schedule(core, stop)))  # the units' daily digest, into the outbox
+        tasks.append(asyncio.create_task(retention_daily(core, stop)))  # erase personal data past its retention period
+        tasks.append(asyncio.create_task(every_period(  # approved awards past their claim period lapse, with notice
+            "reward lapse", lambda: lapse_due_awards(core), stop)))
+    if primary and bot_settings.telegram_token and not webhook_mode:
         tasks.append(asyncio.create_task(run_polling(
             core, bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None,
             storage=make_storage(bot_settings.redis_url or None), handle_signals=False,
         )))
-
-    def shutdown() -> None:
-        stop.set()
+    first_cancelled = background + (1 if dispatcher is not None else 0)  # the dispatcher stops by itself
 
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, shutdown)
-    while not all(server.started for server in servers):
+            loop.add_signal_handler(sig, stop.set)
+    while not all(server.started for server, _ in servers):
         if any(task.done() for task in tasks[:background]):
             break  # a server could not start (port taken?): its task holds the error
         await asyncio.sleep(0.05)
@@ -84,10 +150,125 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
     try:
         await stop.wait()
     finally:
-        for server in servers:
+        for server, _ in servers:
             server.should_exit = True
-        for task in tasks[background + 1:]:  # the bot's polling; the dispatcher stops by itself
+        for task in tasks[first_cancelled:]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if notifier_bot is not None:
             await notifier_bot.session.close()
+        await ratelimit.close_redis()
+
+
+def _server(app, host: str, port: int) -> _Server:  # noqa: ANN001 - an ASGI app
+    return _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+
+
+# --- the command: one process, or a parent and its workers ------------------------------------
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s [%(process)d] %(name)s %(levelname)s: %(message)s")
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # "Running upgrade …": once per database
+
+
+def run(*, host: str, port: int, console_port: int, workers: int = 1) -> None:
+    """`tipline serve`: blocks until SIGINT/SIGTERM."""
+    configure_logging()
+    if workers <= 1:
+        asyncio.run(_one_process(host, port, console_port))
+        return
+    asyncio.run(_migrate_once())  # before any worker starts: they then find the schema up to date
+    listener = _listen(host, port)
+    _supervise(listener, host=host, port=port, console_port=console_port, workers=workers)
+
+
+async def _one_process(host: str, port: int, console_port: int) -> None:
+    core = await bootstrap(Settings())
+    try:
+        await serve(core, host=host, web_port=port, console_port=console_port)
+    finally:
+        await core.db.dispose()
+
+
+async def _migrate_once() -> None:
+    core = await bootstrap(Settings())
+    await core.db.dispose()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    return listener
+
+
+def _supervise(listener: socket.socket, *, host: str, port: int, console_port: int, workers: int) -> None:
+    stopping = threading.Event()
+
+    def start(index: int) -> subprocess.Popen:
+        # A fresh interpreter (no event loop or connection pool inherited), handed the listening socket.
+        return subprocess.Popen(
+            [sys.executable, "-m", "tipline.serve", "--worker", str(index), "--fd", str(listener.fileno()),
+             "--host", host, "--port", str(port), "--console-port", str(console_port), "--parent", str(os.getpid())],
+            pass_fds=[listener.fileno()])
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    children = {index: start(index) for index in range(workers)}
+    try:
+        while not stopping.wait(0.5):
+            for index, process in list(children.items()):
+                if process.poll() is not None and not stopping.is_set():
+                    log.error("worker %s (pid %s) ended with code %s; starting it again", index, process.pid, process.returncode)
+                    time.sleep(RESTART_PAUSE_SECONDS)
+                    children[index] = start(index)
+    finally:
+        for process in children.values():
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 15
+        for process in children.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+        listener.close()
+
+
+async def _worker(index: int, listener: socket.socket, host: str, port: int, console_port: int, parent: int) -> None:
+    core = await bootstrap(Settings())
+    stop = asyncio.Event()
+
+    async def orphaned() -> None:
+        while not stop.is_set():
+            if os.getppid() != parent:
+                log.warning("worker %s: the parent process is gone; stopping", index)
+                stop.set()
+            await asyncio.sleep(PARENT_CHECK_SECONDS)
+
+    watch = asyncio.create_task(orphaned())
+    try:
+        await serve(core, host=host, web_port=port, console_port=console_port, web_sockets=[listener],
+                    primary=index == 0, stop=stop)
+    finally:
+        watch.cancel()
+        await core.db.dispose()
+
+
+def _worker_main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="tipline.serve", description="one worker of `tipline serve --workers N`")
+    for name in ("--worker", "--fd", "--port", "--console-port", "--parent"):
+        parser.add_argument(name, type=int, required=True)
+    parser.add_argument("--host", required=True)
+    args = parser.parse_args(argv)
+    configure_logging()
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, fileno=args.fd)
+    asyncio.run(_worker(args.worker, listener, args.host, args.port, args.console_port, args.parent))
+
+
+if __name__ == "__main__":
+    _worker_main(sys.argv[1:])

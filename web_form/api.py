@@ -143,7 +143,9 @@ async def send_report(
         if not await allowed(request, API_BAD_KEYS):
             return _errors(429, [("", TOO_MANY)], language)
         return _errors(401, [("authorization", NEED_KEY)], language)
-    if not await allowed(request, API_SUBMISSIONS, f"partner:{partner.id}"):
+    # A partner may have a limit of its own (`tipline partners add NAME --reports-per-hour N`).
+    limit = API_SUBMISSIONS if partner.reports_per_hour is None else Limit(API_SUBMISSIONS.name, partner.reports_per_hour, 3600)
+    if not await allowed(request, limit, f"partner:{partner.id}"):
         return _errors(429, [("", TOO_MANY)], language)
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_BODY:
@@ -153,7 +155,7 @@ async def send_report(
         return _errors(413, [("", BODY_TOO_BIG)], language)
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested too deep
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
         return _errors(400, [("", BAD_BODY)], language)

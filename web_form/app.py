@@ -5,20 +5,30 @@ plain links that set a cookie and come back to the page.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.requests import ClientDisconnect
 
-from i18n import LANGUAGES
+from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, negotiate
 from intake.core import Core
+from intake.db import TRANSIENT_ERRORS, is_transient
 from web_form import api, report, status
+from web_form.common import render
 from web_form.rendering import CONTRAST_COOKIE, LANG_COOKIE, TEXT_COOKIE, Renderer, Visitor, visitor_language
 from web_form.security import OWNER_COOKIE, SECURITY_HEADERS, csrf_token, new_owner, valid_owner
 
 STATIC_DIR = Path(__file__).parent / "static"
 PREFERENCE_SECONDS = 365 * 24 * 3600
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE = N_("The tip-line cannot answer just now. Please try again in a minute.")
+
+log = logging.getLogger("web_form")
 
 
 def create_app(core: Core, *, secure_cookies: bool | None = None, lookup_floor_seconds: float = 0.25) -> FastAPI:
@@ -38,9 +48,31 @@ def create_app(core: Core, *, secure_cookies: bool | None = None, lookup_floor_s
     app.include_router(api.router)
     app.add_api_route("/api/openapi.json", api.openapi_json, methods=["GET"], include_in_schema=False)
     app.add_api_route("/prefs/{name}/{value}", preference, methods=["GET"])
+    # The database (or another service) out of reach: a friendly page, never a stack trace.
+    for error in TRANSIENT_ERRORS:
+        app.add_exception_handler(error, unavailable)
+    app.add_exception_handler(ClientDisconnect, gone)
+    app.add_exception_handler(Exception, failed)  # anything else: a page, never a stack trace
 
-    @app.middleware("http")
-    async def visitor_and_headers(request: Request, call_next) -> Response:  # noqa: ANN001
+    # A plain ASGI middleware, not @app.middleware("http"): Starlette's BaseHTTPMiddleware runs
+    # every response through an extra task and memory stream (measured by bench/wizard_bench.py).
+    app.add_middleware(VisitorAndHeaders, core=core, app_state=app.state)
+
+    return app
+
+
+class VisitorAndHeaders:
+    """Who is asking (language, display switches, the owner cookie, address) on request.state,
+    and the security and no-store headers on every response."""
+
+    def __init__(self, app: ASGIApp, *, core: Core, app_state) -> None:  # noqa: ANN001 - Starlette State
+        self.app, self.core, self.app_state = app, core, app_state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         owner = request.cookies.get(OWNER_COOKIE)
         fresh = not valid_owner(owner)
         if fresh:
@@ -52,21 +84,28 @@ def create_app(core: Core, *, secure_cookies: bool | None = None, lookup_floor_s
             owner=owner,
             address=request.client.host if request.client else "unknown",  # uvicorn --proxy-headers behind a proxy
         )
-        request.state.csrf_token = csrf_token(core, owner)
-        response = await call_next(request)
-        if fresh and not request.url.path.startswith(("/static/", "/api/")):
-            response.set_cookie(OWNER_COOKIE, owner, max_age=core.settings.draft_ttl_days * 86400, httponly=True,
-                                samesite="lax", secure=app.state.secure_cookies, path="/")
-        for header, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(header, value)
-        if app.state.secure_cookies:
-            response.headers.setdefault("strict-transport-security", "max-age=31536000")
-        if not request.url.path.startswith("/static/"):
-            # Pages carry tracking codes and PINs: never keep them in a shared cache or disk.
-            response.headers["cache-control"] = "no-store"
-        return response
+        request.state.csrf_token = csrf_token(self.core, owner)
+        path = scope["path"]
+        secure = self.app_state.secure_cookies
 
-    return app
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if fresh and not path.startswith(("/static/", "/api/")):
+                    cookie = Response()
+                    cookie.set_cookie(OWNER_COOKIE, owner, max_age=self.core.settings.draft_ttl_days * 86400,
+                                      httponly=True, samesite="lax", secure=secure, path="/")
+                    headers.append("set-cookie", cookie.headers["set-cookie"])
+                for header, value in SECURITY_HEADERS.items():
+                    headers.setdefault(header, value)
+                if secure:
+                    headers.setdefault("strict-transport-security", "max-age=31536000")
+                if not path.startswith("/static/"):
+                    # Pages carry tracking codes and PINs: never keep them in a shared cache or disk.
+                    headers["cache-control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 _PREFERENCES = {
@@ -87,3 +126,44 @@ async def preference(request: Request, name: str, value: str) -> Response:
         response.set_cookie(cookie, value, max_age=PREFERENCE_SECONDS, httponly=True, samesite="lax",
                             secure=request.app.state.secure_cookies, path="/")
     return response
+
+
+async def unavailable(request: Request, error: Exception) -> Response:
+    """503 in the visitor's language (the API: JSON), with Retry-After; the server keeps running
+    and the next request, once the database is back, succeeds (the pool checks its connections)."""
+    if not is_transient(error):
+        raise error
+    log.warning("%s %s: service unavailable (%s: %s)", request.method, request.url.path, type(error).__name__,
+                str(error).splitlines()[0][:200] if str(error) else "")
+    headers = {"retry-after": str(RETRY_AFTER_SECONDS), "cache-control": "no-store"}
+    visitor = getattr(request.state, "visitor", None)
+    if request.url.path.startswith("/api/") or visitor is None:
+        language = visitor.language if visitor else negotiate(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
+        return JSONResponse({"errors": [{"field": "", "message": Translator(language)(UNAVAILABLE)}]},
+                            status_code=503, headers=headers)
+    response = render(request, "unavailable.html", status_code=503)
+    response.headers.update(headers)
+    return response
+
+
+async def failed(request: Request, error: Exception) -> Response:
+    """An unexpected error: 500 with the "cannot answer just now" page in the visitor's language
+    (the API: JSON), never a stack trace. Starlette logs the error after this response."""
+    visitor = getattr(request.state, "visitor", None)
+    if request.url.path.startswith("/api/") or visitor is None:
+        language = visitor.language if visitor else negotiate(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
+        response: Response = JSONResponse({"errors": [{"field": "", "message": Translator(language)(UNAVAILABLE)}]},
+                                          status_code=500)
+    else:
+        response = render(request, "unavailable.html", status_code=500)
+    for header, value in SECURITY_HEADERS.items():  # outside the middleware that adds them
+        response.headers.setdefault(header, value)
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+async def gone(request: Request, error: Exception) -> Response:
+    """The client left while sending its request (a phone losing signal): nothing to answer,
+    and nothing half-stored (the request body was not complete, so nothing was done with it)."""
+    log.info("%s %s: the client disconnected before its request was read", request.method, request.url.path)
+    return Response(status_code=400)
