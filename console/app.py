@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from console import report_views
 from console import rewards_views
-from console import assign_views
+from console import assign_views, evidence_views
 from console import audit_views, auth_views, duplicate_views, intake_views, sessions, tip_views, translation_views
 from console.web import HERE, Console, add_security_headers
 from intake.core import Core
@@ -47,6 +47,7 @@ def create_app(core: Core) -> FastAPI:
     app.include_router(auth_views.routes(console))
     app.include_router(tip_views.routes(console))
     app.include_router(assign_views.routes(console))
+    app.include_router(evidence_views.routes(console))
     app.include_router(report_views.routes(console))
     app.include_router(intake_views.routes(console))
     app.include_router(translation_views.routes(console))

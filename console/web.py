@@ -26,7 +26,7 @@ HERE = Path(__file__).parent
 SECURITY_HEADERS = {
     # No inline script, no script at all: the console works with plain HTML forms.
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "default-src 'none'; style-src 'self'; img-src 'self'; media-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",

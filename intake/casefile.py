@@ -5,7 +5,7 @@ is audited. The reporter's identity is hidden unless revealed with a reason (aud
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,7 +17,9 @@ from intake.clock import aware
 from intake.conversation import display_value
 from intake.core import Core
 from intake.messages import render
-from intake.models import Assignment, Outcome, Person, ReporterMessage, StaffUser, StatusEvent, Tip, TipNote
+from intake.attachments import StoredFile
+from intake.attachments import load as load_attachment
+from intake.models import Assignment, Attachment, Outcome, Person, ReporterMessage, StaffUser, StatusEvent, Tip, TipNote
 from intake.questionnaire import PERSONAL_KEYS, QUESTIONS
 from intake.routing import Reason, render_reason
 from intake.staff import Role, can_see, tips_in_scope
@@ -92,6 +94,7 @@ class TipFile:
     anonymous: bool
     capacities: set[str]
     assignee: str | None = None  # the lead unit's member it is assigned to (intake/assignment.py)
+    files: list[dict] = field(default_factory=list)  # the evidence: number (1 = first sent), kind, media type, size, at
     # What the page's forms carry to notice a concurrent change (queues.TipState), read here
     # with the tip rather than again by tip_state.
     version: str = ""
@@ -123,6 +126,7 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
         notes = (await session.scalars(select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id))).all()
         replies = (await session.scalars(select(ReporterMessage).where(ReporterMessage.tip_id == tip_id).order_by(ReporterMessage.id))).all()
         outcome = await session.get(Outcome, tip_id)
+        files = (await session.execute(_files_of(tip_id, Attachment.kind, Attachment.media_type, Attachment.size, Attachment.created_at))).all()
     await audit.record_now(core, staff.username, "tip.view", tip_id)
     caps = capacities(core, staff, loaded)
     answers = [
@@ -161,10 +165,30 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
         anonymous=tip.anonymous,
         capacities=caps,
         assignee=tip.assignee,
+        files=[{"number": n, "kind": f.kind, "media_type": f.media_type, "size": f.size, "at": aware(f.created_at)}
+               for n, f in enumerate(files, start=1)],
         version=aware(tip.updated_at).isoformat(),
         outcome_version=aware(outcome.updated_at).isoformat() if outcome else "",
         language=tip.language, channel=tip.channel, created_at=aware(tip.created_at), extension_days=tip.extension_days or 0,
     )
+
+
+def _files_of(tip_id: int, *columns):
+    """A tip's files in the order they were sent: a file's number on the page is its place here."""
+    return select(*columns).where(Attachment.tip_id == tip_id).order_by(Attachment.created_at, Attachment.id)
+
+
+async def evidence_file(core: Core, staff: StaffUser, tip_id: int, number: int) -> StoredFile:
+    """One of the tip's files (1 = the first sent) for staff who may see the tip. Evidence can
+    show people, so every view is audited; a file of a tip out of scope is "not found"."""
+    async with core.db.session() as session:
+        await load_visible(core, session, staff, tip_id, "file")
+        ids = (await session.scalars(_files_of(tip_id, Attachment.id))).all()
+    stored = await load_attachment(core, ids[number - 1]) if 1 <= number <= len(ids) else None
+    if stored is None:
+        raise TipNotFound()
+    await audit.record_now(core, staff.username, "tip.file_view", tip_id, file=number)
+    return stored
 
 
 async def reveal_reporter(core: Core, staff: StaffUser, tip_id: int, *, reason: str) -> dict:

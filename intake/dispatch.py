@@ -70,7 +70,7 @@ class Dispatcher:
         channels: Mapping[str, Channel],
         *,
         worker_id: str,
-        batch: int = 20,
+        batch: int = 100,
         lease_seconds: int = 60,
         max_attempts: int = MAX_ATTEMPTS,
         send_timeout: float | None = None,

@@ -1,7 +1,10 @@
 """Making tips and staff for tests, through the same code paths the channels use."""
 from __future__ import annotations
 
+import io
 import itertools
+
+from PIL import Image
 
 from intake.conversation import Context
 from intake.drafts import new_draft, save_draft
@@ -27,3 +30,14 @@ async def file_tip(core, answers: dict | None = None, *, language: str = "zh_Han
 
 async def staff(core, username: str, role: str, unit: str | None, language: str = "zh_Hans"):
     return await add_staff(core, username, role=role, unit=unit, language=language)
+
+
+def a_photo(*, gps: bool = True) -> bytes:
+    """A small JPEG as a phone takes it: with the camera's make and, by default, where it was taken."""
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    if gps:
+        exif[0x8825] = {1: "N", 2: (39.0, 54.0, 0.0), 3: "E", 4: (116.0, 23.0, 0.0)}
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, format="JPEG", exif=exif)
+    return out.getvalue()

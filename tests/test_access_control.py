@@ -15,13 +15,14 @@ import pytest
 from sqlalchemy import select
 
 from console.app import create_app
+from intake.attachments import store as store_attachment
 from intake.duplicates import organisation_key
 from intake.models import AuditEvent, Tip
 from intake.queues import tip_state
 from intake.phone_intake import start_intake
 from intake.staff import get_staff
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
-from tests.factories import file_tip
+from tests.factories import a_photo, file_tip
 
 OTHER_UNIT = "990122-civil_affairs"  # Xihu county: "another unit" for Donghu's staff
 ROLES = ("officer", "unit_lead", "coordinator", "reward_admin", "auditor", "sysadmin")
@@ -69,6 +70,7 @@ RULES: dict[tuple[str, str], dict[str, str] | str] = {
     ("GET", "/"): STAFF,
     ("GET", "/queue"): STAFF,
     ("GET", "/tips/{tip_id}"): TIP_READERS,
+    ("GET", "/tips/{tip_id}/files/{number}"): TIP_READERS,  # the evidence: whoever may read the tip
     ("POST", "/tips/{tip_id}/move"): TIP_WORKERS,
     ("POST", "/tips/{tip_id}/reroute"): TIP_WORKERS,
     ("POST", "/tips/{tip_id}/extend"): TIP_WORKERS,
@@ -193,6 +195,8 @@ async def _setup(core):
     own_tip = (await file_tip(core, suspect_organisation=ORGANISATIONS["own"])).tip_id  # Donghu civil affairs leads
     other_tip = (await file_tip(core, region="990122")).tip_id  # Xihu civil affairs leads
     other_ref = (await start_intake(core, other_officer, source="phone", language="zh_Hans")).ref
+    for tip_id in (own_tip, other_tip):  # file 1 of each tip: /tips/{tip_id}/files/1
+        assert isinstance(await store_attachment(core, a_photo(), "photo.jpg", tip_id=tip_id), str)
     return people, own_tip, other_tip, other_ref
 
 
@@ -243,7 +247,7 @@ async def test_each_role_reaches_only_what_its_rule_allows_in_its_own_scope_and_
             scoped = "{tip_id}" in path or "{ref}" in path or path in QUERIES or path == "/organisations/colour"
             for scope in ("own", "other") if scoped else ("own",):
                 tip_id = (own_tip if scope == "own" else other_tip) if "{tip_id}" in path else None
-                concrete = path.replace("{tip_id}", str(tip_id))
+                concrete = path.replace("{tip_id}", str(tip_id)).replace("{number}", "1")
                 concrete = concrete.replace("{ref}", (own_ref or other_ref) if scope == "own" else other_ref)
                 audited_before = await _refusals(core, role, tip_id) if tip_id else 0
                 status, location = await _try(core, client, method, path, concrete, csrf, tip_id, scope)
@@ -255,7 +259,7 @@ async def test_each_role_reaches_only_what_its_rule_allows_in_its_own_scope_and_
                     wrong.append(f"{method} {concrete} ({scope}): {status} {location}, the rule says {expected[role]}")
                 if not should and tip_id is not None:
                     # A hidden tip answers exactly like a missing one, and the attempt is audited.
-                    missing, _ = await _try(core, client, method, path, path.replace("{tip_id}", str(MISSING_TIP)), csrf)
+                    missing, _ = await _try(core, client, method, path, path.replace("{tip_id}", str(MISSING_TIP)).replace("{number}", "1"), csrf)
                     if missing != status:
                         wrong.append(f"{method} {concrete}: {status}, but {missing} for a tip that does not exist")
                     if await _refusals(core, role, tip_id) <= audited_before:
@@ -270,7 +274,7 @@ async def test_signed_out_visitors_are_sent_to_sign_in_from_every_staff_route(co
         for method, path in in_order(console_routes(create_app(core).routes) & set(RULES)):
             if RULES[(method, path)] == PUBLIC:
                 continue
-            concrete = path.replace("{tip_id}", str(own_tip)).replace("{ref}", other_ref)
+            concrete = path.replace("{tip_id}", str(own_tip)).replace("{ref}", other_ref).replace("{number}", "1")
             status, location = await _try(core, client, method, path, concrete, csrf)
             if path == "/":  # the home page only points at the queue, which asks to sign in
                 assert status == 303 and location == "/queue"

@@ -22,7 +22,8 @@ from intake.casework import reporter_reply
 from intake.models import Notification, Outcome
 from intake.outbox import render_notice
 from tests.console_support import LEAD_UNIT, PASSWORD, make_staff
-from tests.factories import file_tip
+from intake.attachments import store as store_attachment
+from tests.factories import a_photo, file_tip
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
@@ -80,6 +81,7 @@ async def test_an_officers_day_in_the_browser(core, console_url, browser):
     li = await get_staff(core, "li")
     assert await enrol_totp(core, li.id, secret, pyotp.TOTP(secret).at(core.clock.now()))
     tip_id = (await file_tip(core, language="en")).tip_id  # a son who writes in English, notices by e-mail
+    await store_attachment(core, a_photo(), "photo.jpg", tip_id=tip_id)  # with a photo of the "VIP card"
 
     page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
     await page.goto(f"{console_url}/signin")
@@ -99,6 +101,9 @@ async def test_an_officers_day_in_the_browser(core, console_url, browser):
     await page.get_by_role("link", name=f"线索 {tip_id}", exact=True).click()
 
     await expect(page.get_by_role("heading", level=1)).to_contain_text("已收到")
+    photo = page.get_by_role("img", name="举报人提交的照片 1")
+    await expect(photo).to_be_visible()
+    assert await photo.evaluate("image => image.complete && image.naturalWidth === 64")  # served and shown
     await assert_accessible(page, "tip-new")
     await page.locator("summary#act-accepted").click()  # the action forms are folded until opened
     await page.get_by_role("button", name="受理", exact=True).click()
