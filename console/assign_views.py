@@ -123,20 +123,16 @@ def routes(console: Console) -> APIRouter:
     router = APIRouter()
     core = console.core
 
-    def sign_in_again(request: Request) -> Response:
-        return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
 
     def results_page(viewer: Viewer, results: list[dict], *, title: str, back: str, status_code: int = 200) -> Response:
         return console.render(viewer, "queue_bulk.html", status_code=status_code, title=title, results=results, back=back)
 
     @router.post("/tips/{tip_id}/assign")
     async def assign(request: Request, tip_id: int) -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return sign_in_again(request)
-        form = dict(await request.form())
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
+        signed = await console.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        viewer, form = signed
         _ = viewer._
         state = await tip_state(core, viewer.staff, tip_id)
         back = f"/tips/{tip_id}"
@@ -158,7 +154,7 @@ def routes(console: Console) -> APIRouter:
     async def bulk_action(request: Request) -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         form = await request.form()
         if not console.csrf_ok(request, form.get("csrf")):
             return console.forbidden_form(viewer)

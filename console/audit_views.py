@@ -35,14 +35,12 @@ def routes(console: Console) -> APIRouter:
     core = console.core
     deployment = core.deployment
 
-    def sign_in_again(request: Request) -> Response:
-        return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
 
     @router.get("/audit")
     async def audit_log(request: Request, tip: str = "", actor: str = "", action: str = "", before: str = "") -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         _ = viewer._
         if viewer.staff.role != Role.AUDITOR:
             return console.render(viewer, "message.html", status_code=403, title=_("Audit log"),
@@ -61,7 +59,7 @@ def routes(console: Console) -> APIRouter:
     async def overdue(request: Request, done: str = "") -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         _, c_, lang = viewer._, viewer.core_, viewer.language
         if viewer.staff.role != Role.COORDINATOR:
             return console.render(viewer, "message.html", status_code=403, title=_("Overdue tips"),
@@ -80,12 +78,10 @@ def routes(console: Console) -> APIRouter:
 
     @router.post("/tips/{tip_id}/supervise")
     async def supervise(request: Request, tip_id: int) -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return sign_in_again(request)
-        form = dict(await request.form())
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
+        signed = await console.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        viewer, form = signed
         _ = viewer._
         try:
             _event, alerted = await send_supervision(core, viewer.staff, tip_id, forms.field(form, "text"))

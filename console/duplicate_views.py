@@ -80,8 +80,6 @@ def routes(console: Console) -> APIRouter:
     router = APIRouter()
     core = console.core
 
-    def sign_in_again(request: Request) -> Response:
-        return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
 
     def kind_label(viewer: Viewer, kind: str) -> str:
         return viewer._(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
@@ -90,7 +88,7 @@ def routes(console: Console) -> APIRouter:
     async def group_list(request: Request, kind: str = "") -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         kind = kind if kind in KINDS else ""
         found = await groups(core, viewer.staff, kind=kind or None)
         return console.render(
@@ -104,7 +102,7 @@ def routes(console: Console) -> APIRouter:
     async def group(request: Request, kind: str = "", key: str = "") -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         tips = await group_tips(core, viewer.staff, kind, key)
         if not tips:
             return console.not_found(viewer)
@@ -121,7 +119,7 @@ def routes(console: Console) -> APIRouter:
     async def organisations(request: Request, done: str = "") -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         _ = viewer._
         rows = await organisation_summaries(core, viewer.staff)
         return console.render(
@@ -153,17 +151,15 @@ def routes(console: Console) -> APIRouter:
     async def organisation(request: Request, key: str = "", done: str = "") -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         return await organisation_page(viewer, key, done=done == "1")
 
     @router.post("/organisations/colour")
     async def colour(request: Request) -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return sign_in_again(request)
-        form = dict(await request.form())
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
+        signed = await console.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        viewer, form = signed
         key = forms.field(form, "key")
         try:
             await set_colour(core, viewer.staff, key, forms.field(form, "colour"), note=forms.field(form, "note"))

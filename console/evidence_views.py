@@ -27,7 +27,7 @@ def routes(console: Console) -> APIRouter:
     async def evidence(request: Request, tip_id: int, number: int, download: int = 0) -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+            return console.sign_in_again(request)
         try:
             stored = await evidence_file(console.core, viewer.staff, tip_id, number)
         except TipNotFound:

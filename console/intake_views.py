@@ -81,8 +81,6 @@ def routes(console: Console) -> APIRouter:
     def context() -> Context:
         return Context(core.deployment, core.today(), CAPABILITIES)
 
-    def sign_in_again(request: Request) -> Response:
-        return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
 
     def see(url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303)
@@ -102,7 +100,7 @@ def routes(console: Console) -> APIRouter:
     async def start_page(request: Request) -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         if not may_take_tips(viewer.staff):
             return gone(viewer)
         return console.render(
@@ -112,12 +110,10 @@ def routes(console: Console) -> APIRouter:
 
     @router.post("/intake")
     async def start(request: Request) -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return sign_in_again(request)
-        form = dict(await request.form())
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
+        signed = await console.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        viewer, form = signed
         source, language = forms.field(form, "source"), forms.field(form, "language")
         try:
             intake = await start_intake(core, viewer.staff, source=source if source in SOURCES else "", language=language)
@@ -129,7 +125,7 @@ def routes(console: Console) -> APIRouter:
         """The viewer, this officer's intake and the posted form, or the response to give instead."""
         viewer = await console.viewer(request)
         if viewer is None:
-            return None, None, FormData(), sign_in_again(request)
+            return None, None, FormData(), console.sign_in_again(request)
         form = FormData()
         if posted:
             form = await request.form()

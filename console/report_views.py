@@ -176,7 +176,7 @@ def routes(console: Console) -> APIRouter:
     async def viewer_or_redirect(request: Request) -> Viewer | Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+            return console.sign_in_again(request)
         return viewer
 
     def refused(viewer: Viewer, message: str) -> Response:

@@ -52,7 +52,7 @@ def routes(console: Console) -> APIRouter:
     async def admin(request: Request) -> Viewer | Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+            return console.sign_in_again(request)
         if viewer.staff.role != Role.REWARD_ADMIN:
             _ = viewer._
             tip_id = str(request.path_params.get("tip_id", ""))
@@ -116,12 +116,10 @@ def routes(console: Console) -> APIRouter:
     @router.post("/rewards/come-forward")
     async def come_forward_form(request: Request) -> Response:
         """An anonymous reporter at the counter proves the tracking code and reply PIN and gives a real name."""
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
-        form = dict(await request.form())
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
+        signed = await console.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        viewer, form = signed
         checked = await admin(request)
         if not isinstance(checked, Viewer):
             return checked
@@ -188,12 +186,10 @@ def routes(console: Console) -> APIRouter:
     async def act(request: Request, tip_id: int, work: Callable[[Viewer, dict], Awaitable[str]]) -> Response:
         """Check the session, the CSRF token and the role; run the action; show the page again
         (redirect on success, the error otherwise)."""
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
-        form = dict(await request.form())
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
+        signed = await console.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        viewer, form = signed
         checked = await admin(request)
         if not isinstance(checked, Viewer):
             return checked

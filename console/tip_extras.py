@@ -126,7 +126,7 @@ def add_routes(router: APIRouter, console: Console, act: Callable[..., Awaitable
     async def sheet(request: Request, tip_id: int) -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
+            return console.sign_in_again(request)
         try:
             facts = await assignment_sheet(core, viewer.staff, tip_id)
         except TipNotFound:

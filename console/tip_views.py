@@ -87,8 +87,6 @@ def routes(console: Console) -> APIRouter:
     core = console.core
     deployment = core.deployment
 
-    def sign_in_again(request: Request) -> Response:
-        return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
 
     @router.get("/")
     async def home() -> Response:
@@ -99,7 +97,7 @@ def routes(console: Console) -> APIRouter:
                     done: str = "", q: str = "") -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         _, c_ = viewer._, viewer.core_
         view = view if view in VIEWS else "all"
         status = status if status in Status.__members__.values() else ""
@@ -250,7 +248,7 @@ def routes(console: Console) -> APIRouter:
     async def show_tip(request: Request, tip_id: int, done: str | None = None) -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         return await tip_page(request, viewer, tip_id, done=done)
 
     async def act(
@@ -258,12 +256,10 @@ def routes(console: Console) -> APIRouter:
     ) -> Response:
         """Check the session, the CSRF token and that nobody changed the tip since the form was
         shown; run the action; show the tip again (redirect on success, the error otherwise)."""
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return sign_in_again(request)
-        form = dict(await request.form())
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
+        signed = await console.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        viewer, form = signed
         _ = viewer._
         action = request.url.path.rsplit("/", 1)[-1]
         request.state.opened = f"{action}-{forms.field(form, 'target')}" if action == "move" else action

@@ -46,14 +46,12 @@ def routes(console: Console) -> APIRouter:
     router = APIRouter()
     core = console.core
 
-    def sign_in_again(request: Request) -> Response:
-        return console.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
 
     @router.get("/translations")
     async def queue(request: Request, after: str = "", words_after: str = "") -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         messages, next_messages = await messages_to_translate(core, viewer.staff, after=_cursor(after))
         words, next_words = await words_to_translate(core, viewer.staff, after=_cursor(words_after))
         return console.render(
@@ -80,16 +78,14 @@ def routes(console: Console) -> APIRouter:
     async def show(request: Request, tip_id: int, done: str = "") -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
-            return sign_in_again(request)
+            return console.sign_in_again(request)
         return await tip_translations(request, viewer, tip_id, done=done == "1")
 
     async def act(request: Request, tip_id: int, work) -> Response:  # noqa: ANN001 - a closure
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return sign_in_again(request)
-        form = dict(await request.form())
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
+        signed = await console.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        viewer, form = signed
         try:
             await work(viewer, form)
         except TipNotFound:
