@@ -259,6 +259,18 @@ def uvicorn_args(app: str, port: int, workers: int, *, factory: bool = False) ->
     return args + (["--factory"] if factory else [])
 
 
+def for_each_server(args, measure) -> None:
+    """Run `measure` for every database and worker count asked on the command line (the
+    submission and wizard benches), skipping PostgreSQL where no server is set up."""
+    for kind in args.databases.split(","):
+        if kind == "postgres" and not postgres_available():
+            say("postgres: no server at TIPLINE_BENCH_DATABASE_URL; skipped")
+            continue
+        for workers in (int(w) for w in args.workers.split(",")):
+            measure(kind, workers, seconds=args.seconds, connections=args.connections, base=args.dir, profile=args.profile,
+                    rounds=args.rounds)
+
+
 def serve_has_workers() -> bool:
     """`tipline serve --workers N` (issue 8's production mode) may not be there yet."""
     result = subprocess.run([PYTHON, "-m", "tipline", "serve", "--help"], capture_output=True, text=True, cwd=ROOT,

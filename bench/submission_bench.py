@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.common import (
-    COMPLETE_REPORT, PYTHON, Figure, Server, WrkResult, alternate, database_urls, fresh_dir, free_port, postgres_available,
+    COMPLETE_REPORT, PYTHON, Figure, Server, WrkResult, alternate, database_urls, fresh_dir, for_each_server, free_port,
     prepare_database, product_env, report, say, serve_has_workers, uvicorn_args, wrk_post,
 )
 
@@ -214,13 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     say(f"# full report submission (target >= {TARGET}x a bare FastAPI + Core POST of the same rows; "
         f"bench partner limit {BENCH_LIMIT:,} reports/hour; product: "
         f"{'tipline serve --workers N' if serve_has_workers() else 'uvicorn bench.product_app:app --workers N'})")
-    for kind in args.databases.split(","):
-        if kind == "postgres" and not postgres_available():
-            say("postgres: no server at TIPLINE_BENCH_DATABASE_URL; skipped")
-            continue
-        for workers in (int(w) for w in args.workers.split(",")):
-            measure(kind, workers, seconds=args.seconds, connections=args.connections, base=args.dir, profile=args.profile,
-                    rounds=args.rounds)
+    for_each_server(args, measure)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.common import (
-    COMPLETE_REPORT, Figure, Server, alternate, database_urls, fresh_dir, free_port, postgres_available, prepare_database,
+    COMPLETE_REPORT, Figure, Server, alternate, database_urls, fresh_dir, for_each_server, free_port, prepare_database,
     product_env, report, say, uvicorn_args, wrk_load,
 )
 from bench.submission_bench import product_server
@@ -104,13 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true", help="py-spy the product server (product-profile.txt)")
     args = parser.parse_args(argv)
     say(f"# wizard question page (target >= {TARGET}x a bare Jinja2 page of the same size reading one row)")
-    for kind in args.databases.split(","):
-        if kind == "postgres" and not postgres_available():
-            say("postgres: no server at TIPLINE_BENCH_DATABASE_URL; skipped")
-            continue
-        for workers in (int(w) for w in args.workers.split(",")):
-            measure(kind, workers, seconds=args.seconds, connections=args.connections, base=args.dir, profile=args.profile,
-                    rounds=args.rounds)
+    for_each_server(args, measure)
 
 
 if __name__ == "__main__":
