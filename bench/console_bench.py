@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 import pyotp
-from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy import create_engine, delete, func, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -33,7 +33,7 @@ from console.app import create_app  # noqa: E402
 from intake import search  # noqa: E402
 from intake.auth import enrol_totp, new_totp_secret, set_password  # noqa: E402
 from intake.clock import FrozenClock  # noqa: E402
-from intake.models import Assignment, StatusEvent, Tip, priority_rank  # noqa: E402
+from intake.models import Assignment, RateCounter, StatusEvent, Tip, priority_rank  # noqa: E402
 from intake.settings import Settings  # noqa: E402
 from intake.staff import add_staff  # noqa: E402
 from intake.workflow import ACCEPT_DAYS, FINISH_DAYS  # noqa: E402
@@ -206,6 +206,9 @@ async def main(argv: list[str] | None = None) -> None:
             await add_staff(core, username, role=role, unit=unit)
             await set_password(core, username, PASSWORD)
         marker.write_text(str(args.tips))
+    if reuse:  # the clock is frozen at NOW: every earlier run's sign-ins still count against the sign-in limit
+        async with core.db.transaction() as session:
+            await session.execute(delete(RateCounter).where(RateCounter.key.like("console-signin:%")))
     from intake.staff import get_staff
     coordinator = await get_staff(core, "bench_coordinator")
     secret = new_totp_secret()

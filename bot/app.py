@@ -7,6 +7,9 @@ The composition root (tipline/) calls these; nothing here reads the environment 
   Without a storage, conversation state is in memory, which is enough: it only points at the
   draft, and the draft is in the database. With `TIPLINE_REDIS_URL`, `make_storage` gives
   aiogram's RedisStorage (and `build_dispatcher` its cross-process event isolation).
+  The per-chat rate limit counts in Redis when configured; without it, in this process's memory
+  while every update reaches this process (long polling: Telegram allows one poller), and in
+  the database for a webhook, whose updates reach any worker (`webhook_app` sees to it).
 - `run_polling(core, token, api_base=None)`: long polling, the embedded default.
 - `webhook_app(core, bot, dispatcher, secret)`: a FastAPI app for Telegram's webhook, checking
   `X-Telegram-Bot-Api-Secret-Token`.
@@ -34,7 +37,8 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import followup, report, texts
-from bot.users import get_user, remember_for_update, set_blocked
+from bot.chat import read_for_update
+from bot.users import get_user, set_blocked
 from i18n import DEFAULT_LANGUAGE, Translator, negotiate
 from intake import ratelimit
 from intake.core import Core
@@ -42,6 +46,7 @@ from intake.core import Core
 log = logging.getLogger(__name__)
 
 CHAT_LIMIT = ratelimit.Limit("bot-chat", 60, 60)  # updates per chat per minute
+GUARD = "chat_guard"  # the dispatcher's ChatGuard, in its workflow data
 WEBHOOK_PATH = "/telegram/webhook"
 
 
@@ -59,7 +64,13 @@ class BotSettings(BaseSettings):
 
 class ChatGuard(BaseMiddleware):
     """Private chats only (a group would show one reporter's questions to others), a rate
-    limit per chat, and a person who writes again after blocking the bot is reachable again."""
+    limit per chat, and a person who writes again after blocking the bot is reachable again.
+
+    `local`: the chats' counts in this process's memory (no Redis configured, every update comes
+    here); None: counted where every worker sees them (Redis, else the database)."""
+
+    def __init__(self, local: ratelimit.LocalCounts | None) -> None:
+        self.local = local
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -72,12 +83,16 @@ class ChatGuard(BaseMiddleware):
             return None
         if chat.type != "private":
             return None
-        # The count (a write) and the person (a read) at once: they do not depend on each other.
-        allowed, user = await asyncio.gather(ratelimit.hit(core, CHAT_LIMIT, f"telegram:{chat.id}"), get_user(core, chat.id))
+        counted = ratelimit.hit(core, CHAT_LIMIT, f"telegram:{chat.id}", local=self.local)
+        # The person and their open draft, in one read (bot/chat.py), for the handler.
+        if self.local is not None and not getattr(core.settings, "redis_url", ""):
+            allowed = await counted  # in memory: nothing to wait for
+            user = await read_for_update(core, chat.id, data.get("state")) if allowed else None
+        else:  # the count (a write, or Redis) and the read at once: they do not depend on each other
+            allowed, user = await asyncio.gather(counted, read_for_update(core, chat.id, data.get("state")))
         if not allowed:
             log.warning("a chat is over its rate limit; update dropped")
             return None
-        remember_for_update(chat.id, user)
         if user is not None and user.blocked:
             await set_blocked(core, chat.id, False)
         return await handler(event, data)
@@ -174,14 +189,19 @@ def make_storage(redis_url: str | None = None) -> BaseStorage:
     return MemoryStorage()
 
 
-def build_dispatcher(core: Core, *, storage: BaseStorage | None = None) -> Dispatcher:
-    """The bot's Dispatcher; handlers receive `core` by injection."""
+def build_dispatcher(core: Core, *, storage: BaseStorage | None = None, shared_limits: bool = False) -> Dispatcher:
+    """The bot's Dispatcher; handlers receive `core` by injection.
+
+    `shared_limits`: updates may reach other processes too (a webhook served by several workers;
+    `webhook_app` turns it on), so without Redis the per-chat limit is counted in the database.
+    Otherwise (long polling: one poller per bot) it is counted in this process's memory, exactly."""
     storage = storage or MemoryStorage()
     isolation: BaseEventIsolation = SimpleEventIsolation()
     if hasattr(storage, "create_isolation"):  # Redis (through FallbackStorage or not)
         isolation = storage.create_isolation()  # type: ignore[attr-defined]
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, core=core)
-    guard = ChatGuard()
+    guard = ChatGuard(None if shared_limits else ratelimit.LocalCounts())
+    dispatcher[GUARD] = guard
     dispatcher.message.outer_middleware(guard)
     dispatcher.callback_query.outer_middleware(guard)
     # Commands and buttons of the follow-up come before the report's catch-all handler.
@@ -267,6 +287,9 @@ def webhook_app(bot: Bot, dispatcher: Dispatcher, *, secret: str, path: str = WE
     answer at once."""
     if not secret:
         raise ValueError("a webhook needs a secret token")
+    guard = dispatcher.workflow_data.get(GUARD)
+    if isinstance(guard, ChatGuard):
+        guard.local = None  # webhook updates reach any worker: chats counted where all see them
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     tasks: set[asyncio.Task] = set()
 

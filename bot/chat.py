@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import bindparam, select
 
 from bot import render
-from bot.users import guess_language, user_of_update
+from bot.users import guess_language, remember_for_update, user_hash, user_of_update
 from i18n import Translator
 from intake.conversation import Context
 from intake.core import Core
-from intake.drafts import DraftRecord, find_draft, get_draft
+from intake.drafts import DraftRecord, draft_of_row, find_draft, get_draft
+from intake.models import ChannelUser, Draft
 from intake.questionnaire import ChannelCapabilities
 
 log = logging.getLogger(__name__)
@@ -21,6 +24,41 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 CAPABILITIES = ChannelCapabilities(frozenset({"files"}))
 POINTER = "draft"  # the only thing kept in the conversation state: which draft is open
+
+#: The draft row the chat guard read with the person at the start of this update: (chat id,
+#: pointer, row or None). Taken by the first `Chat.draft()`; `point_at` drops it.
+_draft_read: ContextVar[tuple[int, str, Draft | None] | None] = ContextVar("bot_draft_of_update", default=None)
+
+_users, _drafts = ChannelUser.__table__, Draft.__table__
+#: The person, and the draft the conversation state points at (if any), in one statement built
+#: once (SQLAlchemy Core: a fraction of the ORM's work per update).
+_PERSON_AND_DRAFT = (
+    select(_users, *(column.label(f"draft_{column.key}") for column in _drafts.c))
+    .select_from(_users.outerjoin(_drafts, _drafts.c.id == bindparam("pointer")))
+    .where(_users.c.user_hash == bindparam("user_hash"))
+)
+
+
+async def read_for_update(core: Core, chat_id: int, state: FSMContext | None) -> ChannelUser | None:
+    """The chat's person and, when the conversation state points at a draft, that draft's row,
+    in ONE statement at the start of an update (each statement is a round trip, to aiosqlite's
+    thread or to the server): kept for the handler's `Chat.open` and first `Chat.draft()`."""
+    pointer = (await state.get_data()).get(POINTER) if state is not None else None
+    if not isinstance(pointer, str) or not pointer:
+        pointer = None
+    _draft_read.set(None)
+    async with core.db.reader.connect() as connection:
+        row = (await connection.execute(_PERSON_AND_DRAFT, {"pointer": pointer, "user_hash": user_hash(core, chat_id)})).first()
+    user = None
+    if row is not None:  # no person yet: nothing kept, the draft is read the usual way if ever
+        user = ChannelUser(**{column.key: row._mapping[column] for column in _users.c})
+        if pointer is not None:
+            draft = None
+            if row.draft_id is not None:
+                draft = Draft(**{column.key: getattr(row, f"draft_{column.key}") for column in _drafts.c})
+            _draft_read.set((chat_id, pointer, draft))
+    remember_for_update(chat_id, user)
+    return user
 
 
 @dataclass
@@ -58,15 +96,20 @@ class Chat:
     async def draft(self) -> DraftRecord | None:
         """The chat's open draft. The database is the truth; the conversation state only points
         at it, and when the pointer is gone (a restart without Redis) the draft is looked up."""
-        pointer = (await self.state.get_data()).get(POINTER)
-        if pointer:
-            record = await get_draft(self.core, pointer)
-            if record is not None and record.tip_id is None and record.channel == CHANNEL:
-                return record
+        read = _draft_read.get()
+        if read is not None and read[0] == self.chat_id:
+            _draft_read.set(None)  # once: later calls in this update read the database again
+            pointer, record = read[1], draft_of_row(self.core, read[2])
+        else:
+            pointer = (await self.state.get_data()).get(POINTER)
+            record = await get_draft(self.core, pointer) if pointer else None
+        if record is not None and record.tip_id is None and record.channel == CHANNEL:
+            return record
         record = await find_draft(self.core, CHANNEL, self.owner)
         if (record.id if record else None) != pointer:
             await self.state.update_data({POINTER: record.id if record else None})
         return record
 
     async def point_at(self, record: DraftRecord | None) -> None:
+        _draft_read.set(None)
         await self.state.update_data({POINTER: record.id if record else None})

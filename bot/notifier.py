@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -34,16 +36,21 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from sqlalchemy import select
 
 from bot import render, texts
 from bot.followup import unrated_closed
-from bot.users import get_user, set_blocked
+from bot.users import get_user, set_blocked, user_hash
 from i18n import Translator
 from intake.core import Core
+from intake.models import ChannelUser
 from intake.outbox import UNIT_ALERT, DeliveryError, Notice
 from intake.workflow import STATUS_LABELS, Status
 
 log = logging.getLogger(__name__)
+
+#: Notice.looked_up key: the chat blocked the bot (read by `prepare` for a whole round).
+BLOCKED = "telegram_blocked"
 
 
 class RateLimited(DeliveryError):
@@ -65,13 +72,33 @@ class TelegramChannel:
         self.core = core
         self.max_inline_wait = max_inline_wait
 
+    async def prepare(self, notices: Sequence[Notice]) -> list[Notice]:
+        """The round's notices with whether each chat blocked the bot, read in one query for
+        them all (intake.outbox.Channel.prepare), so `send` reads nothing per notice."""
+        hashes = {address: user_hash(self.core, address) for address in {n.address for n in notices if n.template != UNIT_ALERT}}
+        blocked: set[str] = set()
+        wanted = sorted(set(hashes.values()))
+        async with self.core.db.session() as session:
+            for first in range(0, len(wanted), 500):
+                blocked.update(await session.scalars(
+                    select(ChannelUser.user_hash).where(ChannelUser.user_hash.in_(wanted[first:first + 500]), ChannelUser.blocked)
+                ))
+        return [
+            replace(n, looked_up={**n.looked_up, BLOCKED: hashes[n.address] in blocked}) if n.address in hashes else n
+            for n in notices
+        ]
+
     async def send(self, notice: Notice) -> None:
         if notice.template == UNIT_ALERT:  # a unit's group chat: no person to look up, mark blocked or ask for a rating
             for part in render.split(notice.body):
                 await self._send_one(notice, part, None, group=True)
             return
-        user = await get_user(self.core, notice.address)
-        if user is not None and user.blocked:
+        if BLOCKED in notice.looked_up:
+            blocked = notice.looked_up[BLOCKED]
+        else:
+            user = await get_user(self.core, notice.address)
+            blocked = user is not None and user.blocked
+        if blocked:
             raise DeliveryError("the person blocked the bot (403); waiting until they write to it again", retry=False)
         body, markup = notice.body, None
         rating_for = await self._finished_unrated_tip(notice)

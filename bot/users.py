@@ -25,8 +25,8 @@ async def get_user(core: Core, chat_id: int | str) -> ChannelUser | None:
         return await session.scalar(select(ChannelUser).where(ChannelUser.user_hash == user_hash(core, chat_id)))
 
 
-#: The person the chat guard (bot/app.py) just read for the update being handled, so the
-#: handler does not read them again (one database read less per update: bench/bot_bench.py).
+#: The person the chat guard (bot/app.py, through bot/chat.read_for_update) just read for the
+#: update being handled, so the handler does not read them again (bench/bot_bench.py).
 _read_for_update: ContextVar[tuple[str, ChannelUser | None] | None] = ContextVar("bot_user_of_update", default=None)
 
 

@@ -19,7 +19,7 @@ from i18n import N_
 from intake.casefile import TipFile
 from intake.casework import TipNotFound
 from intake.categorising import CATEGORY, set_category
-from intake.contacts import CONTACT, DIRECTIONS, KINDS, record_contact, timeline_details
+from intake.contacts import CONTACT, DIRECTIONS, KINDS, record_contact
 from intake.sheet import Sheet, assignment_sheet
 from intake.workflow import COORDINATOR, UNIT
 
@@ -61,7 +61,7 @@ async def panel(console: Console, viewer: Viewer, tip: TipFile) -> dict:
     whether this person may record a call or set the category."""
     _, lang, core = viewer._, viewer.language, console.core
     deployment = core.deployment
-    details = await timeline_details(core, tip.id)
+    details = tip.details  # contacts.timeline_details, read with the tip file
     extra: dict[int, str] = {}
     settled = False
     if [action for action, _detail in details] == [entry["action"] for entry in tip.timeline]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -82,6 +83,26 @@ OUTCOME_STATUSES = (Status.SUBSTANTIATED, Status.CLOSED, Status.TRANSFERRED_POLI
 WITH_OUTCOME = (Status.SUBSTANTIATED, Status.UNSUBSTANTIATED, Status.CLOSED)
 
 
+class QueueRow(NamedTuple):
+    """One row of the queue page, every text ready to print (the id too: Jinja escapes a str
+    faster than an int, and prints the same)."""
+
+    id: str
+    tip_label: str
+    pick_label: str
+    status: str
+    category: str
+    priority: str
+    priority_label: str
+    region: str
+    unit: str
+    received: str
+    due: str
+    overdue: str
+    answered: bool
+    assignee: str
+
+
 def routes(console: Console) -> APIRouter:
     router = APIRouter()
     core = console.core
@@ -108,19 +129,7 @@ def routes(console: Console) -> APIRouter:
         page = await unit_queue(core, viewer.staff, view=view, status=status or None, category=category or None, after=after or None,
                                 q=q or None, filters=extra.pop("filters")) if search_problem is None and not extra["date_problem"] else QueuePage([], None)
         lang = viewer.language
-        rows = [
-            {
-                "id": item.id, "status": c_(STATUS_LABELS[Status(item.status)]),
-                "category": _category_label(item.category, lang), "priority": item.priority,
-                "priority_label": _(PRIORITY_LABELS.get(item.priority, item.priority)),
-                "region": _region_name(item.region, lang),
-                "unit": deployment.unit_name(item.lead_unit, lang) if item.lead_unit else "",
-                "created_at": item.created_at, "due": item.accept_due if item.status == Status.SUBMITTED else item.finish_due,
-                "overdue": _(OVERDUE_LABELS[item.overdue]) if item.overdue else "", "answered": item.answered,
-                "assignee": item.assignee_name or item.assignee,
-            }
-            for item in page.items
-        ]
+        rows = _queue_rows(viewer, page.items)
         extra["bulk_choices"] = await assign_views.bulk_choices(console, viewer)
         return console.render(
             viewer, "queue.html", title=_("Queue"), rows=rows, view=view, views=[(v, _(VIEW_LABELS[v])) for v in VIEWS],
@@ -130,6 +139,44 @@ def routes(console: Console) -> APIRouter:
             statuses=[(s.value, c_(STATUS_LABELS[s])) for s in Status],
             categories=[(c.code, c.label.get(lang)) for c in deployment.categories], **extra,
         )
+
+    def _queue_rows(viewer: Viewer, items: list) -> list[QueueRow]:
+        """The queue's rows with every text ready: each label is translated once per page (50
+        rows repeat a few statuses, categories and units) and the template only prints."""
+        _, c_, lang = viewer._, viewer.core_, viewer.language
+        labels: dict[tuple[str, str], str] = {}
+
+        def label(kind: str, code: str) -> str:
+            found = labels.get((kind, code))
+            if found is None:
+                if kind == "status":
+                    found = c_(STATUS_LABELS[Status(code)])
+                elif kind == "category":
+                    found = _category_label(code, lang)
+                elif kind == "priority":
+                    found = _(PRIORITY_LABELS.get(code, code))
+                elif kind == "region":
+                    found = _region_name(code, lang)
+                elif kind == "unit":
+                    found = deployment.unit_name(code, lang) if code else ""
+                else:
+                    found = _(OVERDUE_LABELS[code]) if code else ""
+                labels[kind, code] = found
+            return found
+
+        tip_label, pick_label = _("Tip %(id)s"), _("Select tip %(id)s")  # as _(…, id=…) does per row
+        return [
+            QueueRow(
+                id=str(item.id), tip_label=tip_label % {"id": item.id}, pick_label=pick_label % {"id": item.id},
+                status=label("status", item.status), category=label("category", item.category), priority=item.priority,
+                priority_label=label("priority", item.priority), region=label("region", item.region),
+                unit=label("unit", item.lead_unit or ""), received=console.local_time(item.created_at),
+                due=console.local_date(item.accept_due if item.status == Status.SUBMITTED else item.finish_due),
+                overdue=label("overdue", item.overdue or ""), answered=item.answered,
+                assignee=item.assignee_name or item.assignee or "",
+            )
+            for item in items
+        ]
 
     def _category_label(code: str, language: str) -> str:
         category = deployment.category_by_code.get(code)
@@ -151,7 +198,7 @@ def routes(console: Console) -> APIRouter:
         return console.render(
             viewer, "tip.html", status_code=status_code, title=viewer._("Tip %(id)s", id=tip.id),
             **_tip_context(viewer, tip, state), error=error,
-            **await duplicate_views.panel(console, viewer, tip), **await translation_views.panel(console, viewer, tip.id),
+            **await duplicate_views.panel(console, viewer, tip), **await translation_views.panel(console, viewer, tip.id, tip.words_translation),
             **await assign_views.panel(console, viewer, tip), **await tip_extras.panel(console, viewer, tip),
             opened=getattr(request.state, "opened", None),  # the form that failed stays open
             done=viewer._(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,

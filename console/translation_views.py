@@ -29,11 +29,13 @@ def _cursor(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-async def panel(console: Console, viewer: Viewer, tip_id: int) -> dict:
+async def panel(console: Console, viewer: Viewer, tip_id: int, stored: dict | None = None) -> dict:
     """For the tip page: the Chinese translations colleagues made of the reporter's words, and
-    whether this person may translate (the tip page itself is already scoped and audited)."""
-    async with console.core.db.session() as session:
-        stored = await session.scalar(select(Tip.reporter_words_translation).where(Tip.id == tip_id)) or {}
+    whether this person may translate (the tip page itself is already scoped and audited).
+    `stored`: the tip's reporter_words_translation when the page has read it already."""
+    if stored is None:
+        async with console.core.db.session() as session:
+            stored = await session.scalar(select(Tip.reporter_words_translation).where(Tip.id == tip_id)) or {}
     made = []
     for part, by_language in sorted(stored.items()):
         entry = by_language.get(STAFF_LANGUAGE) if isinstance(by_language, dict) else None

@@ -103,11 +103,21 @@ class TipFile:
     channel: str = ""
     created_at: datetime | None = None
     extension_days: int = 0
+    # Read with the tip for the page's panels, rather than again: (action, detail) of each
+    # timeline step (contacts.timeline_details) and the staff translations of the reporter's words.
+    details: list[tuple[str, dict | None]] = field(default_factory=list)
+    words_translation: dict = field(default_factory=dict)
 
 
 async def load_visible(core: Core, session, staff: StaffUser, tip_id: int, action: str) -> Loaded:
     tip = await session.get(Tip, tip_id)
     assignments = list((await session.scalars(select(Assignment).where(Assignment.tip_id == tip_id))).all()) if tip else []
+    return await _visible(core, staff, tip_id, tip, assignments, action)
+
+
+async def _visible(core: Core, staff: StaffUser, tip_id: int, tip: Tip | None, assignments: list[Assignment], action: str) -> Loaded:
+    """The tip just read (None: missing) and its assignments, when this person may see it;
+    otherwise the attempt is audited and the tip is "not found"."""
     if tip is None or not can_see(core, staff, tip, assignments):
         await audit.record_now(core, staff.username, f"refused:{action}", tip_id, reason="out of scope or missing")
         raise TipNotFound()
@@ -120,12 +130,16 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
     _ = Translator(language)
     deployment = core.deployment
     async with core.db.session() as session:
-        loaded = await load_visible(core, session, staff, tip_id, "view")
-        tip = loaded.tip
+        # The tip, its outcome (one row or none) and its assignments (a row each) in one read.
+        found = (await session.execute(
+            select(Tip, Outcome, Assignment).outerjoin(Outcome, Outcome.tip_id == Tip.id)
+            .outerjoin(Assignment, Assignment.tip_id == Tip.id).where(Tip.id == tip_id).order_by(Assignment.id)
+        )).all()
+        tip, outcome = (found[0][0], found[0][1]) if found else (None, None)
+        loaded = await _visible(core, staff, tip_id, tip, [row[2] for row in found if row[2] is not None], "view")
         events = (await session.scalars(select(StatusEvent).where(StatusEvent.tip_id == tip_id).order_by(StatusEvent.id))).all()
         notes = (await session.scalars(select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id))).all()
         replies = (await session.scalars(select(ReporterMessage).where(ReporterMessage.tip_id == tip_id).order_by(ReporterMessage.id))).all()
-        outcome = await session.get(Outcome, tip_id)
         files = (await session.execute(_files_of(tip_id, Attachment.kind, Attachment.media_type, Attachment.size, Attachment.created_at))).all()
     await audit.record_now(core, staff.username, "tip.view", tip_id)
     caps = capacities(core, staff, loaded)
@@ -170,6 +184,7 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
         version=aware(tip.updated_at).isoformat(),
         outcome_version=aware(outcome.updated_at).isoformat() if outcome else "",
         language=tip.language, channel=tip.channel, created_at=aware(tip.created_at), extension_days=tip.extension_days or 0,
+        details=[(e.action, e.detail) for e in events], words_translation=tip.reporter_words_translation or {},
     )
 
 

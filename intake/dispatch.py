@@ -4,11 +4,13 @@ per reporter.
 A round claims due notifications in one short transaction (PostgreSQL: `FOR UPDATE SKIP
 LOCKED`, so dispatchers in several processes never claim the same row; SQLite has one writer,
 so the transaction alone serialises claims), marks them `sending` with a lease, delivers them
-outside any transaction and records the outcome. Only the earliest undelivered notification of
-each stream is ever claimed, so a later notice never overtakes an earlier one that is still
-waiting for a retry. A dispatcher that dies mid-send leaves its lease behind; once the lease has
-passed, another dispatcher sends the notice again (a duplicate is possible only when a channel
-took a notice but its answer was lost).
+outside any transaction and records the outcome. A stream is claimed by its earliest undelivered
+notification (its head), together with the due notices queued right behind it; a round sends
+its streams side by side and each stream's notices one after the other, stopping the stream at
+its first failure, so a later notice never overtakes an earlier one that is still waiting for a
+retry. A dispatcher that dies mid-send leaves its lease behind; once the lease has passed,
+another dispatcher sends the notice again (a duplicate is possible only when a channel took a
+notice but its answer was lost).
 
 Statuses: pending -> sending -> sent, or -> failed (retried with backoff) -> ... -> dead (given
 up, kept for staff to see). Channels are plugins handed in by the composition root; this
@@ -24,12 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from intake.clock import aware
 from intake.core import Core
 from intake.models import Notification
-from intake.outbox import Channel, DeliveryError, render_notice
+from intake.outbox import Channel, DeliveryError, Notice, render_notice, render_notices
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ BACKOFF_JITTER = 0.1  # up to 10 % more, so failed notices do not all come back 
 MAX_ATTEMPTS = 20
 MAX_ERROR_CHARS = 300
 LEASE_EXPIRED = "lease expired: a dispatcher stopped while sending"
+_CHUNK = 500  # ids per IN (...) list
 
 
 def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
@@ -71,6 +75,7 @@ class Dispatcher:
         *,
         worker_id: str,
         batch: int = 100,
+        per_stream: int = 20,
         lease_seconds: int = 60,
         max_attempts: int = MAX_ATTEMPTS,
         send_timeout: float | None = None,
@@ -79,7 +84,8 @@ class Dispatcher:
         self.core = core
         self.channels = dict(channels)
         self.worker_id = worker_id
-        self.batch = batch
+        self.batch = batch  # streams per round, sent side by side
+        self.per_stream = per_stream  # notices of one stream per round, sent one after the other
         self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
         # A send must end well inside the lease, or another dispatcher could send it again.
@@ -89,17 +95,14 @@ class Dispatcher:
     async def run_once(self) -> int:
         """Deliver everything due now (stream by stream, in order); return how many were sent."""
         sent = 0
-        # Each round takes the head of every due stream; the next notice of a stream becomes
-        # the head once the one before it is sent. Failures are not due again in this call
-        # (their backoff lies ahead), so the rounds end.
+        # Each round takes the due head of up to `batch` streams with the notices queued behind
+        # it; the next notices of a stream are claimed once the ones before them are recorded.
+        # Failures are not due again in this call (their backoff lies ahead), so the rounds end.
         for _ in range(10_000):
             claims = await self.claim()
             if not claims:
                 break
-            results = await asyncio.gather(*(self._deliver(claim) for claim in claims))
-            delivered = [claim for claim, ok in zip(claims, results) if ok]
-            await self._sent(delivered)
-            sent += len(delivered)
+            sent += await self._deliver_round(claims)
         return sent
 
     async def run_forever(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
@@ -115,9 +118,10 @@ class Dispatcher:
                 pass
 
     async def claim(self) -> list[Claim]:
-        """Take the due head of each stream and mark it `sending`, in one UPDATE … RETURNING.
+        """Take the due head of each stream and mark it `sending`, in one UPDATE … RETURNING,
+        then the due notices right behind those heads (`_claim_followers`).
 
-        One statement: on PostgreSQL its subquery locks the rows it picks (`FOR UPDATE SKIP
+        The heads in one statement: on PostgreSQL its subquery locks the rows it picks (`FOR UPDATE SKIP
         LOCKED`), so a concurrent dispatcher skips them; on SQLite the statement takes the
         database's single write lock before it reads, so claims never interleave, even across
         processes."""
@@ -152,22 +156,13 @@ class Dispatcher:
         )
         if not self.core.db.is_sqlite:
             picked = picked.with_for_update(skip_locked=True, of=due)
-        stale = Notification.status == SENDING  # its dispatcher stopped mid-send: that try counts
-        claim = (
-            update(Notification)
-            .where(Notification.id.in_(picked))
-            .values(
-                status=SENDING,
-                claimed_until=until,
-                attempts=case((stale, Notification.attempts + 1), else_=Notification.attempts),
-                last_error=case((stale, LEASE_EXPIRED), else_=Notification.last_error),
-            )
-            .returning(Notification)
-            .execution_options(synchronize_session=False)
-        )
+        claim = self._claiming(update(Notification).where(Notification.id.in_(picked)), until)
         claims: list[Claim] = []
         async with self.core.db.transaction() as session:
-            for row in (await session.scalars(claim)).all():
+            rows = list((await session.scalars(claim)).all())
+            if rows and self.per_stream > 1:
+                rows += await self._claim_followers(session, rows, now, until)
+            for row in rows:
                 if row.last_error == LEASE_EXPIRED and row.attempts >= self.max_attempts:
                     row.status, row.claimed_until = DEAD, None
                     logger.error("dispatcher %s: notification %s on %s given up: %s", self.worker_id, row.id, row.channel, LEASE_EXPIRED)
@@ -178,22 +173,146 @@ class Dispatcher:
         claims.sort(key=lambda claim: claim.notification.id)
         return claims
 
-    async def _deliver(self, claim: Claim) -> int:
+    async def _claim_followers(self, session: AsyncSession, heads: list[Notification], now: datetime, until: datetime) -> list[Notification]:
+        """Claim, with the heads just claimed, the due notices queued right behind each of them
+        (up to `per_stream` a stream, stopping at the first one not due), so a stream's backlog
+        goes out in one round rather than one round per notice.
+
+        No other dispatcher can be claiming these: while a stream's head is undelivered, nothing
+        behind it is anyone's head. A row not due (waiting for its retry) ends the run, so a
+        later notice never overtakes it."""
+        head_of = {row.stream: row.id for row in heads}
+        streams = sorted(head_of)
+        behind: dict[str, list[int]] = {}
+        for first in range(0, len(streams), _CHUNK):
+            queued = await session.execute(
+                select(Notification.id, Notification.stream, Notification.status, Notification.next_attempt_at, Notification.claimed_until)
+                .where(Notification.stream.in_(streams[first:first + _CHUNK]), Notification.status.in_(UNDELIVERED))
+                .order_by(Notification.stream, Notification.id)
+            )
+            ended: set[str] = set()
+            for id_, stream, status, next_attempt_at, claimed_until in queued:
+                if id_ <= head_of[stream] or stream in ended:
+                    continue
+                taken = behind.setdefault(stream, [])
+                due = (
+                    aware(next_attempt_at) <= now if status in (PENDING, FAILED)
+                    else claimed_until is not None and aware(claimed_until) <= now
+                )
+                if not due or len(taken) >= self.per_stream - 1:
+                    ended.add(stream)
+                    continue
+                taken.append(id_)
+        ids = sorted(id_ for taken in behind.values() for id_ in taken)
+        rows: list[Notification] = []
+        for first in range(0, len(ids), _CHUNK):
+            rows += (await session.scalars(self._claiming(
+                update(Notification).where(Notification.id.in_(ids[first:first + _CHUNK]), Notification.status.in_(UNDELIVERED)), until,
+            ))).all()
+        return rows
+
+    @staticmethod
+    def _claiming(statement, until: datetime):
+        """`statement` (an UPDATE of the notifications to claim) marking them `sending` until
+        `until`; a notice whose lease had expired counts that try."""
+        stale = Notification.status == SENDING  # its dispatcher stopped mid-send: that try counts
+        return (
+            statement.values(
+                status=SENDING,
+                claimed_until=until,
+                attempts=case((stale, Notification.attempts + 1), else_=Notification.attempts),
+                last_error=case((stale, LEASE_EXPIRED), else_=Notification.last_error),
+            )
+            .returning(Notification)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def _deliver_round(self, claims: list[Claim]) -> int:
+        """Send a round's claims: the streams side by side, each stream's notices one after the
+        other in id order. A failure ends its stream's turn (the notices behind it are released
+        for a later round, after its retry); the sent ones are recorded together at the end,
+        even when a stream's turn broke off with an error (say, the database while recording a
+        failure), so that what went out is not sent again."""
+        notices = await self._prepared(claims, await self._rendered(claims))
+        streams: dict[str, list[int]] = {}
+        for i, claim in enumerate(claims):  # claims come in id order
+            streams.setdefault(claim.notification.stream, []).append(i)
+        delivered: list[Claim] = []
+        outcomes = await asyncio.gather(
+            *(self._deliver_stream([claims[i] for i in indexes], [notices[i] for i in indexes], delivered) for indexes in streams.values()),
+            return_exceptions=True,
+        )
+        await self._release([claim for released in outcomes if isinstance(released, list) for claim in released])
+        await self._sent(delivered)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return len(delivered)
+
+    async def _rendered(self, claims: list[Claim]) -> list[Notice | None | Exception]:
+        """Each claim's notice, rendered from one read of each table for the round; when that
+        fails, one by one, so that only the notice that cannot be rendered waits."""
+        notifications = [claim.notification for claim in claims]
+        try:
+            async with self.core.db.session() as session:
+                return list(await render_notices(self.core, session, notifications))
+        except Exception as exc:  # noqa: BLE001 - found out below, notice by notice
+            logger.warning("dispatcher %s: rendering a round failed (%s); rendering its notices one by one", self.worker_id, type(exc).__name__)
+        rendered: list[Notice | None | Exception] = []
+        for notification in notifications:
+            try:
+                async with self.core.db.session() as session:
+                    rendered.append(await render_notice(self.core, session, notification))
+            except Exception as exc:  # noqa: BLE001 - recorded on the notification, retried
+                rendered.append(exc)
+        return rendered
+
+    async def _prepared(self, claims: list[Claim], notices: list[Notice | None | Exception]) -> list[Notice | None | Exception]:
+        """The notices as each channel's `prepare` returns them (what it looks up for the whole
+        round at once); a channel without one, or whose look-up fails, looks up while sending."""
+        by_channel: dict[str, list[int]] = {}
+        for i, (claim, notice) in enumerate(zip(claims, notices)):
+            if isinstance(notice, Notice):
+                by_channel.setdefault(claim.notification.channel, []).append(i)
+        notices = list(notices)
+        for name, indexes in by_channel.items():
+            prepare = getattr(self.channels[name], "prepare", None)
+            if prepare is None:
+                continue
+            try:
+                prepared = await prepare([notices[i] for i in indexes])
+            except Exception as exc:  # noqa: BLE001 - send() looks it up itself then
+                logger.warning("dispatcher %s: the %s channel could not prepare a round (%s)", self.worker_id, name, type(exc).__name__)
+                continue
+            for i, notice in zip(indexes, prepared, strict=True):
+                notices[i] = notice
+        return notices
+
+    async def _deliver_stream(self, claims: list[Claim], notices: list[Notice | None | Exception], sent: list[Claim]) -> list[Claim]:
+        """Send one stream's claimed notices in order, adding the sent ones to `sent`; return
+        the ones left untried (to release)."""
+        for k, (claim, notice) in enumerate(zip(claims, notices)):
+            if k and self.core.clock.now() + timedelta(seconds=self.send_timeout) > claim.until:
+                return claims[k:]  # its lease could run out mid-send: a later round takes it
+            if not await self._deliver(claim, notice):
+                return claims[k + 1:]
+            sent.append(claim)
+        return []
+
+    async def _deliver(self, claim: Claim, notice: Notice | None | Exception) -> int:
         """Send one claimed notice: 1 when the channel took it (recorded by `_sent` with the
         rest of its round), 0 when it failed (recorded here)."""
         notification = claim.notification
-        try:
-            async with self.core.db.session() as session:
-                notice = await render_notice(self.core, session, notification)
-        except Exception as exc:  # noqa: BLE001 - recorded on the notification, retried
-            await self._failed(claim, f"could not render the notice ({type(exc).__name__})", retry=True)
+        if isinstance(notice, Exception):  # recorded on the notification, retried
+            await self._failed(claim, f"could not render the notice ({type(notice).__name__})", retry=True)
             return 0
         if notice is None:
             await self._failed(claim, "no address", retry=False)
             return 0
         channel = self.channels[notification.channel]
         try:
-            await asyncio.wait_for(channel.send(notice), timeout=self.send_timeout)
+            async with asyncio.timeout(self.send_timeout):
+                await channel.send(notice)
         except DeliveryError as exc:
             await self._failed(claim, str(exc) or "delivery failed", retry=exc.retry, wait_at_least=exc.retry_after)
             return 0
@@ -211,13 +330,32 @@ class Dispatcher:
         fan-out's bottleneck on SQLite's single writer: bench/fanout_bench.py)."""
         if not claims:
             return
+        ids = [claim.notification.id for claim in claims]
         async with self.core.db.transaction() as session:
-            await session.execute(
-                update(Notification)
-                .where(Notification.id.in_([claim.notification.id for claim in claims]), Notification.status != SENT)
-                .values(status=SENT, sent_at=self.core.clock.now(), attempts=Notification.attempts + 1, claimed_until=None)
-                .execution_options(synchronize_session=False)
-            )
+            for first in range(0, len(ids), _CHUNK):
+                await session.execute(
+                    update(Notification)
+                    .where(Notification.id.in_(ids[first:first + _CHUNK]), Notification.status != SENT)
+                    .values(status=SENT, sent_at=self.core.clock.now(), attempts=Notification.attempts + 1, claimed_until=None)
+                    .execution_options(synchronize_session=False)
+                )
+
+    async def _release(self, claims: list[Claim]) -> None:
+        """Give back claimed notices that were not tried (the stream stopped before them), as
+        they were: due, behind their stream's head, untouched if our lease has been lost."""
+        if not claims:
+            return
+        async with self.core.db.transaction() as session:
+            for until in {claim.until for claim in claims}:
+                ids = [claim.notification.id for claim in claims if claim.until == until]
+                for first in range(0, len(ids), _CHUNK):
+                    await session.execute(
+                        update(Notification)
+                        .where(Notification.id.in_(ids[first:first + _CHUNK]), Notification.status == SENDING,
+                               Notification.claimed_until == until)
+                        .values(status=case((Notification.attempts > 0, FAILED), else_=PENDING), claimed_until=None)
+                        .execution_options(synchronize_session=False)
+                    )
 
     async def _failed(self, claim: Claim, reason: str, *, retry: bool, wait_at_least: float = 0) -> None:
         """Record a failed try. `reason` is the channel's reason: never personal data."""

@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, distinct, exists, func, or_, select
+from sqlalchemy import and_, distinct, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import audit
@@ -102,10 +102,15 @@ def match_keys(answers: dict) -> set[tuple[str, str, str]]:
     return keys
 
 
-def index_tip(session: AsyncSession, tip: Tip) -> None:
-    """Write a new tip's match keys, inside the caller's (the submission's) transaction."""
-    for kind, key, value in sorted(match_keys(tip.answers or {})):
-        session.add(TipMatchKey(tip_id=tip.id, kind=kind, key=key, value=value))
+_INSERT_MATCH_KEYS = insert(TipMatchKey.__table__)
+
+
+async def index_tip(session: AsyncSession, tip_id: int, keys: set[tuple[str, str, str]]) -> None:
+    """Write a new tip's match keys (`match_keys` of its answers, worked out before the
+    submission's writes begin) in one statement, inside the submission's transaction."""
+    if keys:
+        await session.execute(_INSERT_MATCH_KEYS, [{"tip_id": tip_id, "kind": kind, "key": key, "value": value}
+                                                   for kind, key, value in sorted(keys)])
 
 
 # --- possible duplicates of one tip ------------------------------------------------------------
@@ -119,14 +124,17 @@ class PossibleDuplicate:
     matched: list[tuple[str, str]] = field(default_factory=list)  # (kind, value as that tip wrote it)
 
 
-async def possible_duplicates(core: Core, staff: StaffUser, tip_id: int, *, limit: int = 20) -> list[PossibleDuplicate]:
-    """Other tips in this person's scope naming something tip `tip_id` names, newest first."""
+async def possible_duplicates(
+    core: Core, staff: StaffUser, tip_id: int, *, limit: int = 20, in_scope: bool = False,
+) -> list[PossibleDuplicate]:
+    """Other tips in this person's scope naming something tip `tip_id` names, newest first.
+    `in_scope`: the caller has just read tip `tip_id` through the scope check (the tip page)."""
     scope = scope_of(core, staff)
     if scope is None:
         return []
     own = select(TipMatchKey.kind, TipMatchKey.key).where(TipMatchKey.tip_id == tip_id)
     async with core.db.session() as session:
-        if not await session.scalar(select(exists().where(Tip.id == tip_id, scope))):
+        if not in_scope and not await session.scalar(select(exists().where(Tip.id == tip_id, scope))):
             return []
         pairs = (await session.execute(own)).all()
         if not pairs:

@@ -26,6 +26,12 @@ from intake.workflow import ACTIVE, Status
 
 VIEWS = ("all", "new", "mine", "overdue", "waiting", "answered")
 PAGE_SIZE = 50
+#: How many of a unit's tips a search asks the search index about one by one before it collects
+#: the matches from the search index instead (see _searched_unit_page), and how many matches in
+#: the whole index make a word frequent enough to be asked about tip by tip at all (a rarer word's
+#: matches are collected at once: few, and a page of the unit's tips would hold few of them).
+SEARCH_WINDOW = 1000
+SEARCH_FREQUENT = 5000
 # What a queue row shows: plain columns, not whole tips (no JSON answers to parse per row).
 _COLUMNS = (
     Tip.id, Tip.status, Tip.category, Tip.priority, Tip.region_code, Tip.lead_unit, Tip.created_at, Tip.accept_due,
@@ -146,12 +152,14 @@ async def unit_queue(
     if scope is None or not units:
         return QueuePage([], None)
     conditions = _conditions(core, staff, view, wanted)
-    if q:
+    cursor = _parse_cursor(after)
+    unit_walk = staff.role in UNIT_ROLES and view not in ("mine", "answered")
+    probe = search.probe(core.db.dialect, q, Assignment.tip_id) if q and unit_walk else None
+    if q and probe is None:
         found = search.condition(core.db.dialect, q)
         if found is not None:
             conditions.append(found)
-    cursor = _parse_cursor(after)
-    if staff.role in UNIT_ROLES and view not in ("mine", "answered"):
+    if unit_walk:
         # A unit's queue: its assignment rows in queue order, each joined to its tip.
         rank, tip_id = Assignment.queue_rank, Assignment.tip_id
         query = (
@@ -167,7 +175,12 @@ async def unit_queue(
         query = query.where(or_(rank > after_rank, and_(rank == after_rank, tip_id < after_id)))
     query = query.order_by(rank, tip_id.desc()).limit(limit + 1)
     async with core.db.session() as session:
-        tips = list((await session.execute(query)).all())
+        if probe is not None and await session.scalar(search.hits_at_most(core.db.dialect, q, SEARCH_FREQUENT)) >= SEARCH_FREQUENT:
+            tips = await _searched_unit_page(session, query, probe, search.condition(core.db.dialect, q), next(iter(units)), cursor, limit)
+        else:
+            if probe is not None:  # a rare word: collect its few matches from the search index
+                query = query.where(search.condition(core.db.dialect, q))
+            tips = list((await session.execute(query)).all())
     moment = core.clock.now()
     items = [
         QueueItem(
@@ -183,6 +196,28 @@ async def unit_queue(
     last = tips[limit - 1] if len(tips) > limit else None
     next_cursor = f"{last.queue_rank}.{last.id}" if last is not None else None
     return QueuePage(items, next_cursor)
+
+
+async def _searched_unit_page(session, query, probe, found, unit: str, cursor, limit: int) -> list:  # noqa: ANN001
+    """A searched page of a unit's queue, for a frequent word. The walk of the unit's index asks
+    the search index about each tip in turn (search.probe) and stops at a full page, but only
+    over the next SEARCH_WINDOW tips of the queue: a word frequent there fills the page within
+    them. When the window does not fill the page (a word frequent elsewhere, or the filters
+    leave few tips), the matches are collected from the search index instead (search.condition),
+    as for a rare word."""
+    edge = select(Assignment.queue_rank, Assignment.tip_id).where(Assignment.unit_code == unit, Assignment.active == true())
+    if cursor:
+        edge = edge.where(or_(Assignment.queue_rank > cursor[0], and_(Assignment.queue_rank == cursor[0], Assignment.tip_id < cursor[1])))
+    last = (await session.execute(
+        edge.order_by(Assignment.queue_rank, Assignment.tip_id.desc()).offset(SEARCH_WINDOW - 1).limit(1)
+    )).first()
+    window = query.where(probe)
+    if last is not None:  # the window's last tip, in queue order
+        window = window.where(or_(Assignment.queue_rank < last[0], and_(Assignment.queue_rank == last[0], Assignment.tip_id >= last[1])))
+    tips = list((await session.execute(window)).all())
+    if last is None or len(tips) > limit:
+        return tips  # the whole rest of the queue was walked, or the page is full
+    return list((await session.execute(query.where(found))).all())
 
 
 @dataclass(frozen=True)

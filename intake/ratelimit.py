@@ -1,6 +1,10 @@
 """Rate limits shared by every process: fixed-window counters in Redis (`TIPLINE_REDIS_URL`),
 or in the database without it, or when Redis is down.
 
+A caller whose events for a key all reach this one process (the bot's long polling: Telegram
+hands every update to its one poller) may pass `LocalCounts` instead: without Redis the count is
+then kept in this process's memory, exact, and no database write per event.
+
 Used against guessing tracking codes and flooding the form or the bot. Limits are generous:
 many elderly people can share one carrier address. Redis takes these writes off the database
 (every counted request is a write, and SQLite has one writer); when Redis cannot be reached the
@@ -19,6 +23,7 @@ from sqlalchemy import case, delete, literal
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.core import Core
 from intake.models import RateCounter
@@ -37,18 +42,55 @@ class Limit:
     seconds: int
 
 
-async def hit(core: Core, limit: Limit, key: str) -> bool:
+class LocalCounts:
+    """Fixed windows counted in this process's memory, for events that all reach this process.
+
+    Windows are aligned on the clock, as in Redis. Nothing is written anywhere (the keys stay in
+    memory only); a restart forgets the counts of the current window, no more. Each limit's
+    windows past are swept when its window turns, so memory holds the keys of one window."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str], tuple[int, int]] = {}  # (limit, key) -> (window, count)
+        self._windows: dict[str, int] = {}  # limit -> its window last seen
+
+    def hit(self, limit: Limit, key: str, timestamp: float) -> bool:
+        window = int(timestamp // limit.seconds)
+        if self._windows.get(limit.name) != window:
+            self._windows[limit.name] = window
+            self._counts = {k: v for k, v in self._counts.items() if k[0] != limit.name or v[0] == window}
+        slot = (limit.name, key)
+        seen = self._counts.get(slot)
+        count = seen[1] + 1 if seen is not None and seen[0] == window else 1
+        self._counts[slot] = (window, count)
+        return count <= limit.count
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+
+async def hit(
+    core: Core, limit: Limit, key: str, *, local: LocalCounts | None = None, session: AsyncSession | None = None,
+) -> bool:
     """Count one event for `key`; False when the limit for the current window is exceeded.
 
     The key is hashed (it may be an address or a chat id), so no personal data is stored.
+    `local`: every event for this limit reaches this process, so without Redis it is counted
+    there, in memory (with Redis configured, Redis counts, and the database while Redis is down).
+    `session`: count in the caller's transaction (a refused request then counts only if it
+    commits); `session.info["rate_counted"]` tells the caller that the database counted.
     """
     now = core.clock.now()
-    row_key = f"{limit.name}:{core.keys.keyed_hash(key, purpose='rate-limit')[:40]}"
     redis_url = getattr(core.settings, "redis_url", "")
+    if local is not None and not redis_url:
+        return local.hit(limit, key, now.timestamp())
+    row_key = f"{limit.name}:{core.keys.keyed_hash(key, purpose='rate-limit')[:40]}"
     if redis_url:
         counted = await _redis_count(redis_url, row_key, limit, now.timestamp())
         if counted is not None:
             return counted
+    if session is not None:
+        session.info["rate_counted"] = True
+        return await _count_in(session, core, row_key, limit, now)
     try:
         return await _count(core, row_key, limit, now)
     except IntegrityError:  # two processes created the same counter at once: count again
@@ -56,6 +98,11 @@ async def hit(core: Core, limit: Limit, key: str) -> bool:
 
 
 async def _count(core: Core, row_key: str, limit: Limit, now) -> bool:
+    async with core.db.transaction() as session:
+        return await _count_in(session, core, row_key, limit, now)
+
+
+async def _count_in(session: AsyncSession, core: Core, row_key: str, limit: Limit, now) -> bool:
     # One statement (an upsert that starts, restarts or bumps the window and returns the count):
     # every counted request is a write, so it must be short (bench/submission_bench.py).
     table = RateCounter.__table__
@@ -66,8 +113,7 @@ async def _count(core: Core, row_key: str, limit: Limit, now) -> bool:
         index_elements=[table.c.key],
         set_={"count": case((expired, 1), else_=table.c.count + 1), "window_start": case((expired, at), else_=table.c.window_start)},
     ).returning(table.c.count)
-    async with core.db.transaction() as session:
-        count = (await session.execute(upsert)).scalar_one()
+    count = (await session.execute(upsert)).scalar_one()
     return count <= limit.count
 
 

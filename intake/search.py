@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, cast, delete, insert, select, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, cast, delete, exists, func, insert, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -173,7 +173,13 @@ async def index_tip(session: AsyncSession, tip: Tip, *, new: bool = False) -> No
     dialect = _dialect(session)
     if not new:
         await session.execute(delete_statement(dialect, [tip.id]))
-    await session.execute(insert_statement(dialect), [index_row(dialect, tip.id, words)])
+    insert_one = _INSERT_ONE.get(dialect)
+    if insert_one is None:
+        insert_one = _INSERT_ONE[dialect] = insert_statement(dialect)
+    await session.execute(insert_one, index_row(dialect, tip.id, words))
+
+
+_INSERT_ONE: dict[str, object] = {}  # insert_statement(dialect), built once: every submission runs it
 
 
 async def reindex(core, *, batch: int = 2000, progress=None) -> int:
@@ -288,4 +294,30 @@ def condition(dialect: str, text_: str):
     """The SQL condition on Tip for a search box's text; None when it asks for nothing."""
     ids = matching_ids(dialect, parse(text_))
     return None if ids is None else Tip.id.in_(ids)
+
+
+def hits_at_most(dialect: str, text_: str, cap: int):  # noqa: ANN201 - a SELECT
+    """A SELECT of how many tips match, counting no further than `cap` (cheap: it stops there);
+    None when the text asks for nothing."""
+    ids = matching_ids(dialect, parse(text_))
+    return None if ids is None else select(func.count()).select_from(ids.limit(cap).subquery())
+
+
+def probe(dialect: str, text_: str, tip_id):  # noqa: ANN001, ANN201 - a SQL column, a SQL condition
+    """The same condition as `condition`, asked of the index for one tip at a time (`tip_id`, a
+    column of the outer query): for a walk of a queue's index in its order that stops at a
+    page, where `condition` would first collect every match in the whole index (a frequent
+    word: 100,000 ids at 1,000,000 tips). Only for a text of one token (a Chinese word of one
+    or two characters, a Tibetan syllable or two, a short word or number): None for anything
+    else, which `condition` serves as before (a prefix would be expanded again for each tip, and
+    several tokens make each look-up, and counting the matches, cost what collecting them does)."""
+    query = parse(text_)
+    if len(query.terms) != 1 or len(query.terms[0].words) != 1 or query.terms[0].prefix:
+        return None
+    if dialect == "postgresql":
+        return exists().where(
+            POSTGRES_TABLE.c.tip_id == tip_id,
+            POSTGRES_TABLE.c.tokens.op("@@")(cast(bindparam("search_q", _tsquery(query)), TSQUERY)),
+        )
+    return exists().where(text("tip_search MATCH :search_q").bindparams(search_q=_fts5(query)), SQLITE_TABLE.c.rowid == tip_id)
 

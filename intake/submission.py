@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
-from intake import search
+from intake import duplicates, search
 from intake import unit_alerts
 from intake.attachments import move_draft_files_to_tip
 from intake.clock import aware
@@ -19,7 +20,6 @@ from intake.conversation import DraftState, final_answers, missing_steps
 from intake.core import Core
 from intake.crypto import Keyring
 from intake.drafts import SEAL_PURPOSE, DraftRecord
-from intake.duplicates import index_tip
 from intake.models import Assignment, Draft, Person, StatusEvent, Tip, priority_rank
 from intake.outbox import enqueue_for_event
 from intake.questionnaire import PERSONAL_KEYS, ChannelCapabilities, Step
@@ -109,37 +109,43 @@ async def submit_draft(
             return stored_receipt(core, draft)
 
 
+# Built once: a submission runs them all, every time.
+_INSERT_PERSON = insert(Person.__table__).returning(Person.__table__.c.id)
+_INSERT_TIP = insert(Tip.__table__).returning(Tip.__table__.c.id)
+_INSERT_ASSIGNMENTS = insert(Assignment.__table__)
+_INSERT_EVENT = insert(StatusEvent.__table__).returning(StatusEvent.__table__.c.id)
+
+
 async def create_tip(core, session, draft: Draft, state: DraftState, capabilities, channel_address) -> Receipt:
+    """Write the tip and all its rows in the caller's transaction, and mark `draft` submitted.
+
+    Everything that needs no database (sealing, hashes, routing, match keys) and the one read
+    (an unused tracking code) come first; then the writes, in a row, so a SQLite write lock is held
+    briefly. The rows this module owns are written with Core statements (match keys and
+    assignments as one executemany each), not through the ORM's unit of work, which cost more than
+    the database work itself (bench/submission_bench.py). A `draft` not yet in the session (the
+    API's) may be inserted by the caller afterwards, already marked."""
     now = core.clock.now()
     answers = final_answers(state, capabilities)
     personal = {key: answers.pop(key) for key in list(answers) if key in PERSONAL_KEYS}
-    reporter = _person(
-        core,
-        {
-            "name": personal.get("reporter_name"),
-            "phone": personal.get("reporter_phone"),
-            "email": personal.get("reporter_email"),
-            "channel": draft.channel,
-            "channel_address": channel_address,
-            "relationship": answers.get("relationship"),
-        },
-        now,
-    )
+    reporter = _person(core, {
+        "name": personal.get("reporter_name"),
+        "phone": personal.get("reporter_phone"),
+        "email": personal.get("reporter_email"),
+        "channel": draft.channel,
+        "channel_address": channel_address,
+        "relationship": answers.get("relationship"),
+    }, now)
     victim = _person(core, {"name": personal.get("victim_name"), "phone": personal.get("victim_phone")}, now)
-    for person in (reporter, victim):
-        if person is not None:
-            session.add(person)
-    await session.flush()
-
-    code = await _unused_code(core, session)
+    code, code_hash = await _unused_code(core, session)
     pin = new_pin()
     decision = route(answers, core.deployment)
     suggestion = suggest(str(answers.get("description") or "")) if answers.get("category") in (None, "other") else None
-    tip = Tip(
-        tracking_hash=tracking_hash(core.keys, code),
+    values = dict(
+        tracking_hash=code_hash,
         pin_hash=pin_hash(core.keys, code, pin),
         draft_id=draft.id,
-        status=Status.SUBMITTED,
+        status=Status.SUBMITTED.value,
         urgent=answers.get("urgent") == "yes",
         category=str(answers.get("category") or "other"),
         region_code=decision.region,
@@ -149,40 +155,59 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
         channel_user_hash=draft.owner_hash,
         anonymous=answers.get("contact_mode") != "named",
         notify=answers.get("notify") == "yes",
-        reporter_id=reporter.id if reporter else None,
-        victim_id=victim.id if victim else None,
+        pin_failures=0,
         created_at=now,
         updated_at=now,
         lead_unit=decision.lead,
         priority=decision.priority,
-        queue_rank=priority_rank(decision.priority),  # set here, so its assignments copy it without a query
+        queue_rank=priority_rank(decision.priority),
         routing=decision.to_dict(),
         suggestion=suggestion.to_dict() if suggestion else None,
         accept_due=due_after(now, ACCEPT_DAYS, core.settings.timezone),
+        extension_days=0,
+        reporter_answered=False,
     )
-    session.add(tip)
-    await session.flush()
-    index_tip(session, tip)
+    keys = duplicates.match_keys(answers)
+    units = [(decision.lead, "lead")] if decision.lead else []
+    units += [(unit, "assisting") for unit in decision.assisting]
+    sealed_receipt = core.keys.seal({"code": code, "pin": pin}, purpose=RECEIPT_PURPOSE)
+
+    values["reporter_id"] = await _insert_person(session, reporter)
+    values["victim_id"] = await _insert_person(session, victim)
+    tip_id = (await session.execute(_INSERT_TIP, values)).scalar_one()
+    # Not added to the session (its row is written): what the outbox, the alerts and the index read.
+    tip = Tip(id=tip_id, **values)
+    await duplicates.index_tip(session, tip_id, keys)
     await search.index_tip(session, tip, new=True)  # searchable in the queue at once
-    if decision.lead:
-        session.add(Assignment(tip_id=tip.id, unit_code=decision.lead, role="lead", assigned_at=now))
-    for unit in decision.assisting:
-        session.add(Assignment(tip_id=tip.id, unit_code=unit, role="assisting", assigned_at=now))
-    event = StatusEvent(
-        tip_id=tip.id, at=now, from_status=None, to_status=Status.SUBMITTED,
-        public_message={"template": "submitted", "params": {}},
-    )
-    session.add(event)
-    await session.flush()
+    if units:  # each carries the tip's queue_rank (see models._copy_queue_rank)
+        await session.execute(_INSERT_ASSIGNMENTS, [
+            {"tip_id": tip_id, "unit_code": unit, "role": role, "assigned_at": now, "active": True, "queue_rank": tip.queue_rank}
+            for unit, role in units
+        ])
+    event_values = dict(tip_id=tip_id, at=now, from_status=None, to_status=Status.SUBMITTED.value,
+                        public_message={"template": "submitted", "params": {}}, action="status")
+    event = StatusEvent(id=(await session.execute(_INSERT_EVENT, event_values)).scalar_one(), **event_values)
     await enqueue_for_event(session, core, tip, event)
-    unit_alerts.queue_tip_alerts(core, session, tip, [(decision.lead, "lead"), *((u, "assisting") for u in decision.assisting)], event_id=event.id)
+    unit_alerts.queue_tip_alerts(core, session, tip, units, event_id=event.id)
     evidence = answers.get("evidence")
     await move_draft_files_to_tip(session, draft.id, tip.id, list(evidence) if isinstance(evidence, list) else [])
-    receipt = Receipt(tip.id, code, pin, state.language, tip.category, tip.urgent)
     draft.tip_id = tip.id
-    draft.sealed_receipt = core.keys.seal({"code": code, "pin": pin}, purpose=RECEIPT_PURPOSE)
+    draft.sealed_receipt = sealed_receipt
     draft.updated_at = now
-    return receipt
+    return Receipt(tip.id, code, pin, state.language, tip.category, tip.urgent)
+
+
+async def _insert_person(session, person: Person | None) -> int | None:
+    """Write a person's row; the object is then in the session as if loaded (the outbox reads
+    the reporter with session.get, which so needs no query). Its id, or None for no person."""
+    if person is None:
+        return None
+    person.id = (await session.execute(_INSERT_PERSON, {
+        "sealed": person.sealed, "phone_hash": person.phone_hash, "email_hash": person.email_hash, "created_at": person.created_at,
+    })).scalar_one()
+    make_transient_to_detached(person)
+    session.add(person)
+    return person.id
 
 
 def _person(core: Core, data: dict, now) -> Person | None:
@@ -197,13 +222,18 @@ def _person(core: Core, data: dict, now) -> Person | None:
     )
 
 
-async def _unused_code(core: Core, session) -> str:
+_TIP_BY_HASHES = select(Tip.id).where(Tip.tracking_hash.in_(bindparam("hashes", expanding=True)))
+
+
+async def _unused_code(core: Core, session) -> tuple[str, str]:
+    """A new tracking code and its look-up hash (under the current key)."""
     # 10^11 codes: a collision is rare, but a stored code must never be handed out twice.
     for _ in range(10):
         code = new_code()
-        taken = await session.scalar(select(Tip.id).where(Tip.tracking_hash.in_(tracking_candidates(core.keys, code))))
+        hashes = tracking_candidates(core.keys, code)
+        taken = await session.scalar(_TIP_BY_HASHES, {"hashes": hashes})
         if taken is None:
-            return code
+            return code, hashes[0]
     raise RuntimeError("could not find an unused tracking code")
 
 

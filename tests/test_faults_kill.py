@@ -4,6 +4,8 @@ same Idempotency-Key, the same form) after a restart makes exactly one tip."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import uuid
 
 import httpx
@@ -17,7 +19,7 @@ from tests.test_web_api import ANSWERS
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import Reporter
 
-REPORTS = 24
+REPORTS = 48  # enough in flight that some are cut by the kill, however fast the server answers
 WEB_REPORTERS = 3
 
 
@@ -58,14 +60,21 @@ async def test_kill_9_in_the_middle_of_submissions_leaves_no_partial_tip_and_a_r
         review_pages = [reporter.page for reporter in reporters]
 
         async with httpx.AsyncClient(timeout=30) as client:
+            through = asyncio.Event()
+
+            def count_answer(task: asyncio.Task) -> None:
+                # Kill the moment the third report is through, the others still on their way
+                # (polling for it let a fast server answer every report first).
+                if not through.is_set() and sum(1 for t in sending[:REPORTS] if t.done() and t.result() is not None) >= 3:
+                    through.set()
+                    os.kill(server.process.pid, signal.SIGKILL)
+
             sending = [asyncio.create_task(_send(client, server.url, key, k)) for k in idempotency_keys]
             sending += [asyncio.create_task(reporter.send()) for reporter in reporters]
-            # Kill once a few reports are through and the others are on their way.
-            for _ in range(600):
-                if sum(1 for task in sending[:REPORTS] if task.done() and task.result() is not None) >= 3:
-                    break
-                await asyncio.sleep(0.01)
-            server.kill9()
+            for task in sending[:REPORTS]:
+                task.add_done_callback(count_answer)
+            await asyncio.wait_for(through.wait(), 60)
+            server.kill9()  # already dead: waits for the process
             first = await asyncio.gather(*sending, return_exceptions=True)
         answered = {k: r.json()["code"] for k, r in zip(idempotency_keys, first[:REPORTS])
                     if isinstance(r, httpx.Response) and r.status_code in (200, 201)}

@@ -168,6 +168,34 @@ async def test_the_search_is_kept_across_views_filters_and_pages(core):
     assert [i.id for i in first.items + rest.items] == sorted({tips["health"], *extra}, reverse=True)
 
 
+async def test_a_searched_page_is_the_same_whether_the_window_fills_it_or_not(core, monkeypatch):
+    """The unit's walk asks the index tip by tip over a window of the queue, then collects the
+    matches when the window falls short (intake.queues._searched_unit_page): same pages either way."""
+    from intake import queues
+    tips = await officer_with_tips(core)
+    extra = [(await file_tip(core, description=f"保健品推销第{n}场。")).tip_id for n in range(4)]
+    officer = await _staff(core, "li")
+    wanted = sorted({tips["health"], *extra}, reverse=True)
+
+    async def pages(q: str) -> list[int]:
+        found, after = [], None
+        while True:
+            page = await unit_queue(core, officer, q=q, limit=2, after=after)
+            found += [item.id for item in page.items]
+            if page.next_cursor is None:
+                return found
+            after = page.next_cursor
+
+    seen = {}
+    monkeypatch.setattr(queues, "SEARCH_FREQUENT", 1)  # every word counts as frequent here
+    for window in (1, 2, 3, 4, 1000):  # a window short of a page, about a page, more than the queue
+        monkeypatch.setattr(queues, "SEARCH_WINDOW", window)
+        seen[window] = (await pages("保健"), await pages("王"), await pages("骗子公司"))
+    monkeypatch.setattr(queues, "SEARCH_FREQUENT", 5000)  # every word is rare: matches collected at once
+    seen["rare"] = (await pages("保健"), await pages("王"), await pages("骗子公司"))
+    assert all(found == (wanted, [tips["wang"]], []) for found in seen.values()), seen
+
+
 async def _staff(core, username: str):
     from intake.staff import get_staff
     return await get_staff(core, username)

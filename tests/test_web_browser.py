@@ -166,7 +166,8 @@ def test_the_status_page_never_says_whether_a_code_exists(browser, site):
     page = new_page(browser, site, "bo", javascript=False)
     page.goto(site.url + "/status")
     page.fill("#code", "༡༢༣༤ ༥༦༧༨ ༩༠༡༢")
-    page.click("form button.button")
+    with page.expect_navigation():  # the answer is a new page: read its title once it has loaded
+        page.click("form button.button")
     assert page.title().startswith(Translator("bo")("Error:"))
     assert page.locator(".error-summary a[href='#code']").count() == 1
     assert page.input_value("#code") == "༡༢༣༤ ༥༦༧༨ ༩༠༡༢"

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 RESTART_PAUSE_SECONDS = 1.0  # before a dead worker is started again
 PARENT_CHECK_SECONDS = 1.0
+ORPHAN_EXIT_SECONDS = 15.0  # an orphaned worker's graceful stop, at most
 
 
 class _Server(uvicorn.Server):
@@ -166,6 +167,17 @@ def _server(app, host: str, port: int) -> _Server:  # noqa: ANN001 - an ASGI app
 
 # --- the command: one process, or a parent and its workers ------------------------------------
 
+def run_loop(main) -> None:  # noqa: ANN001 - a coroutine
+    """Run `main` on uvloop when it is installed (uvicorn[standard] brings it), as uvicorn itself would."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
+
+
 def configure_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s [%(process)d] %(name)s %(levelname)s: %(message)s")
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # "Running upgrade …": once per database
@@ -175,7 +187,7 @@ def run(*, host: str, port: int, console_port: int, workers: int = 1) -> None:
     """`tipline serve`: blocks until SIGINT/SIGTERM."""
     configure_logging()
     if workers <= 1:
-        asyncio.run(_one_process(host, port, console_port))
+        run_loop(_one_process(host, port, console_port))
         return
     asyncio.run(_migrate_once())  # before any worker starts: they then find the schema up to date
     listener = _listen(host, port)
@@ -247,6 +259,10 @@ async def _worker(index: int, listener: socket.socket, host: str, port: int, con
             if os.getppid() != parent:
                 log.warning("worker %s: the parent process is gone; stopping", index)
                 stop.set()
+                # Nobody restarts or stops an orphan: if the graceful stop hangs, end anyway.
+                await asyncio.sleep(ORPHAN_EXIT_SECONDS)
+                log.error("worker %s: still running %ss after its parent; exiting", index, ORPHAN_EXIT_SECONDS)
+                os._exit(1)
             await asyncio.sleep(PARENT_CHECK_SECONDS)
 
     watch = asyncio.create_task(orphaned())
@@ -267,7 +283,7 @@ def _worker_main(argv: list[str]) -> None:
     configure_logging()
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM, fileno=args.fd)
-    asyncio.run(_worker(args.worker, listener, args.host, args.port, args.console_port, args.parent))
+    run_loop(_worker(args.worker, listener, args.host, args.port, args.console_port, args.parent))
 
 
 if __name__ == "__main__":

@@ -22,13 +22,13 @@ from pydantic import BaseModel, Field
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, negotiate
 from intake.answers import Invalid
 from intake.core import Core
-from intake.partners import PartnerInfo, submit_report, verify_partner
+from intake.partners import Checked, PartnerInfo, check_report, send_with_key, well_formed_key
 from intake.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, Kind
 from intake.ratelimit import Limit
 from intake.tips import UNKNOWN_CODE, public_view
 from intake.tracking import MAX_INPUT_CHARS, format_code
 from intake.workflow import STATUS_LABELS, Status
-from web_form.common import allowed, core_of
+from web_form.common import allowed, core_of, log
 from web_form.rendering import message_text
 
 # Rate limits of the API. A partner is one server sending for many people: its limit is per key.
@@ -102,8 +102,23 @@ def _bearer(authorization: str | None, api_key: str | None) -> str | None:
     return None
 
 
-async def _partner(request: Request, authorization: str | None, api_key: str | None) -> PartnerInfo | None:
-    return await verify_partner(core_of(request), _bearer(authorization, api_key))
+def _limit(partner: PartnerInfo) -> Limit:
+    """A partner may have a limit of its own (`tipline partners add NAME --reports-per-hour N`)."""
+    return API_SUBMISSIONS if partner.reports_per_hour is None else Limit(API_SUBMISSIONS.name, partner.reports_per_hour, 3600)
+
+
+async def _body(request: Request) -> bytes | None:
+    """The request's body; None when it is bigger than MAX_BODY (not read further)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 # --- the endpoints -------------------------------------------------------------------------------
@@ -138,33 +153,41 @@ async def send_report(
 ) -> Response:
     core = core_of(request)
     language = _language(request)
-    partner = await _partner(request, authorization, x_api_key)
-    if partner is None:
-        if not await allowed(request, API_BAD_KEYS):
-            return _errors(429, [("", TOO_MANY)], language)
-        return _errors(401, [("authorization", NEED_KEY)], language)
-    # A partner may have a limit of its own (`tipline partners add NAME --reports-per-hour N`).
-    limit = API_SUBMISSIONS if partner.reports_per_hour is None else Limit(API_SUBMISSIONS.name, partner.reports_per_hour, 3600)
-    if not await allowed(request, limit, f"partner:{partner.id}"):
-        return _errors(429, [("", TOO_MANY)], language)
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BODY:
-        return _errors(413, [("", BODY_TOO_BIG)], language)
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        return _errors(413, [("", BODY_TOO_BIG)], language)
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested too deep
+    key = _bearer(authorization, x_api_key)
+    refused: JSONResponse | None = None  # what is wrong with the body, answered once the key and limit are checked
+    checked: Checked | None = None
+    if well_formed_key(key):  # else no partner can hold it: 401 without reading the body
+        raw = await _body(request)
         body = None
-    if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
-        return _errors(400, [("", BAD_BODY)], language)
-    wanted = body.get("language")
-    if wanted is not None:
-        if not isinstance(wanted, str) or negotiate(wanted) is None:
-            return _errors(400, [("language", BAD_LANGUAGE)], language)
-        language = negotiate(wanted) or language
-    result = await submit_report(core, partner, body["answers"], language, idempotency_key=idempotency_key)
+        if raw is None:
+            refused = _errors(413, [("", BODY_TOO_BIG)], language)
+        else:
+            try:
+                body = json.loads(raw)
+            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested too deep
+                body = None
+            if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
+                refused = _errors(400, [("", BAD_BODY)], language)
+        if refused is None:
+            wanted = body.get("language")
+            if wanted is not None and (not isinstance(wanted, str) or negotiate(wanted) is None):
+                refused = _errors(400, [("language", BAD_LANGUAGE)], language)
+            else:
+                language = (negotiate(wanted) if wanted is not None else None) or language
+                # The questionnaire's walk is CPU only: done before the transaction, which then only writes.
+                checked = check_report(core, body["answers"], language)
+    # The key, the partner's limit and the report: one transaction (intake.partners.send_with_key).
+    sent = await send_with_key(core, key, checked, _limit, idempotency_key=idempotency_key)
+    if sent.partner is None:
+        if not await allowed(request, API_BAD_KEYS):
+            return _errors(429, [("", TOO_MANY)], _language(request))
+        return _errors(401, [("authorization", NEED_KEY)], _language(request))
+    if not sent.allowed:
+        log.warning("rate limit %s reached", API_SUBMISSIONS.name)
+        return _errors(429, [("", TOO_MANY)], _language(request))
+    if refused is not None:
+        return refused
+    result = sent.result
     if isinstance(result, list):
         return _errors(422, [(error.field, error.error) for error in result], language)
     receipt = result.receipt

@@ -1,8 +1,13 @@
-"""Pages in the visitor's language: one Jinja environment, gettext bound per request.
+"""Pages in the visitor's language: one Jinja environment per language, gettext bound per request.
 
 `install_gettext_callables` is called once with functions that read the request's catalog
 from a ContextVar, so two requests rendering at once never see each other's language
 (`install_gettext_translations` would set one language for the whole environment).
+
+Each language's environment also translates the templates' constant texts (`_("Continue")`)
+once, when it compiles a template, instead of on every page (`_fold_constant_gettext`): the
+HTML is the same, the page only does less work. Texts chosen at run time (`_(message)`) are
+still translated per request through the ContextVar.
 """
 from __future__ import annotations
 
@@ -14,7 +19,8 @@ from datetime import datetime
 from babel.dates import format_date, format_time
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, nodes, select_autoescape
+from jinja2.visitor import NodeTransformer
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, Translator, negotiate, translations
 from intake.answers import Invalid
@@ -35,8 +41,10 @@ def _ngettext_now(singular: str, plural: str, n: int) -> str:
     return _catalog.get(translations(DEFAULT_LANGUAGE)).ngettext(singular, plural, n)
 
 
-def make_environment() -> Environment:
-    env = Environment(
+def make_environment(language: str | None = None) -> Environment:
+    """The public site's Jinja environment; with `language`, one whose templates have their
+    constant `_()` texts translated into that language when they are compiled."""
+    env = (Environment if language is None else _LanguageEnvironment)(
         loader=PackageLoader("web_form", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
@@ -44,10 +52,52 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates change only with a deployment: no stat() of every template per page
     )
+    if language is not None:
+        env.catalog = translations(language)
     env.install_gettext_callables(_gettext_now, _ngettext_now, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, LANGUAGE_TAGS=LANGUAGE_TAGS)
     env.filters["local_time"] = local_time
     return env
+
+
+class _LanguageEnvironment(Environment):
+    """An environment for one language: see `_fold_constant_gettext`."""
+
+    catalog: _gettext.NullTranslations
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        return _fold_constant_gettext(super()._parse(source, name, filename), self.catalog)
+
+
+def _fold_constant_gettext(tree: nodes.Template, catalog: _gettext.NullTranslations) -> nodes.Template:
+    """Replace every `_("constant text", name=value, ...)` by its translation in `catalog`, as
+    the i18n extension's new-style gettext would produce it at run time: the translation marked
+    safe when autoescaping, then `%` with the keyword values (escaped by Markup's `%`). Calls
+    with a text known only at run time, or with * / ** arguments, are left as they are."""
+    return _GettextFolder(catalog).visit(tree)
+
+
+class _GettextFolder(NodeTransformer):
+    def __init__(self, catalog: _gettext.NullTranslations) -> None:
+        self.catalog = catalog
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        node = self.generic_visit(node)
+        if not (isinstance(node.node, nodes.Name) and node.node.name == "_" and len(node.args) == 1
+                and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)
+                and node.dyn_args is None and node.dyn_kwargs is None):
+            return node
+        text = self.catalog.gettext(node.args[0].value)
+        lineno = node.lineno
+        if node.kwargs:
+            pairs = [nodes.Pair(nodes.Const(kw.key, lineno=lineno), kw.value, lineno=lineno) for kw in node.kwargs]
+            return nodes.Mod(nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=lineno), lineno=lineno),
+                             nodes.Dict(pairs, lineno=lineno), lineno=lineno)
+        try:
+            text = text % {}  # new-style gettext always formats: "%%" becomes "%"
+        except (KeyError, ValueError, TypeError):
+            return node  # a broken translation fails at run time, as before
+        return nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=lineno), lineno=lineno)
 
 
 @dataclass(frozen=True)
@@ -83,13 +133,14 @@ def local_time(moment: datetime, language: str) -> str:
 
 class Renderer:
     def __init__(self) -> None:
-        self.env = make_environment()
+        self.envs = {language: make_environment(language) for language in LANGUAGES}
 
     def page(self, request: Request, template: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
         visitor: Visitor = request.state.visitor
+        env = self.envs.get(visitor.language) or self.envs[DEFAULT_LANGUAGE]
         token = _catalog.set(translations(visitor.language))
         try:
-            html = self.env.get_template(template).render(
+            html = env.get_template(template).render(
                 request=request,
                 visitor=visitor,
                 lang=visitor.language,
