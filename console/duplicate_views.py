@@ -61,7 +61,8 @@ def _can_merge(tip) -> bool:  # noqa: ANN001 - casefile.TipFile
 
 async def panel(console: Console, viewer: Viewer, tip) -> dict:  # noqa: ANN001 - casefile.TipFile
     """For the tip page: other tips in this person's scope naming the same things."""
-    found = await possible_duplicates(console.core, viewer.staff, tip.id, in_scope=True)  # tip: read by casefile.tip_file
+    # tip: read by casefile.tip_file, with whether it names anything at all
+    found = await possible_duplicates(console.core, viewer.staff, tip.id, in_scope=True) if tip.has_match_keys else []
     _, c_ = viewer._, viewer.core_
     return {
         "duplicates": [

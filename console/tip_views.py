@@ -202,7 +202,7 @@ def routes(console: Console) -> APIRouter:
             **await assign_views.panel(console, viewer, tip), **await tip_extras.panel(console, viewer, tip),
             opened=getattr(request.state, "opened", None),  # the form that failed stays open
             done=viewer._(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
-            revealed=revealed, notices=_notices(viewer, await delivery_report(core, tip_id)),
+            revealed=revealed, notices=_notices(viewer, await delivery_report(core, tip_id)) if tip.has_notifications else [],
         )
 
     def _notices(viewer: Viewer, report: list[dict]) -> list[dict]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from i18n import N_, Translator
 from intake import audit
@@ -19,7 +19,9 @@ from intake.core import Core
 from intake.messages import render
 from intake.attachments import StoredFile
 from intake.attachments import load as load_attachment
-from intake.models import Assignment, Attachment, Outcome, Person, ReporterMessage, StaffUser, StatusEvent, Tip, TipNote
+from intake.models import (
+    Assignment, Attachment, Notification, Outcome, Person, ReporterMessage, StaffUser, StatusEvent, Tip, TipMatchKey, TipNote,
+)
 from intake.questionnaire import PERSONAL_KEYS, QUESTIONS
 from intake.routing import Reason, render_reason
 from intake.staff import Role, can_see, tips_in_scope
@@ -107,6 +109,11 @@ class TipFile:
     # timeline step (contacts.timeline_details) and the staff translations of the reporter's words.
     details: list[tuple[str, dict | None]] = field(default_factory=list)
     words_translation: dict = field(default_factory=dict)
+    # Whether the tip has match keys (duplicates.possible_duplicates) and notices to the reporter or
+    # alerts to units (dispatch.delivery_report), read with the tip: the page skips the reads
+    # that would find nothing.
+    has_match_keys: bool = True
+    has_notifications: bool = True
 
 
 async def load_visible(core: Core, session, staff: StaffUser, tip_id: int, action: str) -> Loaded:
@@ -130,17 +137,24 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
     _ = Translator(language)
     deployment = core.deployment
     async with core.db.session() as session:
-        # The tip, its outcome (one row or none) and its assignments (a row each) in one read.
+        # The tip, its outcome (one row or none) and its assignments (a row each) in one read, with
+        # whether it has notes, replies, files, match keys and notifications (an index probe each):
+        # what it has not is not read again.
         found = (await session.execute(
-            select(Tip, Outcome, Assignment).outerjoin(Outcome, Outcome.tip_id == Tip.id)
+            select(Tip, Outcome, Assignment, *(exists().where(table.tip_id == tip_id) for table in _BESIDE))
+            .outerjoin(Outcome, Outcome.tip_id == Tip.id)
             .outerjoin(Assignment, Assignment.tip_id == Tip.id).where(Tip.id == tip_id).order_by(Assignment.id)
         )).all()
         tip, outcome = (found[0][0], found[0][1]) if found else (None, None)
         loaded = await _visible(core, staff, tip_id, tip, [row[2] for row in found if row[2] is not None], "view")
+        has_notes, has_replies, has_files, has_match_keys, has_notifications = (bool(flag) for flag in found[0][3:])
         events = (await session.scalars(select(StatusEvent).where(StatusEvent.tip_id == tip_id).order_by(StatusEvent.id))).all()
-        notes = (await session.scalars(select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id))).all()
-        replies = (await session.scalars(select(ReporterMessage).where(ReporterMessage.tip_id == tip_id).order_by(ReporterMessage.id))).all()
-        files = (await session.execute(_files_of(tip_id, Attachment.kind, Attachment.media_type, Attachment.size, Attachment.created_at))).all()
+        notes = (await session.scalars(
+            select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id))).all() if has_notes else []
+        replies = (await session.scalars(
+            select(ReporterMessage).where(ReporterMessage.tip_id == tip_id).order_by(ReporterMessage.id))).all() if has_replies else []
+        files = (await session.execute(
+            _files_of(tip_id, Attachment.kind, Attachment.media_type, Attachment.size, Attachment.created_at))).all() if has_files else []
     await audit.record_now(core, staff.username, "tip.view", tip_id)
     caps = capacities(core, staff, loaded)
     answers = [
@@ -185,7 +199,12 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
         outcome_version=aware(outcome.updated_at).isoformat() if outcome else "",
         language=tip.language, channel=tip.channel, created_at=aware(tip.created_at), extension_days=tip.extension_days or 0,
         details=[(e.action, e.detail) for e in events], words_translation=tip.reporter_words_translation or {},
+        has_match_keys=has_match_keys, has_notifications=has_notifications,
     )
+
+
+# What tip_file asks the existence of, in this order.
+_BESIDE = (TipNote, ReporterMessage, Attachment, TipMatchKey, Notification)
 
 
 def _files_of(tip_id: int, *columns):

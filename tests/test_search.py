@@ -196,6 +196,24 @@ async def test_a_searched_page_is_the_same_whether_the_window_fills_it_or_not(co
     assert all(found == (wanted, [tips["wang"]], []) for found in seen.values()), seen
 
 
+async def test_asking_the_index_one_tip_at_a_time_finds_what_collecting_the_matches_finds(core):
+    """search.probe (a unit's walk asks about each tip in turn) and search.condition (the matches
+    collected from the index) agree, for every kind of one-token search, tip by tip."""
+    texts = ["上门推销保健品，王经理说“健康”", TIBETAN_DESCRIPTION, "TV ad: call 0571-8888 6666, a1 B2 Ｘ9",
+             "保 健 分开写", "王王王王王", "Tv广告ab，王"]
+    filed = [(await file_tip(core, description=one)).tip_id for one in texts]
+    asked = ["保健", "王", "健", "健康", "品", "ཚོར", "བཙོང་གི", "tv", "TV", "ａｂ", "a1", "b2", "x9", "8657188886666",
+             "0571 88886666", "ad", "卡", "ab", "开写"]
+    async with core.db.session() as session:
+        for q in asked:
+            probe = search.probe(core.db.dialect, q, Tip.id)
+            assert probe is not None, q
+            by_probe = set((await session.scalars(select(Tip.id).where(probe))).all())
+            collected = set((await session.scalars(select(Tip.id).where(search.condition(core.db.dialect, q)))).all())
+            assert by_probe == collected, (q, by_probe, collected)
+            assert by_probe <= set(filed)
+
+
 async def _staff(core, username: str):
     from intake.staff import get_staff
     return await get_staff(core, username)

@@ -1,0 +1,65 @@
+"""The tip page reads what the tip has: its notes, the reporter's later messages, its files, its
+possible duplicates and its notices are read (and shown) when there are any, and not asked for
+when there are none (the tip's own read says which it has)."""
+from __future__ import annotations
+
+from sqlalchemy import event
+
+from intake.attachments import store
+from intake.casework import add_note, reporter_reply
+from intake.staff import get_staff
+from tests.console_support import LEAD_UNIT, client_for, make_staff, sign_in
+from tests.factories import a_photo, file_tip
+
+class Statements:
+    """The SQL the core's engines run while in use."""
+
+    def __init__(self, core) -> None:
+        self.engines = {engine.sync_engine for engine in (core.db.writer, core.db.reader)}
+        self.seen: list[str] = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        self.seen.append(statement)
+
+    def __enter__(self) -> Statements:
+        for engine in self.engines:
+            event.listen(engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc) -> None:  # noqa: ANN002
+        for engine in self.engines:
+            event.remove(engine, "before_cursor_execute", self._record)
+
+    def read_from(self, table: str) -> bool:
+        """Whether rows of `table` were read (not merely asked whether there are any)."""
+        return any(statement.lstrip().startswith(f"SELECT {table}.") for statement in self.seen)
+
+
+async def test_the_tip_page_reads_only_what_the_tip_has_and_shows_all_of_it(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT, language="en")
+    alone = (await file_tip(core)).tip_id
+    async with client_for(core) as client:
+        await sign_in(client, "li")
+        with Statements(core) as statements:
+            page = await client.get(f"/tips/{alone}")
+        assert page.status_code == 200
+        for table in ("tip_notes", "reporter_messages", "attachments"):
+            assert not statements.read_from(table), (table, statements.seen)
+
+        # The same tip with a note, a message from the reporter and a photo; then more tips naming the same suspect.
+        officer = await get_staff(core, "li")
+        await add_note(core, alone, "Called the care home.", staff=officer)
+        await reporter_reply(core, alone, "I kept the receipt.", language="en")
+        assert isinstance(await store(core, a_photo(), "receipt.jpg", tip_id=alone), str)
+        first = (await file_tip(core)).tip_id
+        again = (await file_tip(core)).tip_id  # names the same suspect as `first` and `alone`
+        with Statements(core) as statements:
+            page = (await client.get(f"/tips/{alone}")).text
+        for table in ("tip_notes", "reporter_messages", "attachments"):
+            assert statements.read_from(table), (table, statements.seen)
+        assert "Called the care home." in page and "I kept the receipt." in page
+        assert f'<img src="/tips/{alone}/files/1"' in page
+        with Statements(core) as statements:
+            page = (await client.get(f"/tips/{again}")).text
+        assert statements.read_from("tip_match_keys")
+        assert f'href="/tips/{first}"' in page and f'href="/tips/{alone}"' in page  # its possible duplicates
