@@ -8,8 +8,9 @@ server (tests/fake_telegram.py, run in a process of its own by bench/fake_bot_ap
 
 The outbox is filled first (tips of Telegram reporters, each with --per-tip status events whose
 public messages are numbered, and their pending notifications); then one `run_once()` of the
-dispatcher delivers them all, stream by stream. The bare calls run with the same concurrency as
-the dispatcher's batch (20). Afterwards every chat must have received its tip's notices exactly
+dispatcher delivers them all (each round claims up to `batch` streams, 100, and sends them side
+by side, each stream's notices in order). The bare calls run with the same concurrency, `batch`
+at once. Afterwards every chat must have received its tip's notices exactly
 once each, in order.
 """
 from __future__ import annotations
