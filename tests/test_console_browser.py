@@ -103,7 +103,9 @@ async def test_an_officers_day_in_the_browser(core, console_url, browser):
     await expect(page.get_by_role("heading", level=1)).to_contain_text("已收到")
     photo = page.get_by_role("img", name="举报人提交的照片 1")
     await expect(photo).to_be_visible()
-    assert await photo.evaluate("image => image.complete && image.naturalWidth === 64")  # served and shown
+    # Served and shown: wait for the image to finish loading (visible is not yet loaded).
+    assert await photo.evaluate("""image => image.complete ? image.naturalWidth
+        : new Promise(done => { image.onload = image.onerror = () => done(image.naturalWidth); })""") == 64
     await assert_accessible(page, "tip-new")
     await page.locator("summary#act-accepted").click()  # the action forms are folded until opened
     await page.get_by_role("button", name="受理", exact=True).click()
