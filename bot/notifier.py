@@ -43,6 +43,7 @@ from bot.followup import unrated_closed
 from bot.users import get_user, set_blocked, user_hash
 from i18n import Translator
 from intake.core import Core
+from intake.db import in_chunks
 from intake.models import ChannelUser
 from intake.outbox import UNIT_ALERT, DeliveryError, Notice
 from intake.workflow import STATUS_LABELS, Status
@@ -79,9 +80,9 @@ class TelegramChannel:
         blocked: set[str] = set()
         wanted = sorted(set(hashes.values()))
         async with self.core.db.session() as session:
-            for first in range(0, len(wanted), 500):
+            for some in in_chunks(wanted):
                 blocked.update(await session.scalars(
-                    select(ChannelUser.user_hash).where(ChannelUser.user_hash.in_(wanted[first:first + 500]), ChannelUser.blocked)
+                    select(ChannelUser.user_hash).where(ChannelUser.user_hash.in_(some), ChannelUser.blocked)
                 ))
         return [
             replace(n, looked_up={**n.looked_up, BLOCKED: hashes[n.address] in blocked}) if n.address in hashes else n

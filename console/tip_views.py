@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
 from fastapi import APIRouter, Request
@@ -144,35 +145,23 @@ def routes(console: Console) -> APIRouter:
         """The queue's rows with every text ready: each label is translated once per page (50
         rows repeat a few statuses, categories and units) and the template only prints."""
         _, c_, lang = viewer._, viewer.core_, viewer.language
-        labels: dict[tuple[str, str], str] = {}
-
-        def label(kind: str, code: str) -> str:
-            found = labels.get((kind, code))
-            if found is None:
-                if kind == "status":
-                    found = c_(STATUS_LABELS[Status(code)])
-                elif kind == "category":
-                    found = _category_label(code, lang)
-                elif kind == "priority":
-                    found = _(PRIORITY_LABELS.get(code, code))
-                elif kind == "region":
-                    found = _region_name(code, lang)
-                elif kind == "unit":
-                    found = deployment.unit_name(code, lang) if code else ""
-                else:
-                    found = _(OVERDUE_LABELS[code]) if code else ""
-                labels[kind, code] = found
-            return found
+        # Per page, each distinct code is translated once (functools.cache of a page's functions).
+        status = cache(lambda code: c_(STATUS_LABELS[Status(code)]))
+        category = cache(lambda code: _category_label(code, lang))
+        priority = cache(lambda code: _(PRIORITY_LABELS.get(code, code)))
+        region = cache(lambda code: _region_name(code, lang))
+        unit = cache(lambda code: deployment.unit_name(code, lang) if code else "")
+        overdue = cache(lambda code: _(OVERDUE_LABELS[code]) if code else "")
 
         tip_label, pick_label = _("Tip %(id)s"), _("Select tip %(id)s")  # as _(…, id=…) does per row
         return [
             QueueRow(
                 id=str(item.id), tip_label=tip_label % {"id": item.id}, pick_label=pick_label % {"id": item.id},
-                status=label("status", item.status), category=label("category", item.category), priority=item.priority,
-                priority_label=label("priority", item.priority), region=label("region", item.region),
-                unit=label("unit", item.lead_unit or ""), received=console.local_time(item.created_at),
+                status=status(item.status), category=category(item.category), priority=item.priority,
+                priority_label=priority(item.priority), region=region(item.region),
+                unit=unit(item.lead_unit or ""), received=console.local_time(item.created_at),
                 due=console.local_date(item.accept_due if item.status == Status.SUBMITTED else item.finish_due),
-                overdue=label("overdue", item.overdue or ""), answered=item.answered,
+                overdue=overdue(item.overdue or ""), answered=item.answered,
                 assignee=item.assignee_name or item.assignee or "",
             )
             for item in items

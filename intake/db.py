@@ -6,7 +6,7 @@ both in WAL mode with a busy timeout.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -97,6 +97,15 @@ class Database:
 
 
 #: What a page catches as "the database is out of reach just now" (503 with Retry-After).
+IN_LIST_MAX = 500  # values per IN (...) list: well inside every driver's parameter limit
+
+
+def in_chunks(values: Sequence) -> Iterator[Sequence]:
+    """`values` in slices short enough for one IN (...) list each."""
+    for first in range(0, len(values), IN_LIST_MAX):
+        yield values[first:first + IN_LIST_MAX]
+
+
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, DBAPIError, PoolTimeout, OSError)
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 
 from intake.clock import aware
 from intake.core import Core
+from intake.db import in_chunks
 from intake.models import Notification
 from intake.outbox import Channel, DeliveryError, Notice, render_notice, render_notices
 
@@ -45,7 +46,6 @@ BACKOFF_JITTER = 0.1  # up to 10 % more, so failed notices do not all come back 
 MAX_ATTEMPTS = 20
 MAX_ERROR_CHARS = 300
 LEASE_EXPIRED = "lease expired: a dispatcher stopped while sending"
-_CHUNK = 500  # ids per IN (...) list
 
 
 def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
@@ -184,10 +184,10 @@ class Dispatcher:
         head_of = {row.stream: row.id for row in heads}
         streams = sorted(head_of)
         behind: dict[str, list[int]] = {}
-        for first in range(0, len(streams), _CHUNK):
+        for some in in_chunks(streams):
             queued = await session.execute(
                 select(Notification.id, Notification.stream, Notification.status, Notification.next_attempt_at, Notification.claimed_until)
-                .where(Notification.stream.in_(streams[first:first + _CHUNK]), Notification.status.in_(UNDELIVERED))
+                .where(Notification.stream.in_(some), Notification.status.in_(UNDELIVERED))
                 .order_by(Notification.stream, Notification.id)
             )
             ended: set[str] = set()
@@ -205,9 +205,9 @@ class Dispatcher:
                 taken.append(id_)
         ids = sorted(id_ for taken in behind.values() for id_ in taken)
         rows: list[Notification] = []
-        for first in range(0, len(ids), _CHUNK):
+        for some in in_chunks(ids):
             rows += (await session.scalars(self._claiming(
-                update(Notification).where(Notification.id.in_(ids[first:first + _CHUNK]), Notification.status.in_(UNDELIVERED)), until,
+                update(Notification).where(Notification.id.in_(some), Notification.status.in_(UNDELIVERED)), until,
             ))).all()
         return rows
 
@@ -332,10 +332,10 @@ class Dispatcher:
             return
         ids = [claim.notification.id for claim in claims]
         async with self.core.db.transaction() as session:
-            for first in range(0, len(ids), _CHUNK):
+            for some in in_chunks(ids):
                 await session.execute(
                     update(Notification)
-                    .where(Notification.id.in_(ids[first:first + _CHUNK]), Notification.status != SENT)
+                    .where(Notification.id.in_(some), Notification.status != SENT)
                     .values(status=SENT, sent_at=self.core.clock.now(), attempts=Notification.attempts + 1, claimed_until=None)
                     .execution_options(synchronize_session=False)
                 )
@@ -345,17 +345,15 @@ class Dispatcher:
         they were: due, behind their stream's head, untouched if our lease has been lost."""
         if not claims:
             return
+        until = claims[0].until  # a round's claims come from one claim, under one lease
         async with self.core.db.transaction() as session:
-            for until in {claim.until for claim in claims}:
-                ids = [claim.notification.id for claim in claims if claim.until == until]
-                for first in range(0, len(ids), _CHUNK):
-                    await session.execute(
-                        update(Notification)
-                        .where(Notification.id.in_(ids[first:first + _CHUNK]), Notification.status == SENDING,
-                               Notification.claimed_until == until)
-                        .values(status=case((Notification.attempts > 0, FAILED), else_=PENDING), claimed_until=None)
-                        .execution_options(synchronize_session=False)
-                    )
+            for some in in_chunks([claim.notification.id for claim in claims]):
+                await session.execute(
+                    update(Notification)
+                    .where(Notification.id.in_(some), Notification.status == SENDING, Notification.claimed_until == until)
+                    .values(status=case((Notification.attempts > 0, FAILED), else_=PENDING), claimed_until=None)
+                    .execution_options(synchronize_session=False)
+                )
 
     async def _failed(self, claim: Claim, reason: str, *, retry: bool, wait_at_least: float = 0) -> None:
         """Record a failed try. `reason` is the channel's reason: never personal data."""

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from i18n import N_, Translator
 from intake.clock import aware, local_date
 from intake.core import Core
+from intake.db import in_chunks
 from intake.messages import render
 from intake.models import Notification, Person, StatusEvent, Tip
 from intake.workflow import STATUS_LABELS, Status
@@ -104,15 +105,10 @@ async def render_notice(core: Core, session: AsyncSession, notification: Notific
     return (await render_notices(core, session, [notification]))[0]
 
 
-#: Ids per `IN (...)` list when a round is rendered (well inside every driver's parameter limit).
-_CHUNK = 500
-
-
 async def _by_id(session: AsyncSession, model: type, ids: set[int]) -> dict[int, object]:
     found: dict[int, object] = {}
-    wanted = sorted(ids)
-    for first in range(0, len(wanted), _CHUNK):
-        rows = await session.scalars(select(model).where(model.id.in_(wanted[first:first + _CHUNK])))
+    for some in in_chunks(sorted(ids)):
+        rows = await session.scalars(select(model).where(model.id.in_(some)))
         found.update((row.id, row) for row in rows)
     return found
 

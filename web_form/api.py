@@ -121,6 +121,26 @@ async def _body(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
+async def _report_of(request: Request, core: Core, language: str) -> Checked | JSONResponse:
+    """The body's answers walked through the questionnaire (CPU only: before the transaction,
+    which then only writes), or the answer to a body that cannot be a report."""
+    raw = await _body(request)
+    if raw is None:
+        return _errors(413, [("", BODY_TOO_BIG)], language)
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested too deep
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
+        return _errors(400, [("", BAD_BODY)], language)
+    wanted = body.get("language")
+    if wanted is not None:
+        if not isinstance(wanted, str) or negotiate(wanted) is None:
+            return _errors(400, [("language", BAD_LANGUAGE)], language)
+        language = negotiate(wanted)
+    return check_report(core, body["answers"], language)
+
+
 # --- the endpoints -------------------------------------------------------------------------------
 
 @router.post(
@@ -154,28 +174,12 @@ async def send_report(
     core = core_of(request)
     language = _language(request)
     key = _bearer(authorization, x_api_key)
-    refused: JSONResponse | None = None  # what is wrong with the body, answered once the key and limit are checked
-    checked: Checked | None = None
-    if well_formed_key(key):  # else no partner can hold it: 401 without reading the body
-        raw = await _body(request)
-        body = None
-        if raw is None:
-            refused = _errors(413, [("", BODY_TOO_BIG)], language)
-        else:
-            try:
-                body = json.loads(raw)
-            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested too deep
-                body = None
-            if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
-                refused = _errors(400, [("", BAD_BODY)], language)
-        if refused is None:
-            wanted = body.get("language")
-            if wanted is not None and (not isinstance(wanted, str) or negotiate(wanted) is None):
-                refused = _errors(400, [("language", BAD_LANGUAGE)], language)
-            else:
-                language = (negotiate(wanted) if wanted is not None else None) or language
-                # The questionnaire's walk is CPU only: done before the transaction, which then only writes.
-                checked = check_report(core, body["answers"], language)
+    # What is wrong with the body is answered once the key and the limit are checked; a key no
+    # partner can hold gets its 401 without the body being read.
+    report = await _report_of(request, core, language) if well_formed_key(key) else None
+    checked = report if isinstance(report, Checked) else None
+    if checked is not None:
+        language = checked.state.language
     # The key, the partner's limit and the report: one transaction (intake.partners.send_with_key).
     sent = await send_with_key(core, key, checked, _limit, idempotency_key=idempotency_key)
     if sent.partner is None:
@@ -185,8 +189,8 @@ async def send_report(
     if not sent.allowed:
         log.warning("rate limit %s reached", API_SUBMISSIONS.name)
         return _errors(429, [("", TOO_MANY)], _language(request))
-    if refused is not None:
-        return refused
+    if isinstance(report, JSONResponse):
+        return report
     result = sent.result
     if isinstance(result, list):
         return _errors(422, [(error.field, error.error) for error in result], language)
