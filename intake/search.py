@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, cast, delete, exists, func, insert, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
@@ -146,6 +147,7 @@ def index_row(dialect: str, tip_id: int, words: list[str]) -> dict:
     return {"rowid": tip_id, "tokens": " ".join(words)}
 
 
+@cache  # built once per dialect: every submission runs it
 def insert_statement(dialect: str):
     if dialect == "postgresql":
         return insert(POSTGRES_TABLE).values(tokens=cast(bindparam("tokens"), TSVECTOR))
@@ -173,13 +175,7 @@ async def index_tip(session: AsyncSession, tip: Tip, *, new: bool = False) -> No
     dialect = _dialect(session)
     if not new:
         await session.execute(delete_statement(dialect, [tip.id]))
-    insert_one = _INSERT_ONE.get(dialect)
-    if insert_one is None:
-        insert_one = _INSERT_ONE[dialect] = insert_statement(dialect)
-    await session.execute(insert_one, index_row(dialect, tip.id, words))
-
-
-_INSERT_ONE: dict[str, object] = {}  # insert_statement(dialect), built once: every submission runs it
+    await session.execute(insert_statement(dialect), index_row(dialect, tip.id, words))
 
 
 async def reindex(core, *, batch: int = 2000, progress=None) -> int:
