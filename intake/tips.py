@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
 
 from i18n import N_, Translator
@@ -106,36 +106,48 @@ class ReplyRefused(Exception):
         self.params = dict(params or {})
 
 
+# A try is counted before its PIN is compared, in the statement that also refuses once five
+# are counted. Its row lock is held until the try's transaction ends, so tries sent at once are
+# compared one after another, each against the count the ones before it left: never more than
+# five wrong PINs are compared, and the right one is never accepted once the lock holds.
+_COUNT_TRY = (
+    update(Tip).where(Tip.id == bindparam("tip_id"), Tip.pin_failures < MAX_PIN_FAILURES)
+    .values(pin_failures=Tip.pin_failures + 1).returning(Tip.pin_failures)
+)
+_UNCOUNT_TRY = update(Tip).where(Tip.id == bindparam("tip_id")).values(pin_failures=Tip.pin_failures - 1)
+
+
 async def check_pin(core: Core, code_text: str, pin_text: str) -> Tip:
     """The tip, when the reply PIN is right; every way of writing to a tip goes through here.
 
     Five wrong PINs lock writing to the tip (reading stays open) and tell the unit.
     """
-    from intake import audit
+    from intake import audit, submission
     from intake.models import TipNote
     from intake.key_rotation import rehash_found
-    from intake.submission import pin_hash, pin_matches
     from intake.tracking import normalize_pin
 
     code = normalize_code(code_text)
     tip = await find_tip(core, code_text) if code else None
     if tip is None:
         raise ReplyRefused(UNKNOWN_CODE)
-    if tip.pin_failures >= MAX_PIN_FAILURES:
-        raise ReplyRefused(PIN_LOCKED)
     pin = normalize_pin(pin_text)
-    if pin is None or not pin_matches(core.keys, tip.pin_hash, code, pin):
-        async with core.db.transaction() as session:
-            row = await session.get(Tip, tip.id, with_for_update=True)
-            row.pin_failures += 1
-            audit.record(session, core, "reporter", "pin.failed", tip.id, failures=row.pin_failures)
-            if row.pin_failures == MAX_PIN_FAILURES:
+    async with core.db.transaction() as session:
+        counted = (await session.execute(_COUNT_TRY, {"tip_id": tip.id})).scalar()
+        right = counted is not None and pin is not None and submission.pin_matches(core.keys, tip.pin_hash, code, pin)
+        if right:
+            await session.execute(_UNCOUNT_TRY, {"tip_id": tip.id})
+        elif counted is not None:
+            audit.record(session, core, "reporter", "pin.failed", tip.id, failures=counted)
+            if counted == MAX_PIN_FAILURES:
                 session.add(TipNote(tip_id=tip.id, unit_code=tip.lead_unit, author="system", kind="note", at=core.clock.now(),
                                     text="Five wrong reply PINs were typed: the reporter can no longer add information online. Re-issue the code if the reporter asks."))
-            locked = row.pin_failures >= MAX_PIN_FAILURES
-        raise ReplyRefused(PIN_LOCKED if locked else WRONG_PIN)
+    if counted is None or (not right and counted >= MAX_PIN_FAILURES):
+        raise ReplyRefused(PIN_LOCKED)
+    if not right:
+        raise ReplyRefused(WRONG_PIN)
     if not core.keys.is_current_hash(tip.pin_hash):  # made before a key rotation: move it over now
-        tip.pin_hash = await rehash_found(core, Tip.pin_hash, tip.pin_hash, pin_hash(core.keys, code, pin))
+        tip.pin_hash = await rehash_found(core, Tip.pin_hash, tip.pin_hash, submission.pin_hash(core.keys, code, pin))
     return tip
 
 
