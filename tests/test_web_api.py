@@ -4,6 +4,7 @@ nothing, the public status by code (unknown codes told apart by nothing), rate l
 OpenAPI document."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -147,6 +148,30 @@ async def test_a_retried_request_with_the_same_idempotency_key_makes_one_tip(cor
     assert first.status_code == 201 and again.status_code == 200 and again.json()["repeated"] is True
     assert again.json()["code"] == first.json()["code"] and other.json()["code"] != first.json()["code"]
     assert await count(core, Tip) == 2
+
+
+async def test_an_idempotency_key_replayed_with_another_body_is_refused_and_not_answered_with_the_first_receipt(core, key):
+    """The IETF draft on the Idempotency-Key header: a key reused with a different payload gets 422."""
+    headers = {**auth(key), "idempotency-key": "order-7782"}
+    body = {"language": "en", "answers": ANSWERS}
+    changed = {"language": "en", "answers": {**ANSWERS, "urgent": "yes"}}
+    async with web_client(core) as client:
+        first = await client.post("/api/v1/reports", json=body, headers=headers)
+        other = await client.post("/api/v1/reports?lang=en", json=changed, headers=headers)
+        in_tibetan = await client.post("/api/v1/reports?lang=bo", json=changed, headers=headers)
+        # The same request again, its JSON written another way (keys reordered, spaces): the first receipt.
+        rewritten = json.dumps({"answers": dict(reversed(list(ANSWERS.items()))), "language": "en"}, indent=2)
+        again = await client.post("/api/v1/reports", content=rewritten,
+                                  headers={**headers, "content-type": "application/json"})
+    assert first.status_code == 201
+    assert other.status_code == 422
+    assert other.json() == {"errors": [{"field": "idempotency-key", "message": (
+        "This Idempotency-Key was already used for a different report. Send a new key for a new report, "
+        "or the same report again to get its receipt.")}]}
+    assert first.json()["code"] not in other.text and first.json()["pin"] not in other.text
+    assert in_tibetan.status_code == 422 and in_tibetan.json()["errors"][0]["message"] != other.json()["errors"][0]["message"]
+    assert again.status_code == 200 and again.json()["code"] == first.json()["code"] and again.json()["repeated"] is True
+    assert await count(core, Tip) == 1
 
 
 async def test_urgent_reports_get_the_call_110_advice_at_once(core, key):
