@@ -64,6 +64,9 @@ class Draft(Base):
     tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="SET NULL"))
     # The tracking code and PIN, sealed, so a repeated submit shows the same receipt.
     sealed_receipt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # An API report sent with an Idempotency-Key: the keyed hash of its body, so the same key
+    # with another body is refused instead of answered with this draft's receipt.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Tip(Base):

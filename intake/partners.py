@@ -11,6 +11,7 @@ tip and its receipt are written in one transaction.
 """
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections.abc import Callable
@@ -210,6 +211,27 @@ class Checked:
     state: DraftState
     errors: list[FieldError]
     notices: tuple[str, ...]
+    #: The keyed hash of the request's body (`request_fingerprint`), kept with an Idempotency-Key.
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class KeyReused:
+    """The Idempotency-Key already made a tip from another body: nothing is written or shown."""
+
+
+KEY_REUSED = N_(
+    "This Idempotency-Key was already used for a different report. Send a new key for a new report, "
+    "or the same report again to get its receipt."
+)
+
+
+def request_fingerprint(core: Core, body: dict[str, object]) -> str:
+    """The keyed hash of a request's JSON body, written one canonical way (sorted keys, no spaces),
+    so a retry whose JSON is only formatted differently is the same request. Keyed: the body holds
+    names and phone numbers, which a plain hash would let anyone with a guess confirm."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return core.keys.keyed_hash(canonical, purpose="api-request-body")[:64]
 
 
 def check_report(core: Core, answers: dict[str, object], language: str) -> Checked:
@@ -231,15 +253,23 @@ def _draft_id(core: Core, partner: PartnerInfo, idempotency_key: str | None) -> 
     return uuid.uuid4().hex
 
 
+def _repeated(core: Core, existing: Draft, checked: Checked) -> Submitted | KeyReused:
+    """The first tip's receipt for the same request sent again; KeyReused for another body
+    (a draft from before bodies were hashed has none to compare: its receipt, as then)."""
+    if existing.request_hash and checked.fingerprint and existing.request_hash != checked.fingerprint:
+        return KeyReused()
+    return Submitted(stored_receipt(core, existing), checked.notices)
+
+
 async def _write_report(
     core: Core, session: AsyncSession, partner: PartnerInfo, checked: Checked, draft_id: str, idempotent: bool,
-) -> Submitted:
+) -> Submitted | KeyReused:
     """The draft, the tip and its rows, and the audit event, in the caller's transaction; or the
-    first tip's receipt again for a repeated Idempotency-Key."""
+    first tip's receipt again for a repeated Idempotency-Key (KeyReused when the body differs)."""
     # Only a retried Idempotency-Key can find a draft already there (a fresh id cannot).
     existing = await session.get(Draft, draft_id) if idempotent else None
     if existing is not None and existing.sealed_receipt is not None:
-        return Submitted(stored_receipt(core, existing), checked.notices)
+        return _repeated(core, existing, checked)
     now = core.clock.now()
     draft = Draft(
         id=draft_id, channel=CHANNEL,
@@ -247,6 +277,7 @@ async def _write_report(
         # The state's own fields, as to_dict gives them (its deep copy is not needed to seal: measured 0.4 ms).
         sealed_state=core.keys.seal(vars(checked.state), purpose=SEAL_PURPOSE),
         created_at=now, updated_at=now, expires_at=now + timedelta(days=core.settings.draft_ttl_days),
+        request_hash=(checked.fingerprint or None) if idempotent else None,
     )
     receipt = await create_tip(core, session, draft, checked.state, CAPABILITIES, None)
     audit.record(session, core, f"partner:{partner.name}", "tip.partner_submitted", receipt.tip_id,
@@ -257,22 +288,24 @@ async def _write_report(
     return Submitted(receipt, checked.notices)
 
 
-async def _receipt_after_race(core: Core, draft_id: str, notices: tuple[str, ...]) -> Submitted:
+async def _receipt_after_race(core: Core, draft_id: str, checked: Checked) -> Submitted | KeyReused:
     # The same idempotency key sent twice at the same moment: the other request made the tip.
     async with core.db.session() as session:
         existing = await session.get(Draft, draft_id)
         if existing is None or existing.sealed_receipt is None:
             raise LookupError(draft_id)
-        return Submitted(stored_receipt(core, existing), notices)
+        return _repeated(core, existing, checked)
 
 
 async def submit_report(
     core: Core, partner: PartnerInfo, answers: dict[str, object], language: str, *, idempotency_key: str | None = None,
-) -> Submitted | list[FieldError]:
+) -> Submitted | KeyReused | list[FieldError]:
     """One tip from a partner's answers, or the list of answers to fix (and nothing written).
 
-    The same `idempotency_key` from the same partner returns the first tip's receipt again."""
+    The same `idempotency_key` from the same partner returns the first tip's receipt again, when
+    the answers and language are the same (KeyReused when they are not)."""
     checked = check_report(core, answers, language)
+    checked = replace(checked, fingerprint=request_fingerprint(core, {"language": language, "answers": answers}))
     if checked.errors:
         return checked.errors
     draft_id = _draft_id(core, partner, idempotency_key)
@@ -281,7 +314,7 @@ async def submit_report(
             return await _write_report(core, session, partner, checked, draft_id, bool(idempotency_key))
     except IntegrityError as error:
         try:
-            return await _receipt_after_race(core, draft_id, checked.notices)
+            return await _receipt_after_race(core, draft_id, checked)
         except LookupError:
             raise error from None
 
@@ -294,7 +327,7 @@ class Sent:
 
     partner: PartnerInfo | None  # None: no valid key (nothing counted or written here)
     allowed: bool = True  # False: over the partner's limit (the request counted, nothing else written)
-    result: Submitted | list[FieldError] | None = None  # None: nothing was submitted (no `checked`)
+    result: Submitted | KeyReused | list[FieldError] | None = None  # None: nothing was submitted (no `checked`)
 
 
 class _OverLimit(Exception):
@@ -343,7 +376,7 @@ async def send_with_key(
             partner = await _partner_in(session, core, key)
             if partner is None:
                 return Sent(None)
-            result: Submitted | list[FieldError] | None = None
+            result: Submitted | KeyReused | list[FieldError] | None = None
             if checked is not None and checked.errors:
                 result = checked.errors
             elif checked is not None:
@@ -368,6 +401,6 @@ async def send_with_key(
             if not await ratelimit.hit(core, limit_of(partner), f"partner:{partner.id}"):
                 return Sent(partner, False)
         try:
-            return Sent(partner, True, await _receipt_after_race(core, draft_id, checked.notices))
+            return Sent(partner, True, await _receipt_after_race(core, draft_id, checked))
         except LookupError:
             raise error from None

@@ -158,7 +158,7 @@ async def test_an_idempotency_key_replayed_with_another_body_is_refused_and_not_
     async with web_client(core) as client:
         first = await client.post("/api/v1/reports", json=body, headers=headers)
         other = await client.post("/api/v1/reports?lang=en", json=changed, headers=headers)
-        in_tibetan = await client.post("/api/v1/reports?lang=bo", json=changed, headers=headers)
+        in_tibetan = await client.post("/api/v1/reports", json={"language": "bo", "answers": ANSWERS}, headers=headers)
         # The same request again, its JSON written another way (keys reordered, spaces): the first receipt.
         rewritten = json.dumps({"answers": dict(reversed(list(ANSWERS.items()))), "language": "en"}, indent=2)
         again = await client.post("/api/v1/reports", content=rewritten,

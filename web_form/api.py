@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import replace
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.openapi.utils import get_openapi
@@ -22,7 +23,9 @@ from pydantic import BaseModel, Field
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, negotiate
 from intake.answers import Invalid
 from intake.core import Core
-from intake.partners import Checked, PartnerInfo, check_report, send_with_key, well_formed_key
+from intake.partners import (
+    KEY_REUSED, Checked, KeyReused, PartnerInfo, check_report, request_fingerprint, send_with_key, well_formed_key,
+)
 from intake.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, Kind
 from intake.ratelimit import Limit
 from intake.tips import UNKNOWN_CODE, public_view
@@ -138,7 +141,7 @@ async def _report_of(request: Request, core: Core, language: str) -> Checked | J
         if not isinstance(wanted, str) or negotiate(wanted) is None:
             return _errors(400, [("language", BAD_LANGUAGE)], language)
         language = negotiate(wanted)
-    return check_report(core, body["answers"], language)
+    return replace(check_report(core, body["answers"], language), fingerprint=request_fingerprint(core, body))
 
 
 # --- the endpoints -------------------------------------------------------------------------------
@@ -148,7 +151,8 @@ async def _report_of(request: Request, core: Core, language: str) -> Checked | J
     description=(
         "Send one report. `answers` is keyed by the questionnaire's step keys (see the schema); every answer is "
         "checked as on the web form. On a mistake nothing is stored and every answer to fix is listed. Send an "
-        "`Idempotency-Key` header to make a retried request return the same tip instead of a second one."
+        "`Idempotency-Key` header to make a retried request return the same tip instead of a second one; the same key "
+        "with a different body is refused (422)."
     ),
     responses={
         200: {"model": ReportCreated, "description": "This Idempotency-Key already made a tip: the same receipt again."},
@@ -156,7 +160,9 @@ async def _report_of(request: Request, core: Core, language: str) -> Checked | J
         400: {"model": Errors, "description": "The body is not a JSON object with answers."},
         401: {"model": Errors, "description": "No valid partner key."},
         413: {"model": Errors, "description": "The body is too big."},
-        422: {"model": Errors, "description": "Some answers must be fixed; nothing was stored."},
+        422: {"model": Errors, "description": (
+            "Some answers must be fixed, or the Idempotency-Key was already used for a different body; nothing was stored."
+        )},
         429: {"model": Errors, "description": "Too many requests."},
     },
     openapi_extra={
@@ -194,6 +200,8 @@ async def send_report(
     result = sent.result
     if isinstance(result, list):
         return _errors(422, [(error.field, error.error) for error in result], language)
+    if isinstance(result, KeyReused):  # 422, as the IETF draft on the Idempotency-Key header says
+        return _errors(422, [("idempotency-key", KEY_REUSED)], language)
     receipt = result.receipt
     _ = Translator(language)
     return JSONResponse({
