@@ -36,8 +36,10 @@ def launch(playwright):
 class LiveSite:
     """The public site on a free port, with a core of its own; `run()` calls into that core."""
 
-    def __init__(self, var_dir: Path, clock: Clock | None = None, **app_options) -> None:
-        self.settings = Settings(env="test", var_dir=var_dir, database_url=f"sqlite+aiosqlite:///{var_dir / 'tipline.db'}")
+    def __init__(self, var_dir: Path, clock: Clock | None = None, *, database_url: str | None = None, **app_options) -> None:
+        """`database_url`: the test's database (tests.conftest.database_url: PostgreSQL when the
+        suite runs on it); SQLite in `var_dir` when not given."""
+        self.settings = Settings(env="test", var_dir=var_dir, database_url=database_url or f"sqlite+aiosqlite:///{var_dir / 'tipline.db'}")
         self.clock = clock
         self.app_options = app_options
         self.loop = asyncio.new_event_loop()
