@@ -1,8 +1,9 @@
 """After the report: /mytips, /status CODE, answering a staff question in the chat (the chat
 the tip came from is the credential), the satisfaction question, and linking a web tip.
 
-Only the chat's own tips are ever shown with details; /status shows the public timeline that
-anyone with the code may read, rate-limited against guessing.
+Only the chat's own tips are ever shown with details; /status (or a tracking code sent on its
+own) shows the public timeline that anyone with the code may read, counted against the chat's
+limits (intake.lookups).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from bot.callbacks import Rate
 from bot.chat import CHANNEL, Chat
 from bot.evidence import download, incoming_file
 from bot.users import user_hash
-from intake import attachments, ratelimit
+from intake import attachments
 from intake.answers import Invalid, clean_text
 from intake.casework import reporter_reply
 from intake.clock import aware
@@ -29,12 +30,13 @@ from intake.core import Core
 from intake.linking import use_link_token
 from intake.models import Rating, ReporterMessage, Tip
 from intake.ratings import rate
-from intake.tips import public_view
+from intake import lookups
+from intake.lookups import Client, LookupRefused
+from intake.tracking import looks_like_code
 from intake.workflow import STATUS_LABELS, Status
 
 log = logging.getLogger(__name__)
 
-STATUS_LIMIT = ratelimit.Limit("bot-status", 20, 3600)
 FOLLOW_UP_WINDOW = timedelta(hours=1)  # more text or photos after answering go to the same tip
 
 
@@ -63,10 +65,17 @@ async def status(message: Message, command: CommandObject, core: Core, bot: Bot,
     if not command.args:
         await chat.say(_(texts.STATUS_USAGE))
         return
-    if not await ratelimit.hit(core, STATUS_LIMIT, f"telegram:{chat.chat_id}"):
-        await chat.say(_(texts.TOO_MANY))
+    await show_status(chat, command.args)
+
+
+async def show_status(chat: Chat, code_text: str) -> None:
+    """The public timeline of a code, or the same answer for an unknown and a mistyped one."""
+    _ = chat._
+    try:
+        view = await lookups.status(chat.core, Client.telegram(chat.chat_id), code_text[:64], _.language)
+    except LookupRefused as refused:
+        await chat.say(_(refused.message))
         return
-    view = await public_view(core, command.args[:64], _.language)
     if view is None:
         await chat.say(_(texts.UNKNOWN_CODE))
         return
@@ -89,6 +98,9 @@ async def idle_message(chat: Chat, message: Message) -> None:
     """A message outside a report: an answer to a staff question, or more for the same tip."""
     tip = await tip_for_reply(chat.core, chat.chat_id)
     if tip is None:
+        if message.text and looks_like_code(message.text):  # a tracking code on its own: /status
+            await show_status(chat, message.text)
+            return
         await chat.say(chat._(texts.IDLE))
         return
     incoming = incoming_file(message)

@@ -78,7 +78,6 @@ MY_TIPS = N_("Your reports:")
 MY_TIP_LINE = N_("%(date)s · %(category)s · %(status)s")
 STATUS_USAGE = N_("Please send the tracking code after the command, for example: /status 4821 0937 5562")
 UNKNOWN_CODE = N_("We could not find a report with that tracking code. Please check the 12 digits and try again.")
-TOO_MANY = N_("You have looked up many codes. Please wait an hour and try again.")
 STATUS_TITLE = N_("Report %(code)s: %(status)s")
 OFFICER_WRITES = N_("The officer writes: %(text)s")
 

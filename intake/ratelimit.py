@@ -17,9 +17,9 @@ import logging
 import time
 import weakref
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, literal
+from sqlalchemy import case, delete, literal, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +42,23 @@ class Limit:
     seconds: int
 
 
+@dataclass(frozen=True)
+class Counted:
+    """One counted event (`count`): the window's count with it, and where to give it back
+    (`refund`) when the event turns out not to be one the limit is about (a reservation)."""
+
+    limit: Limit
+    count: int
+    slot: str  # the key where it was counted: the limit and key (memory), the Redis key, the database row
+    window: object = None  # memory: the window's number; database: the window's start; Redis: in the key
+    local: LocalCounts | None = None  # counted in this process's memory
+    redis_url: str = ""  # counted in Redis
+
+    @property
+    def allowed(self) -> bool:
+        return self.count <= self.limit.count
+
+
 class LocalCounts:
     """Fixed windows counted in this process's memory, for events that all reach this process.
 
@@ -54,6 +71,10 @@ class LocalCounts:
         self._windows: dict[str, int] = {}  # limit -> its window last seen
 
     def hit(self, limit: Limit, key: str, timestamp: float) -> bool:
+        return self.count(limit, key, timestamp)[1] <= limit.count
+
+    def count(self, limit: Limit, key: str, timestamp: float) -> tuple[int, int]:
+        """(window, count) after counting one event for `key`."""
         window = int(timestamp // limit.seconds)
         if self._windows.get(limit.name) != window:
             self._windows[limit.name] = window
@@ -62,7 +83,13 @@ class LocalCounts:
         seen = self._counts.get(slot)
         count = seen[1] + 1 if seen is not None and seen[0] == window else 1
         self._counts[slot] = (window, count)
-        return count <= limit.count
+        return window, count
+
+    def refund(self, limit: Limit, key: str, window: int) -> None:
+        """Give back one event counted in `window` (nothing once that window has passed)."""
+        seen = self._counts.get((limit.name, key))
+        if seen is not None and seen[0] == window and seen[1] > 0:
+            self._counts[(limit.name, key)] = (window, seen[1] - 1)
 
     def __len__(self) -> int:
         return len(self._counts)
@@ -79,30 +106,56 @@ async def hit(
     `session`: count in the caller's transaction (a refused request then counts only if it
     commits); `session.info["rate_counted"]` tells the caller that the database counted.
     """
+    return (await count(core, limit, key, local=local, session=session)).allowed
+
+
+async def count(
+    core: Core, limit: Limit, key: str, *, local: LocalCounts | None = None, session: AsyncSession | None = None,
+) -> Counted:
+    """`hit`, telling the count and where it was counted, so that it can be given back (`refund`)."""
     now = core.clock.now()
     redis_url = getattr(core.settings, "redis_url", "")
     if local is not None and not redis_url:
-        return local.hit(limit, key, now.timestamp())
+        window, counted = local.count(limit, key, now.timestamp())
+        return Counted(limit, counted, key, window, local=local)
     row_key = f"{limit.name}:{core.keys.keyed_hash(key, purpose='rate-limit')[:40]}"
     if redis_url:
         counted = await _redis_count(redis_url, row_key, limit, now.timestamp())
         if counted is not None:
-            return counted
+            return Counted(limit, counted[0], counted[1], redis_url=redis_url)
     if session is not None:
         session.info["rate_counted"] = True
-        return await _count_in(session, core, row_key, limit, now)
+        return Counted(limit, *await _count_in(session, core, row_key, limit, now))
     try:
-        return await _count(core, row_key, limit, now)
+        return Counted(limit, *await _count(core, row_key, limit, now))
     except IntegrityError:  # two processes created the same counter at once: count again
-        return await _count(core, row_key, limit, now)
+        return Counted(limit, *await _count(core, row_key, limit, now))
 
 
-async def _count(core: Core, row_key: str, limit: Limit, now) -> bool:
+async def refund(core: Core, counted: Counted) -> None:
+    """Give back one event counted by `count`, in the window it was counted in (nothing once that
+    window has passed). Used for reservations: an event counted before it is known whether it is
+    one the limit is about, so that many at once cannot all pass a check made before any counted."""
+    if counted.local is not None:
+        counted.local.refund(counted.limit, counted.slot, counted.window)
+        return
+    if counted.redis_url:  # Redis away: the event stays counted (the limit holds either way)
+        await _redis_refund(counted.redis_url, counted.slot)
+        return
+    table = RateCounter.__table__
+    async with core.db.transaction() as session:
+        await session.execute(
+            update(table).where(table.c.key == counted.slot, table.c.window_start == counted.window, table.c.count > 0)
+            .values(count=table.c.count - 1)
+        )
+
+
+async def _count(core: Core, row_key: str, limit: Limit, now) -> tuple[int, str, datetime]:
     async with core.db.transaction() as session:
         return await _count_in(session, core, row_key, limit, now)
 
 
-async def _count_in(session: AsyncSession, core: Core, row_key: str, limit: Limit, now) -> bool:
+async def _count_in(session: AsyncSession, core: Core, row_key: str, limit: Limit, now) -> tuple[int, str, datetime]:
     # One statement (an upsert that starts, restarts or bumps the window and returns the count):
     # every counted request is a write, so it must be short (bench/submission_bench.py).
     table = RateCounter.__table__
@@ -112,9 +165,9 @@ async def _count_in(session: AsyncSession, core: Core, row_key: str, limit: Limi
     upsert = insert.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={"count": case((expired, 1), else_=table.c.count + 1), "window_start": case((expired, at), else_=table.c.window_start)},
-    ).returning(table.c.count)
-    count = (await session.execute(upsert)).scalar_one()
-    return count <= limit.count
+    ).returning(table.c.count, table.c.window_start)
+    count, window_start = (await session.execute(upsert)).one()
+    return count, row_key, window_start
 
 
 # --- Redis ---------------------------------------------------------------------------------------
@@ -128,7 +181,7 @@ class _RedisBackend:
         self.client = Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
         self.down_until = 0.0
 
-    async def count(self, row_key: str, limit: Limit, timestamp: float) -> bool:
+    async def count(self, row_key: str, limit: Limit, timestamp: float) -> tuple[int, str]:
         # Windows aligned on the clock: every process agrees on the window without talking.
         window = int(timestamp // limit.seconds)
         key = f"{REDIS_PREFIX}{row_key}:{window}"
@@ -136,7 +189,11 @@ class _RedisBackend:
             pipe.incr(key)
             pipe.expire(key, limit.seconds + 60)
             count, _ = await pipe.execute()
-        return int(count) <= limit.count
+        return int(count), key
+
+    async def refund(self, key: str) -> None:
+        # Only while the window's key lives: a DECR of a key gone would start it at -1, forever.
+        await self.client.eval(_REDIS_REFUND, 1, key)
 
 
 _backends: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _RedisBackend]] = weakref.WeakKeyDictionary()
@@ -150,8 +207,19 @@ def _backend(url: str) -> _RedisBackend:
     return backend
 
 
-async def _redis_count(url: str, row_key: str, limit: Limit, timestamp: float) -> bool | None:
-    """True/False from Redis, or None when Redis cannot answer (the database counts then)."""
+_REDIS_REFUND = "if redis.call('exists', KEYS[1]) == 1 and tonumber(redis.call('get', KEYS[1])) > 0 then return redis.call('decr', KEYS[1]) end return 0"
+
+
+async def _redis_refund(url: str, key: str) -> None:
+    backend = _backend(url)
+    try:
+        await asyncio.wait_for(backend.refund(key), REDIS_TIMEOUT_SECONDS * 2)
+    except (OSError, TimeoutError, _redis_errors()) as error:
+        log.warning("rate limits: Redis unavailable for a refund (%s); the event stays counted", type(error).__name__)
+
+
+async def _redis_count(url: str, row_key: str, limit: Limit, timestamp: float) -> tuple[int, str] | None:
+    """(count, key) from Redis, or None when Redis cannot answer (the database counts then)."""
     backend = _backend(url)
     if time.monotonic() < backend.down_until:
         return None

@@ -975,7 +975,7 @@ async def come_forward(core: Core, code_text: str, pin_text: str, *, name: str, 
     phone number make it a named report. Entered by a reward administrator; returns the tip id."""
     from intake.answers import Invalid as InvalidAnswer, clean_text, parse_phone
     from intake.submission import PEOPLE_PURPOSE as SEAL
-    from intake.tips import ReplyRefused, check_pin
+    from intake.lookups import Client, ReplyRefused, check_pin
 
     _require_admin(staff)
     cleaned_name = clean_text(name, max_chars=100, min_chars=1)
@@ -985,7 +985,7 @@ async def come_forward(core: Core, code_text: str, pin_text: str, *, name: str, 
     if isinstance(parsed_phone, InvalidAnswer):
         raise RewardError(parsed_phone.message, **parsed_phone.params)
     try:
-        tip = await check_pin(core, code_text, pin_text)
+        tip = await check_pin(core, Client.staff(staff.username), code_text, pin_text)
     except ReplyRefused as refused:
         error = _refused(refused.message, **refused.params)
         raise error from None

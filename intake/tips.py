@@ -61,10 +61,15 @@ async def find_tip(core: Core, code_text: str) -> Tip | None:
 
 
 async def public_view(core: Core, code_text: str, language: str | None = None) -> PublicView | None:
-    """The tip's public timeline, in `language` or else the reporter's own language."""
+    """The tip's public timeline, in `language` or else the reporter's own language.
+
+    No limit is counted here: channels look codes up through intake.lookups, which counts."""
     tip = await find_tip(core, code_text)
-    if tip is None:
-        return None
+    return None if tip is None else view_of(core, tip, normalize_code(code_text) or "", language)
+
+
+def view_of(core: Core, tip: Tip, code: str, language: str | None = None) -> PublicView:
+    """The public timeline of a tip found by its (canonical) code."""
     lang = language or tip.language
     _ = Translator(lang)
     zone = ZoneInfo(core.settings.timezone)
@@ -81,7 +86,7 @@ async def public_view(core: Core, code_text: str, language: str | None = None) -
         if event.public_message  # re-routing and other internal steps have none
     ]
     return PublicView(
-        code=format_code(normalize_code(code_text) or ""),
+        code=format_code(code),
         language=lang,
         status=tip.status,
         status_label=_(STATUS_LABELS[Status(tip.status)]),
@@ -118,19 +123,25 @@ _UNCOUNT_TRY = update(Tip).where(Tip.id == bindparam("tip_id")).values(pin_failu
 
 
 async def check_pin(core: Core, code_text: str, pin_text: str) -> Tip:
-    """The tip, when the reply PIN is right; every way of writing to a tip goes through here.
+    """The tip, when the reply PIN is right; every way of writing to a tip goes through here
+    (channels through intake.lookups, which counts the look-up against the client's limits).
 
     Five wrong PINs lock writing to the tip (reading stays open) and tell the unit.
     """
+    code = normalize_code(code_text)
+    tip = await find_tip(core, code_text) if code else None
+    if tip is None:
+        raise ReplyRefused(UNKNOWN_CODE)
+    return await pin_of(core, tip, code, pin_text)
+
+
+async def pin_of(core: Core, tip: Tip, code: str, pin_text: str) -> Tip:
+    """`tip` (found by its canonical `code`) when the reply PIN is right; else ReplyRefused."""
     from intake import audit, submission
     from intake.models import TipNote
     from intake.key_rotation import rehash_found
     from intake.tracking import normalize_pin
 
-    code = normalize_code(code_text)
-    tip = await find_tip(core, code_text) if code else None
-    if tip is None:
-        raise ReplyRefused(UNKNOWN_CODE)
     pin = normalize_pin(pin_text)
     async with core.db.transaction() as session:
         counted = (await session.execute(_COUNT_TRY, {"tip_id": tip.id})).scalar()
@@ -164,11 +175,17 @@ async def reply_with_pin(
     `files` are (content, file name) pairs: all are checked by content before anything is
     written, so a refused file leaves nothing half-stored. Returns the language the reporter reads.
     """
+    return await reply_to(core, await check_pin(core, code_text, pin_text), text, language=language, files=files)
+
+
+async def reply_to(
+    core: Core, tip: Tip, text: str, *, language: str | None = None, files: Sequence[tuple[bytes, str]] = (),
+) -> str:
+    """Add information to `tip`, whose reply PIN was checked (`check_pin`)."""
     from intake.answers import Invalid, clean_text
     from intake.attachments import check_file, store
     from intake.casework import reporter_reply
 
-    tip = await check_pin(core, code_text, pin_text)
     if tip.status in (Status.CLOSED, Status.MERGED):  # the page hides the form; the core refuses too
         raise ReplyRefused(REPORT_FINISHED)
     cleaned = clean_text(text, max_chars=5000, min_chars=1)

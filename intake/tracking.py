@@ -109,6 +109,13 @@ def normalize_code(text: str) -> str | None:
     return digits
 
 
+def looks_like_code(text: str) -> bool:
+    """True for text that is 12 digits and separators only, whatever its check digit: someone
+    sending their tracking code on its own (a mistyped one too, to be answered like any look-up)."""
+    digits = _ascii_digits_of(text)
+    return digits is not None and len(digits) == CODE_LENGTH
+
+
 def new_pin() -> str:
     """A fresh random 4-digit reply PIN."""
     return str(secrets.randbelow(10**PIN_LENGTH)).zfill(PIN_LENGTH)

@@ -43,8 +43,9 @@ from intake.workflow import ACTIVE, Status
 
 logger = logging.getLogger(__name__)
 
-#: What an alert is about (the payload's "about"); "supervision" is intake/supervision.py's.
-NEW, REROUTED, DIGEST = "new_tip", "rerouted", "digest"
+#: What an alert is about (the payload's "about"); "supervision" is intake/supervision.py's;
+#: LOOKUP_BUDGET (to the coordinating office: tracking codes are being guessed) intake/lookups.py's.
+NEW, REROUTED, DIGEST, LOOKUP_BUDGET = "new_tip", "rerouted", "digest", "lookup_budget"
 #: Units read Chinese (the same language as intake.supervision.UNIT_LANGUAGE).
 UNIT_LANGUAGE = "zh_Hans"
 #: Tip numbers listed per line of a digest; the count always says how many there are.
@@ -98,6 +99,26 @@ def _notification(unit: str, channel: str, payload: dict, at: datetime, *, tip_i
         tip_id=tip_id, event_id=event_id, stream=f"unit:{unit}:{channel}", channel=channel, kind=UNIT_ALERT,
         payload={"unit": unit, **payload}, status="pending", next_attempt_at=at, created_at=at,
     )
+
+
+def coordinating_units(deployment) -> list[Unit]:  # noqa: ANN001 - intake.deployment.Deployment
+    """The coordinating office of the whole deployment (its root region), or every coordinating
+    office when the root has none: the people told about the deployment as a whole."""
+    kind = deployment.routing.coordinating_kind
+    root = next(region.code for region in deployment.regions if not region.parent)
+    units = [unit for unit in deployment.units if unit.kind == kind and not unit.retired]
+    return [unit for unit in units if unit.region == root] or units
+
+
+def queue_unit_alert(core: Core, session: AsyncSession, unit: str, payload: dict) -> list[Notification]:
+    """An alert about no tip in particular to each of a unit's addresses, in the caller's transaction."""
+    now = core.clock.now()
+    queued = []
+    for channel, _address in unit_destinations(core.deployment.unit_by_code.get(unit)):
+        notification = _notification(unit, channel, payload, now, tip_id=None, event_id=None)
+        session.add(notification)
+        queued.append(notification)
+    return queued
 
 
 def queue_tip_alerts(
@@ -243,6 +264,12 @@ async def render_unit_alert(core: Core, session: AsyncSession, notification: Not
     configured now. None when there is no longer an address (or a tip) to alert about."""
     payload = notification.payload or {}
     about = payload.get("about")
+    if about == LOOKUP_BUDGET:
+        from intake.lookups import render_budget_alert  # lookups queues this alert through this module
+
+        unit = core.deployment.unit_by_code.get(str(payload.get("unit", "")))
+        address = dict(unit_destinations(unit)).get(notification.channel)
+        return None if address is None else render_budget_alert(payload, notification.channel, address, UNIT_LANGUAGE)
     if about not in (NEW, REROUTED, DIGEST):  # a supervision notice (督办) and anything older
         from intake.supervision import render_unit_alert as render_supervision  # supervision imports casework, which imports this
 

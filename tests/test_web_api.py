@@ -183,8 +183,6 @@ async def test_urgent_reports_get_the_call_110_advice_at_once(core, key):
 
 
 async def test_an_unknown_code_answers_like_a_mistyped_one_in_the_same_time_and_look_ups_are_limited(core, monkeypatch):
-    from web_form import api
-
     unknown = "10000000000" + damm_check_digit("10000000000")
     async with web_client(core, lookup_floor_seconds=0.2) as client:
         answers = []
@@ -195,7 +193,9 @@ async def test_an_unknown_code_answers_like_a_mistyped_one_in_the_same_time_and_
     assert answers[0] == answers[1] == answers[2]
     assert answers[0][0] == 404 and "We could not find a report" in answers[0][1]["errors"][0]["message"]
 
-    monkeypatch.setattr(api, "API_LOOKUPS", Limit("api-status-test", 2, 600))
+    from intake import lookups
+
+    monkeypatch.setattr(lookups, "LOOKUPS", Limit("api-status-test", 2, 600))
     async with web_client(core) as client:
         codes = [(await client.get(f"/api/v1/reports/{unknown}")).status_code for _ in range(3)]
     assert codes == [404, 404, 429]

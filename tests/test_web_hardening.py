@@ -188,7 +188,7 @@ async def test_a_failure_inside_the_public_site_shows_a_friendly_page_not_a_stac
     from web_form import report, status
 
     monkeypatch.setattr(report, "find_draft", _explode)
-    monkeypatch.setattr(status, "public_view", _explode)
+    monkeypatch.setattr(status, "look_up_status", _explode)
     app = public_app(core, lookup_floor_seconds=0)
     async with client_at(app, "10.0.0.6") as client:
         client.cookies.set("tl_lang", "bo")
@@ -221,9 +221,9 @@ async def test_a_failure_inside_the_console_shows_a_friendly_page_not_a_stack_tr
 # --- rate limits ---------------------------------------------------------------------------------
 
 async def test_a_flood_of_look_ups_from_one_address_is_slowed_and_another_address_is_not(core, monkeypatch):
-    from web_form import status
+    from intake import lookups
 
-    monkeypatch.setattr(status, "STATUS_LOOKUPS", Limit("web-status-flood", 5, 600))
+    monkeypatch.setattr(lookups, "LOOKUPS", Limit("web-status-flood", 5, 600))
     app = public_app(core, lookup_floor_seconds=0)
 
     async def look_up(client) -> int:

@@ -74,9 +74,9 @@ async def test_an_unknown_code_answers_like_a_mistyped_one_and_as_slowly(core):
 
 
 async def test_look_ups_are_rate_limited_per_address(core, monkeypatch):
-    from web_form import status
+    from intake import lookups
 
-    monkeypatch.setattr(status, "STATUS_LOOKUPS", Limit("web-status-test", 3, 600))
+    monkeypatch.setattr(lookups, "LOOKUPS", Limit("web-status-test", 3, 600))
     async with web_client(core, language="en") as client:
         reporter = Reporter(client)
         for _ in range(3):

@@ -14,7 +14,8 @@ from rich.table import Table
 from i18n import LANGUAGES, N_, Translator, negotiate
 from intake.crypto import Keyring, keyring_path
 from intake.settings import Settings
-from intake.tips import UNKNOWN_CODE, public_view
+from intake import lookups
+from intake.lookups import UNKNOWN_CODE, Client, LookupRefused
 from tipline.bootstrap import bootstrap
 from tipline.alerts_cli import alerts_app
 from tipline.admin_cli import config_app, demo, regions_app, route, staff_app, suggest
@@ -136,7 +137,10 @@ def status(code: str, lang: LangOption = None) -> None:
     async def main() -> int:
         core = await bootstrap(Settings())
         try:
-            view = await public_view(core, code, _language(lang))
+            view = await lookups.status(core, Client.local(), code, _language(lang))
+        except LookupRefused as refused:  # the CLI is one client, counted like any other
+            console.print(Translator(_language(lang) or core.settings.default_language)(refused.message))
+            return 1
         finally:
             await core.db.dispose()
         if view is None:
@@ -169,17 +173,16 @@ def reply(
     lang: LangOption = None,
 ) -> None:
     """Add information to your report, or answer a staff question (tracking code + reply PIN)."""
-    from intake.tips import ReplyRefused, reply_with_pin
+    from intake.lookups import ReplyRefused
 
     console = Console(highlight=False)
 
     async def main() -> int:
         core = await bootstrap(Settings())
         try:
-            language = await reply_with_pin(core, code, pin, text, language=_language(lang))
+            language = await lookups.reply_with_pin(core, Client.local(), code, pin, text, language=_language(lang))
         except ReplyRefused as refused:
-            view = await public_view(core, code, _language(lang))
-            console.print(Translator(view.language if view else _language(lang) or core.settings.default_language)(refused.message))
+            console.print(Translator(_language(lang) or core.settings.default_language)(refused.message))
             return 1
         finally:
             await core.db.dispose()

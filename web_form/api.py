@@ -3,8 +3,8 @@
 `POST /api/v1/reports` sends a report with a partner key (`Authorization: Bearer tlp_…`,
 from `tipline partners add NAME`); its answers go through the same questionnaire as the form
 (intake.partners), so it cannot be used to get round the form's checks. `GET
-/api/v1/reports/{code}` reads a report's public status, like the status page: rate limited per
-address, an unknown code answered in the same time as any other.
+/api/v1/reports/{code}` reads a report's public status, like the status page: counted against the
+same limits per address (intake.lookups), an unknown code answered in the same time as any other.
 
 This module only translates: JSON in, messages in the requested language out.
 """
@@ -28,16 +28,16 @@ from intake.partners import (
 )
 from intake.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, Kind
 from intake.ratelimit import Limit
-from intake.tips import UNKNOWN_CODE, public_view
+from intake import lookups
+from intake.lookups import TOO_MANY_LOOKUPS, UNKNOWN_CODE, Client, LookupRefused
 from intake.tracking import MAX_INPUT_CHARS, format_code
 from intake.workflow import STATUS_LABELS, Status
-from web_form.common import allowed, core_of, log
+from web_form.common import allowed, core_of, log, visitor_of
 from web_form.rendering import message_text
 
 # Rate limits of the API. A partner is one server sending for many people: its limit is per key.
 API_SUBMISSIONS = Limit("api-submit", 600, 3600)  # reports sent, per partner key per hour
 API_BAD_KEYS = Limit("api-bad-key", 20, 3600)  # requests with a missing or wrong key, per address per hour
-API_LOOKUPS = Limit("api-status", 120, 600)  # status look-ups, per address per 10 minutes
 MAX_BODY = 256 * 1024
 
 NEED_KEY = N_("A valid partner API key is needed to send reports.")
@@ -224,7 +224,7 @@ async def send_report(
     responses={
         200: {"model": ReportStatus, "description": "The report's public status."},
         404: {"model": Errors, "description": "No report with this code (or a mistyped code)."},
-        429: {"model": Errors, "description": "Too many look-ups from this address."},
+        429: {"model": Errors, "description": "Too many look-ups from this address (the same limits as the status page)."},
     },
 )
 async def report_status(
@@ -233,10 +233,11 @@ async def report_status(
 ) -> Response:
     core = core_of(request)
     language = _language(request)
-    if not await allowed(request, API_LOOKUPS):
-        return _errors(429, [("", TOO_MANY)], language)
     started = time.monotonic()
-    view = await public_view(core, code[: MAX_INPUT_CHARS * 4], language)
+    try:
+        view = await lookups.status(core, Client.address(visitor_of(request).address), code[: MAX_INPUT_CHARS * 4], language)
+    except LookupRefused:
+        return _errors(429, [("", TOO_MANY_LOOKUPS)], language)
     floor = request.app.state.lookup_floor_seconds
     await asyncio.sleep(max(0.0, floor - (time.monotonic() - started)))
     if view is None:
@@ -293,8 +294,9 @@ def openapi_document(core: Core) -> dict:
         description=(
             "Send reports from a partner app and read their public status. Sending needs a partner key "
             "(`tipline partners add NAME`), sent as `Authorization: Bearer <key>`. Rate limits: "
-            f"{API_SUBMISSIONS.count} reports per key per hour, {API_LOOKUPS.count} status look-ups per address "
-            f"per {API_LOOKUPS.seconds // 60} minutes. Messages come in the language asked for with `lang` or "
+            f"{API_SUBMISSIONS.count} reports per key per hour, {lookups.LOOKUPS.count} status look-ups per address "
+            f"per {lookups.LOOKUPS.seconds // 60} minutes, of which {lookups.FAILED.count} an hour may be of codes "
+            "that find no report. Messages come in the language asked for with `lang` or "
             "Accept-Language (zh_Hans, bo, en)."
         ),
         routes=router.routes,

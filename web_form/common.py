@@ -17,11 +17,10 @@ log = logging.getLogger("web_form")
 
 # Rate limits, per client address unless said otherwise. Generous on purpose: a whole village
 # or care home can share one carrier address (carrier-grade NAT). They stop floods and code
-# guessing, not people: at 120 look-ups per 10 minutes, guessing one of 10^11 codes stays hopeless.
+# guessing, not people. Tracking-code look-ups are limited in the core (intake/lookups.py), for every channel.
 REPORT_STARTS = Limit("web-report-start", 60, 3600)  # new reports begun, per address per hour
 ANSWERS_PER_DRAFT = Limit("web-answer", 600, 3600)  # answered pages, per draft per hour
 SUBMISSIONS = Limit("web-submit", 30, 3600)  # reports sent, per address per hour
-STATUS_LOOKUPS = Limit("web-status", 120, 600)  # tracking-code look-ups, per address per 10 minutes
 REPLIES = Limit("web-reply", 30, 3600)  # replies and ratings (PIN attempts are also limited per tip)
 
 #: The largest request body: ten 20 MB files would be 200 MB, which no phone on a slow line
@@ -50,8 +49,9 @@ async def allowed(request: Request, limit: Limit, key: str | None = None) -> boo
     return ok
 
 
-def too_many(request: Request) -> HTMLResponse:
-    return render(request, "too_many.html", status_code=429)
+def too_many(request: Request, reason: str | None = None) -> HTMLResponse:
+    """The 429 page; `reason` (a msgid) instead of the general "wait ten minutes"."""
+    return render(request, "too_many.html", status_code=429, reason=reason)
 
 
 def form_token_state(request: Request, form: FormData) -> str:

@@ -3,7 +3,9 @@ answers a staff question (text and files) or, once the report is finished, rates
 
 The code travels only in POST bodies, never in a URL (URLs end up in logs and browser history).
 An unknown code gets the same answer, in about the same time, as a mistyped one: the page never
-tells whether a report exists.
+tells whether a report exists. Every path that reads a code (the look-up, a reply, a rating, the
+page after them) looks it up through intake.lookups, counted against this address's limits, and
+the too-many page it may answer with says nothing about the code.
 """
 from __future__ import annotations
 
@@ -22,12 +24,15 @@ from intake import ratings
 from intake.answers import Invalid
 from intake.crypto import DecryptionError
 from intake.attachments import MAX_BYTES
-from intake.tips import MAX_REPLY_FILES, UNKNOWN_CODE, ReplyRefused, check_pin, public_view, reply_with_pin
+from intake.lookups import (
+    MAX_REPLY_FILES, TOO_MANY_LOOKUPS, UNKNOWN_CODE, Client, LookupRefused, PublicView, ReplyRefused, check_pin,
+    reply_with_pin, status as look_up_status,
+)
 from intake.tracking import MAX_INPUT_CHARS, normalize_code
 from intake.workflow import Status
 from web_form import fields
 from web_form.common import (
-    MAX_FORM_BODY, MAX_UPLOAD_BODY, REPLIES, STATUS_LOOKUPS, allowed, body_too_large, core_of, form_token_state,
+    MAX_FORM_BODY, MAX_UPLOAD_BODY, REPLIES, allowed, body_too_large, core_of, form_token_state,
     honeypot_filled, render, too_many, visitor_of,
 )
 from web_form.rendering import message_text
@@ -85,23 +90,43 @@ async def look_up(request: Request) -> Response:
     code = _text(form, "code", MAX_INPUT_CHARS * 4) if isinstance(form, FormData) else ""
     if isinstance(form, Invalid) or form_token_state(request, form) != "ok":
         return render(request, "status_form.html", code=code, error=None, message=TOKEN_EXPIRED)
-    if not await allowed(request, STATUS_LOOKUPS):
-        return too_many(request)
     if not code.strip():
         return render(request, "status_form.html", code=code, error=message_text(ENTER_CODE, visitor_of(request).language))
     return await _timeline(request, code)
 
 
-async def _timeline(request: Request, code: str, *, notice: str | None = None, reply_error: str | None = None,
-                    rating_error: str | None = None, reply_text: str = "") -> Response:
-    """The timeline page, or the same "not found" answer for any code that shows nothing."""
+def _client(request: Request) -> Client:
+    return Client.address(visitor_of(request).address)
+
+
+def _too_many_look_ups(request: Request) -> Response:
+    return too_many(request, TOO_MANY_LOOKUPS)
+
+
+async def _found(request: Request, code: str) -> PublicView | None:
+    """The code's public view, counted against this address's limits (LookupRefused past them)."""
     started = time.monotonic()
-    lang = visitor_of(request).language
-    view = await public_view(core_of(request), code[: MAX_INPUT_CHARS * 4], lang)
+    view = await look_up_status(core_of(request), _client(request), code[: MAX_INPUT_CHARS * 4], visitor_of(request).language)
     # Every look-up takes the same floor of time, so a malformed, an unknown and an existing
     # code cannot be told apart by how fast the answer comes.
     floor = request.app.state.lookup_floor_seconds
     await asyncio.sleep(max(0.0, floor - (time.monotonic() - started)))
+    return view
+
+
+async def _timeline(request: Request, code: str, **page: object) -> Response:
+    """Look the code up and show its page (`_page`), or the too-many page past the limits."""
+    try:
+        view = await _found(request, code)
+    except LookupRefused:
+        return _too_many_look_ups(request)
+    return _page(request, code, view, **page)
+
+
+def _page(request: Request, code: str, view: PublicView | None, *, notice: str | None = None, reply_error: str | None = None,
+          rating_error: str | None = None, reply_text: str = "") -> Response:
+    """The timeline page, or the same "not found" answer for any code that shows nothing."""
+    lang = visitor_of(request).language
     if view is None:
         return render(request, "status_form.html", code=code, error=message_text(UNKNOWN_CODE, lang))
     seen = _seen(request)
@@ -174,24 +199,30 @@ async def reply(request: Request) -> Response:
     if isinstance(form, Invalid):
         return render(request, "status_form.html", code="", error=message_text(form, lang))
     code, text = _text(form, "code", MAX_INPUT_CHARS * 4), _text(form, "answer", 200_000)
+    # Each branch that shows the timeline looks the code up through the core's limits.
     if form_token_state(request, form) != "ok":
         return await _timeline(request, code, notice=TOKEN_EXPIRED, reply_text=text)
     if honeypot_filled(form):
         return await _timeline(request, code)
     if not await allowed(request, REPLIES):
         return too_many(request)
-    files: list[tuple[bytes, str]] = []
-    for upload in fields.uploads(form):
-        data = await upload.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            error = Invalid(FILE_TOO_BIG, {"size": round((upload.size or len(data)) / 1048576, 1), "max": MAX_BYTES // 1048576})
-            return await _timeline(request, code, reply_error=message_text(error, lang), reply_text=text)
-        files.append((data, upload.filename or "file"))
     try:
-        await reply_with_pin(core_of(request), code, _text(form, "pin", 64), text, language=lang, files=files)
+        view = await _found(request, code)
+        if view is None:
+            return _page(request, code, None)
+        files: list[tuple[bytes, str]] = []
+        for upload in fields.uploads(form):
+            data = await upload.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                error = Invalid(FILE_TOO_BIG, {"size": round((upload.size or len(data)) / 1048576, 1), "max": MAX_BYTES // 1048576})
+                return _page(request, code, view, reply_error=message_text(error, lang), reply_text=text)
+            files.append((data, upload.filename or "file"))
+        await reply_with_pin(core_of(request), _client(request), code, _text(form, "pin", 64), text, language=lang, files=files)
+    except LookupRefused:
+        return _too_many_look_ups(request)
     except ReplyRefused as refused:
         error = message_text(Invalid(refused.message, refused.params), lang)
-        return await _timeline(request, code, reply_error=error, reply_text=text)
+        return _page(request, code, view, reply_error=error, reply_text=text)
     return _after_writing(request, code, ADDED_SENT if form.get("purpose") == "add" else REPLY_SENT)
 
 
@@ -205,14 +236,21 @@ async def rate(request: Request) -> Response:
     code = _text(form, "code", MAX_INPUT_CHARS * 4)
     if form_token_state(request, form) != "ok":
         return await _timeline(request, code, notice=TOKEN_EXPIRED)
+    if honeypot_filled(form):
+        return await _timeline(request, code)
     if not await allowed(request, REPLIES):
         return too_many(request)
     core = core_of(request)
     try:
-        tip = await check_pin(core, code, _text(form, "pin", 64))
+        view = await _found(request, code)
+        if view is None:
+            return _page(request, code, None)
+        tip = await check_pin(core, _client(request), code, _text(form, "pin", 64))
+    except LookupRefused:
+        return _too_many_look_ups(request)
     except ReplyRefused as refused:
-        return await _timeline(request, code, rating_error=message_text(Invalid(refused.message, refused.params), lang))
+        return _page(request, code, view, rating_error=message_text(Invalid(refused.message, refused.params), lang))
     result = await ratings.rate(core, tip.id, _text(form, "satisfied", 20), _text(form, "comment", 20_000))
     if isinstance(result, Invalid):
-        return await _timeline(request, code, rating_error=message_text(result, lang))
+        return _page(request, code, view, rating_error=message_text(result, lang))
     return _after_writing(request, code, RATING_SAVED)
