@@ -1,6 +1,7 @@
 """Real-browser helpers: the public site served by uvicorn on 127.0.0.1 in a thread (its own
-event loop and its own core), Debian's Chromium through Playwright, axe-core and the checks
-axe cannot make (no sideways scrolling at 320 px, 18 px text, 44 px targets).
+event loop and its own core), the staff console served by uvicorn in the test's own loop on the
+test's core, Debian's Chromium through Playwright, axe-core and the checks axe cannot make (no
+sideways scrolling at 320 px, 18 px text, 44 px targets).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import TypeVar
 
 import uvicorn
 
+from console.app import create_app as create_console_app
 from intake.clock import Clock
 from intake.core import Core
 from intake.settings import Settings
@@ -45,9 +47,7 @@ class LiveSite:
         self.loop = asyncio.new_event_loop()
         self.core: Core | None = None
         self.server: uvicorn.Server | None = None
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self._serve, daemon=True)
 
@@ -79,6 +79,39 @@ class LiveSite:
     def run(self, coroutine: Awaitable[T]) -> T:
         """Run a call into the site's core (e.g. staff moving a tip) in the site's loop."""
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
+
+
+class LiveConsole:
+    """The staff console on a real HTTP server (uvicorn on a free port of 127.0.0.1), served in the
+    test's own event loop on the test's core: its database and its clock (a FrozenClock moves the
+    server's time too). `async with LiveConsole(core) as console:` then `console.url`."""
+
+    def __init__(self, core: Core) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_console_app(core), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.task: asyncio.Task | None = None
+
+    async def __aenter__(self) -> LiveConsole:
+        self.task = asyncio.create_task(self.server.serve())
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or self.task.done():
+                raise RuntimeError("the console did not start")
+            await asyncio.sleep(0.01)
+        return self
+
+    async def __aexit__(self, *_exc) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await self.task
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def axe_violations(page) -> list[str]:

@@ -5,22 +5,19 @@ in the outbox in English. axe-core checks every page on the way; screenshots lan
 var/screenshots/console-*.png."""
 from __future__ import annotations
 
-import asyncio
-import socket
 from pathlib import Path
 
 import pyotp
 import pytest
-import uvicorn
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import select
 
-from console.app import create_app
 from intake.auth import enrol_totp, new_totp_secret
 from intake.casework import reporter_reply
 from intake.models import Notification, Outcome
 from intake.outbox import render_notice
+from tests.browser import LiveConsole
 from tests.console_support import LEAD_UNIT, PASSWORD, make_staff
 from intake.attachments import store as store_attachment
 from tests.factories import a_photo, file_tip
@@ -35,25 +32,11 @@ AXE_OPTIONS = {
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 async def console_url(core):
     """The console app on a real HTTP server, in this test's event loop (it shares the core's database)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(core), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with LiveConsole(core) as console:
+        yield console.url
 
 
 @pytest.fixture
