@@ -10,10 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from console import sessions
 from console.i18n import CONSOLE_LANGUAGES
 from console.web import Console, Viewer
-from intake import audit, ratelimit
+from intake import audit, ratelimit, staff_sessions
 from intake.auth import (
-    check_password, check_totp, enrol_totp, get_staff_by_id, new_totp_secret, session_fingerprint, totp_required,
-    totp_uri,
+    check_password, check_totp, enrol_totp, get_staff_by_id, new_totp_secret, totp_required, totp_uri,
 )
 from intake.models import StaffUser
 from intake.ratelimit import Limit
@@ -24,9 +23,10 @@ PENDING_PURPOSE = "console-totp-pending"
 SIGN_IN_ATTEMPTS = Limit("console-signin", 30, 900)
 
 
-def _signed_in_session(console: Console, staff: StaffUser, lang: str = "") -> sessions.Session:
-    return sessions.new_session(
-        console.core, stage="in", user_id=staff.id, fingerprint=session_fingerprint(console.core, staff), lang=lang)
+async def _signed_in_session(console: Console, staff: StaffUser, lang: str = "") -> sessions.Session:
+    """A new session with its row on the server (which signing out deletes)."""
+    sid = await staff_sessions.start(console.core, staff.id)
+    return sessions.new_session(console.core, stage="in", user_id=staff.id, sid=sid, lang=lang)
 
 
 def _seal_pending(console: Console, secret: str) -> str:
@@ -91,7 +91,7 @@ def routes(console: Console) -> APIRouter:
         lang = viewer.session.lang
         if result.status == "ok":
             staff = await get_staff_by_id(core, result.user_id)  # type: ignore[arg-type]
-            console.replace_session(request, _signed_in_session(console, staff, lang))  # type: ignore[arg-type]
+            console.replace_session(request, await _signed_in_session(console, staff, lang))  # type: ignore[arg-type]
             return RedirectResponse("/queue", status_code=303)
         pending = _seal_pending(console, new_totp_secret()) if result.status == "enrol" else ""
         console.replace_session(request, sessions.new_session(
@@ -121,7 +121,7 @@ def routes(console: Console) -> APIRouter:
         result = await check_totp(core, session.user_id, str(form.get("code") or ""))
         if result.status == "ok":
             staff = await get_staff_by_id(core, session.user_id)
-            console.replace_session(request, _signed_in_session(console, staff, session.lang))  # type: ignore[arg-type]
+            console.replace_session(request, await _signed_in_session(console, staff, session.lang))  # type: ignore[arg-type]
             return RedirectResponse("/queue", status_code=303)
         if result.status == "locked":
             console.replace_session(request, sessions.new_session(core, lang=session.lang))
@@ -155,7 +155,7 @@ def routes(console: Console) -> APIRouter:
             return await enrol_page(request, viewer, status_code=400, action=action,
                                     error=_("That code is not right. Type the 6 digits your app shows now."))
         staff = await get_staff_by_id(core, user_id)
-        console.replace_session(request, _signed_in_session(console, staff, viewer.session.lang))  # type: ignore[arg-type]
+        console.replace_session(request, await _signed_in_session(console, staff, viewer.session.lang))  # type: ignore[arg-type]
         return RedirectResponse("/queue" if action == "/signin/enrol" else "/account?enrolled=1", status_code=303)
 
     @router.get("/signin/enrol")
@@ -211,6 +211,7 @@ def routes(console: Console) -> APIRouter:
         if not console.csrf_ok(request, form.get("csrf")):
             return console.forbidden_form(console.anonymous_viewer(request))
         if staff is not None:
+            await staff_sessions.end(core, console.session(request).sid)
             await audit.record_now(core, staff.username, "staff.sign_out")
         console.replace_session(request, None)
         return RedirectResponse("/signin", status_code=303)

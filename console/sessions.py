@@ -1,9 +1,10 @@
-"""Console sessions: a small HMAC-signed cookie (no server-side table), with idle and absolute
-expiry measured on the core's clock, and the CSRF token bound to it.
+"""Console sessions: a small HMAC-signed cookie with idle and absolute expiry measured on the
+core's clock, and the CSRF token bound to it.
 
-The cookie holds no secret in the clear: the TOTP secret being enrolled travels sealed. It
-carries the staff member's credential fingerprint (intake.auth.session_fingerprint), so a
-password reset, a new second factor or a disabled account ends every session made before.
+The cookie holds no secret in the clear: the TOTP secret being enrolled travels sealed. Once
+signed in, it carries the id of the session's row on the server (intake/staff_sessions.py),
+which signing out, a change of role, a password reset, a new second factor or a disabled
+account delete: a copy of the cookie then opens nothing.
 """
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from intake.core import Core
+from intake.staff_sessions import LIFETIME
 
 COOKIE = "console_session"
 PURPOSE = "console-session"
 IDLE = timedelta(minutes=30)
-ABSOLUTE = timedelta(hours=12)
+ABSOLUTE = LIFETIME
 #: A password accepted but the second factor not yet given: a short window.
 HALFWAY = timedelta(minutes=5)
 
@@ -29,7 +31,7 @@ class Session:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     stage: str = "anonymous"  # anonymous, totp, enrol, in
     user_id: int | None = None
-    fingerprint: str = ""
+    sid: str = ""  # the server-side session's id (intake/staff_sessions.py), once signed in
     issued: float = 0.0  # epoch seconds of the core clock
     seen: float = 0.0
     pending: str = ""  # sealed TOTP secret being enrolled, base64
@@ -37,7 +39,7 @@ class Session:
 
     @property
     def signed_in(self) -> bool:
-        return self.stage == "in" and self.user_id is not None
+        return self.stage == "in" and self.user_id is not None and bool(self.sid)
 
 
 def new_session(core: Core, **values: object) -> Session:

@@ -16,7 +16,7 @@ from console import sessions
 from console.i18n import CONSOLE_LANGUAGES, ConsoleTranslator, console_language
 from console.sessions import Session
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, Translator
-from intake.auth import get_staff_by_id, session_fingerprint
+from intake import staff_sessions
 from intake.core import Core
 from intake.models import StaffUser
 from intake.staff import ROLE_LABELS, Role
@@ -89,10 +89,10 @@ class Console:
         session = getattr(request.state, "session", None)
         if session is None or not session.signed_in:
             return None
-        staff = await get_staff_by_id(self.core, session.user_id)  # type: ignore[arg-type]
-        if staff is None or session.fingerprint != session_fingerprint(self.core, staff):
+        # One indexed read: the session's row on the server with its staff member.
+        staff = await staff_sessions.signed_in_staff(self.core, session.sid, session.user_id)  # type: ignore[arg-type]
+        if staff is None:  # signed out, ended by a change of role or password, or disabled
             self.replace_session(request, None)
-            return None
         return staff
 
     async def viewer(self, request: Request) -> Viewer | None:

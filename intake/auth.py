@@ -1,7 +1,8 @@
 """Staff sign-in: argon2 password hashes, lock-out after repeated failures, a TOTP second factor.
 
 The console (and later the `tipline staff` commands) call these; they hold no web code. Every
-sign-in, failure, lock-out and enrolment is audited. The TOTP secret is sealed at rest.
+sign-in, failure, lock-out and enrolment is audited. The TOTP secret is sealed at rest. A new
+password or second factor ends the person's console sessions (intake/staff_sessions.py).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 
 from i18n import N_
-from intake import audit
+from intake import audit, staff_sessions
 from intake.clock import aware
 from intake.core import Core
 from intake.models import StaffUser
@@ -24,7 +25,6 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD_CHARS = 10
 TOTP_PURPOSE = "totp"
-SESSION_PURPOSE = "staff-session"
 
 _hasher = PasswordHasher()
 # Verified against when the user name is unknown, so a wrong name costs as long as a wrong password.
@@ -53,15 +53,8 @@ def totp_required(core: Core, staff: StaffUser) -> bool:
     return staff.role in core.settings.console_totp_required_roles
 
 
-def session_fingerprint(core: Core, staff: StaffUser) -> str:
-    """Changes when the password or second factor changes or the account is disabled, so a
-    console session made before such a change stops working."""
-    state = f"{staff.id}|{staff.password_hash or ''}|{bool(staff.totp_sealed)}|{staff.active}"
-    return core.keys.keyed_hash(state, purpose=SESSION_PURPOSE)[:32]
-
-
 async def set_password(core: Core, username: str, password: str, *, actor: str = "system") -> None:
-    """Set (or reset) a member of staff's password; clears any lock-out."""
+    """Set (or reset) a member of staff's password; clears any lock-out and ends their sessions."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise AuthError(N_("A password has at least %(n)s characters."), n=MIN_PASSWORD_CHARS)
     hashed = _hasher.hash(password)
@@ -72,6 +65,7 @@ async def set_password(core: Core, username: str, password: str, *, actor: str =
         user.password_hash = hashed
         user.failed_logins = 0
         user.locked_until = None
+        await staff_sessions.end_all(session, user.id)
         audit.record(session, core, actor, "staff.password_set", None, user=username)
 
 
@@ -161,8 +155,9 @@ async def check_totp(core: Core, user_id: int, code: str) -> SignIn:
 
 
 async def enrol_totp(core: Core, user_id: int, secret: str, code: str, *, signing_in: bool = False) -> bool:
-    """Store a new second factor once the person proved their app shows the right code;
-    `signing_in` when this completes a sign-in (a role that must have one enrols on first sign-in)."""
+    """Store a new second factor once the person proved their app shows the right code, ending
+    their sessions made before (the caller starts a new one); `signing_in` when this completes a
+    sign-in (a role that must have one enrols on first sign-in)."""
     async with core.db.transaction() as session:
         user = await session.scalar(select(StaffUser).where(StaffUser.id == user_id, StaffUser.active.is_(True)))
         if user is None or _locked(core, user):
@@ -172,6 +167,7 @@ async def enrol_totp(core: Core, user_id: int, secret: str, code: str, *, signin
             return False
         user.totp_sealed = core.keys.seal(secret, purpose=TOTP_PURPOSE)
         user.failed_logins = 0
+        await staff_sessions.end_all(session, user.id)
         audit.record(session, core, user.username, "staff.totp_enrolled", None)
         if signing_in:
             audit.record(session, core, user.username, "staff.sign_in", None, factors=2)

@@ -203,6 +203,17 @@ class StaffUser(Base):
     locked_until: Mapped[datetime | None]
 
 
+class StaffSession(Base):
+    """A signed-in console session (intake/staff_sessions.py): the cookie carries its id, every
+    request reads it; deleting the row ends the session."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's session id
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+
 class TipNote(Base):
     """Staff-only text on a tip: an assisting unit's findings (协办意见) or an internal note."""
 

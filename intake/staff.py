@@ -1,7 +1,8 @@
 """Staff users, their roles and what each may see.
 
 Officers and unit leads see the tips of their own unit (lead or assisting); coordinators
-see every tip of the units in their region and below; the rest see no tip by default.
+see every tip of the units in their region and below; the rest see no tip by default. A change
+of role or unit, and disabling an account, end the person's console sessions at once.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import exists, or_, select
 
 from i18n import N_
+from intake import audit, staff_sessions
 from intake.core import Core
 from intake.models import Assignment, StaffUser, Tip
 
@@ -39,13 +41,17 @@ class StaffError(ValueError):
     pass
 
 
-async def add_staff(core: Core, username: str, *, role: str, unit: str | None, display_name: str = "", language: str = "zh_Hans") -> StaffUser:
+def _check_role(core: Core, role: str, unit: str | None) -> None:
     if role not in Role.__members__.values():
         raise StaffError(f"unknown role {role!r}; choose one of {', '.join(Role)}")
     if role in (Role.OFFICER, Role.UNIT_LEAD, Role.COORDINATOR) and not unit:
         raise StaffError(f"a {role} belongs to a unit: give --unit")
     if unit and unit not in core.deployment.unit_by_code:
         raise StaffError(f"unknown unit {unit!r}")
+
+
+async def add_staff(core: Core, username: str, *, role: str, unit: str | None, display_name: str = "", language: str = "zh_Hans") -> StaffUser:
+    _check_role(core, role, unit)
     user = StaffUser(
         username=username, display_name=display_name or username, role=role, unit_code=unit,
         language=language, created_at=core.clock.now(),
@@ -55,6 +61,31 @@ async def add_staff(core: Core, username: str, *, role: str, unit: str | None, d
             raise StaffError(f"user {username!r} exists")
         session.add(user)
     return user
+
+
+async def change_role(core: Core, username: str, *, role: str, unit: str | None, actor: str) -> None:
+    """Give someone another role or unit. Their sessions end: they sign in again to act in it."""
+    _check_role(core, role, unit)
+    async with core.db.transaction() as session:
+        user = await session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None:
+            raise StaffError(f"unknown user {username!r}")
+        before = (user.role, user.unit_code)
+        user.role, user.unit_code = role, unit
+        await staff_sessions.end_all(session, user.id)
+        audit.record(session, core, actor, "staff.role_changed", None, user=username, role=role, unit=unit,
+                     was_role=before[0], was_unit=before[1])
+
+
+async def disable_staff(core: Core, username: str, *, actor: str) -> None:
+    """Disable an account: no more sign-ins, and its sessions end at once."""
+    async with core.db.transaction() as session:
+        user = await session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None:
+            raise StaffError(f"unknown user {username!r}")
+        user.active = False
+        await staff_sessions.end_all(session, user.id)
+        audit.record(session, core, actor, "staff.disabled", None, user=username)
 
 
 async def get_staff(core: Core, username: str) -> StaffUser | None:

@@ -3,6 +3,11 @@ change of role, opens nothing afterwards. Driven over real HTTP against the cons
 uvicorn on 127.0.0.1, as the outside tester did."""
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+
 import httpx
 
 from tests.browser import LiveConsole
@@ -82,3 +87,26 @@ async def test_a_disabled_account_and_a_password_reset_end_every_session(core):
         assert sent_to_sign_in(await replay(console, wang_cookie, "/queue"))
         assert (await sign_in(li, "li", "a brand new password")).headers["location"] == "/queue"
         assert (await sign_in(wang, "wang")).status_code == 400  # disabled: no way back in
+
+
+def tipline(core, *args: str) -> subprocess.CompletedProcess:
+    """`tipline …` in a process of its own, on the test's database and keys."""
+    env = {**os.environ, "TIPLINE_VAR_DIR": str(core.settings.var_dir), "TIPLINE_DATABASE_URL": core.settings.resolved_database_url}
+    env.pop("TIPLINE_TEST_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "tipline", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+async def test_the_staff_commands_for_a_role_and_for_disabling_end_the_sessions(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    await make_staff(core, "wang", "officer", LEAD_UNIT)
+    async with LiveConsole(core) as console, httpx.AsyncClient(base_url=console.url) as li, \
+            httpx.AsyncClient(base_url=console.url) as wang:
+        await sign_in(li, "li")
+        await sign_in(wang, "wang")
+        role = await asyncio.to_thread(tipline, core, "staff", "role", "li", "unit_lead", "--unit", LEAD_UNIT)
+        assert role.returncode == 0, role.stdout + role.stderr
+        disabled = await asyncio.to_thread(tipline, core, "staff", "disable", "wang")
+        assert disabled.returncode == 0, disabled.stdout + disabled.stderr
+        assert sent_to_sign_in(await li.get("/queue")) and sent_to_sign_in(await wang.get("/queue"))
+        unknown = await asyncio.to_thread(tipline, core, "staff", "role", "nobody", "officer", "--unit", LEAD_UNIT)
+        assert unknown.returncode != 0 and "unknown user" in unknown.stdout + unknown.stderr

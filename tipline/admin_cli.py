@@ -13,7 +13,7 @@ from intake import config_store, retention
 from intake.deployment import CONFIG_DIR, ConfigFileError, Deployment, read_config
 from intake.routing import render_reason, route as route_tip
 from intake.settings import Settings
-from intake.staff import Role, StaffError, add_staff
+from intake.staff import Role, StaffError, add_staff, change_role, disable_staff
 from intake.suggest import suggest as suggest_category
 from tipline.runner import with_core
 
@@ -147,21 +147,33 @@ def staff_reset(username: str) -> None:
 @staff_app.command("disable")
 def staff_disable(username: str) -> None:
     """Disable a staff user: their console sessions end at once."""
-    from sqlalchemy import select
-
-    from intake import audit
-    from intake.models import StaffUser
 
     async def run(core):
-        async with core.db.transaction() as session:
-            user = await session.scalar(select(StaffUser).where(StaffUser.username == username))
-            if user is None:
-                raise typer.BadParameter(f"unknown user {username!r}")
-            user.active = False
-            audit.record(session, core, "cli", "staff.disabled", None, user=username)
+        try:
+            await disable_staff(core, username, actor="cli")
+        except StaffError as error:
+            raise typer.BadParameter(str(error)) from None
 
     with_core(run)
     console.print(f"{username}: disabled")
+
+
+@staff_app.command("role")
+def staff_role(
+    username: str,
+    role: Annotated[str, typer.Argument(help=", ".join(Role))],
+    unit: Annotated[Optional[str], typer.Option(help="unit code, e.g. 990121-police")] = None,
+) -> None:
+    """Give a staff user another role (and unit): their console sessions end at once."""
+
+    async def run(core):
+        try:
+            await change_role(core, username, role=role, unit=unit, actor="cli")
+        except StaffError as error:
+            raise typer.BadParameter(str(error)) from None
+
+    with_core(run)
+    console.print(f"{username}: now {role}{', ' + unit if unit else ''}; signed out everywhere")
 
 
 # The demo deployment's people: enough to try every role (DOMAIN.md "Who uses the system").
