@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pyotp
 from sqlalchemy import select
@@ -125,6 +126,52 @@ async def _enrol(core, username: str) -> str:
     assert await enrol_totp(core, user.id, secret, pyotp.TOTP(secret).at(core.clock.now()))
     assert (await get_staff_by_id(core, user.id)).totp_sealed is not None
     return secret
+
+
+async def _sign_in_with_code(core, username: str, code: str):
+    """A sign-in from a browser of its own: the password, then this code."""
+    async with client_for(core) as client:
+        assert (await sign_in(client, username)).headers["location"] == "/signin/totp"
+        page = await client.get("/signin/totp")
+        answer = await client.post("/signin/totp", data={"csrf": csrf_of(page.text), "code": code})
+        signed_in = (await client.get("/queue")).status_code == 200
+    return answer, signed_in
+
+
+async def test_a_code_signs_in_once_and_never_again(core):
+    """Someone who saw the code over the shoulder (or in a proxy's log) cannot use it after the officer."""
+    await make_staff(core, "zhou", "coordinator", COORDINATION)
+    secret = await _enrol(core, "zhou")
+    totp = pyotp.TOTP(secret)
+    core.clock.advance(seconds=30)
+    code = totp.at(core.clock.now())
+    answer, signed_in = await _sign_in_with_code(core, "zhou", code)
+    assert answer.headers["location"] == "/queue" and signed_in
+    again, signed_in_again = await _sign_in_with_code(core, "zhou", code)
+    assert again.status_code == 400 and not signed_in_again
+    assert "验证码已用过" in again.text
+    core.clock.advance(seconds=30)  # the next code from the app works
+    answer, signed_in = await _sign_in_with_code(core, "zhou", totp.at(core.clock.now()))
+    assert answer.headers["location"] == "/queue" and signed_in
+
+
+async def test_an_earlier_windows_code_is_refused_once_a_later_one_was_used(core):
+    await make_staff(core, "zhou", "coordinator", COORDINATION)
+    secret = await _enrol(core, "zhou")
+    totp = pyotp.TOTP(secret)
+    core.clock.advance(seconds=60)
+    previous = totp.at(core.clock.now() - timedelta(seconds=30))  # still within the accepted window of ±30 s
+    answer, signed_in = await _sign_in_with_code(core, "zhou", totp.at(core.clock.now()))
+    assert answer.headers["location"] == "/queue" and signed_in
+    late, signed_in_late = await _sign_in_with_code(core, "zhou", previous)
+    assert late.status_code == 400 and not signed_in_late
+
+
+async def test_the_code_that_set_up_the_app_does_not_sign_in(core):
+    await make_staff(core, "zhou", "coordinator", COORDINATION)
+    secret = await _enrol(core, "zhou")
+    answer, signed_in = await _sign_in_with_code(core, "zhou", pyotp.TOTP(secret).at(core.clock.now()))
+    assert answer.status_code == 400 and not signed_in
 
 
 async def test_an_officer_may_turn_on_a_second_factor_from_the_account_page(core):
