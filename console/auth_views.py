@@ -127,6 +127,9 @@ def routes(console: Console) -> APIRouter:
             console.replace_session(request, sessions.new_session(core, lang=session.lang))
             return sign_in_page(console.anonymous_viewer(request), status_code=429, error=_(
                 "Too many failed attempts: this account is locked for 15 minutes. Ask your administrator if you need in sooner."))
+        if result.status == "used":
+            return console.render(viewer, "totp.html", status_code=400, title=_("Second step: the code from your app"),
+                                  error=_("That code has been used already. Wait until your app shows a new code, then type that one."))
         return console.render(viewer, "totp.html", status_code=400, title=_("Second step: the code from your app"),
                               error=_("That code is not right. Type the 6 digits your app shows now."))
 

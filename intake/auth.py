@@ -6,6 +6,7 @@ password or second factor ends the person's console sessions (intake/staff_sessi
 """
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -13,7 +14,8 @@ from typing import Literal
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_
 from intake import audit, staff_sessions
@@ -43,9 +45,9 @@ class AuthError(ValueError):
 @dataclass(frozen=True)
 class SignIn:
     """Where a sign-in attempt stands: done ("ok"), a second factor to give ("totp") or to
-    enrol first ("enrol"), or refused ("refused", "locked")."""
+    enrol first ("enrol"), or refused ("refused", "locked", or "used": a code already used)."""
 
-    status: Literal["ok", "totp", "enrol", "refused", "locked"]
+    status: Literal["ok", "totp", "enrol", "refused", "locked", "used"]
     user_id: int | None = None
 
 
@@ -132,13 +134,34 @@ def totp_uri(secret: str, username: str, issuer: str = "tipline") -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
 
 
-def _code_ok(core: Core, secret: str, code: str) -> bool:
+def _code_step(core: Core, secret: str, code: str) -> int | None:
+    """The 30-second step whose code this is, one step either way of now (the app's clock may
+    be a little off); None when it is none of them."""
     code = "".join(ch for ch in code if ch.isdigit())
-    return len(code) == 6 and pyotp.TOTP(secret).verify(code, for_time=core.clock.now(), valid_window=1)
+    if len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(core.clock.now())
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+async def _use_step(session: AsyncSession, user_id: int, step: int) -> bool:
+    """Remember `step` as the last one used when it is later than every step used before; False
+    when it is not (a code seen before, or an earlier one). One conditional statement, so two
+    requests with the same code cannot both pass."""
+    used = await session.execute(
+        update(StaffUser).where(StaffUser.id == user_id, or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False)
+    )
+    return used.rowcount == 1
 
 
 async def check_totp(core: Core, user_id: int, code: str) -> SignIn:
-    """The second step: the code from the authenticator app. Failures count towards lock-out."""
+    """The second step: the code from the authenticator app, each code once only (and none older
+    than the last one used). Failures count towards lock-out."""
     async with core.db.transaction() as session:
         user = await session.scalar(select(StaffUser).where(StaffUser.id == user_id, StaffUser.active.is_(True)))
         if user is None or not user.totp_sealed:
@@ -147,8 +170,12 @@ async def check_totp(core: Core, user_id: int, code: str) -> SignIn:
             audit.record(session, core, user.username, "staff.sign_in_refused", None, step="locked")
             return SignIn("locked")
         secret = core.keys.open_text(user.totp_sealed, purpose=TOTP_PURPOSE)
-        if not _code_ok(core, secret, code):
+        step = _code_step(core, secret, code)
+        if step is None:
             return _count_failure(core, session, user, "totp")
+        if not await _use_step(session, user.id, step):
+            counted = _count_failure(core, session, user, "totp_used")
+            return SignIn("used") if counted.status == "refused" else counted
         user.failed_logins = 0
         audit.record(session, core, user.username, "staff.sign_in", None, factors=2)
         return SignIn("ok", user.id)
@@ -162,10 +189,12 @@ async def enrol_totp(core: Core, user_id: int, secret: str, code: str, *, signin
         user = await session.scalar(select(StaffUser).where(StaffUser.id == user_id, StaffUser.active.is_(True)))
         if user is None or _locked(core, user):
             return False
-        if not _code_ok(core, secret, code):
+        step = _code_step(core, secret, code)
+        if step is None:
             _count_failure(core, session, user, "totp_enrol")
             return False
         user.totp_sealed = core.keys.seal(secret, purpose=TOTP_PURPOSE)
+        user.totp_last_step = step  # the code just typed does not sign in afterwards
         user.failed_logins = 0
         await staff_sessions.end_all(session, user.id)
         audit.record(session, core, user.username, "staff.totp_enrolled", None)

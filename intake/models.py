@@ -199,6 +199,8 @@ class StaffUser(Base):
     # Sign-in (the console): an argon2 hash, an optional TOTP secret (sealed), lock-out.
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The last 30-second step whose code was accepted: that code and earlier ones never work again.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
 

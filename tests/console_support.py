@@ -38,13 +38,20 @@ async def make_staff(core, username: str, role: str, unit: str | None, *, langua
     return user
 
 
+def next_code(core, secret: str) -> str:
+    """The code the authenticator app shows next: the clock moves on 30 seconds first, since a
+    code signs in once only (and the code that set up the app not at all)."""
+    core.clock.advance(seconds=30)
+    return pyotp.TOTP(secret).at(core.clock.now())
+
+
 async def sign_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD, *, totp_secret: str | None = None,
                   core=None) -> httpx.Response:
     page = await client.get("/signin")
     response = await client.post("/signin", data={"csrf": csrf_of(page.text), "username": username, "password": password})
     if totp_secret and response.status_code == 303 and response.headers["location"] == "/signin/totp":
         page = await client.get("/signin/totp")
-        code = pyotp.TOTP(totp_secret).at(core.clock.now())
+        code = next_code(core, totp_secret)
         response = await client.post("/signin/totp", data={"csrf": csrf_of(page.text), "code": code})
     return response
 

@@ -4,6 +4,7 @@ towards the console's lock-out, the proposer cannot approve from the command lin
 the whole path (list, show, propose, approve, pay, lapse, ledger) works in the operator's language."""
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
@@ -12,7 +13,7 @@ import sys
 
 import openpyxl
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from intake.auth import enrol_totp, new_totp_secret
 from intake.casework import move_tip, record_outcome
@@ -24,15 +25,21 @@ from tests.factories import file_tip
 PENALTY = {"penalty_decision_no": "东市监罚〔2026〕12号", "penalty_date": "2026-11-20"}
 
 
-def tipline(core, *args: str, password: str = PASSWORD, secret: str | None = None, code: str | None = None):
-    """Run `tipline …` against the test's database and keys, answering the sign-in on stdin."""
+async def tipline(core, *args: str, password: str = PASSWORD, secret: str | None = None, code: str | None = None):
+    """Run `tipline …` against the test's database and keys, answering the sign-in on stdin.
+
+    The process runs on the real clock, so several runs share one 30-second code; a code signs in
+    once only, so each run first forgets the step last used, as if the next code had come."""
+    async with core.db.transaction() as session:
+        await session.execute(update(StaffUser).values(totp_last_step=None))
     env = {**os.environ, "TIPLINE_VAR_DIR": str(core.settings.var_dir), "TIPLINE_DATABASE_URL": core.settings.resolved_database_url,
            "COLUMNS": "200", "LANG": "en_GB.UTF-8", "LANGUAGE": "en"}
     env.pop("TIPLINE_TEST_DATABASE_URL", None)
     if code is None:
         code = pyotp.TOTP(secret).now() if secret else ""
-    return subprocess.run([sys.executable, "-m", "tipline", *args], input=f"{password}\n{code}\n", capture_output=True, text=True,
-                          env=env, timeout=120)
+    return await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "tipline", *args], input=f"{password}\n{code}\n", capture_output=True, text=True,
+        env=env, timeout=120)
 
 
 async def admin_with_totp(core, username: str) -> str:
@@ -57,44 +64,44 @@ async def test_two_administrators_propose_approve_and_pay_from_the_command_line(
     neighbour = (await file_tip(core, language="zh_Hans")).tip_id  # reported together with the first reporter
     await move_tip(core, neighbour, "merged", staff=await _user(core, "li"), merged_into=tip_id)
 
-    listing = tipline(core, "rewards", "list", "--username", "ann", secret=ann)
+    listing = await tipline(core, "rewards", "list", "--username", "ann", secret=ann)
     assert listing.returncode == 0, listing.stdout + listing.stderr
     assert f"Tip {tip_id} · Eligible for an award" in listing.stdout
     assert "✓ The reporter gave a real name and a phone number." in listing.stdout
     assert "✓ The authorities did not already know these facts." in listing.stdout
-    joint = tipline(core, "rewards", "joint", str(neighbour), "-u", "ann", "--note", "Came together to the counter.", secret=ann)
+    joint = await tipline(core, "rewards", "joint", str(neighbour), "-u", "ann", "--note", "Came together to the counter.", secret=ann)
     assert joint.returncode == 0 and f"Tip {neighbour} is a joint report of tip {tip_id}." in joint.stdout, joint.stdout
 
-    too_much = tipline(core, "rewards", "propose", str(tip_id), "-u", "ann", "--tier", "administrative_penalty", "--amount", "6000",
+    too_much = await tipline(core, "rewards", "propose", str(tip_id), "-u", "ann", "--tier", "administrative_penalty", "--amount", "6000",
                        "--reason", "fine", secret=ann)
     assert too_much.returncode == 1
     assert "The amount must be between 1000 and 5000 yuan for this tier (you gave 6000 yuan)." in too_much.stdout
-    proposed = tipline(core, "rewards", "propose", str(tip_id), "-u", "ann", "--tier", "administrative_penalty", "--amount", "3000",
+    proposed = await tipline(core, "rewards", "propose", str(tip_id), "-u", "ann", "--tier", "administrative_penalty", "--amount", "3000",
                        "--reason", "Led to a fine.", secret=ann)
     assert proposed.returncode == 0, proposed.stdout + proposed.stderr
     async with core.db.session() as session:
         award = await session.scalar(select(Award).where(Award.tip_id == tip_id))
     assert f"Award {award.id} proposed: 3000 yuan" in proposed.stdout
-    shown = tipline(core, "rewards", "show", str(tip_id), "--username", "ann", secret=ann)
+    shown = await tipline(core, "rewards", "show", str(tip_id), "--username", "ann", secret=ann)
     assert "Administrative penalty (administrative_penalty): 1000 to 5000 yuan" in shown.stdout, shown.stdout
     assert f"Joint reporters share the award: tips {neighbour}." in shown.stdout
     assert f"Tip {tip_id}: 1500 yuan" in shown.stdout and f"Tip {neighbour}: 1500 yuan" in shown.stdout
 
     # The proposer cannot approve from the command line either.
-    refused = tipline(core, "rewards", "approve", str(award.id), "-u", "ann", secret=ann)
+    refused = await tipline(core, "rewards", "approve", str(award.id), "-u", "ann", secret=ann)
     assert refused.returncode == 1
     assert "You proposed this award, so a different reward administrator must approve or reject it." in refused.stdout
-    approved = tipline(core, "rewards", "approve", str(award.id), "-u", "bo", "--reason", "Decision checked.", secret=bo)
+    approved = await tipline(core, "rewards", "approve", str(award.id), "-u", "bo", "--reason", "Decision checked.", secret=bo)
     assert approved.returncode == 0, approved.stdout + approved.stderr
     assert f"Award {award.id} approved: to be collected by" in approved.stdout
 
-    unchecked = tipline(core, "rewards", "pay", str(award.id), "-u", "bo", "--reference", "东财付〔2026〕0087", secret=bo)
+    unchecked = await tipline(core, "rewards", "pay", str(award.id), "-u", "bo", "--reference", "东财付〔2026〕0087", secret=bo)
     assert unchecked.returncode == 1 and "identity document" in unchecked.stdout
-    paid = tipline(core, "rewards", "pay", str(award.id), "-u", "bo", "--reference", "东财付〔2026〕0087", "--id-checked", secret=bo)
+    paid = await tipline(core, "rewards", "pay", str(award.id), "-u", "bo", "--reference", "东财付〔2026〕0087", "--id-checked", secret=bo)
     assert paid.returncode == 0 and "reference 东财付〔2026〕0087" in paid.stdout, paid.stdout + paid.stderr
 
     for name in ("ledger.csv", "ledger.xlsx"):
-        exported = tipline(core, "rewards", "ledger", "-u", "ann", "--output", str(tmp_path / name), secret=ann)
+        exported = await tipline(core, "rewards", "ledger", "-u", "ann", "--output", str(tmp_path / name), secret=ann)
         assert exported.returncode == 0, exported.stdout + exported.stderr
         assert "1 awards written" in exported.stdout and "paid 3000 yuan" in exported.stdout
     rows = list(csv.reader(io.StringIO((tmp_path / "ledger.csv").read_text(encoding="utf-8-sig"))))
@@ -114,17 +121,17 @@ async def test_two_administrators_propose_approve_and_pay_from_the_command_line(
 async def test_wrong_password_or_code_is_refused_and_counts_towards_the_lock(core):
     ann = await admin_with_totp(core, "ann")
     await eligible_tip(core)
-    wrong_code = tipline(core, "rewards", "list", "-u", "ann", code="000000" if pyotp.TOTP(ann).now() != "000000" else "111111")
+    wrong_code = await tipline(core, "rewards", "list", "-u", "ann", code="000000" if pyotp.TOTP(ann).now() != "000000" else "111111")
     assert wrong_code.returncode == 1 and "Wrong user name, password or code." in wrong_code.stdout
     assert "Tip " not in wrong_code.stdout
-    wrong_password = tipline(core, "rewards", "list", "-u", "ann", password="not my password", secret=ann)
+    wrong_password = await tipline(core, "rewards", "list", "-u", "ann", password="not my password", secret=ann)
     assert wrong_password.returncode == 1 and "Wrong user name, password or code." in wrong_password.stdout
     async with core.db.session() as session:
         user = await session.scalar(select(StaffUser).where(StaffUser.username == "ann"))
     assert user.failed_logins == 2  # as in the console: the fifth failure locks the account
     for _attempt in range(3):
-        tipline(core, "rewards", "list", "-u", "ann", password="still wrong", secret=ann)
-    locked = tipline(core, "rewards", "list", "-u", "ann", secret=ann)  # the right password, too late
+        await tipline(core, "rewards", "list", "-u", "ann", password="still wrong", secret=ann)
+    locked = await tipline(core, "rewards", "list", "-u", "ann", secret=ann)  # the right password, too late
     assert locked.returncode == 1 and "locked for 15 minutes" in locked.stdout and "Tip " not in locked.stdout
     async with core.db.session() as session:
         actions = (await session.scalars(select(AuditEvent.action).where(AuditEvent.actor == "ann"))).all()
@@ -133,12 +140,12 @@ async def test_wrong_password_or_code_is_refused_and_counts_towards_the_lock(cor
 
 async def test_an_operator_without_a_second_factor_or_the_role_is_refused(core):
     await make_staff(core, "cy", "reward_admin", None, language="en")  # never enrolled an authenticator app
-    no_factor = tipline(core, "rewards", "list", "-u", "cy")
+    no_factor = await tipline(core, "rewards", "list", "-u", "cy")
     assert no_factor.returncode == 1 and "need a second factor" in no_factor.stdout
     officer = await make_staff(core, "wu", "officer", LEAD_UNIT, language="en")
     secret = new_totp_secret()
     assert await enrol_totp(core, officer.id, secret, pyotp.TOTP(secret).at(core.clock.now()))
-    not_admin = tipline(core, "rewards", "list", "-u", "wu", secret=secret)
+    not_admin = await tipline(core, "rewards", "list", "-u", "wu", secret=secret)
     assert not_admin.returncode == 1 and "Only reward administrators handle rewards." in not_admin.stdout
 
 
@@ -150,9 +157,9 @@ async def test_lapse_from_the_command_line_after_the_claim_period(core, clock):
     award = await propose_award(core, tip_id, staff=staff["ann"], tier="administrative_penalty", amount_fen=200000, reason="x")
     await approve_award(core, award.id, staff=staff["bo"])
     clock.advance(days=120)
-    lapsed = tipline(core, "rewards", "lapse", "-u", "bo", secret=bo)
+    lapsed = await tipline(core, "rewards", "lapse", "-u", "bo", secret=bo)
     assert lapsed.returncode == 0 and "1 awards lapsed." in lapsed.stdout, lapsed.stdout + lapsed.stderr
-    again = tipline(core, "rewards", "lapse", "-u", "ann", secret=ann)
+    again = await tipline(core, "rewards", "lapse", "-u", "ann", secret=ann)
     assert "0 awards lapsed." in again.stdout
     async with core.db.session() as session:
         assert (await session.get(Award, award.id)).status == "lapsed"

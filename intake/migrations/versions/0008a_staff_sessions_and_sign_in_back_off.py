@@ -1,4 +1,4 @@
-"""staff sessions on the server (sign-out ends them)
+"""staff sessions on the server (sign-out ends them); the last TOTP step used
 
 Revision ID: 0008a
 Revises: 0007
@@ -28,9 +28,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('staff_sessions') as batch_op:
         batch_op.create_index(batch_op.f('ix_staff_sessions_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('staff_users') as batch_op:
+        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('staff_users') as batch_op:
+        batch_op.drop_column('totp_last_step')
     with op.batch_alter_table('staff_sessions') as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_sessions_user_id'))
     op.drop_table('staff_sessions')
