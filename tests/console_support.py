@@ -28,8 +28,10 @@ def version_of(html: str) -> str | None:
     return found.group(1) if found else None
 
 
-def client_for(core) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(core)), base_url="http://console.test")
+def client_for(core, *, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    """A browser on the console (in this process), seen as coming from `address`."""
+    transport = httpx.ASGITransport(app=create_app(core), client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://console.test")
 
 
 async def make_staff(core, username: str, role: str, unit: str | None, *, language: str = "zh_Hans", password: str = PASSWORD):
