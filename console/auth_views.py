@@ -3,6 +3,7 @@ second factor from the account page."""
 from __future__ import annotations
 
 import base64
+import secrets
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,14 +13,15 @@ from console.i18n import CONSOLE_LANGUAGES
 from console.web import Console, Viewer
 from intake import audit, ratelimit, staff_sessions
 from intake.auth import (
-    check_password, check_totp, enrol_totp, get_staff_by_id, new_totp_secret, totp_required, totp_uri,
+    Attempt, check_password, check_totp, enrol_totp, get_staff_by_id, new_totp_secret, totp_required, totp_uri,
 )
 from intake.models import StaffUser
 from intake.ratelimit import Limit
 
 PENDING_PURPOSE = "console-totp-pending"
-#: Password and code attempts per client address: the per-account lock-out stops guessing one
-#: account's password; this stops one machine trying many accounts (password spraying).
+#: Password and code attempts per client address, counted before any work: a flood is answered
+#: at once. Guessing itself is slowed by the waits of intake/sign_in_backoff.py (per name, per
+#: address, per browser), which answer exactly like a wrong password.
 SIGN_IN_ATTEMPTS = Limit("console-signin", 30, 900)
 
 
@@ -44,6 +46,27 @@ def _open_pending(console: Console, pending: str) -> str | None:
 
 def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"  # uvicorn --proxy-headers behind a proxy
+
+
+def _attempt(console: Console, request: Request) -> Attempt:
+    browser = sessions.decode_browser(console.core, request.cookies.get(sessions.BROWSER_COOKIE))
+    return Attempt(address=_address(request), browser=browser)
+
+
+async def _signed_in(console: Console, request: Request, staff: StaffUser, lang: str, location: str) -> Response:
+    """Signed in: a new session, and this browser marked as theirs (their attempts from it are
+    judged apart from a stranger's guesses at their name)."""
+    core = console.core
+    console.replace_session(request, await _signed_in_session(console, staff, lang))
+    response = RedirectResponse(location, status_code=303)
+    known = sessions.decode_browser(core, request.cookies.get(sessions.BROWSER_COOKIE))
+    browser_id = known[1] if known is not None and known[0] == staff.id else secrets.token_urlsafe(16)
+    response.set_cookie(
+        sessions.BROWSER_COOKIE, sessions.encode_browser(core, staff.id, browser_id), path="/signin",
+        max_age=int(sessions.BROWSER_REMEMBERED.total_seconds()), httponly=True, samesite="strict",
+        secure=core.settings.production,
+    )
+    return response
 
 
 def _grouped(secret: str) -> str:
@@ -82,17 +105,15 @@ def routes(console: Console) -> APIRouter:
         if not await ratelimit.hit(core, SIGN_IN_ATTEMPTS, _address(request)):
             return sign_in_page(viewer, status_code=429, username=username, error=_(
                 "Too many sign-in attempts from this computer. Please wait 15 minutes and try again."))
-        result = await check_password(core, username, str(form.get("password") or ""))
-        if result.status == "locked":
-            return sign_in_page(viewer, status_code=429, username=username, error=_(
-                "Too many failed attempts: this account is locked for 15 minutes. Ask your administrator if you need in sooner."))
-        if result.status == "refused":
-            return sign_in_page(viewer, status_code=400, username=username, error=_("The user name or the password is not right."))
+        result = await check_password(core, username, str(form.get("password") or ""), _attempt(console, request))
+        if result.status == "refused":  # an unknown name, a wrong password, or a wait: one answer
+            return sign_in_page(viewer, status_code=400, username=username, error=_(
+                "The user name or the password is not right, or this name was tried too often just now. "
+                "Check them and try again; after several failed tries, wait a few minutes first."))
         lang = viewer.session.lang
         if result.status == "ok":
             staff = await get_staff_by_id(core, result.user_id)  # type: ignore[arg-type]
-            console.replace_session(request, await _signed_in_session(console, staff, lang))  # type: ignore[arg-type]
-            return RedirectResponse("/queue", status_code=303)
+            return await _signed_in(console, request, staff, lang, "/queue")  # type: ignore[arg-type]
         pending = _seal_pending(console, new_totp_secret()) if result.status == "enrol" else ""
         console.replace_session(request, sessions.new_session(
             core, stage=result.status, user_id=result.user_id, pending=pending, lang=lang))
@@ -118,15 +139,14 @@ def routes(console: Console) -> APIRouter:
         if not await ratelimit.hit(core, SIGN_IN_ATTEMPTS, _address(request)):
             return console.render(viewer, "totp.html", status_code=429, title=_("Second step: the code from your app"),
                                   error=_("Too many sign-in attempts from this computer. Please wait 15 minutes and try again."))
-        result = await check_totp(core, session.user_id, str(form.get("code") or ""))
+        result = await check_totp(core, session.user_id, str(form.get("code") or ""), _attempt(console, request))
         if result.status == "ok":
             staff = await get_staff_by_id(core, session.user_id)
-            console.replace_session(request, await _signed_in_session(console, staff, session.lang))  # type: ignore[arg-type]
-            return RedirectResponse("/queue", status_code=303)
-        if result.status == "locked":
+            return await _signed_in(console, request, staff, session.lang, "/queue")  # type: ignore[arg-type]
+        if result.status == "wait":
             console.replace_session(request, sessions.new_session(core, lang=session.lang))
             return sign_in_page(console.anonymous_viewer(request), status_code=429, error=_(
-                "Too many failed attempts: this account is locked for 15 minutes. Ask your administrator if you need in sooner."))
+                "Too many failed attempts with this name just now. Please wait a few minutes, then sign in again."))
         if result.status == "used":
             return console.render(viewer, "totp.html", status_code=400, title=_("Second step: the code from your app"),
                                   error=_("That code has been used already. Wait until your app shows a new code, then type that one."))
@@ -158,8 +178,8 @@ def routes(console: Console) -> APIRouter:
             return await enrol_page(request, viewer, status_code=400, action=action,
                                     error=_("That code is not right. Type the 6 digits your app shows now."))
         staff = await get_staff_by_id(core, user_id)
-        console.replace_session(request, await _signed_in_session(console, staff, viewer.session.lang))  # type: ignore[arg-type]
-        return RedirectResponse("/queue" if action == "/signin/enrol" else "/account?enrolled=1", status_code=303)
+        location = "/queue" if action == "/signin/enrol" else "/account?enrolled=1"
+        return await _signed_in(console, request, staff, viewer.session.lang, location)  # type: ignore[arg-type]
 
     @router.get("/signin/enrol")
     async def enrol_form(request: Request) -> Response:

@@ -5,6 +5,9 @@ The cookie holds no secret in the clear: the TOTP secret being enrolled travels 
 signed in, it carries the id of the session's row on the server (intake/staff_sessions.py),
 which signing out, a change of role, a password reset, a new second factor or a disabled
 account delete: a copy of the cookie then opens nothing.
+
+A second cookie, sent to the sign-in pages only, marks a browser where someone completed a
+sign-in: their attempts from it are judged apart from a stranger's (intake/sign_in_backoff.py).
 """
 from __future__ import annotations
 
@@ -24,6 +27,10 @@ IDLE = timedelta(minutes=30)
 ABSOLUTE = LIFETIME
 #: A password accepted but the second factor not yet given: a short window.
 HALFWAY = timedelta(minutes=5)
+BROWSER_COOKIE = "console_browser"
+BROWSER_PURPOSE = "console-browser"
+#: How long a browser stays someone's own after they last completed a sign-in in it.
+BROWSER_REMEMBERED = timedelta(days=30)
 
 
 @dataclass
@@ -77,3 +84,26 @@ def touch(core: Core, session: Session) -> None:
 
 def csrf_ok(session: Session | None, token: str | None) -> bool:
     return bool(session and token) and hmac.compare_digest(session.csrf, token or "")
+
+
+def encode_browser(core: Core, user_id: int, browser_id: str) -> str:
+    """The mark of a browser where `user_id` just completed a sign-in (no secret in it)."""
+    body = f"{user_id}.{browser_id}.{int(core.clock.now().timestamp())}"
+    return f"{body}.{core.keys.keyed_hash(body, purpose=BROWSER_PURPOSE)}"
+
+
+def decode_browser(core: Core, cookie: str | None) -> tuple[int, str] | None:
+    """(user id, browser id) of a genuine mark younger than BROWSER_REMEMBERED, else None."""
+    if not cookie or cookie.count(".") != 3:
+        return None
+    body, signature = cookie.rsplit(".", 1)
+    if not hmac.compare_digest(signature, core.keys.keyed_hash(body, purpose=BROWSER_PURPOSE)):
+        return None
+    user, browser_id, issued = body.split(".")
+    try:
+        user_id, issued_at = int(user), int(issued)
+    except ValueError:
+        return None
+    if core.clock.now().timestamp() - issued_at > BROWSER_REMEMBERED.total_seconds():
+        return None
+    return user_id, browser_id

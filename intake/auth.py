@@ -1,14 +1,19 @@
-"""Staff sign-in: argon2 password hashes, lock-out after repeated failures, a TOTP second factor.
+"""Staff sign-in: argon2 password hashes, a TOTP second factor, and a wait that slows guessing.
 
-The console (and later the `tipline staff` commands) call these; they hold no web code. Every
-sign-in, failure, lock-out and enrolment is audited. The TOTP secret is sealed at rest. A new
-password or second factor ends the person's console sessions (intake/staff_sessions.py).
+The console and the `tipline rewards` commands call these; they hold no web code. Every sign-in,
+failure and enrolment is audited. The TOTP secret is sealed at rest. A new password or second
+factor ends the person's console sessions (intake/staff_sessions.py).
+
+Guessing (intake/sign_in_backoff.py): failures are counted per user name as typed, per client
+address, and per browser where the person signed in before; past a few, the next attempt waits.
+An unknown name, a wrong password and a name in a wait get the same answer ("refused") after the
+same work: one real argon2 verification (against a dummy hash when there is no such user), the
+same reads and writes. The owner of a name that is being guessed at is told (staff_alerts.py).
 """
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Literal
 
 import pyotp
@@ -18,18 +23,17 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_
-from intake import audit, staff_sessions
-from intake.clock import aware
+from intake import audit, sign_in_backoff, staff_alerts, staff_sessions
 from intake.core import Core
 from intake.models import StaffUser
+from intake.sign_in_backoff import BROWSER, NAME, ADDRESS, Reservation
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD_CHARS = 10
 TOTP_PURPOSE = "totp"
 
 _hasher = PasswordHasher()
-# Verified against when the user name is unknown, so a wrong name costs as long as a wrong password.
+# Verified against when the user name is unknown (or has no password), with the hasher's own
+# parameters: a wrong name costs exactly the work of a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 
@@ -45,10 +49,45 @@ class AuthError(ValueError):
 @dataclass(frozen=True)
 class SignIn:
     """Where a sign-in attempt stands: done ("ok"), a second factor to give ("totp") or to
-    enrol first ("enrol"), or refused ("refused", "locked", or "used": a code already used)."""
+    enrol first ("enrol"), or refused: "refused" (whatever the reason, at the password step),
+    "wait" (at the code step: too many failures just now), "used" (a code used before)."""
 
-    status: Literal["ok", "totp", "enrol", "refused", "locked", "used"]
+    status: Literal["ok", "totp", "enrol", "refused", "wait", "used"]
     user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Where an attempt comes from: the client's address, and the browser's mark (user id,
+    browser id) when that browser completed a sign-in before (a signed cookie of the console)."""
+
+    address: str | None = None
+    browser: tuple[int, str] | None = None
+
+
+def _counted_keys(core: Core, username: str, user: StaffUser | None, attempt: Attempt) -> tuple[str, ...]:
+    """The back-off rows this attempt counts under, the one whose owner is told first: the
+    person's own browser alone, else the name as typed and the address."""
+    if user is not None and attempt.browser is not None and attempt.browser[0] == user.id:
+        return (sign_in_backoff.key(core, BROWSER, attempt.browser[1]),)
+    keys = [sign_in_backoff.key(core, NAME, username)]
+    if attempt.address:
+        keys.append(sign_in_backoff.key(core, ADDRESS, attempt.address))
+    return tuple(keys)
+
+
+async def _failed(session: AsyncSession, core: Core, username: str, user: StaffUser | None, reservation: Reservation,
+                  step: str) -> None:
+    """Audit a failed attempt (already counted) and tell the person once their name is slowed."""
+    actor = user.username if user is not None else (username[:60] or "-")
+    audit.record(session, core, actor, "staff.sign_in_failed", None, step=step, **({} if user else {"known": False}))
+    primary = reservation.keys[0]
+    wait = reservation.wait_set(primary)
+    if wait is not None:
+        audit.record(session, core, actor, "staff.sign_in_slowed", None, until=wait.isoformat(),
+                     failures=reservation.failures(primary))
+    if user is not None and await sign_in_backoff.time_to_tell(session, core, reservation, primary):
+        staff_alerts.queue_guessing_alert(core, session, user, reservation.failures(primary))
 
 
 def totp_required(core: Core, staff: StaffUser) -> bool:
@@ -56,7 +95,7 @@ def totp_required(core: Core, staff: StaffUser) -> bool:
 
 
 async def set_password(core: Core, username: str, password: str, *, actor: str = "system") -> None:
-    """Set (or reset) a member of staff's password; clears any lock-out and ends their sessions."""
+    """Set (or reset) a member of staff's password; lifts any wait on their name and ends their sessions."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise AuthError(N_("A password has at least %(n)s characters."), n=MIN_PASSWORD_CHARS)
     hashed = _hasher.hash(password)
@@ -65,8 +104,7 @@ async def set_password(core: Core, username: str, password: str, *, actor: str =
         if user is None:
             raise AuthError(N_("Unknown user %(user)s."), user=username)
         user.password_hash = hashed
-        user.failed_logins = 0
-        user.locked_until = None
+        await sign_in_backoff.succeeded(session, Reservation(()), clear=[sign_in_backoff.key(core, NAME, username)])
         await staff_sessions.end_all(session, user.id)
         audit.record(session, core, actor, "staff.password_set", None, user=username)
 
@@ -76,44 +114,33 @@ async def get_staff_by_id(core: Core, user_id: int) -> StaffUser | None:
         return await session.scalar(select(StaffUser).where(StaffUser.id == user_id, StaffUser.active.is_(True)))
 
 
-def _locked(core: Core, user: StaffUser) -> bool:
-    return user.locked_until is not None and core.clock.now() < aware(user.locked_until)
-
-
-def _count_failure(core: Core, session, user: StaffUser, step: str) -> SignIn:
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= MAX_FAILURES:
-        user.failed_logins = 0
-        user.locked_until = core.clock.now() + timedelta(minutes=LOCK_MINUTES)
-        audit.record(session, core, user.username, "staff.locked", None, step=step)
-        return SignIn("locked")
-    audit.record(session, core, user.username, "staff.sign_in_failed", None, step=step)
-    return SignIn("refused")
-
-
-async def check_password(core: Core, username: str, password: str) -> SignIn:
-    """The first step of signing in. Counts failures; the fifth locks the account for 15 minutes."""
-    async with core.db.transaction() as session:
+async def check_password(core: Core, username: str, password: str, attempt: Attempt = Attempt()) -> SignIn:
+    """The first step of signing in. An unknown name, a wrong password and a name or address in
+    a wait all answer "refused", after the same reads, writes and one argon2 verification."""
+    async with core.db.session() as session:
         user = await session.scalar(select(StaffUser).where(StaffUser.username == username, StaffUser.active.is_(True)))
-        if user is None or not user.password_hash:
-            _verify(_DUMMY_HASH, password)
-            audit.record(session, core, username[:60] or "-", "staff.sign_in_failed", None, step="password", known=False)
+    reservation = await sign_in_backoff.reserve(core, _counted_keys(core, username, user, attempt))
+    usable = user is not None and bool(user.password_hash)
+    right = _verify(user.password_hash if usable else _DUMMY_HASH, password) and usable  # type: ignore[union-attr, arg-type]
+    async with core.db.transaction() as session:
+        if reservation.waiting:  # not checked: the answer to a wrong password
+            actor = user.username if user is not None else (username[:60] or "-")
+            audit.record(session, core, actor, "staff.sign_in_refused", None, step="waiting")
             return SignIn("refused")
-        if _locked(core, user):
-            audit.record(session, core, user.username, "staff.sign_in_refused", None, step="locked")
-            return SignIn("locked")
-        if not _verify(user.password_hash, password):
-            return _count_failure(core, session, user, "password")
-        user.locked_until = None
+        if not right:
+            await _failed(session, core, username, user, reservation, "password")
+            return SignIn("refused")
+        assert user is not None
+        # The count stays taken back only when the whole sign-in succeeds: someone who knows the
+        # password still has each wrong code counted.
+        whole = not user.totp_sealed and not totp_required(core, user)
+        await sign_in_backoff.succeeded(session, reservation, clear=reservation.keys[:1] if whole else ())
         if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        # The failure count is reset only when the whole sign-in succeeds: otherwise someone who
-        # knows the password could guess second-factor codes for ever.
+            await session.execute(update(StaffUser).where(StaffUser.id == user.id).values(password_hash=_hasher.hash(password)))
         if user.totp_sealed:
             return SignIn("totp", user.id)
-        if totp_required(core, user):
+        if not whole:
             return SignIn("enrol", user.id)
-        user.failed_logins = 0
         audit.record(session, core, user.username, "staff.sign_in", None, factors=1)
         return SignIn("ok", user.id)
 
@@ -159,24 +186,27 @@ async def _use_step(session: AsyncSession, user_id: int, step: int) -> bool:
     return used.rowcount == 1
 
 
-async def check_totp(core: Core, user_id: int, code: str) -> SignIn:
+async def check_totp(core: Core, user_id: int, code: str, attempt: Attempt = Attempt()) -> SignIn:
     """The second step: the code from the authenticator app, each code once only (and none older
-    than the last one used). Failures count towards lock-out."""
-    async with core.db.transaction() as session:
+    than the last one used). Failures count with the password's, under the same name."""
+    async with core.db.session() as session:
         user = await session.scalar(select(StaffUser).where(StaffUser.id == user_id, StaffUser.active.is_(True)))
-        if user is None or not user.totp_sealed:
-            return SignIn("refused")
-        if _locked(core, user):
-            audit.record(session, core, user.username, "staff.sign_in_refused", None, step="locked")
-            return SignIn("locked")
+    if user is None or not user.totp_sealed:
+        return SignIn("refused")
+    reservation = await sign_in_backoff.reserve(core, _counted_keys(core, user.username, user, attempt))
+    async with core.db.transaction() as session:
+        if reservation.waiting:
+            audit.record(session, core, user.username, "staff.sign_in_refused", None, step="waiting")
+            return SignIn("wait")
         secret = core.keys.open_text(user.totp_sealed, purpose=TOTP_PURPOSE)
         step = _code_step(core, secret, code)
         if step is None:
-            return _count_failure(core, session, user, "totp")
+            await _failed(session, core, user.username, user, reservation, "totp")
+            return SignIn("refused")
         if not await _use_step(session, user.id, step):
-            counted = _count_failure(core, session, user, "totp_used")
-            return SignIn("used") if counted.status == "refused" else counted
-        user.failed_logins = 0
+            await _failed(session, core, user.username, user, reservation, "totp_used")
+            return SignIn("used")
+        await sign_in_backoff.succeeded(session, reservation, clear=reservation.keys[:1])
         audit.record(session, core, user.username, "staff.sign_in", None, factors=2)
         return SignIn("ok", user.id)
 
@@ -187,17 +217,17 @@ async def enrol_totp(core: Core, user_id: int, secret: str, code: str, *, signin
     sign-in (a role that must have one enrols on first sign-in)."""
     async with core.db.transaction() as session:
         user = await session.scalar(select(StaffUser).where(StaffUser.id == user_id, StaffUser.active.is_(True)))
-        if user is None or _locked(core, user):
+        if user is None:
             return False
         step = _code_step(core, secret, code)
-        if step is None:
-            _count_failure(core, session, user, "totp_enrol")
+        if step is None:  # nothing to guess here: the secret is the one just shown to this person
+            audit.record(session, core, user.username, "staff.totp_enrol_failed", None)
             return False
         user.totp_sealed = core.keys.seal(secret, purpose=TOTP_PURPOSE)
         user.totp_last_step = step  # the code just typed does not sign in afterwards
-        user.failed_logins = 0
         await staff_sessions.end_all(session, user.id)
         audit.record(session, core, user.username, "staff.totp_enrolled", None)
-        if signing_in:
+        if signing_in:  # a whole sign-in: its name's count starts again
+            await sign_in_backoff.succeeded(session, Reservation(()), clear=[sign_in_backoff.key(core, NAME, user.username)])
             audit.record(session, core, user.username, "staff.sign_in", None, factors=2)
         return True

@@ -196,13 +196,28 @@ class StaffUser(Base):
     language: Mapped[str] = mapped_column(String(10), default="zh_Hans")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
-    # Sign-in (the console): an argon2 hash, an optional TOTP secret (sealed), lock-out.
+    # Sign-in (the console): an argon2 hash, an optional TOTP secret (sealed). Failed attempts
+    # are counted per user name as typed, known or not (SignInBackoff), not here.
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The last 30-second step whose code was accepted: that code and earlier ones never work again.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
+    # Their own work address (like the display name, not sealed): told there when someone is
+    # guessing at their sign-in; without one, their unit's alert addresses are.
+    email: Mapped[str | None] = mapped_column(String(254))
+
+
+class SignInBackoff(Base):
+    """Failed sign-ins of one user name, client address or browser (a keyed hash of it), and the
+    wait they impose before the next attempt is checked (intake/sign_in_backoff.py)."""
+
+    __tablename__ = "sign_in_backoff"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)  # "name:…", "address:…", "browser:…"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    wait_until: Mapped[datetime | None]
+    last_at: Mapped[datetime] = mapped_column(index=True)  # the last attempt: forgotten a day after it
+    alerted_at: Mapped[datetime | None]  # when the person was last told of it
 
 
 class StaffSession(Base):

@@ -25,6 +25,8 @@ from intake.workflow import STATUS_LABELS, Status
 PEOPLE_PURPOSE = "people"
 #: Notification kind of an alert to a unit's own address (intake/unit_alerts.py, intake/supervision.py).
 UNIT_ALERT = "unit_alert"
+#: Notification kind of a notice to a member of staff about their account (intake/staff_alerts.py).
+STAFF_ALERT = "staff_alert"
 
 SAFETY_FOOTER = N_(
     "We will never ask you for money, bank card numbers, passwords or verification codes. "
@@ -116,7 +118,7 @@ async def _by_id(session: AsyncSession, model: type, ids: set[int]) -> dict[int,
 async def render_notices(core: Core, session: AsyncSession, notifications: Sequence[Notification]) -> list[Notice | None]:
     """`render_notice` of each notification, in order, reading each table once for them all (a
     dispatcher's round: one SELECT of tips, people and events instead of three per notice)."""
-    reporters = [n for n in notifications if n.kind != UNIT_ALERT]
+    reporters = [n for n in notifications if n.kind not in (UNIT_ALERT, STAFF_ALERT)]
     # Unit alerts' tips too: render_unit_alert's session.get then finds them in the session.
     tips = await _by_id(session, Tip, {n.tip_id for n in notifications if n.tip_id})
     people = await _by_id(session, Person, {t.reporter_id for t in tips.values() if t.reporter_id})
@@ -128,6 +130,11 @@ async def render_notices(core: Core, session: AsyncSession, notifications: Seque
             from intake.unit_alerts import render_unit_alert  # imported here: unit_alerts imports this module
 
             notices.append(await render_unit_alert(core, session, notification))
+            continue
+        if notification.kind == STAFF_ALERT:  # to a member of staff about their own account
+            from intake.staff_alerts import render_staff_alert  # imported here: staff_alerts imports this module
+
+            notices.append(await render_staff_alert(core, session, notification))
             continue
         tip = tips.get(notification.tip_id)
         person = people.get(tip.reporter_id) if tip is not None and tip.reporter_id else None

@@ -6,7 +6,7 @@ reporter's and the victim's sealed identity and contact, the chat look-up, the f
 drafts, the link tokens and the undelivered notices, keeps the tip's facts and statistics,
 writes a timeline step the reporter reads on the status page ("personal_data_erased") and
 audits each erasure. A tip whose reward is still open waits. Expired drafts (and the files
-uploaded into them) and expired link tokens go too. `tipline serve` runs it once a day
+uploaded into them) and expired link tokens go too, and so do ended console sessions and sign-in failures a day old. `tipline serve` runs it once a day
 (`run_daily`); `tipline retention run --dry-run` lists what would go.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import audit
+from intake import audit, sign_in_backoff, staff_sessions
 from intake.clock import aware
 from intake.core import Core
 from intake.schedule import every_period
@@ -257,6 +257,8 @@ async def run_retention(core: Core, *, dry_run: bool = False, policy: RetentionP
             await erase_tip(core, session, tip, item)
     report.expired_drafts = await purge_expired_drafts(core)
     report.orphan_files = await _orphan_files(core, report_only=False)
+    await staff_sessions.purge(core)  # console sessions past 12 hours, and sign-in failures a day old
+    await sign_in_backoff.purge(core)
     async with core.db.transaction() as session:
         result = await session.execute(delete(LinkToken).where(
             or_(LinkToken.expires_at <= core.clock.now(), LinkToken.used_at.is_not(None))))

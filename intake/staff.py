@@ -12,6 +12,7 @@ from sqlalchemy import exists, or_, select
 
 from i18n import N_
 from intake import audit, staff_sessions
+from intake.answers import Invalid, parse_email
 from intake.core import Core
 from intake.models import Assignment, StaffUser, Tip
 
@@ -50,11 +51,21 @@ def _check_role(core: Core, role: str, unit: str | None) -> None:
         raise StaffError(f"unknown unit {unit!r}")
 
 
-async def add_staff(core: Core, username: str, *, role: str, unit: str | None, display_name: str = "", language: str = "zh_Hans") -> StaffUser:
+def _checked_email(email: str | None) -> str | None:
+    if not email:
+        return None
+    parsed = parse_email(email)
+    if isinstance(parsed, Invalid):
+        raise StaffError(f"not an e-mail address: {email!r}")
+    return parsed
+
+
+async def add_staff(core: Core, username: str, *, role: str, unit: str | None, display_name: str = "", language: str = "zh_Hans",
+                    email: str | None = None) -> StaffUser:
     _check_role(core, role, unit)
     user = StaffUser(
         username=username, display_name=display_name or username, role=role, unit_code=unit,
-        language=language, created_at=core.clock.now(),
+        language=language, created_at=core.clock.now(), email=_checked_email(email),
     )
     async with core.db.transaction() as session:
         if await session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
@@ -75,6 +86,17 @@ async def change_role(core: Core, username: str, *, role: str, unit: str | None,
         await staff_sessions.end_all(session, user.id)
         audit.record(session, core, actor, "staff.role_changed", None, user=username, role=role, unit=unit,
                      was_role=before[0], was_unit=before[1])
+
+
+async def set_staff_email(core: Core, username: str, email: str | None, *, actor: str) -> None:
+    """Their own work address, told when someone guesses at their sign-in (None: their unit's)."""
+    address = _checked_email(email)
+    async with core.db.transaction() as session:
+        user = await session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None:
+            raise StaffError(f"unknown user {username!r}")
+        user.email = address
+        audit.record(session, core, actor, "staff.email_set", None, user=username)
 
 
 async def disable_staff(core: Core, username: str, *, actor: str) -> None:

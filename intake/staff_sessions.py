@@ -65,3 +65,10 @@ async def end(core: Core, session_id: str) -> None:
 async def end_all(session: AsyncSession, user_id: int) -> None:
     """Every session of this person ends, inside the caller's transaction (with its cause)."""
     await session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))
+
+
+async def purge(core: Core) -> int:
+    """Delete the rows of sessions past LIFETIME (the daily retention run)."""
+    async with core.db.transaction() as session:
+        result = await session.execute(delete(StaffSession).where(StaffSession.created_at < core.clock.now() - LIFETIME))
+        return result.rowcount or 0

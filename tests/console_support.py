@@ -23,6 +23,11 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def as_seen(html: str) -> str:
+    """A page without what belongs to this request alone (its form token, a name typed back)."""
+    return re.sub(r'value="[^"]*"', 'value=""', html)
+
+
 def version_of(html: str) -> str | None:
     found = _VERSION.search(html)
     return found.group(1) if found else None

@@ -4,12 +4,10 @@ found; guessing is slowed by a wait that grows per name and per address; the off
 it by e-mail (or through the unit's alert address); and no stranger keeps an officer out for good."""
 from __future__ import annotations
 
-import re
-
 from intake import auth
 from intake.deployment import CONFIG_DIR, Deployment, read_config
 from intake.dispatch import Dispatcher
-from tests.console_support import LEAD_UNIT, PASSWORD, client_for, csrf_of, make_staff, sign_in
+from tests.console_support import LEAD_UNIT, PASSWORD, as_seen, client_for, csrf_of, make_staff, sign_in
 from tests.test_outbox import smtp_server, smtp_settings  # noqa: F401 - the real SMTP server fixture
 from tipline.channels import EmailChannel
 
@@ -30,11 +28,6 @@ class CountingHasher:
 
     def __getattr__(self, name: str):  # noqa: ANN204
         return getattr(self.real, name)
-
-
-def as_seen(html: str) -> str:
-    """The page without what is this request's own (its form token, the name typed back)."""
-    return re.sub(r'value="[^"]*"', 'value=""', html)
 
 
 async def enrol(core, username: str) -> str:
@@ -152,3 +145,34 @@ async def test_the_wait_grows_per_name_and_is_never_longer_than_fifteen_minutes(
     core.clock.advance(minutes=14)
     async with client_for(core, address=ELSEWHERE) as officer:
         assert (await sign_in(officer, "li")).headers["location"] == "/queue"
+
+
+def test_the_waits_are_the_figures_security_md_gives():
+    from datetime import timedelta
+
+    from intake.sign_in_backoff import ADDRESS, BROWSER, NAME, wait_after
+
+    minutes = [wait_after(NAME, failures) for failures in range(1, 12)]
+    assert minutes[:4] == [None] * 4
+    assert minutes[4:] == [timedelta(minutes=m) for m in (1, 2, 4, 8, 15, 15, 15)]
+    assert wait_after(ADDRESS, 29) is None and wait_after(ADDRESS, 30) == timedelta(minutes=1)
+    assert wait_after(BROWSER, 4) is None and wait_after(BROWSER, 10 ** 6) == timedelta(minutes=15)
+
+
+async def test_failures_are_forgotten_a_day_later_and_the_daily_run_sweeps_them(core):
+    from sqlalchemy import func, select
+
+    from intake.models import SignInBackoff, StaffSession
+    from intake.retention import run_retention
+
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with client_for(core, address=STRANGER) as stranger:
+        for _ in range(6):
+            await sign_in(stranger, "nobody", "one more guess")
+    async with client_for(core, address=ELSEWHERE) as officer:
+        await sign_in(officer, "li")
+    core.clock.advance(hours=25)
+    await run_retention(core)
+    async with core.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(SignInBackoff)) == 0
+        assert await session.scalar(select(func.count()).select_from(StaffSession)) == 0

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from intake.auth import set_password
 from intake.models import AuditEvent
-from tests.console_support import LEAD_UNIT, PASSWORD, client_for, csrf_of, make_staff, sign_in
+from tests.console_support import LEAD_UNIT, PASSWORD, as_seen, client_for, csrf_of, make_staff, sign_in
 
 COORDINATION = "990100-coordination"
 
@@ -42,20 +42,25 @@ async def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(core):
     assert "用户名或密码不正确" in wrong.text and "用户名或密码不正确" in unknown.text
 
 
-async def test_five_failures_lock_the_account_for_fifteen_minutes(core):
+async def test_after_five_failures_the_next_attempt_waits_and_each_wait_is_longer(core):
+    """A minute after the fifth failure, two after the sixth (intake/sign_in_backoff.py); while it
+    waits, even the right password gets the answer a wrong one gets."""
     await make_staff(core, "li", "officer", LEAD_UNIT)
     async with client_for(core) as client:
-        for _ in range(4):
-            assert (await sign_in(client, "li", "wrong password!")).status_code == 400
-        fifth = await sign_in(client, "li", "wrong password!")
-        assert fifth.status_code == 429 and "锁定15分钟" in fifth.text
-        still_locked = await sign_in(client, "li")  # even the right password, for now
-        assert still_locked.status_code == 429
-        core.clock.advance(minutes=14)
-        assert (await sign_in(client, "li")).status_code == 429
-        core.clock.advance(minutes=2)
+        for _ in range(5):
+            wrong = await sign_in(client, "li", "wrong password!")
+            assert wrong.status_code == 400
+        held = await sign_in(client, "li")
+        assert held.status_code == 400 and as_seen(held.text) == as_seen(wrong.text)
+        core.clock.advance(seconds=61)
+        assert (await sign_in(client, "li", "wrong password!")).status_code == 400  # checked: the sixth failure
+        core.clock.advance(seconds=61)
+        assert (await sign_in(client, "li")).status_code == 400  # two minutes now
+        core.clock.advance(seconds=60)
         assert (await sign_in(client, "li")).headers["location"] == "/queue"
-    assert "staff.locked" in await audit_actions(core, "li")
+    actions = await audit_actions(core, "li")
+    assert actions.count("staff.sign_in_failed") == 6 and actions.count("staff.sign_in_slowed") == 2
+    assert actions.count("staff.sign_in_refused") == 2
 
 
 async def test_a_coordinator_must_enrol_a_second_factor_and_then_always_gives_a_code(core):
@@ -88,19 +93,19 @@ async def test_a_coordinator_must_enrol_a_second_factor_and_then_always_gives_a_
     assert "staff.totp_enrolled" in actions and actions.count("staff.sign_in") == 2
 
 
-async def test_wrong_codes_count_towards_the_lock_out(core):
+async def test_wrong_codes_count_with_the_passwords_and_then_wait(core):
     await make_staff(core, "zhou", "coordinator", COORDINATION)
     secret = await _enrol(core, "zhou")
     async with client_for(core) as client:
         await sign_in(client, "zhou")
         page = await client.get("/signin/totp")
-        for _ in range(4):
+        for _ in range(5):
             page = await client.post("/signin/totp", data={"csrf": csrf_of(page.text), "code": "000000"})
             assert page.status_code == 400
-        locked = await client.post("/signin/totp", data={"csrf": csrf_of(page.text), "code": "000000"})
-        assert locked.status_code == 429
+        waiting = await client.post("/signin/totp", data={"csrf": csrf_of(page.text), "code": "000000"})
+        assert waiting.status_code == 429 and "请等几分钟" in waiting.text
         again = await sign_in(client, "zhou", totp_secret=secret, core=core)
-        assert again.status_code == 429
+        assert again.status_code == 400  # the password step waits too, and answers like a wrong password
 
 
 async def test_signing_in_again_with_the_password_does_not_reset_the_code_guesses(core):
@@ -109,12 +114,15 @@ async def test_signing_in_again_with_the_password_does_not_reset_the_code_guesse
     await _enrol(core, "zhou")
     async with client_for(core) as client:
         answers = []
-        for _ in range(5):
-            await sign_in(client, "zhou")
+        for _ in range(6):
+            first = await sign_in(client, "zhou")
+            if first.status_code != 303:
+                answers.append(("password", first.status_code))
+                continue
             page = await client.get("/signin/totp")
             answer = await client.post("/signin/totp", data={"csrf": csrf_of(page.text), "code": "000000"})
-            answers.append(answer.status_code)
-        assert answers[:4] == [400] * 4 and answers[4] == 429
+            answers.append(("code", answer.status_code))
+        assert answers == [("code", 400)] * 5 + [("password", 400)]
 
 
 async def _enrol(core, username: str) -> str:

@@ -13,7 +13,7 @@ from intake import config_store, retention
 from intake.deployment import CONFIG_DIR, ConfigFileError, Deployment, read_config
 from intake.routing import render_reason, route as route_tip
 from intake.settings import Settings
-from intake.staff import Role, StaffError, add_staff, change_role, disable_staff
+from intake.staff import Role, StaffError, add_staff, change_role, disable_staff, set_staff_email
 from intake.suggest import suggest as suggest_category
 from tipline.runner import with_core
 
@@ -114,12 +114,13 @@ def staff_add(
     unit: Annotated[Optional[str], typer.Option(help="unit code, e.g. 990121-police")] = None,
     name: Annotated[str, typer.Option(help="display name")] = "",
     lang: Annotated[str, typer.Option(help="zh_Hans or en")] = "zh_Hans",
+    email: Annotated[Optional[str], typer.Option(help="their own work e-mail: told there when someone guesses at their sign-in")] = None,
 ) -> None:
     """Add a staff user, scoped to a unit."""
 
     async def run(core):
         try:
-            await add_staff(core, username, role=role, unit=unit, display_name=name, language=lang)
+            await add_staff(core, username, role=role, unit=unit, display_name=name, language=lang, email=email)
         except StaffError as error:
             raise typer.BadParameter(str(error)) from None
 
@@ -129,7 +130,7 @@ def staff_add(
 
 @staff_app.command("reset")
 def staff_reset(username: str) -> None:
-    """Give a staff user a new random password (printed once) and lift any lock-out."""
+    """Give a staff user a new random password (printed once) and lift any wait on their name."""
     from intake.auth import AuthError, set_password
 
     password = secrets.token_urlsafe(12)
@@ -142,6 +143,23 @@ def staff_reset(username: str) -> None:
 
     with_core(run)
     console.print(f"{username}: new password {password}")
+
+
+@staff_app.command("email")
+def staff_email(
+    username: str,
+    address: Annotated[Optional[str], typer.Argument(help="leave out to remove it (their unit's alert address is told instead)")] = None,
+) -> None:
+    """Set a staff user's own work e-mail, where they are told when someone guesses at their sign-in."""
+
+    async def run(core):
+        try:
+            await set_staff_email(core, username, address, actor="cli")
+        except StaffError as error:
+            raise typer.BadParameter(str(error)) from None
+
+    with_core(run)
+    console.print(f"{username}: e-mail {address or 'removed (their unit is told instead)'}")
 
 
 @staff_app.command("disable")

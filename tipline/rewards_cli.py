@@ -2,8 +2,8 @@
 
 Every command signs the operator in as the console does: `--username`, then the password and
 the 6-digit code of their authenticator app, asked for on the terminal (hidden) or read one a
-line from standard input when it is not a terminal (scripts). Failures count towards the
-console's lock-out; there is no way to act as someone else, so the core's two-person rule (the
+line from standard input when it is not a terminal (scripts). Failures count with the
+console's, under the same user name (intake/sign_in_backoff.py); there is no way to act as someone else, so the core's two-person rule (the
 proposer never approves) holds here too.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rich.markup import escape
 from i18n import N_, Translator, negotiate
 from intake import rewards
 from intake.answers import Invalid, parse_amount
-from intake.auth import LOCK_MINUTES, check_password, check_totp, get_staff_by_id
+from intake.auth import check_password, check_totp, get_staff_by_id
 from intake.casework import CaseworkError, describe
 from intake.core import Core
 from intake.models import StaffUser
@@ -35,8 +35,9 @@ T = TypeVar("T")
 
 Username = Annotated[str, typer.Option("--username", "-u", help="your staff user name; password and code are asked for")]
 
-SIGN_IN_REFUSED = N_("Wrong user name, password or code.")
-SIGN_IN_LOCKED = N_("Too many failed attempts: the account is locked for %(minutes)s minutes.")
+SIGN_IN_REFUSED = N_("Wrong user name, password or code, or too many failed attempts with this name just now "
+                     "(then wait a few minutes and try again).")
+SIGN_IN_WAIT = N_("Too many failed attempts with this name just now: wait a few minutes and try again.")
 NEEDS_SECOND_FACTOR = N_("These commands need a second factor: sign in to the console once to set up your authenticator app.")
 
 
@@ -58,20 +59,18 @@ def _stop(message: str) -> typer.Exit:
 
 
 async def sign_in(core: Core, username: str) -> StaffUser:
-    """Password, then the authenticator code: the console's two steps and lock-out."""
+    """Password, then the authenticator code: the console's two steps and its wait after failures."""
     _ = Translator(_terminal_language())
     password = _ask(_("Password"), hidden=True)
     first = await check_password(core, username, password)
-    if first.status == "locked":
-        raise _stop(_(SIGN_IN_LOCKED, minutes=LOCK_MINUTES))
     if first.status == "refused":
         raise _stop(_(SIGN_IN_REFUSED))
     code = _ask(_("6-digit code from your authenticator app"), hidden=True)
     if first.status != "totp":  # no second factor enrolled: not enough for money
         raise _stop(_(NEEDS_SECOND_FACTOR))
     second = await check_totp(core, first.user_id, code)
-    if second.status == "locked":
-        raise _stop(_(SIGN_IN_LOCKED, minutes=LOCK_MINUTES))
+    if second.status == "wait":
+        raise _stop(_(SIGN_IN_WAIT))
     if second.status != "ok":
         raise _stop(_(SIGN_IN_REFUSED))
     staff = await get_staff_by_id(core, first.user_id)
