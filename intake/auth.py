@@ -104,7 +104,7 @@ async def set_password(core: Core, username: str, password: str, *, actor: str =
         if user is None:
             raise AuthError(N_("Unknown user %(user)s."), user=username)
         user.password_hash = hashed
-        await sign_in_backoff.succeeded(session, Reservation(()), clear=[sign_in_backoff.key(core, NAME, username)])
+        await sign_in_backoff.forget(session, [sign_in_backoff.key(core, NAME, username)])
         await staff_sessions.end_all(session, user.id)
         audit.record(session, core, actor, "staff.password_set", None, user=username)
 
@@ -127,12 +127,12 @@ async def check_password(core: Core, username: str, password: str, attempt: Atte
             actor = user.username if user is not None else (username[:60] or "-")
             audit.record(session, core, actor, "staff.sign_in_refused", None, step="waiting")
             return SignIn("refused")
-        if not right:
+        if not right or user is None:
             await _failed(session, core, username, user, reservation, "password")
             return SignIn("refused")
-        assert user is not None
-        # The count stays taken back only when the whole sign-in succeeds: someone who knows the
-        # password still has each wrong code counted.
+        # The password was right: this attempt's count is taken back. The name's earlier failures
+        # are cleared only by a whole sign-in, so someone who knows the password but not the
+        # code still has each wrong code counted.
         whole = not user.totp_sealed and not totp_required(core, user)
         await sign_in_backoff.succeeded(session, reservation, clear=reservation.keys[:1] if whole else ())
         if _hasher.check_needs_rehash(user.password_hash):
@@ -228,6 +228,6 @@ async def enrol_totp(core: Core, user_id: int, secret: str, code: str, *, signin
         await staff_sessions.end_all(session, user.id)
         audit.record(session, core, user.username, "staff.totp_enrolled", None)
         if signing_in:  # a whole sign-in: its name's count starts again
-            await sign_in_backoff.succeeded(session, Reservation(()), clear=[sign_in_backoff.key(core, NAME, user.username)])
+            await sign_in_backoff.forget(session, [sign_in_backoff.key(core, NAME, user.username)])
             audit.record(session, core, user.username, "staff.sign_in", None, factors=2)
         return True

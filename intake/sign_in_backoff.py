@@ -127,8 +127,13 @@ async def succeeded(session: AsyncSession, reservation: Reservation, clear: Sequ
             failures=SignInBackoff.failures - 1,
             wait_until=case((SignInBackoff.failures == failures, before), else_=SignInBackoff.wait_until),
         ))
-    if clear:
-        await session.execute(delete(SignInBackoff).where(SignInBackoff.key.in_(list(clear))))
+    await forget(session, clear)
+
+
+async def forget(session: AsyncSession, keys: Sequence[str]) -> None:
+    """Clear these keys' failures and waits, in the caller's transaction."""
+    if keys:
+        await session.execute(delete(SignInBackoff).where(SignInBackoff.key.in_(list(keys))))
 
 
 async def time_to_tell(session: AsyncSession, core: Core, reservation: Reservation, row_key: str) -> bool:
