@@ -57,6 +57,9 @@ async def _signed_in(console: Console, request: Request, staff: StaffUser, lang:
     """Signed in: a new session, and this browser marked as theirs (their attempts from it are
     judged apart from a stranger's guesses at their name)."""
     core = console.core
+    previous = getattr(request.state, "session", None)
+    if previous is not None and previous.sid:  # signing in again in this browser: the old session ends
+        await staff_sessions.end(core, previous.sid)
     console.replace_session(request, await _signed_in_session(console, staff, lang))
     response = RedirectResponse(location, status_code=303)
     known = sessions.decode_browser(core, request.cookies.get(sessions.BROWSER_COOKIE))

@@ -110,3 +110,18 @@ async def test_the_staff_commands_for_a_role_and_for_disabling_end_the_sessions(
         assert sent_to_sign_in(await li.get("/queue")) and sent_to_sign_in(await wang.get("/queue"))
         unknown = await asyncio.to_thread(tipline, core, "staff", "role", "nobody", "officer", "--unit", LEAD_UNIT)
         assert unknown.returncode != 0 and "unknown user" in unknown.stdout + unknown.stderr
+
+
+async def test_signing_in_again_from_an_open_sign_in_form_ends_the_session_it_replaces(core):
+    from tests.console_support import PASSWORD
+
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with LiveConsole(core) as console, httpx.AsyncClient(base_url=console.url) as officer:
+        form = await officer.get("/signin")  # a sign-in form left open in another tab
+        await sign_in(officer, "li")
+        first = officer.cookies[COOKIE]
+        queue = await officer.get("/queue")
+        again = await officer.post("/signin", data={"csrf": csrf_of(queue.text), "username": "li", "password": PASSWORD})
+        assert again.headers["location"] == "/queue" and form.status_code == 200
+        assert (await officer.get("/queue")).status_code == 200
+        assert sent_to_sign_in(await replay(console, first, "/queue"))
