@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from i18n import N_, Translator
 from intake.core import Core
 from intake.models import Notification, StaffUser
-from intake.outbox import STAFF_ALERT, Notice
+from intake.outbox import STAFF_ALERT, UNIT_ALERT, Notice
 from intake.sign_in_backoff import LONGEST_WAIT
 from intake.unit_alerts import UNIT_LANGUAGE, unit_destinations
 
@@ -78,5 +78,7 @@ async def render_staff_alert(core: Core, session: AsyncSession, notification: No
     body = "\n\n".join(_(line, **params) for line in GUESSING_LINES)
     if notification.channel != "email":  # a chat message has no subject line of its own
         body = f"{subject}\n\n{body}"
+    # To a unit's address it is sent as the unit's alerts are (a group chat has no person to look up).
+    template = STAFF_ALERT if user.email else UNIT_ALERT
     return Notice(channel=notification.channel, address=address, language=language, subject=subject, body=body,
-                  template=STAFF_ALERT, params={"user": user.username})
+                  template=template, params={"user": user.username})

@@ -8,6 +8,7 @@ from intake import auth
 from intake.deployment import CONFIG_DIR, Deployment, read_config
 from intake.dispatch import Dispatcher
 from tests.console_support import LEAD_UNIT, PASSWORD, as_seen, client_for, csrf_of, make_staff, sign_in
+from tests.bot_harness import fake_telegram  # noqa: F401 - fixture
 from tests.test_outbox import smtp_server, smtp_settings  # noqa: F401 - the real SMTP server fixture
 from tipline.channels import EmailChannel
 
@@ -176,3 +177,24 @@ async def test_failures_are_forgotten_a_day_later_and_the_daily_run_sweeps_them(
     async with core.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(SignInBackoff)) == 0
         assert await session.scalar(select(func.count()).select_from(StaffSession)) == 0
+
+
+async def test_the_units_telegram_group_chat_hears_of_it_through_the_bot(core, fake_telegram):  # noqa: F811
+    from bot.app import make_bot
+    from bot.notifier import TelegramChannel
+    from tests.fake_telegram import TOKEN
+
+    raw = read_config(CONFIG_DIR)
+    raw["units"] = [{**u, "telegram_chat": "-1001234567890"} if u["code"] == LEAD_UNIT else u for u in raw["units"]]
+    core.deployment = Deployment.model_validate(raw)
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with client_for(core, address=STRANGER) as stranger:
+        for n in range(6):
+            await sign_in(stranger, "li", f"guess number {n}")
+    bot = make_bot(TOKEN, api_base=fake_telegram.base_url)
+    try:
+        await Dispatcher(core, {"telegram": TelegramChannel(bot, core)}, worker_id="t").run_once()
+    finally:
+        await bot.session.close()
+    (message,) = fake_telegram.sent_to(-1001234567890)
+    assert "li" in message.text.splitlines()[0] and "系统管理员" in message.text and message.reply_markup is None
