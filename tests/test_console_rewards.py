@@ -429,3 +429,54 @@ async def test_story_5_in_a_real_browser(core, clock, console_url, browser, fake
     later_texts = [m.text for m in fake_telegram.sent_to(later_chat)]
     assert any("奖励发给最先举报的人" in text for text in later_texts)
     assert not any("3000" in text for text in later_texts)
+
+
+async def test_a_reward_administrator_reveals_only_where_the_tip_is_a_reward_case(core):
+    """#14.8: a tip in the administrator's region with no reward candidate and no award answers
+    "not found" to a reveal (as a tip out of scope does), from the rewards page and the tip page,
+    and the refusal is audited; on a candidate the reveal works, with a reason, audited."""
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    secret = await reward_admin(core, "ann")
+    fresh = (await file_tip(core)).tip_id  # just reported: nothing to reward (yet)
+    candidate = await eligible_tip(core)
+    async with signed_in_admin(core, "ann", secret) as ann:
+        page = await ann.get(f"/rewards/tips/{fresh}")
+        assert page.status_code == 200 and f'action="/rewards/tips/{fresh}/reveal"' not in page.text
+        csrf = csrf_of(page.text)
+        for path in (f"/rewards/tips/{fresh}/reveal", f"/tips/{fresh}/reveal"):
+            refused = await ann.post(path, data={"csrf": csrf, "reason": "Just curious who it was."})
+            assert refused.status_code == 404, (path, refused.status_code)
+            assert "There is no such tip, or it is not one you may see." in refused.text and "李建国" not in refused.text
+        tip_page = await ann.get(f"/tips/{fresh}")
+        assert f'action="/tips/{fresh}/reveal"' not in tip_page.text
+        shown = await post_reward_form(ann, candidate, f"/rewards/tips/{candidate}/reveal", reason="To check the claimant's ID.")
+        assert shown.status_code == 200 and "李建国" in shown.text
+    async with core.db.session() as session:
+        events = (await session.scalars(select(AuditEvent).where(AuditEvent.actor == "ann").order_by(AuditEvent.id))).all()
+    refusals = [e for e in events if e.action == "refused:reveal"]
+    assert [e.tip_id for e in refusals] == [fresh, fresh]
+    reveals = [e for e in events if e.action == "personal_data.reveal"]
+    assert [(e.tip_id, e.detail["reason"]) for e in reveals] == [(candidate, "To check the claimant's ID.")]
+
+
+async def test_a_reward_administrator_reveals_a_joint_reporter_sharing_an_award(core):
+    """#14.8: a later report merged into a rewarded case, marked as joint, shares the award: its
+    reporter may be revealed (to pay their share); another merged report, not joint, may not."""
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    secret = await reward_admin(core, "ann")
+    first = (await file_tip(core, **PHONE_AND_COMPANY)).tip_id
+    joint = (await file_tip(core, **PHONE_AND_COMPANY)).tip_id
+    other = (await file_tip(core, **PHONE_AND_COMPANY)).tip_id
+    async with client_for(core) as officer:
+        await sign_in(officer, "li")
+        for later in (joint, other):
+            assert (await post_tip_form(officer, later, "move", target="merged", merged_into=str(first))).status_code == 303
+        await substantiate_through_the_console(core, officer, first, penalty_decision_no="东市监罚〔2026〕14号")
+    async with signed_in_admin(core, "ann", secret) as ann:
+        marked = await post_reward_form(ann, first, f"/rewards/tips/{first}/joint", tip=str(joint), note="Came together.")
+        assert marked.status_code == 303, marked.text
+        csrf = csrf_of((await ann.get(f"/rewards/tips/{first}")).text)
+        shown = await ann.post(f"/rewards/tips/{joint}/reveal", data={"csrf": csrf, "reason": "To pay the joint share."})
+        assert shown.status_code == 200 and "李建国" in shown.text
+        refused = await ann.post(f"/rewards/tips/{other}/reveal", data={"csrf": csrf, "reason": "Just looking."})
+        assert refused.status_code == 404 and "李建国" not in refused.text
