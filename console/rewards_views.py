@@ -160,6 +160,7 @@ def routes(console: Console) -> APIRouter:
             awards=[_award_view(viewer, a) for a in awards],
             open_award=_award_view(viewer, open_award) if open_award else None,
             can_propose=found.eligible and open_award is None,
+            can_reveal=await rewards.may_reveal_for_rewards(core, tip_id),
             today=core.today().isoformat(),
             field_labels={"name": _("Name"), "phone": _("Phone"), "email": _("E-mail"),
                           "relationship": _("Relationship to the victim"), "reporter": _("Reporter"), "victim": _("Victim")},

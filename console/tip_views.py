@@ -22,6 +22,8 @@ from intake.casework import (
 from intake.dispatch import delivery_report
 from intake.outbox import UNIT_ALERT
 from intake.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
+from intake.rewards import may_reveal_for_rewards
+from intake.staff import Role
 from intake.workflow import (
     ACTIVE, COORDINATOR, LEAD, MAX_EXTENSION_DAYS, NEEDS_OWN_MESSAGE, POLICE, REROUTE_FROM, REROUTE_WHO, STATUS_LABELS,
     TRANSITION_BY_STEP, UNIT, Status,
@@ -184,9 +186,11 @@ def routes(console: Console) -> APIRouter:
         except TipNotFound:
             return console.not_found(viewer)
         state = state_of(tip)  # read with the tip, in the same session
+        # A reward administrator sees every tip of a region, but reveals only where an award is at stake.
+        reward_reveal = viewer.staff.role == Role.REWARD_ADMIN and await may_reveal_for_rewards(core, tip_id)
         return console.render(
             viewer, "tip.html", status_code=status_code, title=viewer._("Tip %(id)s", id=tip.id),
-            **_tip_context(viewer, tip, state), error=error,
+            **_tip_context(viewer, tip, state, reward_reveal), error=error,
             **await duplicate_views.panel(console, viewer, tip), **await translation_views.panel(console, viewer, tip.id, tip.words_translation),
             **await assign_views.panel(console, viewer, tip), **await tip_extras.panel(console, viewer, tip),
             opened=getattr(request.state, "opened", None),  # the form that failed stays open
@@ -207,7 +211,7 @@ def routes(console: Console) -> APIRouter:
             if row["kind"] != UNIT_ALERT  # alerts to units are not notices to the reporter
         ]
 
-    def _tip_context(viewer: Viewer, tip: TipFile, state) -> dict:
+    def _tip_context(viewer: Viewer, tip: TipFile, state, reward_reveal: bool) -> dict:
         _, c_, lang = viewer._, viewer.core_, viewer.language
         caps = tip.capacities
         actions = []
@@ -262,7 +266,7 @@ def routes(console: Console) -> APIRouter:
             "can_note": bool(caps),
             "can_find": bool(caps & {"assisting", UNIT, POLICE}),
             "can_outcome": tip.status in OUTCOME_STATUSES and bool(caps & {UNIT, COORDINATOR, POLICE}),
-            "can_reveal": bool(caps & {UNIT, LEAD}) or viewer.staff.role == "reward_admin",
+            "can_reveal": bool(caps & {UNIT, LEAD}) or reward_reveal,
             "money_recovered": _yuan(tip.outcome["money_recovered_fen"]) if tip.outcome and tip.outcome.get("money_recovered_fen") else "",
             "field_labels": {
                 "name": _("Name"), "phone": _("Phone"), "email": _("E-mail"), "channel": _("Channel"),

@@ -23,6 +23,7 @@ from intake.models import (
     Assignment, Attachment, Notification, Outcome, Person, ReporterMessage, StaffUser, StatusEvent, Tip, TipMatchKey, TipNote,
 )
 from intake.questionnaire import PERSONAL_KEYS, QUESTIONS
+from intake.rewards import is_reward_case
 from intake.routing import Reason, render_reason
 from intake.staff import Role, can_see, tips_in_scope
 from intake.workflow import ACTIVE, LEAD, STATUS_LABELS, UNIT, Status, allowed_targets
@@ -227,15 +228,19 @@ async def evidence_file(core: Core, staff: StaffUser, tip_id: int, number: int) 
 
 async def reveal_reporter(core: Core, staff: StaffUser, tip_id: int, *, reason: str) -> dict:
     """The reporter's and victim's identity and contact, for the lead unit (to call back) or a
-    reward administrator; always with a reason, always audited."""
+    reward administrator on a reward case (is_reward_case); always with a reason, always audited."""
     if not reason.strip():
         raise CaseworkError(N_("Say why you need the reporter's identity."))
     async with core.db.session() as session:
         loaded = await load_visible(core, session, staff, tip_id, "reveal")
         caps = capacities(core, staff, loaded)
-        if not (caps & {UNIT, LEAD} or staff.role == Role.REWARD_ADMIN):
-            await audit.record_now(core, staff.username, "refused:reveal", tip_id, reason="role")
-            raise TipNotFound()
+        if not caps & {UNIT, LEAD}:
+            if staff.role != Role.REWARD_ADMIN:
+                await audit.record_now(core, staff.username, "refused:reveal", tip_id, reason="role")
+                raise TipNotFound()
+            if not await is_reward_case(session, tip_id):  # a region is wide: only where an award is at stake
+                await audit.record_now(core, staff.username, "refused:reveal", tip_id, reason="no reward case")
+                raise TipNotFound()
         tip = loaded.tip
         people = {}
         for role, person_id in (("reporter", tip.reporter_id), ("victim", tip.victim_id)):

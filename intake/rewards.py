@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -399,6 +399,28 @@ async def eligibility(core: Core, tip_id: int) -> Eligibility | None:
         return await _eligibility(core, session, tip, known) if tip else None
 
 
+#: A tip that may earn an award: substantiated or closed, and not merged into another (the
+#: rewards overview lists these; the first report of a group carries the case).
+CANDIDATE = and_(Tip.status.in_((Status.SUBSTANTIATED, Status.CLOSED)), Tip.merged_into_id.is_(None))
+
+
+async def is_reward_case(session: AsyncSession, tip_id: int) -> bool:
+    """The tip is a reward candidate, has an award, or is a joint report sharing a case's award:
+    the only tips whose reporter a reward administrator may reveal (to decide on or pay an
+    award), however wide their region."""
+    return bool(await session.scalar(select(or_(
+        exists().where(Tip.id == tip_id, CANDIDATE),
+        exists().where(Award.tip_id == tip_id),
+        exists().where(AwardShare.tip_id == tip_id),
+        exists().where(JointReport.tip_id == tip_id),
+    ))))
+
+
+async def may_reveal_for_rewards(core: Core, tip_id: int) -> bool:
+    async with core.db.session() as session:
+        return await is_reward_case(session, tip_id)
+
+
 @dataclass(frozen=True)
 class Candidate:
     tip_id: int
@@ -418,8 +440,7 @@ async def candidates(core: Core, staff: StaffUser, *, limit: int = 200) -> list[
     known = await versions(core)
     async with core.db.session() as session:
         tips = (await session.scalars(
-            select(Tip).where(Tip.status.in_((Status.SUBSTANTIATED, Status.CLOSED)), Tip.merged_into_id.is_(None))
-            .order_by(Tip.id.desc()).limit(limit))).all()
+            select(Tip).where(CANDIDATE).order_by(Tip.id.desc()).limit(limit))).all()
         found = []
         for tip in tips:
             if not can_see(core, staff, tip, []):  # a reward administrator's region and below

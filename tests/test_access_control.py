@@ -43,7 +43,10 @@ STAFF = rule(Y, Y, Y, Y, Y, Y)  # any signed-in staff member
 TIP_WORKERS = rule(OWN, OWN, OWN, N, N, N)  # the units of the tip, the coordinator of its region
 TIP_READERS = rule(OWN, OWN, OWN, OWN, OWN, N)
 TRANSLATORS = rule(OWN, OWN, OWN, N, N, N)
-REVEAL = rule(OWN, OWN, N, OWN, N, N)  # the units calling the reporter back; the reward administrator paying
+# The units calling the reporter back. The reward administrator paying reveals only on a reward
+# case (test_console_rewards.py::test_a_reward_administrator_reveals_only_where_the_tip_is_a_reward_case),
+# which the fresh tips here are not.
+REVEAL = rule(OWN, OWN, N, N, N, N)
 INTAKE = rule(Y, Y, Y, N, N, N)
 INTAKE_OWN = rule(OWN, OWN, OWN, N, N, N)  # a phone intake: only the officer who started it
 REWARDS = rule(N, N, N, Y, N, N)
