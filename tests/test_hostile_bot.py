@@ -11,10 +11,13 @@ import pytest
 from hypothesis import given
 from sqlalchemy import func, select
 
+from bot.callbacks import Step, draft_ref
+from bot.chat import CAPABILITIES
+from intake import conversation as conv
 from intake.drafts import find_draft
-from intake.models import Draft, Tip
+from intake.models import ChannelUser, Draft, Tip
 from tests.bot_harness import (  # noqa: F401 - fixtures
-    Choose, answer_until, fake_telegram, new_user, running_bot,
+    SKIP, Choose, answer_current, answer_until, fake_telegram, new_user, running_bot, step_of,
 )
 from tests.hostile import HOSTILE_SETTINGS, NASTIES, hostile_text
 
@@ -172,3 +175,74 @@ async def test_any_typed_text_at_a_choice_or_text_question_is_answered_in_tibeta
 
 def test_the_hand_picked_nasties_include_the_story_9_inputs():
     assert any(len(text) >= 100_000 for text in NASTIES) and any("\u202e" in text for text in NASTIES)
+
+
+async def pressed_forged(fake, user, data: str) -> dict | None:
+    """Send a button press with `data`, as a client may (callback data is not signed); the
+    callback's answer (its alert text), if any."""
+    callback = {"id": f"cq-{next(_ids)}", "from": user._from, "chat_instance": "ci",
+                "message": user.last_with_buttons().as_api(), "data": data}
+    await feed_and_wait(fake, {"callback_query": callback})
+    return next((params for name, params in fake.calls
+                 if name == "answerCallbackQuery" and params.get("callback_query_id") == callback["id"]), None)
+
+
+async def test_a_forged_change_button_mid_questionnaire_has_expired_and_nothing_is_skipped(core, fake_telegram, running_bot):
+    """#14.14: "change an answer" and "send" belong to the check screen. Pressed (forged) from
+    question 5 they get the kind "this button has expired", the draft stays where it was, and
+    the questionnaire goes on at question 5, asking every question after it."""
+    await running_bot()
+    user = await at_description(core, fake_telegram)
+    record = await find_draft(core, "telegram", str(user.chat_id))
+    d, last = draft_ref(record.id), conv.applicable_steps(record.state.answers, CAPABILITIES)[-1].key
+    forged = [Step(d=d, k="description", a="ch", x=last), Step(d=d, k="description", a="ch", x="suspect_phone"),
+              Step(d=d, k="description", a="send"), Step(d=d, k=conv.REVIEW, a="ch", x=last)]
+    for step in forged:
+        answer = await pressed_forged(fake_telegram, user, step.pack())
+        assert answer is not None, step
+        assert answer.get("text") == "This button has expired. Please use the buttons of the latest question.", (step, answer)
+        after = await find_draft(core, "telegram", str(user.chat_id))
+        assert after.state == record.state, step
+    await still_answers(user)
+    answers = {**FAMILY, "description": "The care home sells VIP cards for 30000 yuan with a 10% yearly return.",
+               "suspect_known": Choose("yes"), "region": Choose("990122"), "ongoing": Choose("no"),
+               "contact_mode": Choose("anonymous"), "notify": Choose("no"), "consent": Choose("yes")}
+    asked = []
+    for _ in range(60):
+        _d, key = step_of(user.last_with_buttons())
+        if key == conv.REVIEW:
+            break
+        asked.append(key)
+        await answer_current(user, core, "en", answers.get(key, SKIP))
+    final = await find_draft(core, "telegram", str(user.chat_id))
+    keys = [step.key for step in conv.applicable_steps(final.state.answers, CAPABILITIES)]
+    assert asked == keys[keys.index("description"):]  # question 5 and every one after it, none skipped
+
+
+async def test_a_private_message_without_a_sender_is_ignored_without_an_error_or_half_state(
+        core, fake_telegram, running_bot, caplog):
+    """#14.14: a message with no `from` (no real client sends one in a private chat) is dropped
+    before any handler: no error, no "sorry" message, no person or draft created or changed."""
+    await running_bot()
+    user = await at_description(core, fake_telegram)
+    stranger = new_user(fake_telegram)  # a chat the bot has never seen
+    before_draft = (await find_draft(core, "telegram", str(user.chat_id))).state
+    before = await counts(core)
+    async with core.db.session() as session:
+        people = await session.scalar(select(func.count()).select_from(ChannelUser))
+    sent_before = {who.chat_id: len(fake_telegram.sent_to(who.chat_id)) for who in (user, stranger)}
+    for who in (user, stranger):
+        for content in ({"text": "The care home sells VIP cards."}, {"text": "/start", "entities": [
+                {"type": "bot_command", "offset": 0, "length": 6}]}, {"text": "/status 123456789012"}):
+            message = message_of(who, **content)
+            del message["from"]
+            await feed_and_wait(fake_telegram, {"message": message})
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], [r.getMessage() for r in caplog.records]
+    for who in (user, stranger):
+        assert fake_telegram.sent_to(who.chat_id)[sent_before[who.chat_id]:] == [], "nothing is answered to nobody"
+    assert (await find_draft(core, "telegram", str(user.chat_id))).state == before_draft
+    assert await find_draft(core, "telegram", str(stranger.chat_id)) is None
+    assert await counts(core) == before
+    async with core.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(ChannelUser)) == people
+    await still_answers(user)
