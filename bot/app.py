@@ -63,8 +63,8 @@ class BotSettings(BaseSettings):
 
 
 class ChatGuard(BaseMiddleware):
-    """Private chats only (a group would show one reporter's questions to others), a rate
-    limit per chat, and a person who writes again after blocking the bot is reachable again.
+    """Private chats only (a group would show one reporter's questions to others), messages with
+    a sender only, a rate limit per chat, and a person who writes again after blocking the bot is reachable again.
 
     `local`: the chats' counts in this process's memory (no Redis configured, every update comes
     here); None: counted where every worker sees them (Redis, else the database)."""
@@ -76,6 +76,11 @@ class ChatGuard(BaseMiddleware):
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         core: Core = data["core"]
         if isinstance(event, Message):
+            if event.from_user is None:
+                # No sender (no client sends that in a private chat): nobody to answer, and the
+                # conversation state is keyed by the sender, so no handler could keep its place.
+                log.info("a message without a sender dropped")
+                return None
             chat = event.chat
         elif isinstance(event, CallbackQuery) and event.message is not None:
             chat = event.message.chat

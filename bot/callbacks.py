@@ -34,6 +34,18 @@ class Step(CallbackData, prefix="a"):
     x: str = ""
 
 
+#: Actions only the "check your answers" screen offers, and actions only a question offers; a
+#: press of one where it is not offered (forged: a client can send any data) has expired.
+REVIEW_ACTIONS = frozenset({"send", "ch"})
+QUESTION_ACTIONS = frozenset({"i", "dk", "sk", "t", "m", "fd"})
+
+
+def offered(action: str, *, at_review: bool) -> bool:
+    """Whether a button with `action` is on the screen the draft is at (back, restart and
+    help are on every screen)."""
+    return action not in (QUESTION_ACTIONS if at_review else REVIEW_ACTIONS)
+
+
 class Resume(CallbackData, prefix="r"):
     d: str
     go: bool

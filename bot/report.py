@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy import delete
 
 from bot import followup, render, texts
-from bot.callbacks import Lang, Resume, Step, draft_ref
+from bot.callbacks import Lang, Resume, Step, draft_ref, offered
 from bot.chat import CAPABILITIES, CHANNEL, Chat
 from bot.evidence import MAX_FILES, download, draft_files, incoming_file
 from bot.users import set_language
@@ -218,7 +218,9 @@ def _choice(prompt: conv.Prompt, text: str) -> str:
 async def pressed(query: CallbackQuery, callback_data: Step, core: Core, bot: Bot, state: FSMContext) -> None:
     chat = await _chat_of_query(query, core, bot, state)
     record = await chat.draft()
-    if record is None or draft_ref(record.id) != callback_data.d or record.state.current != callback_data.k:
+    if (record is None or draft_ref(record.id) != callback_data.d or record.state.current != callback_data.k
+            or not offered(callback_data.a, at_review=record.state.at_review)):
+        # An old message's button, or one forged ("change" from a question would skip the ones between).
         await query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True)
         return
     await query.answer()
