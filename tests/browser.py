@@ -1,7 +1,7 @@
-"""Real-browser helpers: the public site served by uvicorn on 127.0.0.1 in a thread (its own
-event loop and its own core), the staff console served by uvicorn in the test's own loop on the
-test's core, Debian's Chromium through Playwright, axe-core and the checks axe cannot make (no
-sideways scrolling at 320 px, 18 px text, 44 px targets).
+"""Real-server and real-browser helpers: any app (the public site, the console) served by uvicorn
+on 127.0.0.1 in the test's own event loop (`serving`), or the public site in a thread with its own
+loop and core (`LiveSite`); Debian's Chromium through Playwright, axe-core and the checks axe
+cannot make (no sideways scrolling at 320 px, 18 px text, 44 px targets).
 """
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -112,6 +113,25 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@asynccontextmanager
+async def serving(app) -> AsyncIterator[str]:  # noqa: ANN001 - any ASGI app
+    """`app` on a real uvicorn server on 127.0.0.1, in the running event loop, so it shares the
+    test's core (and so runs on SQLite and on PostgreSQL alike); yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # the server's own error, if it has one
+                raise RuntimeError("the server did not start")
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 def axe_violations(page) -> list[str]:

@@ -13,11 +13,12 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import select
 
+from console.app import create_app
 from intake.auth import enrol_totp, new_totp_secret
 from intake.casework import reporter_reply
 from intake.models import Notification, Outcome
 from intake.outbox import render_notice
-from tests.browser import LiveConsole
+from tests.browser import serving
 from tests.console_support import LEAD_UNIT, PASSWORD, make_staff, next_code
 from intake.attachments import store as store_attachment
 from tests.factories import a_photo, file_tip
@@ -35,8 +36,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 @pytest.fixture
 async def console_url(core):
     """The console app on a real HTTP server, in this test's event loop (it shares the core's database)."""
-    async with LiveConsole(core) as console:
-        yield console.url
+    async with serving(create_app(core)) as url:
+        yield url
 
 
 @pytest.fixture
