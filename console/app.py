@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -11,7 +12,7 @@ from console import report_views
 from console import rewards_views
 from console import assign_views, evidence_views
 from console import audit_views, auth_views, duplicate_views, intake_views, sessions, tip_views, translation_views
-from console.web import HERE, Console, add_security_headers
+from console.web import HERE, Console, Viewer, add_security_headers
 from intake.core import Core
 from intake.db import TRANSIENT_ERRORS, is_transient
 
@@ -56,13 +57,17 @@ def create_app(core: Core) -> FastAPI:
     app.include_router(rewards_views.routes(console))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
+    async def page_viewer(request: Request) -> Viewer:
+        """Who sees an error page: the signed-in staff member (their language), else a visitor."""
+        try:
+            return await console.viewer(request) or console.anonymous_viewer(request)
+        except Exception:  # noqa: BLE001 - the database may be what failed: no name, no language of theirs
+            return console.anonymous_viewer(request)
+
     async def failed(request: Request, error: Exception) -> Response:
         """An unexpected error: a page in the staff member's language, never a stack trace
         (Starlette logs the error after this response)."""
-        try:
-            viewer = await console.viewer(request) or console.anonymous_viewer(request)
-        except Exception:  # noqa: BLE001 - the database may be what failed: no name, no language of theirs
-            viewer = console.anonymous_viewer(request)
+        viewer = await page_viewer(request)
         _ = viewer._
         response = console.render(viewer, "message.html", status_code=500, title=_("Something went wrong"), message=_(
             "This page could not be shown. Please try again; if it happens again, tell your system administrator "
@@ -70,12 +75,34 @@ def create_app(core: Core) -> FastAPI:
         add_security_headers(response)  # outside the middleware that adds them
         return response
 
-    async def no_such_page(request: Request, error: StarletteHTTPException) -> Response:
-        """A URL no route answers (or a method it does not take): a page, not FastAPI's JSON."""
-        viewer = console.anonymous_viewer(request)
+    def unreadable(viewer: Viewer) -> Response:
         _ = viewer._
-        response = console.render(viewer, "message.html", status_code=error.status_code, title=_("Not found"),
-                                  message=_("There is no such page in the console."))
+        return console.render(viewer, "message.html", status_code=400, title=_("This request could not be read"), message=_(
+            "Something in the address or in the form was not as the console sent it. Go back, reload the page and "
+            "try again."))
+
+    def nowhere(viewer: Viewer, status_code: int = 404) -> Response:
+        _ = viewer._
+        return console.render(viewer, "message.html", status_code=status_code, title=_("Not found"),
+                              message=_("There is no such page in the console."))
+
+    async def no_such_page(request: Request, error: StarletteHTTPException) -> Response:
+        """A URL no route answers (or a method it does not take), or a body that cannot be read
+        (a broken multipart form: Starlette's 400): a page, not FastAPI's JSON."""
+        viewer = await page_viewer(request)
+        response = unreadable(viewer) if error.status_code == 400 else nowhere(viewer, error.status_code)
+        add_security_headers(response)
+        return response
+
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        """A parameter that does not pass its type: a number in the path out of range, or no
+        number at all, names no tip ("not found", as for a tip that does not exist); anything else
+        cannot be read (400)."""
+        viewer = await page_viewer(request)
+        if not any(problem.get("loc", ("",))[0] == "path" for problem in error.errors()):
+            response = unreadable(viewer)
+        else:
+            response = console.not_found(viewer) if viewer.staff is not None else nowhere(viewer)
         add_security_headers(response)
         return response
 
@@ -97,4 +124,5 @@ def create_app(core: Core) -> FastAPI:
         app.add_exception_handler(error, unavailable)
     app.add_exception_handler(Exception, failed)
     app.add_exception_handler(StarletteHTTPException, no_such_page)
+    app.add_exception_handler(RequestValidationError, invalid)
     return app

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from console import forms
-from console.web import Console, Viewer
+from console.web import Console, Id, Viewer
 from i18n import N_
 from intake.assignment import BULK_LIMIT, assign_tip, bulk, colleagues, staff_names
 from intake.casework import CaseworkError, TipNotFound, describe
+from intake.ids import parse_id
 from intake.models import StaffUser
 from intake.queues import QueueFilter, tip_state
 from intake.staff import Role, staff_region
@@ -128,7 +129,7 @@ def routes(console: Console) -> APIRouter:
         return console.render(viewer, "queue_bulk.html", status_code=status_code, title=title, results=results, back=back)
 
     @router.post("/tips/{tip_id}/assign")
-    async def assign(request: Request, tip_id: int) -> Response:
+    async def assign(request: Request, tip_id: Id) -> Response:
         signed = await console.signed_form(request)
         if isinstance(signed, Response):
             return signed
@@ -160,12 +161,7 @@ def routes(console: Console) -> APIRouter:
             return console.forbidden_form(viewer)
         _ = viewer._
         action = forms.field(form, "action")
-        tip_ids = []
-        for value in form.getlist("tip"):
-            try:
-                tip_ids.append(int(str(value)))
-            except ValueError:
-                continue
+        tip_ids = [tip_id for tip_id in (parse_id(value) for value in form.getlist("tip")) if tip_id is not None]
         problem = None
         if not tip_ids:
             problem = _("Select at least one tip with its check box, then choose what to do.")

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from console import forms
-from console.web import Console
+from console.web import Console, Id
 from i18n import N_
 from intake import audit
 from intake.audit import actions, read_log
 from intake.casework import TipNotFound
 from intake.clock import aware
+from intake.ids import parse_id
 from intake.staff import Role
 from intake.supervision import SupervisionRefused, overdue_list, send_supervision
 from intake.workflow import STATUS_LABELS, Status
@@ -45,9 +46,9 @@ def routes(console: Console) -> APIRouter:
         if viewer.staff.role != Role.AUDITOR:
             return console.render(viewer, "message.html", status_code=403, title=_("Audit log"),
                                   message=_("The audit log is read by auditors."))
-        tip_id = int(tip) if tip.isdigit() else None
+        tip_id = parse_id(tip)
         rows, next_before = await read_log(core, tip_id=tip_id, actor=actor.strip() or None, action=action or None,
-                                           before=int(before) if before.isdigit() else None)
+                                           before=parse_id(before))
         return console.render(
             viewer, "audit.html", title=_("Audit log"), tip=tip if tip_id else "", actor=actor.strip(), action=action,
             actions=await actions(core), next_before=next_before,
@@ -77,7 +78,7 @@ def routes(console: Console) -> APIRouter:
                               done=_(DONE[done]) if done in DONE else None)
 
     @router.post("/tips/{tip_id}/supervise")
-    async def supervise(request: Request, tip_id: int) -> Response:
+    async def supervise(request: Request, tip_id: Id) -> Response:
         signed = await console.signed_form(request)
         if isinstance(signed, Response):
             return signed

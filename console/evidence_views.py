@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from console.web import Console
+from console.web import Console, Id
 from intake.casefile import evidence_file
 from intake.casework import TipNotFound
 
@@ -24,7 +24,7 @@ def routes(console: Console) -> APIRouter:
     router = APIRouter()
 
     @router.get("/tips/{tip_id}/files/{number}")
-    async def evidence(request: Request, tip_id: int, number: int, download: int = 0) -> Response:
+    async def evidence(request: Request, tip_id: Id, number: Id, download: int = 0) -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
             return console.sign_in_again(request)

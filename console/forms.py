@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from i18n import LANGUAGES, N_, Translator
 from intake.answers import Invalid, parse_amount
+from intake.ids import parse_id
 from intake.messages import PublicMessage
 from intake.workflow import NEEDS_OWN_MESSAGE
 
@@ -76,8 +77,5 @@ def outcome(form: Mapping[str, object], language: str, *, always: bool) -> dict[
 
 
 def positive_int(form: Mapping[str, object], name: str) -> int | None:
-    try:
-        value = int(field(form, name))
-    except ValueError:
-        return None
-    return value if value > 0 else None
+    """A whole number from 1 to the largest id (intake.ids): an id, a number of days."""
+    return parse_id(field(form, name))

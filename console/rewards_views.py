@@ -12,11 +12,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from console import forms
 from console.forms import FormError
-from console.web import Console, Viewer
+from console.web import Console, Id, Viewer
 from i18n import N_, Translator
 from intake.answers import Invalid, parse_amount
 from intake.casefile import reveal_reporter, tip_file
 from intake.casework import CaseworkError, TipNotFound, describe
+from intake.ids import parse_id
 from intake import audit, rewards
 from intake.rewards import (
     EXCLUSION_REASONS, approve_award, come_forward, awards_of, budgets, candidates, eligibility, exclude_reporter, exclusions_of,
@@ -178,7 +179,7 @@ def routes(console: Console) -> APIRouter:
         }
 
     @router.get("/rewards/tips/{tip_id}")
-    async def show(request: Request, tip_id: int, done: str | None = None) -> Response:
+    async def show(request: Request, tip_id: Id, done: str | None = None) -> Response:
         viewer = await admin(request)
         if not isinstance(viewer, Viewer):
             return viewer
@@ -221,7 +222,7 @@ def routes(console: Console) -> APIRouter:
         return fen
 
     @router.post("/rewards/tips/{tip_id}/propose")
-    async def propose(request: Request, tip_id: int) -> Response:
+    async def propose(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             await propose_award(core, tip_id, staff=viewer.staff, tier=forms.field(form, "tier"),
                                 amount_fen=amount_fen(form, viewer.language), reason=forms.field(form, "reason"))
@@ -229,14 +230,14 @@ def routes(console: Console) -> APIRouter:
         return await act(request, tip_id, work)
 
     @router.post("/rewards/tips/{tip_id}/exclude")
-    async def exclude(request: Request, tip_id: int) -> Response:
+    async def exclude(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             await exclude_reporter(core, tip_id, staff=viewer.staff, reason=forms.field(form, "reason"), note=forms.field(form, "note"))
             return "excluded"
         return await act(request, tip_id, work)
 
     @router.post("/rewards/tips/{tip_id}/joint")
-    async def joint_report(request: Request, tip_id: int) -> Response:
+    async def joint_report(request: Request, tip_id: Id) -> Response:
         """Mark a later report of this case as made jointly with the first: they share the award."""
         async def work(viewer: Viewer, form: dict) -> str:
             other = forms.positive_int(form, "tip")
@@ -247,7 +248,7 @@ def routes(console: Console) -> APIRouter:
         return await act(request, tip_id, work)
 
     @router.post("/rewards/tips/{tip_id}/joint/remove")
-    async def joint_remove(request: Request, tip_id: int) -> Response:
+    async def joint_remove(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             other = forms.positive_int(form, "tip")
             if other is None or other not in {j.tip_id for j in await joint_reports_of(core, tip_id)}:
@@ -257,28 +258,28 @@ def routes(console: Console) -> APIRouter:
         return await act(request, tip_id, work)
 
     @router.post("/rewards/tips/{tip_id}/reveal")
-    async def reveal(request: Request, tip_id: int) -> Response:
+    async def reveal(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             request.state.revealed = await reveal_reporter(core, viewer.staff, tip_id, reason=forms.field(form, "reason"))
             return "revealed"
         return await act(request, tip_id, work)
 
     @router.post("/rewards/tips/{tip_id}/approve")
-    async def approve(request: Request, tip_id: int) -> Response:
+    async def approve(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             await approve_award(core, await award_of(tip_id, form), staff=viewer.staff, reason=forms.field(form, "reason"))
             return "approved"
         return await act(request, tip_id, work)
 
     @router.post("/rewards/tips/{tip_id}/reject")
-    async def reject(request: Request, tip_id: int) -> Response:
+    async def reject(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             await reject_award(core, await award_of(tip_id, form), staff=viewer.staff, reason=forms.field(form, "reason"))
             return "rejected"
         return await act(request, tip_id, work)
 
     @router.post("/rewards/tips/{tip_id}/pay")
-    async def pay(request: Request, tip_id: int) -> Response:
+    async def pay(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             try:
                 paid_on = datetime.date.fromisoformat(forms.field(form, "paid_on"))
@@ -292,7 +293,8 @@ def routes(console: Console) -> APIRouter:
     # -- the ledger ---------------------------------------------------------------------------------
 
     def _year(value: str) -> int | None:
-        return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+        year = parse_id(value)
+        return year if year is not None and 2000 <= year <= 2100 else None
 
     def ledger_table(viewer: Viewer, found) -> tuple[list[str], list[list[object]]]:
         return ledger_cells(core, found, viewer.language)

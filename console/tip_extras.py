@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from console import forms
 from console.forms import FormError
 from console.report_views import LEDGER_WORDS
-from console.web import Console, Viewer
+from console.web import Console, Id, Viewer
 from i18n import N_
 from intake.casefile import TipFile
 from intake.casework import TipNotFound
@@ -108,14 +108,14 @@ def add_routes(router: APIRouter, console: Console, act: Callable[..., Awaitable
     core = console.core
 
     @router.post("/tips/{tip_id}/contact")
-    async def contact(request: Request, tip_id: int) -> Response:
+    async def contact(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             await record_contact(core, tip_id, staff=viewer.staff, **contact_fields(form, core.settings.timezone))  # type: ignore[arg-type]
             return "contact"
         return await act(request, tip_id, work, versioned=None)  # a record adds, it never overwrites
 
     @router.post("/tips/{tip_id}/category")
-    async def category(request: Request, tip_id: int) -> Response:
+    async def category(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             event = await set_category(core, tip_id, forms.field(form, "category"), staff=viewer.staff,
                                        reason=forms.field(form, "reason"))
@@ -123,7 +123,7 @@ def add_routes(router: APIRouter, console: Console, act: Callable[..., Awaitable
         return await act(request, tip_id, work)
 
     @router.get("/tips/{tip_id}/sheet")
-    async def sheet(request: Request, tip_id: int) -> Response:
+    async def sheet(request: Request, tip_id: Id) -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
             return console.sign_in_again(request)

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from console import assign_views, duplicate_views, forms, tip_extras, translation_views
 from console.forms import FREE, FormError
-from console.web import Console, Viewer
+from console.web import Console, Id, Viewer
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, N_
 from intake import search
 from intake.casefile import TipFile, reveal_reporter, tip_file
@@ -285,7 +285,7 @@ def routes(console: Console) -> APIRouter:
             return text
 
     @router.get("/tips/{tip_id}")
-    async def show_tip(request: Request, tip_id: int, done: str | None = None) -> Response:
+    async def show_tip(request: Request, tip_id: Id, done: str | None = None) -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
             return console.sign_in_again(request)
@@ -327,7 +327,7 @@ def routes(console: Console) -> APIRouter:
         return RedirectResponse(f"/tips/{tip_id}?done={done}", status_code=303)
 
     @router.post("/tips/{tip_id}/move")
-    async def move(request: Request, tip_id: int) -> Response:
+    async def move(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             target = forms.field(form, "target")
             public = forms.public_message(form, target, viewer.language)
@@ -341,14 +341,14 @@ def routes(console: Console) -> APIRouter:
         return await act(request, tip_id, work)
 
     @router.post("/tips/{tip_id}/reroute")
-    async def reroute(request: Request, tip_id: int) -> Response:
+    async def reroute(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             await reroute_tip(core, tip_id, forms.field(form, "unit"), staff=viewer.staff, reason=forms.field(form, "reason"))
             return "rerouted"
         return await act(request, tip_id, work)
 
     @router.post("/tips/{tip_id}/extend")
-    async def extend(request: Request, tip_id: int) -> Response:
+    async def extend(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             days = forms.positive_int(form, "days") or 0
             await extend_deadline(core, tip_id, days, staff=viewer.staff, reason=forms.field(form, "reason"),
@@ -357,7 +357,7 @@ def routes(console: Console) -> APIRouter:
         return await act(request, tip_id, work)
 
     @router.post("/tips/{tip_id}/note")
-    async def note(request: Request, tip_id: int) -> Response:
+    async def note(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             kind = "finding" if forms.field(form, "kind") == "finding" else "note"
             await add_note(core, tip_id, forms.field(form, "text"), staff=viewer.staff, kind=kind)
@@ -365,7 +365,7 @@ def routes(console: Console) -> APIRouter:
         return await act(request, tip_id, work, versioned=None)  # notes add, they never overwrite
 
     @router.post("/tips/{tip_id}/outcome")
-    async def outcome(request: Request, tip_id: int) -> Response:
+    async def outcome(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             values = forms.outcome(form, viewer.language, always=True)
             await record_outcome(core, tip_id, staff=viewer.staff, **values)  # type: ignore[arg-type]
@@ -373,7 +373,7 @@ def routes(console: Console) -> APIRouter:
         return await act(request, tip_id, work, versioned="outcome_version")
 
     @router.post("/tips/{tip_id}/reveal")
-    async def reveal(request: Request, tip_id: int) -> Response:
+    async def reveal(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> str:
             request.state.revealed = await reveal_reporter(core, viewer.staff, tip_id, reason=forms.field(form, "reason"))
             return "revealed"

@@ -8,9 +8,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from console import forms
-from console.web import Console, Viewer
+from console.web import Console, Id, Viewer
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_
 from intake.casework import CaseworkError, TipNotFound, describe
+from intake.ids import parse_id
 from intake.models import Tip
 from intake.translations import (
     STAFF_LANGUAGE, TRANSLATOR_ROLES, TranslationRefused, messages_to_translate, translatable, translate_public_message,
@@ -26,7 +27,7 @@ REFUSALS = {
 
 
 def _cursor(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 async def panel(console: Console, viewer: Viewer, tip_id: int, stored: dict | None = None) -> dict:
@@ -77,7 +78,7 @@ def routes(console: Console) -> APIRouter:
         )
 
     @router.get("/tips/{tip_id}/translate")
-    async def show(request: Request, tip_id: int, done: str = "") -> Response:
+    async def show(request: Request, tip_id: Id, done: str = "") -> Response:
         viewer = await console.viewer(request)
         if viewer is None:
             return console.sign_in_again(request)
@@ -101,14 +102,14 @@ def routes(console: Console) -> APIRouter:
         return RedirectResponse(f"/tips/{tip_id}/translate?done=1", status_code=303)
 
     @router.post("/tips/{tip_id}/translate/message")
-    async def translate_message(request: Request, tip_id: int) -> Response:
+    async def translate_message(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> None:
             event_id = forms.positive_int(form, "event_id") or 0
             await translate_public_message(core, viewer.staff, tip_id, event_id, forms.field(form, "language"), forms.field(form, "text"))
         return await act(request, tip_id, work)
 
     @router.post("/tips/{tip_id}/translate/words")
-    async def translate_words(request: Request, tip_id: int) -> Response:
+    async def translate_words(request: Request, tip_id: Id) -> Response:
         async def work(viewer: Viewer, form: dict) -> None:
             await translate_reporter_words(core, viewer.staff, tip_id, forms.field(form, "part"), forms.field(form, "text"))
         return await act(request, tip_id, work)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BeforeValidator
 
 from console import sessions
 from console.i18n import CONSOLE_LANGUAGES, ConsoleTranslator, console_language
@@ -18,10 +20,23 @@ from console.sessions import Session
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, Translator
 from intake import staff_sessions
 from intake.core import Core
+from intake.ids import parse_id
 from intake.models import StaffUser
 from intake.staff import ROLE_LABELS, Role
 
 HERE = Path(__file__).parent
+
+
+def _id(value: object) -> int:
+    found = parse_id(value)
+    if found is None:
+        raise ValueError("not an id")
+    return found
+
+
+#: A number in a console path (a tip, a file of a tip), read by the core's one rule (parse_id)
+#: before the route runs: "abc", "+1" or 99999999999999999999999 is "not found" (console/app.py).
+Id = Annotated[int, BeforeValidator(_id)]
 
 SECURITY_HEADERS = {
     # No inline script, no script at all: the console works with plain HTML forms.

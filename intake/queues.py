@@ -20,6 +20,7 @@ from intake import search
 from intake.casefile import overdue
 from intake.clock import aware
 from intake.core import Core
+from intake.ids import parse_id
 from intake.models import Assignment, Outcome, StaffUser, Tip
 from intake.staff import UNIT_ROLES, can_see, staff_region, tips_in_scope, visible_units
 from intake.workflow import ACTIVE, Status
@@ -83,14 +84,15 @@ def _day_start(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(0, 0), ZoneInfo(tz)).astimezone(timezone.utc)
 
 
+MAX_RANK = 2**15 - 1  # queue_rank is a SMALLINT
+
+
 def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
     if not cursor:
         return None
-    try:
-        rank, tip_id = (int(part) for part in cursor.split(".", 1))
-    except ValueError:
-        return None
-    return rank, tip_id
+    rank_text, _, id_text = cursor.partition(".")
+    rank, tip_id = parse_id(rank_text, minimum=0, maximum=MAX_RANK), parse_id(id_text)
+    return (rank, tip_id) if rank is not None and tip_id is not None else None
 
 
 def _conditions(core: Core, staff: StaffUser, view: str, wanted: QueueFilter) -> list:

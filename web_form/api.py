@@ -45,6 +45,8 @@ TOO_MANY = N_("Too many requests. Please wait a while and try again.")
 BAD_BODY = N_("The request must be a JSON object with the answers under \"answers\".")
 BAD_LANGUAGE = N_("This language is not supported. Use zh_Hans, bo or en.")
 BODY_TOO_BIG = N_("The request is too big.")
+NO_SUCH_ADDRESS = N_("There is no such address in this API.")
+UNREADABLE_VALUE = N_("This value cannot be read.")
 
 router = APIRouter(prefix="/api/v1")
 
@@ -95,6 +97,12 @@ def _language(request: Request, *preferred: str | None) -> str:
 def _errors(status_code: int, items: list[tuple[str, Invalid | str]], language: str) -> JSONResponse:
     body = {"errors": [{"field": field, "message": message_text(error, language)} for field, error in items]}
     return JSONResponse(body, status_code=status_code)
+
+
+def error(request: Request, status_code: int, message: str, *, field: str = "") -> JSONResponse:
+    """One error in the API's shape, in the language the request asks for (the app's handlers
+    use it for addresses and values no endpoint reads)."""
+    return _errors(status_code, [(field, message)], _language(request))
 
 
 def _bearer(authorization: str | None, api_key: str | None) -> str | None:

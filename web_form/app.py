@@ -9,9 +9,11 @@ import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.requests import ClientDisconnect
 
@@ -27,6 +29,10 @@ STATIC_DIR = Path(__file__).parent / "static"
 PREFERENCE_SECONDS = 365 * 24 * 3600
 RETRY_AFTER_SECONDS = 30
 UNAVAILABLE = N_("The tip-line cannot answer just now. Please try again in a minute.")
+PAGE_NOT_FOUND = (N_("Page not found"), N_(
+    "There is no page at this address. It may have been mistyped, or the page is gone. You can start from the first page."))
+UNREADABLE = (N_("This request could not be read"), N_(
+    "What your browser sent could not be read. Please go back, reload the page and try again. What you sent before is kept."))
 
 log = logging.getLogger("web_form")
 
@@ -52,6 +58,8 @@ def create_app(core: Core, *, secure_cookies: bool | None = None, lookup_floor_s
     for error in TRANSIENT_ERRORS:
         app.add_exception_handler(error, unavailable)
     app.add_exception_handler(ClientDisconnect, gone)
+    app.add_exception_handler(StarletteHTTPException, no_such_page)  # no route; a body that cannot be read
+    app.add_exception_handler(RequestValidationError, invalid)  # a parameter that does not pass its type
     app.add_exception_handler(Exception, failed)  # anything else: a page, never a stack trace
 
     # A plain ASGI middleware, not @app.middleware("http"): Starlette's BaseHTTPMiddleware runs
@@ -160,6 +168,31 @@ async def failed(request: Request, error: Exception) -> Response:
         response.headers.setdefault(header, value)
     response.headers["cache-control"] = "no-store"
     return response
+
+
+async def no_such_page(request: Request, error: StarletteHTTPException) -> Response:
+    """No route at this address (404), a method it does not take (405), or a body that cannot be
+    read (Starlette's 400 for a broken multipart form): a page in the visitor's language, or the
+    API's JSON errors; never FastAPI's {"detail": ...}."""
+    response = _problem(request, error.status_code, in_path=error.status_code != 400)
+    response.headers.update(error.headers or {})  # a 405's Allow
+    return response
+
+
+async def invalid(request: Request, error: RequestValidationError) -> Response:
+    """A parameter that does not pass its type (no public route has one yet: the next may):
+    in the path it names nothing (404); elsewhere it cannot be read (400)."""
+    problems = error.errors()
+    in_path = any(problem.get("loc", ("",))[0] == "path" for problem in problems)
+    field = str(problems[0].get("loc", ("", ""))[-1]) if problems and not in_path else ""
+    return _problem(request, 404 if in_path else 400, in_path=in_path, field=field)
+
+
+def _problem(request: Request, status_code: int, *, in_path: bool, field: str = "") -> Response:
+    if request.url.path.startswith("/api/"):
+        return api.error(request, status_code, api.NO_SUCH_ADDRESS if in_path else api.UNREADABLE_VALUE, field=field)
+    title, text = PAGE_NOT_FOUND if in_path else UNREADABLE
+    return render(request, "problem.html", status_code=status_code, problem_title=title, problem_text=text)
 
 
 async def gone(request: Request, error: Exception) -> Response:

@@ -63,7 +63,7 @@ def check_csrf(core: Core, owner: str, token: str | None, now: datetime | None =
     if not token or "." not in token:
         return "bad"
     issued_text, signature = token.split(".", 1)
-    if not issued_text.isdigit() or len(issued_text) > 12:
+    if not (issued_text.isascii() and issued_text.isdigit()) or len(issued_text) > 12:  # "²".isdigit(), but int("²") fails
         return "bad"
     issued = int(issued_text)
     if not hmac.compare_digest(signature, _signature(core, owner, issued)):

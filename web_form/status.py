@@ -23,6 +23,7 @@ from i18n import N_
 from intake import ratings
 from intake.answers import Invalid
 from intake.crypto import DecryptionError
+from intake.ids import parse_id
 from intake.attachments import MAX_BYTES
 from intake.lookups import (
     MAX_REPLY_FILES, TOO_MANY_LOOKUPS, UNKNOWN_CODE, Client, LookupRefused, PublicView, ReplyRefused, check_pin,
@@ -158,8 +159,9 @@ def _seen(request: Request) -> dict[str, int]:
     seen: dict[str, int] = {}
     for part in request.cookies.get(SEEN_COOKIE, "").split("~")[:SEEN_CODES]:
         key, _, value = part.partition(".")
-        if len(key) == 16 and all(c in "0123456789abcdef" for c in key) and value.isdigit() and len(value) < 12:
-            seen[key] = int(value)
+        event_id = parse_id(value, minimum=0)
+        if len(key) == 16 and all(c in "0123456789abcdef" for c in key) and event_id is not None:
+            seen[key] = event_id
     return seen
 
 
