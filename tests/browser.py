@@ -116,11 +116,19 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serving(app) -> AsyncIterator[str]:  # noqa: ANN001 - any ASGI app
+async def serving(app, settings: Settings | None = None) -> AsyncIterator[str]:  # noqa: ANN001 - any ASGI app
     """`app` on a real uvicorn server on 127.0.0.1, in the running event loop, so it shares the
-    test's core (and so runs on SQLite and on PostgreSQL alike); yields its base URL."""
+    test's core (and so runs on SQLite and on PostgreSQL alike); yields its base URL. With
+    `settings`, served exactly as `tipline serve` serves it (its trusted proxies and all)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    if settings is None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    else:
+        from tipline.serve import server_config
+
+        config = server_config(app, "127.0.0.1", port, settings)
+        config.lifespan = "off"
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:
