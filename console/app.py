@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from console import report_views
 from console import rewards_views
@@ -22,8 +23,11 @@ def create_app(core: Core) -> FastAPI:
     app = FastAPI(title="tipline console", docs_url=None, redoc_url=None, openapi_url=None)
     console = Console(core)
     app.state.console = console
+    hosts = core.settings.allowed_hosts
+    if hosts and hosts != ["*"]:  # production: only the deployment's names, never a forged Host echoed in a redirect
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)
 
-    @app.middleware("http")
+    @app.middleware("http")  # outside the host check: its headers go on the refusals too
     async def session_and_headers(request: Request, call_next) -> Response:  # noqa: ANN001 - Starlette's type
         static = request.url.path.startswith("/static/")
         if not static:
@@ -43,6 +47,8 @@ def create_app(core: Core) -> FastAPI:
                     secure=core.settings.production,
                 )
         add_security_headers(response, private=not static)
+        if core.settings.production:  # served over HTTPS: browsers never try plain HTTP again
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     app.include_router(auth_views.routes(console))

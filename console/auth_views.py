@@ -45,7 +45,7 @@ def _open_pending(console: Console, pending: str) -> str | None:
 
 
 def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"  # uvicorn --proxy-headers behind a proxy
+    return request.client.host if request.client else "unknown"  # X-Forwarded-For only from TIPLINE_TRUSTED_PROXIES
 
 
 def _attempt(console: Console, request: Request) -> Attempt:

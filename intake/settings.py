@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,9 +48,34 @@ class Settings(BaseSettings):
     # The staff console: roles that must sign in with a second factor (TOTP); others may enrol.
     console_totp_required_roles: tuple[str, ...] = ("coordinator", "reward_admin")
 
+    # Behind a proxy (both comma-separated). trusted_hosts: the host names both apps answer to,
+    # e.g. "tipline.example.gov.cn,console.internal" ("*.example.org" for a domain's names);
+    # empty: any outside production, and in production the hosts of public_base_url and
+    # console_base_url. trusted_proxies: the addresses (or networks) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed, e.g. "127.0.0.1" for nginx on the same machine; empty:
+    # none, the connecting address is the client's.
+    trusted_hosts: str = ""
+    trusted_proxies: str = ""
+
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """The host names the apps answer to (["*"]: any); empty in production when neither
+        trusted_hosts nor both base URLs say which (`tipline serve` then refuses to start)."""
+        named = _listed(self.trusted_hosts)
+        if named:
+            return named
+        if not self.production:
+            return ["*"]
+        hosts = [urlsplit(url).hostname or "" for url in (self.public_base_url, self.console_base_url)]
+        return hosts if all(hosts) else []
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _listed(self.trusted_proxies)
 
     @property
     def resolved_database_url(self) -> str:
@@ -58,3 +84,7 @@ class Settings(BaseSettings):
     @property
     def resolved_keys_dir(self) -> Path:
         return self.keys_dir or self.var_dir / "keys"
+
+
+def _listed(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]

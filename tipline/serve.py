@@ -97,6 +97,7 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
     sockets, shared by the workers; `primary`: this process also runs the console, the
     dispatcher and the bot's polling. In webhook mode the webhook is on the public site's port,
     or on `webhook_port` when one is given."""
+    check_serving(core.settings)
     stop = stop or asyncio.Event()
     if bot_settings is None:
         from bot.app import BotSettings
@@ -119,13 +120,13 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
         if webhook_port is None:
             site = _with_webhook(site, hook)
         else:
-            servers.append((_server(hook, host, webhook_port), None))
-    servers.insert(0, (_server(site, host, web_port), web_sockets))
+            servers.append((_server(hook, host, webhook_port, core.settings), None))
+    servers.insert(0, (_server(site, host, web_port, core.settings), web_sockets))
     dispatcher = None
     if primary:
         from console.app import create_app as create_console
 
-        servers.append((_server(create_console(core), host, console_port), None))
+        servers.append((_server(create_console(core), host, console_port, core.settings), None))
         channels = configured_channels(core.settings, core.settings.var_dir)
         if notifier_bot is not None:
             channels["telegram"] = TelegramChannel(notifier_bot, core)
@@ -173,8 +174,24 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
         gc.unfreeze()  # what settle_heap set aside is collectable again
 
 
-def _server(app, host: str, port: int) -> _Server:  # noqa: ANN001 - an ASGI app
-    return _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+def server_config(app, host: str, port: int, settings: Settings) -> uvicorn.Config:  # noqa: ANN001 - an ASGI app
+    """How both apps are served. X-Forwarded-For and X-Forwarded-Proto are believed only from
+    TIPLINE_TRUSTED_PROXIES (none by default: the connecting address is the client's, the one
+    rate limits count); uvicorn on its own would trust loopback, and FORWARDED_ALLOW_IPS."""
+    proxies = settings.trusted_proxy_list
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                          proxy_headers=bool(proxies), forwarded_allow_ips=",".join(proxies) or None)
+
+
+def check_serving(settings: Settings) -> None:
+    """What production needs before it answers anyone: the host names both apps answer to."""
+    if settings.production and not settings.allowed_hosts:
+        raise SystemExit("production needs the host names of both apps: set TIPLINE_TRUSTED_HOSTS (e.g. "
+                         "tipline.example.gov.cn,console.internal), or TIPLINE_PUBLIC_BASE_URL and TIPLINE_CONSOLE_BASE_URL")
+
+
+def _server(app, host: str, port: int, settings: Settings) -> _Server:  # noqa: ANN001 - an ASGI app
+    return _Server(server_config(app, host, port, settings))
 
 
 # --- the command: one process, or a parent and its workers ------------------------------------
@@ -198,6 +215,7 @@ def configure_logging() -> None:
 def run(*, host: str, port: int, console_port: int, workers: int = 1) -> None:
     """`tipline serve`: blocks until SIGINT/SIGTERM."""
     configure_logging()
+    check_serving(Settings())  # before any worker starts: a worker refused would be restarted forever
     if workers <= 1:
         run_loop(_one_process(host, port, console_port))
         return

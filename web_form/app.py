@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.requests import ClientDisconnect
 
@@ -62,8 +63,12 @@ def create_app(core: Core, *, secure_cookies: bool | None = None, lookup_floor_s
     app.add_exception_handler(RequestValidationError, invalid)  # a parameter that does not pass its type
     app.add_exception_handler(Exception, failed)  # anything else: a page, never a stack trace
 
+    hosts = core.settings.allowed_hosts
+    if hosts and hosts != ["*"]:  # production: only the deployment's names, never a forged Host echoed in a redirect
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)
     # A plain ASGI middleware, not @app.middleware("http"): Starlette's BaseHTTPMiddleware runs
     # every response through an extra task and memory stream (measured by bench/wizard_bench.py).
+    # Added last, so it is outermost: its headers go on the host check's refusals too.
     app.add_middleware(VisitorAndHeaders, core=core, app_state=app.state)
 
     return app
@@ -90,7 +95,7 @@ class VisitorAndHeaders:
             large_text=request.cookies.get(TEXT_COOKIE) == "large",
             high_contrast=request.cookies.get(CONTRAST_COOKIE) == "high",
             owner=owner,
-            address=request.client.host if request.client else "unknown",  # uvicorn --proxy-headers behind a proxy
+            address=request.client.host if request.client else "unknown",  # X-Forwarded-For only from TIPLINE_TRUSTED_PROXIES
         )
         request.state.csrf_token = csrf_token(self.core, owner)
         path = scope["path"]
