@@ -187,9 +187,9 @@ async def no_such_page(request: Request, error: StarletteHTTPException) -> Respo
 async def invalid(request: Request, error: RequestValidationError) -> Response:
     """A parameter that does not pass its type (no public route has one yet: the next may):
     in the path it names nothing (404); elsewhere it cannot be read (400)."""
-    problems = error.errors()
-    in_path = any(problem.get("loc", ("",))[0] == "path" for problem in problems)
-    field = str(problems[0].get("loc", ("", ""))[-1]) if problems and not in_path else ""
+    places = [tuple(problem.get("loc") or ("",)) for problem in error.errors()] or [("",)]
+    in_path = any(place[0] == "path" for place in places)
+    field = str(places[0][-1]) if places[0][0] in ("query", "header") else ""  # the parameter to fix
     return _problem(request, 404 if in_path else 400, in_path=in_path, field=field)
 
 
