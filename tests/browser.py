@@ -16,7 +16,6 @@ from typing import TypeVar
 
 import uvicorn
 
-from console.app import create_app as create_console_app
 from intake.clock import Clock
 from intake.core import Core
 from intake.settings import Settings
@@ -80,33 +79,6 @@ class LiveSite:
     def run(self, coroutine: Awaitable[T]) -> T:
         """Run a call into the site's core (e.g. staff moving a tip) in the site's loop."""
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
-
-
-class LiveConsole:
-    """The staff console on a real HTTP server (uvicorn on a free port of 127.0.0.1), served in the
-    test's own event loop on the test's core: its database and its clock (a FrozenClock moves the
-    server's time too). `async with LiveConsole(core) as console:` then `console.url`."""
-
-    def __init__(self, core: Core) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_console_app(core), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.task: asyncio.Task | None = None
-
-    async def __aenter__(self) -> LiveConsole:
-        self.task = asyncio.create_task(self.server.serve())
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or self.task.done():
-                raise RuntimeError("the console did not start")
-            await asyncio.sleep(0.01)
-        return self
-
-    async def __aexit__(self, *_exc) -> None:
-        self.server.should_exit = True
-        if self.task is not None:
-            await self.task
 
 
 def free_port() -> int:

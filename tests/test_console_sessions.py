@@ -10,16 +10,17 @@ import sys
 
 import httpx
 
-from tests.browser import LiveConsole
+from console.app import create_app
+from tests.browser import serving
 from tests.console_support import LEAD_UNIT, csrf_of, make_staff, sign_in
 from tests.factories import file_tip
 
 COOKIE = "console_session"
 
 
-async def replay(console: LiveConsole, cookie: str, path: str) -> httpx.Response:
+async def replay(console: str, cookie: str, path: str) -> httpx.Response:
     """A request from another machine carrying only the copied cookie."""
-    async with httpx.AsyncClient(base_url=console.url, headers={"cookie": f"{COOKIE}={cookie}"}) as thief:
+    async with httpx.AsyncClient(base_url=console, headers={"cookie": f"{COOKIE}={cookie}"}) as thief:
         return await thief.get(path)
 
 
@@ -30,7 +31,7 @@ def sent_to_sign_in(response: httpx.Response) -> bool:
 async def test_a_cookie_copied_before_sign_out_opens_neither_the_queue_nor_a_tip_afterwards(core):
     await make_staff(core, "li", "officer", LEAD_UNIT)
     tip_id = (await file_tip(core)).tip_id
-    async with LiveConsole(core) as console, httpx.AsyncClient(base_url=console.url) as officer:
+    async with serving(create_app(core)) as console, httpx.AsyncClient(base_url=console) as officer:
         assert (await sign_in(officer, "li")).headers["location"] == "/queue"
         queue = await officer.get("/queue")
         assert queue.status_code == 200
@@ -54,7 +55,7 @@ async def test_a_change_of_role_ends_the_sessions_made_before_it(core):
     from intake.staff import change_role
 
     await make_staff(core, "li", "officer", LEAD_UNIT)
-    async with LiveConsole(core) as console, httpx.AsyncClient(base_url=console.url) as officer:
+    async with serving(create_app(core)) as console, httpx.AsyncClient(base_url=console) as officer:
         await sign_in(officer, "li")
         assert (await officer.get("/queue")).status_code == 200
         copied = officer.cookies[COOKIE]
@@ -74,8 +75,8 @@ async def test_a_disabled_account_and_a_password_reset_end_every_session(core):
 
     await make_staff(core, "li", "officer", LEAD_UNIT)
     await make_staff(core, "wang", "officer", LEAD_UNIT)
-    async with LiveConsole(core) as console, httpx.AsyncClient(base_url=console.url) as li, \
-            httpx.AsyncClient(base_url=console.url) as wang:
+    async with serving(create_app(core)) as console, httpx.AsyncClient(base_url=console) as li, \
+            httpx.AsyncClient(base_url=console) as wang:
         await sign_in(li, "li")
         await sign_in(wang, "wang")
         li_cookie, wang_cookie = li.cookies[COOKIE], wang.cookies[COOKIE]
@@ -99,8 +100,8 @@ def tipline(core, *args: str) -> subprocess.CompletedProcess:
 async def test_the_staff_commands_for_a_role_and_for_disabling_end_the_sessions(core):
     await make_staff(core, "li", "officer", LEAD_UNIT)
     await make_staff(core, "wang", "officer", LEAD_UNIT)
-    async with LiveConsole(core) as console, httpx.AsyncClient(base_url=console.url) as li, \
-            httpx.AsyncClient(base_url=console.url) as wang:
+    async with serving(create_app(core)) as console, httpx.AsyncClient(base_url=console) as li, \
+            httpx.AsyncClient(base_url=console) as wang:
         await sign_in(li, "li")
         await sign_in(wang, "wang")
         role = await asyncio.to_thread(tipline, core, "staff", "role", "li", "unit_lead", "--unit", LEAD_UNIT)
@@ -116,7 +117,7 @@ async def test_signing_in_again_from_an_open_sign_in_form_ends_the_session_it_re
     from tests.console_support import PASSWORD
 
     await make_staff(core, "li", "officer", LEAD_UNIT)
-    async with LiveConsole(core) as console, httpx.AsyncClient(base_url=console.url) as officer:
+    async with serving(create_app(core)) as console, httpx.AsyncClient(base_url=console) as officer:
         form = await officer.get("/signin")  # a sign-in form left open in another tab
         await sign_in(officer, "li")
         first = officer.cookies[COOKIE]
