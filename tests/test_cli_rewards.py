@@ -8,6 +8,7 @@ import asyncio
 import csv
 import io
 import os
+import stat
 import subprocess
 import sys
 
@@ -104,6 +105,7 @@ async def test_two_administrators_propose_approve_and_pay_from_the_command_line(
         exported = await tipline(core, "rewards", "ledger", "-u", "ann", "--output", str(tmp_path / name), secret=ann)
         assert exported.returncode == 0, exported.stdout + exported.stderr
         assert "1 awards written" in exported.stdout and "paid 3000 yuan" in exported.stdout
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600  # names and ID numbers: the owner's only
     rows = list(csv.reader(io.StringIO((tmp_path / "ledger.csv").read_text(encoding="utf-8-sig"))))
     assert rows[0][:6] == ["Award", "Tip", "Status", "Tier", "Amount (yuan)", "Amount (fen)"]
     assert rows[1][2] == "Paid" and rows[1][5] == "300000" and rows[1][16] == "东财付〔2026〕0087"

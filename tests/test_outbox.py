@@ -8,6 +8,7 @@ import email
 import json
 import re
 import socket
+import stat
 from datetime import timedelta
 from email import policy
 from pathlib import Path
@@ -532,6 +533,7 @@ async def test_the_sms_log_writes_one_line_per_message(core, settings, tmp_path)
     assert isinstance(channels["sms"], LogSmsChannel)
     assert await Dispatcher(core, channels, worker_id="w1").run_once() == 1
     [line] = (tmp_path / "sms.jsonl").read_text(encoding="utf-8").splitlines()
+    assert stat.S_IMODE((tmp_path / "sms.jsonl").stat().st_mode) == 0o600  # phone numbers: the owner's only
     logged = json.loads(line)
     assert logged["template"] == "status_update" and logged["language"] == "en"
     assert logged["params"]["status"] == labels("en", Status.SUBMITTED)[0]

@@ -1,7 +1,11 @@
-"""Storage: migrations, SQLite settings, and personal data never stored in plain text."""
+"""Storage: migrations, SQLite settings, personal data never stored in plain text, and the
+database's files readable by their owner only."""
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -12,8 +16,11 @@ from intake.db import Database
 from intake.drafts import new_draft, save_draft
 from intake.migrate import head_revisions, migrate
 from intake.questionnaire import ChannelCapabilities
+from intake.settings import Settings
 from intake.submission import Receipt, submit_draft
 from tests.conftest import POSTGRES_URL
+from tests.factories import file_tip
+from tipline.bootstrap import bootstrap
 from tests.walk import ANSWERS_FOR_MOTHER, walk
 
 TERMINAL = ChannelCapabilities()
@@ -68,3 +75,51 @@ async def test_raw_database_holds_no_name_phone_or_email_in_plain_text(core, clo
                 for secret in secrets:
                     assert secret not in dump, (table, secret)
     assert "13800138000" not in repr(receipt)
+
+
+# --- file modes: the database file is not for other users of the machine ----------------------
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def _dev_core_with_files(var: Path):
+    """A development core on a fresh var directory with a tip written, so the database's -wal
+    and -shm files exist (they go away when the last connection closes), under the usual umask."""
+    previous = os.umask(0o022)  # what most machines use: files 0644, directories 0755 unless told
+    try:
+        core = await bootstrap(Settings(env="development", var_dir=var, database_url=""))
+        await file_tip(core)
+    finally:
+        os.umask(previous)
+    return core
+
+
+async def test_the_var_directory_the_database_and_its_wal_and_shm_files_are_for_their_owner_only(tmp_path):
+    # The embedded database on disk, whichever database the suite runs on.
+    var = tmp_path / "var"
+    core = await _dev_core_with_files(var)
+    try:
+        modes = {path.name: _mode(path) for path in [var, *var.glob("tipline.db*")]}
+    finally:
+        await core.db.dispose()
+    assert modes == {"var": 0o700, "tipline.db": 0o600, "tipline.db-wal": 0o600, "tipline.db-shm": 0o600}
+
+
+@pytest.mark.parametrize("loose", ["var", "var/tipline.db", "var/tipline.db-wal", "var/tipline.db-shm"])
+async def test_production_refuses_to_start_when_the_database_is_readable_by_others(tmp_path, loose):
+    from intake.private_files import InsecureFiles
+
+    var = tmp_path / "var"
+    running = await _dev_core_with_files(var)
+    production = Settings(env="production", var_dir=var, database_url="")
+    try:
+        loosened = tmp_path / loose
+        loosened.chmod(0o755 if loosened.is_dir() else 0o644)
+        with pytest.raises(InsecureFiles, match=f"chmod {'700' if loosened.is_dir() else '600'} {loosened}"):
+            await bootstrap(production)
+        loosened.chmod(0o700 if loosened.is_dir() else 0o600)
+        core = await bootstrap(production)  # once tightened, production starts
+        await core.db.dispose()
+    finally:
+        await running.db.dispose()
