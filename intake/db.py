@@ -16,6 +16,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from intake.private_files import create_database_file
+
 SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=10000",  # first: switching to WAL needs a lock other starters may hold
     "PRAGMA journal_mode=WAL",
@@ -55,7 +57,7 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
-                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+                create_database_file(Path(self.url.database))  # 0600, and so are its -wal and -shm
             self.writer = create_async_engine(self.url, pool_size=1, max_overflow=0, pool_timeout=60)
             self.reader = create_async_engine(self.url, pool_size=4, max_overflow=0, pool_timeout=60)
             for engine in (self.writer, self.reader):

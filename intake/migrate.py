@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from intake.db import Database
+from intake.private_files import open_private
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 ADVISORY_LOCK_KEY = 0x7469706C  # "tipl"
@@ -52,7 +53,7 @@ def _file_lock(path: Path | None) -> Iterator[None]:
         yield
         return
     lock_path = path.with_name(path.name + ".migrate-lock")
-    with lock_path.open("a") as handle:
+    with open_private(lock_path, "a") as handle:  # empty, but the var directory holds nothing for others
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -103,7 +103,8 @@ async def test_the_var_directory_the_database_and_its_wal_and_shm_files_are_for_
         modes = {path.name: _mode(path) for path in [var, *var.glob("tipline.db*")]}
     finally:
         await core.db.dispose()
-    assert modes == {"var": 0o700, "tipline.db": 0o600, "tipline.db-wal": 0o600, "tipline.db-shm": 0o600}
+    assert modes == {"var": 0o700, "tipline.db": 0o600, "tipline.db-wal": 0o600, "tipline.db-shm": 0o600,
+                     "tipline.db.migrate-lock": 0o600}
 
 
 @pytest.mark.parametrize("loose", ["var", "var/tipline.db", "var/tipline.db-wal", "var/tipline.db-shm"])

@@ -10,6 +10,7 @@ from intake.crypto import load_or_create
 from intake.db import Database
 from intake.deployment import CONFIG_DIR, read_config
 from intake.migrate import migrate
+from intake.private_files import protect
 from intake import rewards
 from intake.settings import Settings
 
@@ -19,8 +20,9 @@ log = logging.getLogger(__name__)
 async def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Core:
     settings = settings or Settings()
     clock = clock or SystemClock()
-    keys = load_or_create(settings.resolved_keys_dir, production=settings.production)
     db = Database(settings.resolved_database_url)
+    protect(settings.var_dir, db.sqlite_path, production=settings.production)  # before anything is written there
+    keys = load_or_create(settings.resolved_keys_dir, production=settings.production)
     await migrate(db)
     deployment = await load_active(db, settings.config_dir, clock.now())
     if digest(read_config(settings.config_dir or CONFIG_DIR)) != digest(await stored_config(db) or {}):

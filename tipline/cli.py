@@ -13,6 +13,7 @@ from rich.table import Table
 
 from i18n import LANGUAGES, N_, Translator, negotiate
 from intake.crypto import Keyring, keyring_path
+from intake.private_files import private_dir
 from intake.settings import Settings
 from intake import lookups
 from intake.lookups import UNKNOWN_CODE, Client, LookupRefused
@@ -237,6 +238,7 @@ def db_upgrade() -> None:
 def keys_generate() -> None:
     """Create the deployment's keys if there are none (never overwrites)."""
     settings = Settings()
+    private_dir(settings.var_dir)  # 0700 before the keys directory is made inside it
     path = keyring_path(settings.resolved_keys_dir)
     if Keyring.generate().save_new(path):
         typer.echo(f"created {path} (mode 0600): back it up, without it personal data cannot be read")

@@ -26,6 +26,7 @@ from intake.auth import check_password, check_totp, get_staff_by_id
 from intake.casework import CaseworkError, describe
 from intake.core import Core
 from intake.models import StaffUser
+from intake.private_files import write_private
 from tipline.runner import with_core
 
 rewards_app = typer.Typer(help="The reward scheme (有奖举报): candidates, awards, payment, lapse, the payout ledger.",
@@ -242,7 +243,7 @@ def ledger(
         found = await rewards.ledger(core, staff, year=year)
         header, rows = rewards.ledger_cells(core, found, staff.language)
         data = rewards.ledger_xlsx(header, rows) if output.suffix.lower() == ".xlsx" else rewards.ledger_csv(header, rows)
-        output.write_bytes(data)
+        write_private(output, data)  # names and identity numbers: the owner's only
         paid = found.by_status.get("paid", 0)
         console.print(escape(_("%(n)s awards written to %(file)s; paid %(paid)s yuan, committed %(committed)s yuan.",
                                n=len(rows), file=str(output), paid=rewards.yuan(paid), committed=rewards.yuan(found.committed_fen))))

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from intake.outbox import DeliveryError, Notice
+from intake.private_files import open_private, private_dir
 from intake.settings import Settings
 
 GATEWAY_TIMEOUT_SECONDS = 15
@@ -47,8 +48,8 @@ class LogSmsChannel:
                 raise DeliveryError(f"sms log: {type(exc).__name__}", retry=True) from None
 
     def _append(self, line: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
+        private_dir(self.path.parent)
+        with open_private(self.path, "a") as handle:  # phone numbers: the owner's only
             handle.write(line + "\n")
 
 
