@@ -36,13 +36,18 @@ def launch(playwright):
 
 
 class LiveSite:
-    """The public site on a free port, with a core of its own; `run()` calls into that core."""
+    """The public site (or another app, such as the console: `app=console.app.create_app`) on a
+    free port, with a core of its own; `run()` calls into that core. `settings`: share a test's
+    database (e.g. `core.settings`); by default a SQLite file in `var_dir`."""
 
-    def __init__(self, var_dir: Path, clock: Clock | None = None, *, database_url: str | None = None, **app_options) -> None:
+    def __init__(self, var_dir: Path | None = None, clock: Clock | None = None, *, database_url: str | None = None,
+                 settings: Settings | None = None, app=create_app, **app_options) -> None:  # noqa: ANN001 - an app factory taking the core
         """`database_url`: the test's database (tests.conftest.database_url: PostgreSQL when the
-        suite runs on it); SQLite in `var_dir` when not given."""
-        self.settings = Settings(env="test", var_dir=var_dir, database_url=database_url or f"sqlite+aiosqlite:///{var_dir / 'tipline.db'}")
+        suite runs on it); SQLite in `var_dir` when neither it nor `settings` is given."""
+        self.settings = settings or Settings(env="test", var_dir=var_dir,
+                                             database_url=database_url or f"sqlite+aiosqlite:///{var_dir / 'tipline.db'}")
         self.clock = clock
+        self.make_app = app
         self.app_options = app_options
         self.loop = asyncio.new_event_loop()
         self.core: Core | None = None
@@ -57,7 +62,7 @@ class LiveSite:
 
     async def _main(self) -> None:
         self.core = await bootstrap(self.settings, clock=self.clock)
-        app = create_app(self.core, **self.app_options)
+        app = self.make_app(self.core, **self.app_options)
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
         await self.server.serve()
         await self.core.db.dispose()
