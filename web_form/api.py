@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, negotiate
 from intake.answers import Invalid
+from intake.body_limits import BodyTooLarge
 from intake.core import Core
 from intake.partners import (
     KEY_REUSED, Checked, KeyReused, PartnerInfo, check_report, request_fingerprint, send_with_key, well_formed_key,
@@ -119,17 +120,12 @@ def _limit(partner: PartnerInfo) -> Limit:
 
 
 async def _body(request: Request) -> bytes | None:
-    """The request's body; None when it is bigger than MAX_BODY (not read further)."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BODY:
+    """The request's body; None when it is bigger than MAX_BODY (counted while it streams by the
+    app's CappedBodies, and not read further)."""
+    try:
+        return await request.body()
+    except BodyTooLarge:
         return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def _report_of(request: Request, core: Core, language: str) -> Checked | JSONResponse:

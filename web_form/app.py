@@ -19,10 +19,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.requests import ClientDisconnect
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, negotiate
+from intake.body_limits import BodyTooLarge, CappedBodies
 from intake.core import Core
 from intake.db import TRANSIENT_ERRORS, is_transient
+from intake.questionnaire import QUESTIONS, Kind
 from web_form import api, report, status
-from web_form.common import render
+from web_form.common import MAX_FORM_BODY, MAX_UPLOAD_BODY, render
 from web_form.rendering import CONTRAST_COOKIE, LANG_COOKIE, TEXT_COOKIE, Renderer, Visitor, visitor_language
 from web_form.security import OWNER_COOKIE, SECURITY_HEADERS, csrf_token, new_owner, valid_owner
 
@@ -66,12 +68,29 @@ def create_app(core: Core, *, secure_cookies: bool | None = None, lookup_floor_s
     hosts = core.settings.allowed_hosts
     if hosts and hosts != ["*"]:  # production: only the deployment's names, never a forged Host echoed in a redirect
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)
+
+    app.add_exception_handler(BodyTooLarge, too_large)
+
     # A plain ASGI middleware, not @app.middleware("http"): Starlette's BaseHTTPMiddleware runs
     # every response through an extra task and memory stream (measured by bench/wizard_bench.py).
     # Added last, so it is outermost: its headers go on the host check's refusals too.
     app.add_middleware(VisitorAndHeaders, core=core, app_state=app.state)
+    app.add_middleware(CappedBodies, limit_for=body_limit)
 
     return app
+
+
+#: Where files are posted: the files question of the wizard and the reply on the status page.
+UPLOAD_PATHS = frozenset({"/status/reply", *(report.question_url(step.key) for step in QUESTIONS if step.kind is Kind.FILES)})
+
+
+def body_limit(path: str) -> int:
+    """The most a request's body may have on `path`, counted while it streams."""
+    if path in UPLOAD_PATHS:
+        return MAX_UPLOAD_BODY
+    if path.startswith("/api/"):
+        return api.MAX_BODY
+    return MAX_FORM_BODY
 
 
 class VisitorAndHeaders:
@@ -198,6 +217,11 @@ def _problem(request: Request, status_code: int, *, in_path: bool, field: str = 
         return api.error(request, status_code, api.NO_SUCH_ADDRESS if in_path else api.UNREADABLE_VALUE, field=field)
     title, text = PAGE_NOT_FOUND if in_path else UNREADABLE
     return render(request, "problem.html", status_code=status_code, problem_title=title, problem_text=text)
+
+async def too_large(request: Request, error: Exception) -> Response:
+    """A body above its path's cap that the page did not explain itself: 413 in the visitor's
+    language (the pages of the wizard and the status page say it in place)."""
+    return render(request, "too_large.html", status_code=413)
 
 
 async def gone(request: Request, error: Exception) -> Response:

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
 from intake import ratelimit
+from intake.body_limits import BodyTooLarge
 from intake.core import Core
 from intake.ratelimit import Limit
 from web_form.rendering import Renderer, Visitor
@@ -24,7 +25,8 @@ SUBMISSIONS = Limit("web-submit", 30, 3600)  # reports sent, per address per hou
 REPLIES = Limit("web-reply", 30, 3600)  # replies and ratings (PIN attempts are also limited per tip)
 
 #: The largest request body: ten 20 MB files would be 200 MB, which no phone on a slow line
-#: sends; above this the page says so instead of reading it.
+#: sends; above this the page says so instead of reading further (intake.body_limits counts
+#: every body as it streams, whatever its Content-Length says; app.body_limit: which path gets which).
 MAX_UPLOAD_BODY = 60 * 1024 * 1024
 MAX_FORM_BODY = 1024 * 1024  # forms without files
 
@@ -68,6 +70,10 @@ def honeypot_filled(form: FormData) -> bool:
     return False
 
 
-def body_too_large(request: Request, limit: int) -> bool:
-    length = request.headers.get("content-length", "")
-    return length.isdigit() and int(length) > limit
+async def read_form(request: Request, **parser_limits: int) -> FormData | None:
+    """The posted form; None when its body is above the path's cap (by its Content-Length, or
+    counted while it streams): nothing more of it is read then."""
+    try:
+        return await request.form(**parser_limits)
+    except BodyTooLarge:
+        return None

@@ -29,8 +29,8 @@ from intake.tracking import format_code
 from intake.workflow import ACCEPT_DAYS, FINISH_DAYS
 from web_form import fields
 from web_form.common import (
-    ANSWERS_PER_DRAFT, MAX_FORM_BODY, MAX_UPLOAD_BODY, REPORT_STARTS, SUBMISSIONS, allowed, body_too_large,
-    core_of, form_token_state, honeypot_filled, render, too_many, visitor_of,
+    ANSWERS_PER_DRAFT, MAX_UPLOAD_BODY, REPORT_STARTS, SUBMISSIONS, allowed, core_of, form_token_state,
+    honeypot_filled, read_form, render, too_many, visitor_of,
 )
 from web_form.rendering import message_text
 
@@ -243,23 +243,22 @@ async def answer_question(request: Request, key: str) -> Response:
 
 
 async def _small_form(request: Request) -> FormData | None:
-    if body_too_large(request, MAX_FORM_BODY):
-        return None
-    return await request.form()
+    return await read_form(request)
 
 
 async def _question_form(request: Request, kind: Kind) -> tuple[FormData, Invalid | None]:
-    """The posted fields, or an explanation when the body is too big to read at all."""
+    """The posted fields, or an explanation when the body is too big to read at all (the files
+    question's path may send MAX_UPLOAD_BODY, every other one MAX_FORM_BODY: app.body_limit)."""
     if kind is Kind.FILES:
-        if body_too_large(request, MAX_UPLOAD_BODY):
-            return FormData(), Invalid(FILES_TOO_BIG, {"max": MAX_UPLOAD_BODY // (1024 * 1024)})
         try:
-            return await request.form(max_files=MAX_FILES + 1, max_fields=100), None
+            form = await read_form(request, max_files=MAX_FILES + 1, max_fields=100)
         except MultiPartException:
             return FormData(), Invalid(N_("You can add at most %(max)s files."), {"max": MAX_FILES})
-    if body_too_large(request, MAX_FORM_BODY):
-        return FormData(), Invalid(TEXT_TOO_BIG)
-    return await request.form(), None
+        if form is None:
+            return FormData(), Invalid(FILES_TOO_BIG, {"max": MAX_UPLOAD_BODY // (1024 * 1024)})
+        return form, None
+    form = await read_form(request)
+    return (FormData(), Invalid(TEXT_TOO_BIG)) if form is None else (form, None)
 
 
 async def _files_answer(core: Core, record: DraftRecord, form: FormData, kept: list[str]) -> list[str] | str | Invalid:

@@ -33,8 +33,8 @@ from intake.tracking import MAX_INPUT_CHARS, normalize_code
 from intake.workflow import Status
 from web_form import fields
 from web_form.common import (
-    MAX_FORM_BODY, MAX_UPLOAD_BODY, REPLIES, allowed, body_too_large, core_of, form_token_state,
-    honeypot_filled, render, too_many, visitor_of,
+    MAX_UPLOAD_BODY, REPLIES, allowed, core_of, form_token_state, honeypot_filled, read_form, render, too_many,
+    visitor_of,
 )
 from web_form.rendering import message_text
 from web_form.report import FILE_TOO_BIG, FILES_TOO_BIG, TOKEN_EXPIRED
@@ -67,16 +67,16 @@ async def status_form(request: Request) -> Response:
 
 
 async def _read(request: Request, *, files: bool = False) -> FormData | Invalid:
+    """The posted form, or why it is not read (a reply may send MAX_UPLOAD_BODY, the other forms
+    MAX_FORM_BODY: app.body_limit)."""
     if files:
-        if body_too_large(request, MAX_UPLOAD_BODY):
-            return Invalid(FILES_TOO_BIG, {"max": MAX_UPLOAD_BODY // (1024 * 1024)})
         try:
-            return await request.form(max_files=MAX_REPLY_FILES + 1, max_fields=50)
+            form = await read_form(request, max_files=MAX_REPLY_FILES + 1, max_fields=50)
         except MultiPartException:
             return Invalid(N_("You can add at most %(max)s files."), {"max": MAX_REPLY_FILES})
-    if body_too_large(request, MAX_FORM_BODY):
-        return Invalid(ENTER_CODE)
-    return await request.form()
+        return Invalid(FILES_TOO_BIG, {"max": MAX_UPLOAD_BODY // (1024 * 1024)}) if form is None else form
+    form = await read_form(request)
+    return Invalid(ENTER_CODE) if form is None else form
 
 
 def _text(form: FormData, name: str, limit: int = 10_000) -> str:
