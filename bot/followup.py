@@ -106,14 +106,14 @@ async def idle_message(chat: Chat, message: Message) -> None:
     incoming = incoming_file(message)
     if incoming is not None:
         data = await download(chat.bot, incoming)
-        checked = data if isinstance(data, Invalid) else attachments.check_file(data)
+        checked = data if isinstance(data, Invalid) else await attachments.check_files(chat.core, [data])
         if isinstance(checked, Invalid):
             await chat.say(render.error_text(checked, chat._))
             return
         caption = clean_text(message.caption or "", max_chars=1000) if message.caption else None
         text = caption if isinstance(caption, str) and caption else chat._(texts.PHOTO_REPLY)
         reply = await reporter_reply(chat.core, tip.id, text, language=chat._.language)
-        stored = await attachments.store(chat.core, data, incoming.name, tip_id=tip.id, reporter_message_id=reply.id)
+        stored = await attachments.store(chat.core, checked[0], incoming.name, tip_id=tip.id, reporter_message_id=reply.id)
         if isinstance(stored, Invalid):  # e.g. the store is full: the words are kept, the file is not
             await chat.say(render.error_text(stored, chat._))
             return

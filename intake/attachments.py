@@ -1,5 +1,6 @@
-"""Evidence files: checked by their content (never their name), images re-encoded without
-metadata (EXIF carries the photo's location), sealed in the database like personal data.
+"""Evidence files: checked by their content (never their name), cleaned of metadata (EXIF
+carries the photo's location) by the file workers, away from the event loop, and sealed in the
+database like personal data.
 
 A file is uploaded into a draft, and moves to the tip when the draft is submitted.
 """
@@ -7,41 +8,29 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import io
 import logging
 import uuid
-import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_
+from intake import file_workers
 from intake.answers import Invalid
 from intake.core import Core
+from intake.file_cleaning import (  # noqa: F401 - the limits, for the channels' texts
+    MAX_BYTES, MAX_PIXELS, MAX_PIXELS_PER_REQUEST, CleanFile, clean_files,
+)
 from intake.models import Attachment
 
 log = logging.getLogger(__name__)
 
 PURPOSE_CONTENT = "attachment"
 PURPOSE_NAME = "attachment-name"
-MAX_BYTES = 20 * 1024 * 1024  # Telegram bots cannot download more; the web form uses the same limit
-MAX_PIXELS = 40_000_000  # refuse decompression bombs
-
-# Magic numbers of what we accept; anything else (an .exe renamed .jpg) is refused.
-_SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
-    (b"\xff\xd8\xff", 0, "image", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", 0, "image", "image/png"),
-    (b"GIF8", 0, "image", "image/gif"),
-    (b"RIFF", 0, "image", "image/webp"),  # checked further below: RIFF....WEBP
-    (b"%PDF-", 0, "document", "application/pdf"),
-    (b"OggS", 0, "audio", "audio/ogg"),
-    (b"ID3", 0, "audio", "audio/mpeg"),
-    (b"\xff\xfb", 0, "audio", "audio/mpeg"),
-    (b"ftyp", 4, "audio", "audio/mp4"),  # m4a voice memos; mp4 videos are refused below
-)
+WORKER_LOST = N_("This file could not be checked just now. Please send it again in a minute.")
 
 
 STORAGE_FULL = N_(
@@ -68,80 +57,31 @@ def storage_full(error: BaseException) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Detected:
-    kind: str
-    media_type: str
-
-
-def detect(data: bytes) -> Detected | None:
-    for magic, offset, kind, media_type in _SIGNATURES:
-        if data[offset : offset + len(magic)] == magic:
-            if media_type == "image/webp" and data[8:12] != b"WEBP":
-                return None
-            if media_type == "audio/mp4" and data[8:12] not in (b"M4A ", b"M4B "):
-                return None
-            return Detected(kind, media_type)
-    return None
-
-
-def clean_image(data: bytes) -> tuple[bytes, str] | Invalid:
-    """Re-encode an image without any metadata; the orientation is applied first."""
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+async def check_files(core: Core, files: Sequence[bytes]) -> list[CleanFile] | Invalid:
+    """The files of one request, checked and cleaned in a file worker (intake.file_workers),
+    or why they are refused (then none is kept)."""
+    if not files:
+        return []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)  # a bomb is refused, not decoded
-            image = Image.open(io.BytesIO(data))
-        with image:
-            if image.width * image.height > MAX_PIXELS:  # Pillow only warns below twice its limit
-                raise Image.DecompressionBombError(f"{image.width}x{image.height}")
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-            keep_alpha = upright.mode in ("RGBA", "LA", "P")
-            converted = upright.convert("RGBA" if keep_alpha else "RGB")
-            clean = Image.new(converted.mode, converted.size)
-            clean.paste(converted)  # a fresh image: no EXIF, no XMP, no comments
-            out = io.BytesIO()
-            if keep_alpha:
-                clean.save(out, format="PNG", optimize=True)
-                return out.getvalue(), "image/png"
-            clean.save(out, format="JPEG", quality=88)
-            return out.getvalue(), "image/jpeg"
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, Image.DecompressionBombWarning, ValueError):
-        return Invalid(N_("This picture could not be opened. Please send it again as a photo (JPEG or PNG)."))
+        return await file_workers.shared(core.settings.file_workers).run(clean_files, list(files))
+    except file_workers.WorkerLost:
+        return Invalid(WORKER_LOST)
 
 
-def check_file(data: bytes) -> tuple[bytes, Detected] | Invalid:
-    """The bytes to store and what they are, or why the file is refused."""
-    if not data:
-        return Invalid(N_("The file is empty. Please choose it again."))
-    if len(data) > MAX_BYTES:
-        return Invalid(
-            N_("This file is %(size)s MB; the most we can take is %(max)s MB. Please send a smaller photo or a part of the document."),
-            {"size": round(len(data) / 1048576, 1), "max": MAX_BYTES // 1048576},
-        )
-    detected = detect(data)
-    if detected is None:
-        return Invalid(N_("We can take photos (JPEG, PNG), PDF documents and voice recordings. This file is not one of them."))
-    if detected.kind == "image":
-        cleaned = clean_image(data)
-        if isinstance(cleaned, Invalid):
-            return cleaned
-        data, media_type = cleaned
-        detected = Detected("image", media_type)
-    return data, detected
-
-
-async def store(core: Core, data: bytes, filename: str, *, draft_id: str | None = None, tip_id: int | None = None,
-                reporter_message_id: int | None = None, session: AsyncSession | None = None) -> str | Invalid:
-    """Check and seal one file; returns its id, or why it was refused (nothing is stored then)."""
-    checked = check_file(data)
-    if isinstance(checked, Invalid):
-        return checked
-    content, detected = checked
+async def store(core: Core, file: CleanFile | bytes, filename: str, *, draft_id: str | None = None,
+                tip_id: int | None = None, reporter_message_id: int | None = None,
+                session: AsyncSession | None = None) -> str | Invalid:
+    """Seal one file, checked and cleaned by `check_files` (raw bytes are checked here first);
+    returns its id, or why it was refused (nothing is stored then)."""
+    if isinstance(file, bytes):
+        checked = await check_files(core, [file])
+        if isinstance(checked, Invalid):
+            return checked
+        file = checked[0]
+    content = file.content
     row = Attachment(
         id=uuid.uuid4().hex, draft_id=draft_id, tip_id=tip_id, reporter_message_id=reporter_message_id,
-        kind=detected.kind, media_type=detected.media_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+        kind=file.kind, media_type=file.media_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
         sealed_name=core.keys.seal((filename or "file")[:200], purpose=PURPOSE_NAME),
         sealed_content=core.keys.seal(content, purpose=PURPOSE_CONTENT), created_at=core.clock.now(),
     )
@@ -153,7 +93,7 @@ async def store(core: Core, data: bytes, filename: str, *, draft_id: str | None 
     except (OSError, DBAPIError) as error:
         if not storage_full(error):
             raise
-        log.error("attachment store full: a %s of %s bytes was refused (%s)", detected.kind, row.size, type(error).__name__)
+        log.error("attachment store full: a %s of %s bytes was refused (%s)", file.kind, row.size, type(error).__name__)
         return Invalid(STORAGE_FULL)
     return row.id
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     public_base_url: str = ""  # e.g. https://tipline.example.gov.cn: notices link only to its status page
     telegram_bot_username: str = ""  # e.g. TiplineBot: the confirmation page offers t.me/<bot>?start=<token>
     redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0: rate limits shared by workers (and the bot's state)
+    # Processes that decode and clean uploaded files, per server process: at most this many files
+    # are decoded at once (a 40-megapixel picture: about a second of one core and 320 MB).
+    file_workers: int = Field(default=1, ge=1)
 
     # Notices by e-mail (SMTP) and SMS (a gateway that sends pre-approved templates).
     smtp_host: str = ""

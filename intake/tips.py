@@ -183,7 +183,7 @@ async def reply_to(
 ) -> str:
     """Add information to `tip`, whose reply PIN was checked (`check_pin`)."""
     from intake.answers import Invalid, clean_text
-    from intake.attachments import check_file, store
+    from intake.attachments import check_files, store
     from intake.casework import reporter_reply
 
     if tip.status in (Status.CLOSED, Status.MERGED):  # the page hides the form; the core refuses too
@@ -193,13 +193,12 @@ async def reply_to(
         raise ReplyRefused(cleaned.message, cleaned.params)
     if len(files) > MAX_REPLY_FILES:
         raise ReplyRefused(N_("You can add at most %(max)s files."), {"max": MAX_REPLY_FILES})
-    for content, _name in files:
-        checked = check_file(content)
-        if isinstance(checked, Invalid):
-            raise ReplyRefused(checked.message, checked.params)
+    checked = await check_files(core, [content for content, _name in files])  # in a file worker
+    if isinstance(checked, Invalid):
+        raise ReplyRefused(checked.message, checked.params)
     message = await reporter_reply(core, tip.id, cleaned, language=language or tip.language)
-    for content, name in files:
-        stored = await store(core, content, name, tip_id=tip.id, reporter_message_id=message.id)
+    for clean, (_content, name) in zip(checked, files):
+        stored = await store(core, clean, name, tip_id=tip.id, reporter_message_id=message.id)
         if isinstance(stored, Invalid):  # checked above; only a changed file could get here
             raise ReplyRefused(stored.message, stored.params)
     return language or tip.language

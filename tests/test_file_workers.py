@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from intake.file_workers import FileWorkers, WorkerLost
 from intake.models import Attachment
 from tests.factories import file_tip
 from tests.test_faults_support import ROOT, ServeProcess
@@ -89,3 +91,23 @@ async def test_more_pixels_than_one_request_may_have_are_refused_before_any_is_d
         await reporter.post("/status/reply", {"code": receipt.code, "pin": receipt.pin, "answer": "Scans."}, files=files)
     assert "These pictures are too large to take together. Please send them a few at a time." in text_of(reporter.page)
     assert await stored_files(core) == 0
+
+
+def _die() -> None:
+    os._exit(1)  # as a worker killed by the kernel, or crashed in a decoder, would
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+async def test_a_worker_that_dies_refuses_its_files_and_the_next_files_get_a_new_worker():
+    workers = FileWorkers(1)
+    try:
+        first = await workers.run(_pid)
+        with pytest.raises(WorkerLost):
+            await workers.run(_die)
+        again = await workers.run(_pid)
+    finally:
+        workers.shutdown()
+    assert first != os.getpid() and again not in (first, os.getpid())

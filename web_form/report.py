@@ -17,7 +17,7 @@ from starlette.formparsers import MultiPartException
 from i18n import N_
 from intake import conversation as conv
 from intake.answers import Invalid
-from intake.attachments import MAX_BYTES, check_file, load, store
+from intake.attachments import MAX_BYTES, check_files, load, store
 from intake.conversation import MAX_FILES, REVIEW, Context, DraftState
 from intake.core import Core
 from intake.drafts import DraftRecord, discard_draft, find_draft, get_draft, new_draft, owner_hash, save_draft
@@ -266,19 +266,19 @@ async def _files_answer(core: Core, record: DraftRecord, form: FormData, kept: l
     new = fields.uploads(form)
     if len(kept) + len(new) > MAX_FILES:
         return Invalid(N_("You can add at most %(max)s files."), {"max": MAX_FILES})
-    contents: list[tuple[bytes, str]] = []
+    contents: list[bytes] = []
     for upload in new:
         data = await upload.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
             size = upload.size or len(data)
             return Invalid(FILE_TOO_BIG, {"size": round(size / 1048576, 1), "max": MAX_BYTES // 1048576})
-        checked = check_file(data)
-        if isinstance(checked, Invalid):
-            return checked
-        contents.append((data, upload.filename or "file"))
+        contents.append(data)
+    checked = await check_files(core, contents)
+    if isinstance(checked, Invalid):
+        return checked
     ids = list(kept)
-    for data, name in contents:
-        stored = await store(core, data, name, draft_id=record.id)
+    for clean, upload in zip(checked, new):
+        stored = await store(core, clean, upload.filename or "file", draft_id=record.id)
         if isinstance(stored, Invalid):
             return stored
         ids.append(stored)

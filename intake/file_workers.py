@@ -1,0 +1,76 @@
+"""The file workers: a small pool of processes that decode and re-encode uploaded files, so a
+large picture never stalls the event loop that serves the pages (the public site and the console
+share one loop in `tipline serve`), and at most `workers` files are decoded at once per server
+process; the others wait their turn in the queue, holding only their compressed bytes.
+
+Processes, not threads (measured, see SECURITY.md "#14.2"): Pillow holds the GIL for tens of
+milliseconds at a time while it encodes and frees a 40-megapixel picture, and pikepdf and
+mutagen walk a file's structure in Python, so a thread pool still delays the pages; a process
+also gets a memory limit, and a decoder that crashes on a hostile file takes only the worker
+with it. The workers are forked from a small fork server that has imported only the cleaning
+code (not the server's database pools and sockets), and live as long as the server.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import resource
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+#: Address space of one worker: a 40-megapixel picture needs two copies of 160 MB while it is
+#: cleaned; a file that needs far more is refused (MemoryError) instead of starving the server.
+MEMORY_LIMIT_BYTES = 2 * 1024**3
+_CLEANING_MODULE = "intake.file_cleaning"
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died while it worked (killed, out of memory): the files it had are refused."""
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+
+
+class FileWorkers:
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([_CLEANING_MODULE])
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_limit_memory)
+        return self._executor
+
+    async def run(self, function: Callable[..., T], *args: object) -> T:
+        """`function(*args)` in a worker process, awaited without blocking the loop."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool(), function, *args)
+        except BrokenProcessPool as error:
+            log.error("a file worker died (%s): its files are refused, the pool is started again", error)
+            self._executor = None
+            raise WorkerLost(str(error)) from None
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+_shared: FileWorkers | None = None
+
+
+def shared(workers: int) -> FileWorkers:
+    """This process's pool (one per server process, whatever number of cores it serves)."""
+    global _shared
+    if _shared is None:
+        _shared = FileWorkers(workers)
+    return _shared
