@@ -24,6 +24,9 @@ from typing import TypeVar
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+#: The longest one request's files may take (four 40-megapixel pictures take about 4 s): a file that
+#: keeps a worker busy longer is refused, and the worker is killed so the next files are not held up.
+TIMEOUT_SECONDS = 120.0
 #: Address space of one worker: a 40-megapixel picture needs two copies of 160 MB while it is
 #: cleaned; a file that needs far more is refused (MemoryError) instead of starving the server.
 MEMORY_LIMIT_BYTES = 2 * 1024**3
@@ -31,7 +34,8 @@ _CLEANING_MODULE = "intake.file_cleaning"
 
 
 class WorkerLost(RuntimeError):
-    """A worker process died while it worked (killed, out of memory): the files it had are refused."""
+    """A worker process died while it worked (killed, out of memory) or took too long: the files
+    it had are refused."""
 
 
 def _limit_memory() -> None:
@@ -39,8 +43,8 @@ def _limit_memory() -> None:
 
 
 class FileWorkers:
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
+    def __init__(self, workers: int, *, timeout: float = TIMEOUT_SECONDS) -> None:
+        self.workers, self.timeout = workers, timeout
         self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
@@ -52,12 +56,24 @@ class FileWorkers:
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
         """`function(*args)` in a worker process, awaited without blocking the loop."""
+        pool = self._pool()
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool(), function, *args)
+            return await asyncio.wait_for(asyncio.wrap_future(pool.submit(function, *args)), self.timeout)
         except BrokenProcessPool as error:
             log.error("a file worker died (%s): its files are refused, the pool is started again", error)
-            self._executor = None
+            self._forget(pool)
             raise WorkerLost(str(error)) from None
+        except asyncio.TimeoutError:
+            log.error("a file worker took more than %s s: its files are refused, the pool is started again", self.timeout)
+            for process in list(getattr(pool, "_processes", {}).values()):  # no public way to stop a running task
+                process.kill()
+            self._forget(pool)
+            raise WorkerLost("timeout") from None
+
+    def _forget(self, pool: ProcessPoolExecutor) -> None:
+        if self._executor is pool:
+            self._executor = None
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def shutdown(self) -> None:
         if self._executor is not None:

@@ -15,6 +15,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -111,3 +112,15 @@ async def test_a_worker_that_dies_refuses_its_files_and_the_next_files_get_a_new
     finally:
         workers.shutdown()
     assert first != os.getpid() and again not in (first, os.getpid())
+
+
+async def test_files_that_keep_a_worker_busy_too_long_are_refused_and_the_next_files_get_a_new_worker():
+    workers = FileWorkers(1, timeout=1)
+    try:
+        first = await workers.run(_pid)
+        with pytest.raises(WorkerLost):
+            await workers.run(time.sleep, 30)  # as a file crafted to take minutes would
+        again = await workers.run(_pid)
+    finally:
+        workers.shutdown()
+    assert again != first
