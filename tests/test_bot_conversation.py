@@ -13,6 +13,7 @@ from intake.outbox import destinations
 from tests.bot_harness import (  # noqa: F401 - fixtures
     Choose, answer_current, answer_until, fake_telegram, jpeg, new_user, running_bot,
 )
+from tests.evidence_files import a_pdf, an_ogg_opus
 from tests.factories import file_tip
 
 FAMILY = {
@@ -119,7 +120,7 @@ async def test_bad_input_gets_a_clear_message_and_a_re_ask_and_nothing_half_writ
     shown = await user.send("here is my photo")
     assert shown[0].text.startswith("Please send photos, documents or voice notes here")
     assert await _files(core) == 0
-    shown = await user.send_document(b"%PDF-1.4 a contract", "contract.pdf")
+    shown = await user.send_document(a_pdf(tagged=False), "contract.pdf")
     assert shown[0].text.startswith("Thank you, the file was added (1 of 10).")
     assert await _files(core) == 1
 
@@ -129,7 +130,7 @@ async def test_a_voice_note_answers_what_happened_and_goes_with_the_report(core,
     user = new_user(fake_telegram)
     await _english(user)
     await answer_until(user, core, "en", FAMILY, stop_at="description")
-    shown = await user.send_voice(b"OggS" + b"\x00" * 500, duration=42)
+    shown = await user.send_voice(an_ogg_opus(), duration=42)
     assert shown[0].text == "Thank you, we keep your voice note with the report."
     assert "Question 6 of" in shown[-1].text
     record = await find_draft(core, "telegram", str(user.chat_id))
