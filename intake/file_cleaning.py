@@ -8,6 +8,7 @@ of CPU and 160 MB.
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,8 +17,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from i18n import N_
 from intake.answers import Invalid
+from intake.audio_files import UNREADABLE as AUDIO_UNREADABLE
 from intake.audio_files import clean_audio
+from intake.pdf_files import UNREADABLE as PDF_UNREADABLE
 from intake.pdf_files import clean_pdf
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 20 * 1024 * 1024  # Telegram bots cannot download more; the web form uses the same limit
 MAX_PIXELS = 40_000_000  # one picture; above it, a decompression bomb or a panorama: refused
@@ -147,7 +152,11 @@ def clean_files(files: Sequence[bytes]) -> list[CleanFile] | Invalid:
         return Invalid(TOO_MANY_PIXELS)
     cleaned: list[CleanFile] = []
     for data, found in zip(files, detected):
-        clean = _CLEANERS[found.kind](data, found.media_type)
+        try:
+            clean = _CLEANERS[found.kind](data, found.media_type)
+        except Exception:  # noqa: BLE001 - a parser's surprise on a hostile file refuses the file, never the page
+            log.exception("a %s could not be cleaned: refused", found.media_type)
+            clean = Invalid(_UNREADABLE_KIND[found.kind])
         if isinstance(clean, Invalid):
             return clean
         cleaned.append(clean)
@@ -169,3 +178,4 @@ def _document(data: bytes, media_type: str) -> CleanFile | Invalid:
 
 
 _CLEANERS = {"image": _image, "audio": _audio, "document": _document}
+_UNREADABLE_KIND = {"image": PICTURE_UNREADABLE, "audio": AUDIO_UNREADABLE, "document": PDF_UNREADABLE}

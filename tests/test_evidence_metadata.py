@@ -11,14 +11,19 @@ import re
 import mutagen
 import pikepdf
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import select
 
+from intake.answers import Invalid
 from intake.attachments import load
+from intake.file_cleaning import clean_files
 from intake.models import Attachment
 from tests.bot_harness import Choose, answer_until, fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
 from tests.console_support import LEAD_UNIT, client_for, make_staff, sign_in
 from tests.evidence_files import MARKERS, a_pdf, an_m4a, an_mp3, an_ogg_opus
+from tests.hostile import HOSTILE_SETTINGS
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import Reporter, text_of, web_client
 
@@ -151,3 +156,19 @@ async def test_a_file_that_only_looks_like_audio_or_a_pdf_is_refused_as_it_canno
         assert "could not be opened" in text_of(reporter.page)
     async with core.db.session() as session:
         assert (await session.scalars(select(Attachment))).all() == []
+
+
+SAMPLES = [make() for make in (an_mp3, an_ogg_opus, an_m4a, a_pdf)]
+
+
+@HOSTILE_SETTINGS
+@given(sample=st.sampled_from(range(len(SAMPLES))), cuts=st.lists(st.tuples(st.integers(0, 4000), st.binary(max_size=8)), max_size=4),
+       length=st.integers(8, 5000))
+def test_a_damaged_recording_or_pdf_is_cleaned_or_refused_never_an_error(sample, cuts, length):
+    data = bytearray(SAMPLES[sample])
+    for position, junk in cuts:
+        data[position % len(data):position % len(data) + len(junk)] = junk
+    result = clean_files([bytes(data[:length])])
+    assert isinstance(result, (list, Invalid))
+    if isinstance(result, list):
+        assert [marker for marker in MARKERS if marker in result[0].content] == []
