@@ -16,6 +16,7 @@ import asyncio
 import logging
 import multiprocessing
 import resource
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,8 +25,8 @@ from typing import TypeVar
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-#: The longest one request's files may take (four 40-megapixel pictures take about 4 s): a file that
-#: keeps a worker busy longer is refused, and the worker is killed so the next files are not held up.
+#: The longest one request's files may keep a worker (four 40-megapixel pictures take about 4 s): files
+#: that take longer are refused, and the worker is killed so the next files are not held up.
 TIMEOUT_SECONDS = 120.0
 #: Address space of one worker: a 40-megapixel picture needs two copies of 160 MB while it is
 #: cleaned; a file that needs far more is refused (MemoryError) instead of starving the server.
@@ -46,6 +47,9 @@ class FileWorkers:
     def __init__(self, workers: int, *, timeout: float = TIMEOUT_SECONDS) -> None:
         self.workers, self.timeout = workers, timeout
         self._executor: ProcessPoolExecutor | None = None
+        # The queue is here, not in the pool: a request's time limit then counts from when a worker
+        # takes its files, not from when they joined the queue (one slot per worker, per event loop).
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -56,6 +60,11 @@ class FileWorkers:
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
         """`function(*args)` in a worker process, awaited without blocking the loop."""
+        slot = self._slots.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(self.workers))
+        async with slot:
+            return await self._run(function, *args)
+
+    async def _run(self, function: Callable[..., T], *args: object) -> T:
         pool = self._pool()
         try:
             return await asyncio.wait_for(asyncio.wrap_future(pool.submit(function, *args)), self.timeout)

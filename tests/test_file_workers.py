@@ -121,7 +121,19 @@ async def test_files_that_keep_a_worker_busy_too_long_are_refused_and_the_next_f
         workers.timeout = 1
         with pytest.raises(WorkerLost):
             await workers.run(time.sleep, 30)  # as a file crafted to take minutes would
+        workers.timeout = 30
         again = await workers.run(_pid)
     finally:
         workers.shutdown()
     assert again != first
+
+
+async def test_files_waiting_their_turn_are_not_timed_out_while_others_are_worked_on():
+    workers = FileWorkers(1)
+    try:
+        await workers.run(_pid)
+        workers.timeout = 2.5
+        # Three requests of 1 s each at once: the last waits 2 s, then its worker takes it for 1 s only.
+        await asyncio.gather(*(workers.run(time.sleep, 1) for _ in range(3)))
+    finally:
+        workers.shutdown()
