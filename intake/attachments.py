@@ -21,9 +21,7 @@ from i18n import N_
 from intake import file_workers
 from intake.answers import Invalid
 from intake.core import Core
-from intake.file_cleaning import (  # noqa: F401 - the limits, for the channels' texts
-    MAX_BYTES, MAX_PIXELS, MAX_PIXELS_PER_REQUEST, CleanFile, clean_files,
-)
+from intake.file_cleaning import MAX_BYTES, CleanFile, clean_files  # noqa: F401 - MAX_BYTES: for the channels' texts
 from intake.models import Attachment
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,9 @@ Processes, not threads (measured, see SECURITY.md "#14.2"): Pillow holds the GIL
 milliseconds at a time while it encodes and frees a 40-megapixel picture, and pikepdf and
 mutagen walk a file's structure in Python, so a thread pool still delays the pages; a process
 also gets a memory limit, and a decoder that crashes on a hostile file takes only the worker
-with it. The workers are forked from a small fork server that has imported only the cleaning
-code (not the server's database pools and sockets), and live as long as the server.
+with it. The workers are forked from a fork server that has imported the cleaning code (and the
+command's modules), never the server's running state (its database pools, sockets and threads),
+and live as long as the server.
 """
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ class FileWorkers:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([_CLEANING_MODULE])
+            context.set_forkserver_preload(["__main__", _CLEANING_MODULE])  # main: imported once, not per worker
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_limit_memory)
         return self._executor
 
