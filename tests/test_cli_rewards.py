@@ -1,4 +1,4 @@
-"""`tipline rewards` for scripted use, in a real process on the test's database: the operator
+"""`tipline rewards` for scripted use, on the test's database: the operator
 signs in with password and authenticator code (read from standard input), wrong ones count
 towards the console's lock-out, the proposer cannot approve from the command line either, and
 the whole path (list, show, propose, approve, pay, lapse, ledger) works in the operator's language."""
@@ -7,10 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
 import stat
-import subprocess
-import sys
 
 import openpyxl
 import pyotp
@@ -20,6 +17,7 @@ from intake.auth import enrol_totp, new_totp_secret
 from intake.casework import move_tip, record_outcome
 from intake.models import AuditEvent, Award, Notification, StaffUser
 from intake.rewards import approve_award, propose_award
+from tests.cli import run_tipline
 from tests.console_support import LEAD_UNIT, PASSWORD, make_staff
 from tests.factories import file_tip
 
@@ -29,18 +27,15 @@ PENALTY = {"penalty_decision_no": "东市监罚〔2026〕12号", "penalty_date":
 async def tipline(core, *args: str, password: str = PASSWORD, secret: str | None = None, code: str | None = None):
     """Run `tipline …` against the test's database and keys, answering the sign-in on stdin.
 
-    The process runs on the real clock, so several runs share one 30-second code; a code signs in
+    The command runs on the real clock, so several runs share one 30-second code; a code signs in
     once only, so each run first forgets the step last used, as if the next code had come."""
     async with core.db.transaction() as session:
         await session.execute(update(StaffUser).values(totp_last_step=None))
-    env = {**os.environ, "TIPLINE_VAR_DIR": str(core.settings.var_dir), "TIPLINE_DATABASE_URL": core.settings.resolved_database_url,
-           "COLUMNS": "200", "LANG": "en_GB.UTF-8", "LANGUAGE": "en"}
-    env.pop("TIPLINE_TEST_DATABASE_URL", None)
+    env = {"TIPLINE_VAR_DIR": str(core.settings.var_dir), "TIPLINE_DATABASE_URL": core.settings.resolved_database_url,
+           "LANG": "en_GB.UTF-8", "LANGUAGE": "en"}
     if code is None:
         code = pyotp.TOTP(secret).now() if secret else ""
-    return await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "tipline", *args], input=f"{password}\n{code}\n", capture_output=True, text=True,
-        env=env, timeout=120)
+    return await asyncio.to_thread(run_tipline, *args, input=f"{password}\n{code}\n", env=env)
 
 
 async def admin_with_totp(core, username: str) -> str:

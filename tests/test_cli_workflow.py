@@ -3,21 +3,17 @@ the workflow by staff with `tipline tips`, answered by the reporter with `tiplin
 followed with `tipline status` in the reporter's language."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import Ran, run_tipline
 from tests.test_terminal_chat import SELF_ANONYMOUS
 
 
-def tipline(tmp_path: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": "", "COLUMNS": "200"}
-    env.pop("TIPLINE_TEST_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "tipline", *args], input=input, capture_output=True, text=True, env=env, timeout=120)
+def tipline(tmp_path: Path, *args: str, input: str | None = None) -> Ran:
+    return run_tipline(*args, input=input, env={"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": ""})
 
 
 @pytest.mark.parametrize("language,expected", [

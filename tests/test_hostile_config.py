@@ -4,9 +4,6 @@ encoding. Each: a clear message naming the problem, exit code 1 (never a traceba
 configuration version stored, and the deployment in force unchanged."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,13 +11,11 @@ from sqlalchemy import func, select
 
 from intake.deployment import CONFIG_DIR, DEPLOYMENT_FILES
 from intake.models import ConfigVersion
+from tests.cli import Ran, run_tipline
 
 
-def tipline(settings, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TIPLINE_VAR_DIR": str(settings.var_dir), "TIPLINE_DATABASE_URL": settings.database_url,
-           "COLUMNS": "200"}
-    env.pop("TIPLINE_TEST_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "tipline", *args], capture_output=True, text=True, env=env, timeout=180)
+def tipline(settings, *args: str) -> Ran:
+    return run_tipline(*args, env={"TIPLINE_VAR_DIR": str(settings.var_dir), "TIPLINE_DATABASE_URL": settings.database_url})
 
 
 async def versions(core) -> int:

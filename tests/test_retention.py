@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import re
 import shutil
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from intake.retention import run_daily, run_retention
 from intake.tips import public_view
 from tests.factories import file_tip, staff
 from tests.webclient import Reporter, text_of, web_client
+from tests.cli import Ran, run_tipline
 
 LEAD_UNIT = "990121-civil_affairs"
 CHAT_ID = "7009998887"
@@ -189,11 +187,8 @@ def test_config_check_checks_the_retention_periods(tmp_path, retention, problem)
         assert result.exit_code == 1 and re.search(problem, result.output.replace("\n", "")), result.output
 
 
-def _tipline(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": database_url, "TIPLINE_ENV": "test",
-           "COLUMNS": "200"}
-    env.pop("TIPLINE_TEST_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "tipline", *args], capture_output=True, text=True, env=env, timeout=120)
+def _tipline(tmp_path: Path, database_url: str, *args: str) -> Ran:
+    return run_tipline(*args, env={"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": database_url, "TIPLINE_ENV": "test"})
 
 
 async def test_retention_run_from_the_command_line_lists_then_erases(core, clock, people, settings, tmp_path):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from intake import config_store
 from intake.deployment import CONFIG_DIR, read_config
 from intake.routing import holes, render_reason, route
+from tests.cli import run_tipline
 
 COUNTIES = ("990121", "990122", "990123")
 
@@ -132,8 +131,7 @@ def test_route_and_suggest_commands_print_json(tmp_path):
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps({"category": "care_product", "region": "990121", "money_lost": 100000, "ongoing": "yes"}), encoding="utf-8")
     env_dir = tmp_path / "var"
-    run = lambda *args: subprocess.run([sys.executable, "-m", "tipline", *args], capture_output=True, text=True, timeout=60,
-                                       env={**__import__("os").environ, "TIPLINE_VAR_DIR": str(env_dir), "TIPLINE_DATABASE_URL": ""})
+    run = lambda *args: run_tipline(*args, env={"TIPLINE_VAR_DIR": str(env_dir), "TIPLINE_DATABASE_URL": ""})
     routed = run("route", str(answers))
     assert routed.returncode == 0, routed.stderr
     decision = json.loads(routed.stdout)

@@ -2,10 +2,7 @@
 syllables, English words, phone numbers in any format; inside the officer's scope only."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 from sqlalchemy import delete, select, text
 
@@ -17,6 +14,7 @@ from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, si
 from tests.factories import file_tip
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import Reporter, web_client
+from tests.cli import run_tipline
 
 TIBETAN_DESCRIPTION = "རྒན་པ་ཚོར་སྨན་བཙོང་གི་འདུག ཁོང་ཚོས་སྒོར་མོ་སྟོང་གཉིས་བླངས།"
 OTHER_COUNTY = "990122"
@@ -287,10 +285,8 @@ async def test_tipline_search_reindex_rebuilds_the_index(core, settings, tmp_pat
     async with client_for(core) as client:
         await sign_in(client, "li")
         assert tip_ids(await search_page(client, "保健")) == set()
-        env = {**os.environ, "TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": settings.resolved_database_url}
-        env.pop("TIPLINE_TEST_DATABASE_URL", None)
-        done = subprocess.run([sys.executable, "-m", "tipline", "search", "reindex"], capture_output=True, text=True,
-                              env=env, timeout=120)
+        done = run_tipline("search", "reindex",
+                           env={"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": settings.resolved_database_url})
         assert done.returncode == 0, done.stderr
         assert "search index rebuilt: 5 tips" in done.stdout
         assert tip_ids(await search_page(client, "保健")) == {tips["health"]}

@@ -8,6 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from intake import conversation as conv
@@ -15,6 +17,7 @@ from intake.conversation import Context
 from intake.db import Database
 from intake.drafts import new_draft, save_draft
 from intake.migrate import head_revisions, migrate
+from intake.models import Base
 from intake.questionnaire import ChannelCapabilities
 from intake.settings import Settings
 from intake.submission import Receipt, submit_draft
@@ -39,14 +42,24 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(core):
         assert (await connection.scalar(text("PRAGMA busy_timeout"))) == 10000
 
 
-async def test_migrations_are_safe_when_processes_start_together(settings):
-    # Four "processes" racing to migrate one fresh database: all succeed, one schema.
-    databases = [Database(settings.resolved_database_url) for _ in range(4)]
+def _modelled(name, type_, _parent_names) -> bool:
+    # The search index is the database's own (FTS5 on SQLite with its shadow tables, tsvector
+    # on PostgreSQL), kept by raw SQL in intake/search.py rather than described by a model.
+    return not (type_ == "table" and name.startswith("tip_search"))
+
+
+async def test_migrations_are_safe_when_processes_start_together(empty_database_url):
+    # Four "processes" racing to migrate one empty database: every migration runs once, all
+    # succeed, one schema, and it is the schema the models describe.
+    databases = [Database(empty_database_url) for _ in range(4)]
     try:
         await asyncio.gather(*(migrate(db) for db in databases))
         async with databases[0].writer.connect() as connection:
             versions = set((await connection.scalars(text("SELECT version_num FROM alembic_version"))).all())
             assert versions == head_revisions()
+            differences = await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": False, "include_name": _modelled}), Base.metadata))
+        assert differences == [], differences
     finally:
         for db in databases:
             await db.dispose()
