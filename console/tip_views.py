@@ -275,9 +275,8 @@ def routes(console: Console) -> APIRouter:
         }
 
     def _template_preview(template, tip: TipFile, language: str) -> str:
-        unit = deployment.unit_by_code.get(tip.lead_unit or "")
         params = {"unit": deployment.unit_name(tip.lead_unit, language) if tip.lead_unit else "",
-                  "phone": unit.phone if unit and unit.phone else "12345", "days": "…", "reason": "…"}
+                  "phone": deployment.unit_phone(tip.lead_unit), "days": "…", "reason": "…"}
         text = template.text.get(language)
         try:
             return text % params

@@ -147,8 +147,7 @@ def _public(core: Core, tip: Tip, target: str, public: PublicMessage | None) -> 
 
 
 def _template_params(core: Core, tip: Tip) -> dict[str, object]:
-    unit = core.deployment.unit_by_code.get(tip.lead_unit or "")
-    return {"unit": tip.lead_unit or "", "phone": unit.phone if unit and unit.phone else "12345"}
+    return {"unit": tip.lead_unit or "", "phone": core.deployment.unit_phone(tip.lead_unit)}
 
 
 async def write_event(

@@ -123,6 +123,8 @@ class Deployment(BaseModel):
     units: tuple[Unit, ...] = Field(min_length=1)
     routing: Routing
     templates: tuple[Template, ...] = ()
+    # The number notices give when a unit publishes none (units.toml): the government service hotline.
+    hotline: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9][0-9 -]{2,19}$")] = "12345"
 
     @model_validator(mode="after")
     def _codes_unique_and_linked(self) -> Deployment:
@@ -203,6 +205,11 @@ class Deployment(BaseModel):
         region = self.region_by_code[unit.region].name.get(language)
         kind = self.kind_by_code[unit.kind].name.get(language)
         return f"{region}{kind}" if language == "zh_Hans" else f"{region} {kind}"
+
+    def unit_phone(self, code: str | None) -> str:
+        """The number a reporter can call to check a notice about a tip of this unit."""
+        unit = self.unit_by_code.get(code or "")
+        return unit.phone if unit is not None and unit.phone else self.hotline
 
     def units_of(self, kind: str, region: str) -> list[Unit]:
         return [u for u in self.units if u.kind == kind and u.region == region and not u.retired]

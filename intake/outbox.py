@@ -159,13 +159,13 @@ def _reporter_notice(core: Core, notification: Notification, tip: Tip, event: St
     message = render(event.public_message if event else notification.payload, language, core.deployment) or ""
     if event and event.public_message and "text" in event.public_message:
         message = _(N_("The officer writes: %(text)s"), text=message)
-    unit = core.deployment.unit_by_code.get(tip.lead_unit or "")
+    phone = core.deployment.unit_phone(tip.lead_unit)
     if notification.kind == "reward" and event is None and notification.payload:
         # The reward scheme's own texts (rewards.toml); no status-page link in a reward notice.
         from intake.rewards import render_reward_notice  # imported here: rewards imports this module
 
         subject, body, params = render_reward_notice(core, tip, notification.payload, language)
-        footer = _(SAFETY_FOOTER, phone=unit.phone if unit and unit.phone else "12345")
+        footer = _(SAFETY_FOOTER, phone=phone)
         return Notice(
             channel=notification.channel, address=address, language=language, subject=subject,
             body="\n\n".join(line for line in (body, footer) if line),
@@ -174,7 +174,7 @@ def _reporter_notice(core: Core, notification: Notification, tip: Tip, event: St
     lines = [
         _(N_("Your report of %(date)s: %(status)s"), date=reported_on, status=status_label),
         message,
-        _(SAFETY_FOOTER, phone=unit.phone if unit and unit.phone else "12345"),
+        _(SAFETY_FOOTER, phone=phone),
     ]
     if core.settings.public_base_url:
         lines.append(_(N_("See every step on the status page: %(url)s"), url=core.settings.public_base_url.rstrip("/") + "/status"))

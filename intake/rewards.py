@@ -778,12 +778,11 @@ def render_reward_notice(core: Core, tip: Tip, payload: dict, language: str) -> 
     """(subject, body, params) of a reward notice in `language`, from the scheme's texts; the
     params are what an SMS gateway's pre-approved template for this notice needs."""
     texts = scheme(core).notices
-    unit = core.deployment.unit_by_code.get(tip.lead_unit or "")
     params = {
         "amount": "", "until": "", "date": "",
         **{k: str(v) for k, v in (payload.get("params") or {}).items()},
         "unit": core.deployment.unit_name(tip.lead_unit, language) if tip.lead_unit else "",
-        "phone": unit.phone if unit and unit.phone else "12345",
+        "phone": core.deployment.unit_phone(tip.lead_unit),
     }
     text: LocalText | None = getattr(texts, str(payload.get("template")), None)
     if not isinstance(text, LocalText):

@@ -36,3 +36,22 @@ def test_a_missing_tibetan_text_is_named_when_loading(tmp_path):
 def test_labels_fall_back_to_chinese_for_an_unknown_language():
     category = load_deployment().category_by_code["care_service"]
     assert category.label.get("fr") == category.label.zh_Hans
+
+
+def test_a_unit_without_its_own_number_gives_the_deployments_hotline(tmp_path):
+    shutil.copytree(CONFIG_DIR, tmp_path / "config")
+    units = tmp_path / "config" / "units.toml"
+    text = units.read_text(encoding="utf-8").replace('hotline = "12345"', 'hotline = "0891-6812345"')
+    without = text.index('code = "990121-police"')
+    phone_line = text.index("phone = ", without)
+    units.write_text(text[:phone_line] + text[text.index("\n", phone_line) + 1:], encoding="utf-8")
+    deployment = load_deployment(tmp_path / "config")
+    assert deployment.unit_phone("990100-coordination") == "0999-12345"  # its own number
+    assert deployment.unit_phone("990121-police") == "0891-6812345"
+    assert deployment.unit_phone(None) == "0891-6812345"  # a tip not (yet) routed
+    assert load_deployment().unit_phone(None) == "12345"  # the default deployment's hotline
+
+    units.write_text(units.read_text(encoding="utf-8").replace('hotline = "0891-6812345"', 'hotline = "call us"'), encoding="utf-8")
+    with pytest.raises(ValidationError) as error:
+        load_deployment(tmp_path / "config")
+    assert "hotline" in str(error.value)
