@@ -61,7 +61,7 @@ async def panel(console: Console, viewer: Viewer, tip: TipFile) -> dict:
     whether this person may record a call or set the category."""
     _, lang, core = viewer._, viewer.language, console.core
     deployment = core.deployment
-    details = tip.details  # contacts.timeline_details, read with the tip file
+    details = tip.details  # read with the tip file
     extra: dict[int, str] = {}
     settled = False
     if [action for action, _detail in details] == [entry["action"] for entry in tip.timeline]:

@@ -67,11 +67,6 @@ async def queue(core: Core, staff: StaffUser, *, status: str | None = None, limi
     return sorted(rows, key=lambda r: (rank.get(r.priority, 3), r.overdue is None, -r.id))
 
 
-def _region(core: Core, staff: StaffUser) -> str:
-    unit = core.deployment.unit_by_code.get(staff.unit_code or "")
-    return unit.region if unit else core.deployment.root_region().code
-
-
 @dataclass
 class TipFile:
     id: int
@@ -107,7 +102,7 @@ class TipFile:
     created_at: datetime | None = None
     extension_days: int = 0
     # Read with the tip for the page's panels, rather than again: (action, detail) of each
-    # timeline step (contacts.timeline_details) and the staff translations of the reporter's words.
+    # timeline step and the staff translations of the reporter's words.
     details: list[tuple[str, dict | None]] = field(default_factory=list)
     words_translation: dict = field(default_factory=dict)
     # Whether the tip has match keys (duplicates.possible_duplicates) and notices to the reporter or

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from i18n import N_
 from intake import audit
 from intake.answers import Invalid, clean_text
@@ -62,12 +60,3 @@ async def record_contact(
         audit.record(session, core, staff.username, "tip.contact", tip_id, kind=kind, direction=direction, reached=bool(reached))
         return event
 
-
-async def timeline_details(core: Core, tip_id: int) -> list[tuple[str, dict | None]]:
-    """(action, detail) of each step of a tip's timeline, in the timeline's order (by id), for
-    staff pages that show the facts of internal steps (calls, visits, category changes)."""
-    async with core.db.session() as session:
-        rows = (await session.execute(
-            select(StatusEvent.action, StatusEvent.detail).where(StatusEvent.tip_id == tip_id).order_by(StatusEvent.id)
-        )).all()
-    return [(action, detail) for action, detail in rows]
