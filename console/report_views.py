@@ -17,7 +17,8 @@ from markupsafe import Markup, escape
 from console.web import Console, Viewer
 from i18n import N_
 from intake import audit
-from intake.ledger import COLUMNS, LedgerRefused, csv_bytes, export_ledger, yuan
+from intake.export import csv_bytes
+from intake.ledger import COLUMNS, LedgerRefused, export_ledger, yuan
 from intake.ratings import CHOICES as SATISFACTION_LABELS
 from intake.staff import UNIT_ROLES, Role
 from intake.statistics import Period, Statistics, StatisticsRefused, campaign_statistics, regions_in_scope

@@ -16,6 +16,7 @@ from console.web import Console, Id, Viewer
 from i18n import N_, Translator
 from intake.answers import Invalid, parse_amount
 from intake.casefile import reveal_reporter, tip_file
+from intake.export import csv_bytes, xlsx_bytes
 from intake.casework import CaseworkError, TipNotFound, describe
 from intake.ids import parse_id
 from intake import audit, rewards
@@ -326,7 +327,7 @@ def routes(console: Console) -> APIRouter:
         if not isinstance(viewer, Viewer):
             return viewer
         header, rows = ledger_table(viewer, await ledger(core, viewer.staff, year=_year(year)))
-        return Response(rewards.ledger_csv(header, rows), media_type="text/csv; charset=utf-8",
+        return Response(csv_bytes([header, *rows]), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="reward-ledger.csv"'})
 
     @router.get("/rewards/ledger.xlsx")
@@ -335,7 +336,7 @@ def routes(console: Console) -> APIRouter:
         if not isinstance(viewer, Viewer):
             return viewer
         header, rows = ledger_table(viewer, await ledger(core, viewer.staff, year=_year(year)))
-        return Response(rewards.ledger_xlsx(header, rows), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return Response(xlsx_bytes(header, rows, title="ledger"), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": 'attachment; filename="reward-ledger.xlsx"'})
 
     return router

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from intake.answers import Invalid, clean_text
 from intake.db import Database
 from intake.deployment import CONFIG_DIR, Deployment, read_config
+from intake.export import looks_like_formula
 from intake.models import ConfigVersion
 from intake.routing import holes
 
@@ -131,7 +132,6 @@ async def apply(db: Database, raw: dict, *, applied_by: str, now) -> tuple[Deplo
 
 MAX_CSV_BYTES = 8 * 1024 * 1024
 MAX_PROBLEMS_SHOWN = 30
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def regions_from_csv(path: Path, current: dict, *, fill_missing: bool = False) -> tuple[dict, list[str]]:
@@ -167,7 +167,7 @@ def regions_from_csv(path: Path, current: dict, *, fill_missing: bool = False) -
             continue
         names = {"zh_Hans": zh, "bo": str(row.get("name_bo") or "").strip(), "en": str(row.get("name_en") or "").strip()}
         for language, name in names.items():
-            if name[:1] in _FORMULA_STARTS:  # exported later into spreadsheets: never a formula
+            if looks_like_formula(name):  # exported later into spreadsheets: never a formula
                 problems.append(f"line {number}: the {language} name starts with {name[0]!r}, like a spreadsheet formula")
             elif isinstance(clean_text(name, max_chars=200), Invalid):
                 problems.append(f"line {number}: the {language} name has hidden control characters or is too long")

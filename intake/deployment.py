@@ -67,6 +67,15 @@ class DepartmentKind(BaseModel):
     retired: bool = False
 
 
+class Contact(BaseModel):
+    """The deployment's own public numbers (units.toml, `[contact]`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # What notices give when a unit publishes no number: the government service hotline.
+    hotline: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9][0-9 -]{2,19}$")] = "12345"
+
+
 class Unit(BaseModel):
     """One office of one kind in one region."""
 
@@ -123,8 +132,7 @@ class Deployment(BaseModel):
     units: tuple[Unit, ...] = Field(min_length=1)
     routing: Routing
     templates: tuple[Template, ...] = ()
-    # The number notices give when a unit publishes none (units.toml): the government service hotline.
-    hotline: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9][0-9 -]{2,19}$")] = "12345"
+    contact: Contact = Contact()
 
     @model_validator(mode="after")
     def _codes_unique_and_linked(self) -> Deployment:
@@ -209,7 +217,7 @@ class Deployment(BaseModel):
     def unit_phone(self, code: str | None) -> str:
         """The number a reporter can call to check a notice about a tip of this unit."""
         unit = self.unit_by_code.get(code or "")
-        return unit.phone if unit is not None and unit.phone else self.hotline
+        return unit.phone if unit is not None and unit.phone else self.contact.hotline
 
     def units_of(self, kind: str, region: str) -> list[Unit]:
         return [u for u in self.units if u.kind == kind and u.region == region and not u.retired]

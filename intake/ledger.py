@@ -1,19 +1,14 @@
 """The ledger (台账) of tips: one row per tip in a person's scope, submitted in a date range, as
-XLSX (openpyxl) or CSV (UTF-8 with a BOM, so Excel and LibreOffice read the Chinese).
+XLSX or CSV (intake/export.py writes both, with formula-safe cells).
 
 The ledger lists every tip, merged ones included (their status says so); the statistics are
 where a merged tip stops counting. The channel supplies the column headers and the words in
-the staff member's language (the console's catalog); this module supplies the facts, makes
-spreadsheet-safe cells and audits every export.
-
-Cells: text starting with = + - @ (or a tab or carriage return) is neutralised with a leading
-apostrophe, so no spreadsheet runs it as a formula; money is a number of yuan with two
-decimals, computed from integer fen with Decimal (never a float in between).
+the staff member's language (the console's catalog); this module supplies the facts and audits
+every export. Money is a number of yuan with two decimals, computed from integer fen with
+Decimal (never a float in between).
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,15 +16,12 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
 from sqlalchemy import func, literal, or_, select
 
 from i18n import Translator
 from intake import audit
 from intake.core import Core
+from intake.export import csv_bytes, xlsx_bytes
 from intake.models import Assignment, Outcome, StaffUser, StatusEvent, Tip
 from intake.staff import UNIT_ROLES, visible_units
 from intake.statistics import Period, regions_in_scope
@@ -42,19 +34,12 @@ COLUMNS = (
 )
 #: 销号: the tip has left the work (finished, declined, or joined with another tip).
 STRUCK_OFF = (Status.CLOSED, Status.DECLINED, Status.MERGED)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("xlsx", "csv")
 FEN = Decimal("0.01")
 
 
 class LedgerRefused(PermissionError):
     """This person has no tips to put in a ledger, or chose a region outside their own."""
-
-
-def safe_text(value: str) -> str:
-    """Text a spreadsheet shows and never evaluates."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def yuan(fen: int) -> Decimal:
@@ -224,76 +209,22 @@ def _result(outcome: _Outcome | None, words: Mapping[str, str], separator: str) 
     return separator.join(parts)
 
 
-def _text(value: object) -> object:
-    return safe_text(value) if isinstance(value, str) else value
+def _with_total(ledger: Ledger, total_recovered: object) -> list[list[object]]:
+    rows: list[list[object]] = [row.cells() for row in ledger.rows]
+    total: list[object] = [None] * len(COLUMNS)
+    total[0] = ledger.total_label
+    total[COLUMNS.index("money_recovered")] = total_recovered
+    return [*rows, total]
 
 
 def to_xlsx(ledger: Ledger, *, title: str = "Ledger") -> bytes:
-    """The ledger as an .xlsx workbook: one header row, one row per tip, a total row. Written in
-    openpyxl's streaming mode, so a year of tips costs memory for one row at a time."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(safe_text(title)[:31] or "Ledger")
-    for index, header in enumerate(ledger.headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, 2 * len(header) + 4))
-    sheet.freeze_panes = "A2"
-    money_column = COLUMNS.index("money_recovered")
-
-    def cell(value: object) -> object:
-        if isinstance(value, str):
-            return safe_text(value)  # never starts with "=": openpyxl keeps it a string
-        if isinstance(value, Decimal):
-            found = WriteOnlyCell(sheet, value=value)
-            found.number_format = "0.00"
-            return found
-        if isinstance(value, datetime):
-            found = WriteOnlyCell(sheet, value=value)
-            found.number_format = "yyyy-mm-dd hh:mm"
-            return found
-        return value
-
-    sheet.append([safe_text(h) for h in ledger.headers])
-    for row in ledger.rows:
-        sheet.append([cell(value) for value in row.cells()])
-    total: list[object] = [None] * len(COLUMNS)
-    total[0] = safe_text(ledger.total_label)
-    total[money_column] = cell(ledger.total_recovered)
-    sheet.append(total)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _csv_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return safe_text(str(value))
+    """The ledger as an .xlsx workbook: one header row, one row per tip, a total row."""
+    return xlsx_bytes(ledger.headers, _with_total(ledger, ledger.total_recovered), title=title or "Ledger")
 
 
 def to_csv(ledger: Ledger) -> bytes:
-    """The ledger as CSV in UTF-8 with a byte-order mark, CRLF line ends, a total row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_text(h) for h in ledger.headers])
-    for row in ledger.rows:
-        writer.writerow([_csv_cell(value) for value in row.cells()])
-    total = [""] * len(COLUMNS)
-    total[0] = safe_text(ledger.total_label)
-    total[COLUMNS.index("money_recovered")] = f"{ledger.total_recovered:.2f}"
-    writer.writerow(total)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def csv_bytes(rows: Sequence[Sequence[object]]) -> bytes:
-    """Any table (e.g. the statistics) as BOM-prefixed UTF-8 CSV with neutralised text."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The ledger as CSV: one header row, one row per tip, a total row."""
+    return csv_bytes([ledger.headers, *_with_total(ledger, ledger.total_recovered)])
 
 
 async def export_ledger(

@@ -904,16 +904,6 @@ LEDGER_HEADER = (
     N_("Unit"), N_("Category"), N_("Proposed by"), N_("Proposed on"), N_("Decided by"), N_("Decided on"), N_("Collect by"),
     N_("Paid on"), N_("Payment reference"), N_("Scheme version"), N_("Shares of joint reporters (tip: yuan)"),
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """A cell a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def ledger_cells(core: Core, found: Ledger, language: str) -> tuple[list[str], list[list[object]]]:
     """The payout ledger as a header and rows in `language`, for the console page and the
     exports of the console and the command line (amounts in yuan as text and in fen as numbers)."""
@@ -941,35 +931,6 @@ def ledger_cells(core: Core, found: Ledger, language: str) -> tuple[list[str], l
         for r in found.rows
     ]
     return [_(label) for label in LEDGER_HEADER], rows
-
-
-def ledger_csv(header: list[str], rows: list[list[object]]) -> bytes:
-    """UTF-8 with a BOM (Excel and LibreOffice then read the Chinese), formulas neutralised."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def ledger_xlsx(header: list[str], rows: list[list[object]]) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "ledger"
-    sheet.append(header)
-    for row in rows:
-        sheet.append([neutralise(cell) for cell in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 async def awards_of(core: Core, tip_id: int) -> list[Award]:

@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from intake.casework import move_tip, record_outcome
-from intake.ledger import COLUMNS, LedgerRefused, build_ledger, export_ledger, safe_text, yuan
+from intake.export import safe_text
+from intake.ledger import COLUMNS, LedgerRefused, build_ledger, export_ledger, yuan
 from intake.messages import PublicMessage
 from intake.models import AuditEvent
 from intake.ratings import rate

@@ -25,6 +25,7 @@ from intake.answers import Invalid, parse_amount
 from intake.auth import check_password, check_totp, get_staff_by_id
 from intake.casework import CaseworkError, describe
 from intake.core import Core
+from intake.export import csv_bytes, xlsx_bytes
 from intake.models import StaffUser
 from intake.private_files import write_private
 from tipline.runner import with_core
@@ -242,7 +243,7 @@ def ledger(
     async def action(core: Core, staff: StaffUser, _: Translator) -> None:
         found = await rewards.ledger(core, staff, year=year)
         header, rows = rewards.ledger_cells(core, found, staff.language)
-        data = rewards.ledger_xlsx(header, rows) if output.suffix.lower() == ".xlsx" else rewards.ledger_csv(header, rows)
+        data = xlsx_bytes(header, rows, title="ledger") if output.suffix.lower() == ".xlsx" else csv_bytes([header, *rows])
         write_private(output, data)  # names and identity numbers: the owner's only
         paid = found.by_status.get("paid", 0)
         console.print(escape(_("%(n)s awards written to %(file)s; paid %(paid)s yuan, committed %(committed)s yuan.",
