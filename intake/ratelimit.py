@@ -244,6 +244,10 @@ async def close_redis() -> None:
         await backend.client.aclose()
 
 
-async def purge(core: Core, older_than_seconds: int = 86400) -> None:
+async def purge(core: Core, older_than_seconds: int = 86400) -> int:
+    """Delete the database's counters whose window started over a day ago (every limit's window
+    is shorter, so they count nothing any more); `tipline serve` runs it daily. Returns how many."""
     async with core.db.transaction() as session:
-        await session.execute(delete(RateCounter).where(RateCounter.window_start < core.clock.now() - timedelta(seconds=older_than_seconds)))
+        result = await session.execute(
+            delete(RateCounter).where(RateCounter.window_start < core.clock.now() - timedelta(seconds=older_than_seconds)))
+        return result.rowcount or 0

@@ -6,9 +6,12 @@ import asyncio
 import socket
 
 import httpx
+from sqlalchemy import func, select
 
 from bot.app import BotSettings
+from intake import ratelimit
 from intake.casework import move_tip
+from intake.models import RateCounter
 from tests.bot_harness import TOKEN, fake_telegram, new_user  # noqa: F401 - fixture
 from tests.factories import file_tip, staff
 from tipline.serve import serve
@@ -82,3 +85,32 @@ async def test_serve_in_webhook_mode_sets_the_webhook_and_takes_updates_with_the
     finally:
         stop.set()
         await asyncio.wait_for(running, 30)
+
+
+async def test_serve_purges_rate_limit_counters_of_windows_long_past(core, clock):
+    """Every counted request writes a counter row without Redis; serve's housekeeping deletes the
+    ones that count nothing any more, so the table does not grow for ever."""
+    limit = ratelimit.Limit("test-purge", 5, 3600)
+    assert await ratelimit.hit(core, limit, "10.0.0.1")
+    clock.advance(days=2)
+    assert await ratelimit.hit(core, limit, "10.0.0.2")  # today's: still counting
+    web_port, console_port = free_port(), free_port()
+    ready, stop = asyncio.Event(), asyncio.Event()
+    running = asyncio.create_task(serve(core, host="127.0.0.1", web_port=web_port, console_port=console_port,
+                                        bot_settings=BotSettings(telegram_token="", redis_url=""), ready=ready, stop=stop,
+                                        housekeeping_after=0))
+    try:
+        await asyncio.wait_for(ready.wait(), 30)
+        for _ in range(100):
+            if await counters(core) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert await counters(core) == 1
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)
+
+
+async def counters(core) -> int:
+    async with core.db.session() as session:
+        return await session.scalar(select(func.count()).select_from(RateCounter))

@@ -92,11 +92,12 @@ def _with_webhook(site, hook):  # noqa: ANN001, ANN202 - ASGI apps
 
 async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_settings: BotSettings | None = None,
                 webhook_port: int | None = None, ready: asyncio.Event | None = None, stop: asyncio.Event | None = None,
-                web_sockets: list[socket.socket] | None = None, primary: bool = True) -> None:
+                web_sockets: list[socket.socket] | None = None, primary: bool = True, housekeeping_after: float = 60.0) -> None:
     """Serve until `stop` (or SIGINT/SIGTERM). `web_sockets`: the public site's listening
     sockets, shared by the workers; `primary`: this process also runs the console, the
     dispatcher and the bot's polling. In webhook mode the webhook is on the public site's port,
-    or on `webhook_port` when one is given."""
+    or on `webhook_port` when one is given. The daily housekeeping first runs `housekeeping_after`
+    seconds after the start."""
     check_serving(core.settings)
     stop = stop or asyncio.Event()
     if bot_settings is None:
@@ -140,9 +141,12 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
     if dispatcher is not None:
         tasks.append(asyncio.create_task(dispatcher.run_forever(stop)))
         tasks.append(asyncio.create_task(run_digest_schedule(core, stop)))  # the units' daily digest, into the outbox
-        tasks.append(asyncio.create_task(retention_daily(core, stop)))  # erase personal data past its retention period
+        tasks.append(asyncio.create_task(retention_daily(  # erase personal data past its retention period
+            core, stop, first_after=housekeeping_after)))
         tasks.append(asyncio.create_task(every_period(  # approved awards past their claim period lapse, with notice
-            "reward lapse", lambda: lapse_due_awards(core), stop)))
+            "reward lapse", lambda: lapse_due_awards(core), stop, first_after=housekeeping_after)))
+        tasks.append(asyncio.create_task(every_period(  # rate-limit counters of windows long past
+            "rate-limit purge", lambda: ratelimit.purge(core), stop, first_after=housekeeping_after)))
     if primary and bot_settings.telegram_token and not webhook_mode:
         tasks.append(asyncio.create_task(run_polling(
             core, bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None,
