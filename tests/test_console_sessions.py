@@ -4,14 +4,12 @@ uvicorn on 127.0.0.1, as the outside tester did."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 
 import httpx
 
 from console.app import create_app
 from tests.browser import serving
+from tests.cli import Ran, run_tipline
 from tests.console_support import LEAD_UNIT, csrf_of, make_staff, sign_in
 from tests.factories import file_tip
 
@@ -90,11 +88,10 @@ async def test_a_disabled_account_and_a_password_reset_end_every_session(core):
         assert (await sign_in(wang, "wang")).status_code == 400  # disabled: no way back in
 
 
-def tipline(core, *args: str) -> subprocess.CompletedProcess:
-    """`tipline …` in a process of its own, on the test's database and keys."""
-    env = {**os.environ, "TIPLINE_VAR_DIR": str(core.settings.var_dir), "TIPLINE_DATABASE_URL": core.settings.resolved_database_url}
-    env.pop("TIPLINE_TEST_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "tipline", *args], capture_output=True, text=True, env=env, timeout=120)
+def tipline(core, *args: str) -> Ran:
+    """`tipline …` on the test's database and keys."""
+    return run_tipline(*args, env={"TIPLINE_VAR_DIR": str(core.settings.var_dir),
+                                   "TIPLINE_DATABASE_URL": core.settings.resolved_database_url})
 
 
 async def test_the_staff_commands_for_a_role_and_for_disabling_end_the_sessions(core):

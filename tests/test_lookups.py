@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import httpx
 import pytest
@@ -128,14 +125,10 @@ async def test_tipline_status_is_one_client_limited_like_any_other(core, clock, 
     receipt = await file_tip(core, language="en")
     for code in unknown_codes(lookups.FAILED.count):
         assert await lookups.status(core, lookups.Client.local(), code) is None
-    env = {**os.environ, "TIPLINE_VAR_DIR": str(settings.var_dir), "TIPLINE_DATABASE_URL": settings.database_url, "COLUMNS": "200"}
-    env.pop("TIPLINE_TEST_DATABASE_URL", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tipline", "status", receipt.code, "--lang", "en", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent)
-    out, err = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode == 1, err.decode()
-    assert TOO_MANY in " ".join(out.decode().split()) and "Received" not in out.decode()
+    status = await asyncio.to_thread(run_tipline, "status", receipt.code, "--lang", "en",
+                                     env={"TIPLINE_VAR_DIR": str(settings.var_dir), "TIPLINE_DATABASE_URL": settings.database_url})
+    assert status.returncode == 1, status.stderr
+    assert TOO_MANY in " ".join(status.stdout.split()) and "Received" not in status.stdout
 
 
 # --- the deployment-wide budget -----------------------------------------------------------------
@@ -268,3 +261,4 @@ async def test_a_refund_in_redis_gives_back_one_event_and_never_goes_below_zero(
 
 
 from tests.test_faults_support import redis_server  # noqa: E402, F401 - fixture
+from tests.cli import run_tipline

@@ -5,10 +5,7 @@ never a word of the reporter's personal data or of the description."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import subprocess
-import sys
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 from pathlib import Path
@@ -33,6 +30,7 @@ from tests.factories import file_tip, staff
 from tests.fake_telegram import TOKEN
 from tests.test_outbox import smtp_server, smtp_settings  # noqa: F401 - the real SMTP server fixture
 from tests.test_terminal_chat import SELF_ANONYMOUS
+from tests.cli import Ran, run_tipline
 from tipline.channels import EmailChannel
 
 _ = Translator("zh_Hans")  # units read Chinese
@@ -218,12 +216,11 @@ def test_tipline_alerts_digest_sends_once_a_day(tmp_path: Path, smtp_server):  #
     units = (config / "units.toml").read_text()
     marker = f'code = "{unit}"\n'
     (config / "units.toml").write_text(units.replace(marker, marker + 'email = "shichang@xiling.example.gov.cn"\n'))
-    env = {**os.environ, "TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": "", "TIPLINE_CONFIG_DIR": str(config),
-           "TIPLINE_SMTP_HOST": "127.0.0.1", "TIPLINE_SMTP_PORT": str(port), "TIPLINE_TELEGRAM_TOKEN": "", "COLUMNS": "200"}
-    env.pop("TIPLINE_TEST_DATABASE_URL", None)
+    env = {"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": "", "TIPLINE_CONFIG_DIR": str(config),
+           "TIPLINE_SMTP_HOST": "127.0.0.1", "TIPLINE_SMTP_PORT": str(port), "TIPLINE_TELEGRAM_TOKEN": ""}
 
-    def tipline(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "tipline", *args], input=input, capture_output=True, text=True, env=env, timeout=120)
+    def tipline(*args: str, input: str | None = None) -> Ran:
+        return run_tipline(*args, input=input, env=env)
 
     chat = tipline("chat", "--lang", "en", "--session", "grandma", input="\n".join(SELF_ANONYMOUS) + "\n")
     assert chat.returncode == 0, chat.stderr
