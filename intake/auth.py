@@ -12,6 +12,7 @@ same reads and writes. The owner of a name that is being guessed at is told (sta
 """
 from __future__ import annotations
 
+import functools
 import hmac
 from dataclasses import dataclass
 from typing import Literal
@@ -31,10 +32,27 @@ from intake.sign_in_backoff import BROWSER, NAME, ADDRESS, Reservation
 MIN_PASSWORD_CHARS = 10
 TOTP_PURPOSE = "totp"
 
-_hasher = PasswordHasher()
-# Verified against when the user name is unknown (or has no password), with the hasher's own
-# parameters: a wrong name costs exactly the work of a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+#: argon2's parameters by the deployment's `password_hashing`: "standard" is argon2-cffi's own
+#: (RFC 9106's low-memory profile, about a third of a second here); "fast" only for test runs,
+#: which production refuses (intake.settings).
+HASH_COSTS: dict[str, dict[str, int]] = {"standard": {}, "fast": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}}
+
+
+@functools.cache
+def _hasher_for(cost: str) -> PasswordHasher:
+    return PasswordHasher(**HASH_COSTS[cost])
+
+
+def hasher(core: Core) -> PasswordHasher:
+    """The password hasher at the cost the settings ask for."""
+    return _hasher_for(core.settings.password_hash_cost)
+
+
+@functools.cache
+def _dummy_hash(cost: str) -> str:
+    # Verified against when the user name is unknown (or has no password), with the hasher's own
+    # parameters: a wrong name costs exactly the work of a wrong password. Made on first use.
+    return _hasher_for(cost).hash("not a password of anyone")
 
 
 class AuthError(ValueError):
@@ -98,7 +116,7 @@ async def set_password(core: Core, username: str, password: str, *, actor: str =
     """Set (or reset) a member of staff's password; lifts any wait on their name and ends their sessions."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise AuthError(N_("A password has at least %(n)s characters."), n=MIN_PASSWORD_CHARS)
-    hashed = _hasher.hash(password)
+    hashed = hasher(core).hash(password)
     async with core.db.transaction() as session:
         user = await session.scalar(select(StaffUser).where(StaffUser.username == username))
         if user is None:
@@ -121,7 +139,9 @@ async def check_password(core: Core, username: str, password: str, attempt: Atte
         user = await session.scalar(select(StaffUser).where(StaffUser.username == username, StaffUser.active.is_(True)))
     reservation = await sign_in_backoff.reserve(core, _counted_keys(core, username, user, attempt))
     usable = user is not None and bool(user.password_hash)
-    right = _verify(user.password_hash if usable else _DUMMY_HASH, password) and usable  # type: ignore[union-attr, arg-type]
+    passwords = hasher(core)
+    known = user.password_hash if usable else _dummy_hash(core.settings.password_hash_cost)
+    right = _verify(passwords, known, password) and usable  # type: ignore[union-attr, arg-type]
     async with core.db.transaction() as session:
         if reservation.waiting:  # not checked: the answer to a wrong password
             actor = user.username if user is not None else (username[:60] or "-")
@@ -135,8 +155,8 @@ async def check_password(core: Core, username: str, password: str, attempt: Atte
         # code still has each wrong code counted.
         whole = not user.totp_sealed and not totp_required(core, user)
         await sign_in_backoff.succeeded(session, reservation, clear=reservation.keys[:1] if whole else ())
-        if _hasher.check_needs_rehash(user.password_hash):
-            await session.execute(update(StaffUser).where(StaffUser.id == user.id).values(password_hash=_hasher.hash(password)))
+        if passwords.check_needs_rehash(user.password_hash):  # e.g. made at an older cost: brought up to today's
+            await session.execute(update(StaffUser).where(StaffUser.id == user.id).values(password_hash=passwords.hash(password)))
         if user.totp_sealed:
             return SignIn("totp", user.id)
         if not whole:
@@ -145,9 +165,9 @@ async def check_password(core: Core, username: str, password: str, attempt: Atte
         return SignIn("ok", user.id)
 
 
-def _verify(hashed: str, password: str) -> bool:
+def _verify(passwords: PasswordHasher, hashed: str, password: str) -> bool:
     try:
-        return _hasher.verify(hashed, password)
+        return passwords.verify(hashed, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

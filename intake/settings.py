@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,20 @@ class Settings(BaseSettings):
     # none, the connecting address is the client's.
     trusted_hosts: str = ""
     trusted_proxies: str = ""
+
+    # Staff password hashes (argon2): "standard" cost, or "fast" for test runs only. Unset: "fast"
+    # in the test environment, "standard" everywhere else; production refuses "fast".
+    password_hashing: Literal["standard", "fast"] | None = None
+
+    @model_validator(mode="after")
+    def _production_hashes_at_full_cost(self) -> Settings:
+        if self.env == "production" and self.password_hashing == "fast":
+            raise ValueError("production hashes passwords at the standard cost: unset TIPLINE_PASSWORD_HASHING")
+        return self
+
+    @property
+    def password_hash_cost(self) -> str:
+        return self.password_hashing or ("fast" if self.env == "test" else "standard")
 
     @property
     def production(self) -> bool:

@@ -58,8 +58,8 @@ async def test_an_unknown_name_a_wrong_password_and_a_held_back_name_answer_alik
     async with client_for(core, address=STRANGER) as stranger:
         for _ in range(8):  # wu's name is now held back
             await sign_in(stranger, "wu", "not the password")
-    hasher = CountingHasher(auth._hasher)
-    monkeypatch.setattr(auth, "_hasher", hasher)
+    hasher = CountingHasher(auth.hasher(core))
+    monkeypatch.setattr(auth, "hasher", lambda _core: hasher)
     answers = {}
     async with client_for(core, address=ELSEWHERE) as client:
         for case, username, password in (("unknown", "nobody", "not the password"), ("wrong", "li", "not the password"),

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pyotp
+import pytest
 from sqlalchemy import select
 
 from intake.auth import set_password
@@ -272,3 +273,31 @@ async def test_the_sign_in_page_speaks_english_when_asked(core):
     async with client_for(core) as client:
         default = await client.get("/signin")
         assert '<html lang="zh-Hans">' in default.text and "用户名" in default.text
+
+
+async def test_passwords_are_hashed_at_full_cost_outside_the_test_run(core, tmp_path):
+    """The suite hashes cheaply (its settings say env="test"); a deployment never does, and a hash
+    made cheaply is brought up to the full cost the next time its owner signs in."""
+    from pydantic import ValidationError
+
+    from intake.auth import check_password, hasher
+    from intake.settings import Settings
+
+    assert Settings(var_dir=tmp_path).password_hash_cost == "standard"
+    assert Settings(var_dir=tmp_path, env="production").password_hash_cost == "standard"
+    with pytest.raises(ValidationError, match="standard cost"):
+        Settings(var_dir=tmp_path, env="production", password_hashing="fast")
+
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    assert "m=1024,t=1,p=1$" in await _hash_of(core, "li")  # made at the test cost
+    core.settings = core.settings.model_copy(update={"password_hashing": "standard"})
+    assert (await check_password(core, "li", PASSWORD)).status == "ok"
+    stored = await _hash_of(core, "li")
+    assert not hasher(core).check_needs_rehash(stored) and "m=65536,t=3,p=4$" in stored
+
+
+async def _hash_of(core, username: str) -> str:
+    from intake.models import StaffUser
+
+    async with core.db.session() as session:
+        return await session.scalar(select(StaffUser.password_hash).where(StaffUser.username == username))
