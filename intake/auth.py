@@ -24,13 +24,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_
-from intake import audit, sign_in_backoff, staff_alerts, staff_sessions
+from intake import audit, purposes, sign_in_backoff, staff_alerts, staff_sessions
 from intake.core import Core
 from intake.models import StaffUser
 from intake.sign_in_backoff import BROWSER, NAME, ADDRESS, Reservation
 
 MIN_PASSWORD_CHARS = 10
-TOTP_PURPOSE = "totp"
 
 #: argon2's parameters by the deployment's `password_hashing`: "standard" is argon2-cffi's own
 #: (RFC 9106's low-memory profile, about a third of a second here); "fast" only for test runs,
@@ -105,7 +104,8 @@ async def _failed(session: AsyncSession, core: Core, username: str, user: StaffU
         audit.record(session, core, actor, "staff.sign_in_slowed", None, until=wait.isoformat(),
                      failures=reservation.failures(primary))
     if user is not None and await sign_in_backoff.time_to_tell(session, core, reservation, primary):
-        staff_alerts.queue_guessing_alert(core, session, user, reservation.failures(primary))
+        staff_alerts.queue_guessing_alert(core, session, user, reservation.failures(primary),
+                                          longest_wait=int(sign_in_backoff.LONGEST_WAIT.total_seconds() // 60))
 
 
 def totp_required(core: Core, staff: StaffUser) -> bool:
@@ -218,7 +218,7 @@ async def check_totp(core: Core, user_id: int, code: str, attempt: Attempt = Att
         if reservation.waiting:
             audit.record(session, core, user.username, "staff.sign_in_refused", None, step="waiting")
             return SignIn("wait")
-        secret = core.keys.open_text(user.totp_sealed, purpose=TOTP_PURPOSE)
+        secret = core.keys.open_text(user.totp_sealed, purpose=purposes.TOTP)
         step = _code_step(core, secret, code)
         if step is None:
             await _failed(session, core, user.username, user, reservation, "totp")
@@ -243,7 +243,7 @@ async def enrol_totp(core: Core, user_id: int, secret: str, code: str, *, signin
         if step is None:  # nothing to guess here: the secret is the one just shown to this person
             audit.record(session, core, user.username, "staff.totp_enrol_failed", None)
             return False
-        user.totp_sealed = core.keys.seal(secret, purpose=TOTP_PURPOSE)
+        user.totp_sealed = core.keys.seal(secret, purpose=purposes.TOTP)
         user.totp_last_step = step  # the code just typed does not sign in afterwards
         await staff_sessions.end_all(session, user.id)
         audit.record(session, core, user.username, "staff.totp_enrolled", None)

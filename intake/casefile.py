@@ -5,13 +5,15 @@ is audited. The reporter's identity is hidden unless revealed with a reason (aud
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_, Translator
-from intake import audit
+from intake import audit, purposes
 from intake.casework import CaseworkError, Loaded, TipNotFound, capacities
 from intake.clock import aware
 from intake.conversation import display_value
@@ -23,12 +25,10 @@ from intake.models import (
     Assignment, Attachment, Notification, Outcome, Person, ReporterMessage, StaffUser, StatusEvent, Tip, TipMatchKey, TipNote,
 )
 from intake.questionnaire import PERSONAL_KEYS, QUESTIONS
-from intake.rewards import is_reward_case
 from intake.routing import Reason, render_reason
-from intake.staff import Role, can_see, tips_in_scope
+from intake.staff import can_see, tips_in_scope
 from intake.workflow import ACTIVE, LEAD, STATUS_LABELS, UNIT, Status, allowed_targets
 
-PEOPLE_PURPOSE = "people"
 
 
 def overdue(tip: Tip, now: datetime) -> str | None:
@@ -221,27 +221,40 @@ async def evidence_file(core: Core, staff: StaffUser, tip_id: int, number: int) 
     return stored
 
 
+#: Who may reveal beyond the lead unit, and on which tips: role -> (session, tip id) -> whether the
+#: tip is one where that role needs the identity. The reward administrator's rule (a tip where an
+#: award is at stake: intake.rewards.is_reward_case) is registered by the composition root.
+RevealRule = Callable[[AsyncSession, int], Awaitable[bool]]
+_reveal_rules: dict[str, RevealRule] = {}
+
+
+def allow_reveal(role: str, rule: RevealRule) -> None:
+    _reveal_rules[role] = rule
+
+
 async def reveal_reporter(core: Core, staff: StaffUser, tip_id: int, *, reason: str) -> dict:
     """The reporter's and victim's identity and contact, for the lead unit (to call back) or a
-    reward administrator on a reward case (is_reward_case); always with a reason, always audited."""
+    role with a rule of its own (a reward administrator on a reward case); always with a reason,
+    always audited."""
     if not reason.strip():
         raise CaseworkError(N_("Say why you need the reporter's identity."))
     async with core.db.session() as session:
         loaded = await load_visible(core, session, staff, tip_id, "reveal")
         caps = capacities(core, staff, loaded)
         if not caps & {UNIT, LEAD}:
-            if staff.role != Role.REWARD_ADMIN:
+            rule = _reveal_rules.get(staff.role)
+            if rule is None:
                 await audit.record_now(core, staff.username, "refused:reveal", tip_id, reason="role")
                 raise TipNotFound()
-            if not await is_reward_case(session, tip_id):  # a region is wide: only where an award is at stake
-                await audit.record_now(core, staff.username, "refused:reveal", tip_id, reason="no reward case")
+            if not await rule(session, tip_id):  # a region is wide: only where the role's work needs it
+                await audit.record_now(core, staff.username, "refused:reveal", tip_id, reason=f"no case for {staff.role}")
                 raise TipNotFound()
         tip = loaded.tip
         people = {}
         for role, person_id in (("reporter", tip.reporter_id), ("victim", tip.victim_id)):
             person = await session.get(Person, person_id) if person_id else None
             if person is not None:
-                data = core.keys.open_json(person.sealed, purpose=PEOPLE_PURPOSE)
+                data = core.keys.open_json(person.sealed, purpose=purposes.PEOPLE)
                 data.pop("channel_address", None)  # a chat id is for delivery, not for people
                 people[role] = data
     await audit.record_now(core, staff.username, "personal_data.reveal", tip_id, reason=reason)

@@ -11,13 +11,14 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, delete, select, update
 
+from intake import purposes
+from intake.rehash import rehash_found
 from intake.clock import aware
 from intake.conversation import DraftState, start
 from intake.core import Core
 from intake.models import Draft
 from intake.questionnaire import ChannelCapabilities
 
-SEAL_PURPOSE = "draft"
 
 
 @dataclass
@@ -64,8 +65,6 @@ _FIND_ANY_HASH = _open_draft_of(_DRAFTS.c.owner_hash.in_(bindparam("owners", exp
 
 async def find_draft(core: Core, channel: str, owner: str) -> DraftRecord | None:
     """The owner's unfinished, unexpired draft, if any (re-hashed if it predates a key rotation)."""
-    from intake.key_rotation import rehash_found
-
     candidates = owner_candidates(core, channel, owner)
     params: dict[str, object] = {"channel": channel, "now": core.clock.now()}
     if len(candidates) == 1:
@@ -96,7 +95,7 @@ async def new_draft(
         id=uuid.uuid4().hex,
         channel=channel,
         owner_hash=owner_hash(core, channel, owner),
-        sealed_state=core.keys.seal(state.to_dict(), purpose=SEAL_PURPOSE),
+        sealed_state=core.keys.seal(state.to_dict(), purpose=purposes.DRAFT),
         created_at=now,
         updated_at=now,
         expires_at=now + timedelta(days=core.settings.draft_ttl_days),
@@ -117,7 +116,7 @@ _SAVE = (
 async def save_draft(core: Core, record: DraftRecord) -> None:
     """Store the state after an answer; activity pushes the expiry back."""
     now = core.clock.now()
-    sealed = core.keys.seal(record.state.to_dict(), purpose=SEAL_PURPOSE)  # sealed before the write begins
+    sealed = core.keys.seal(record.state.to_dict(), purpose=purposes.DRAFT)  # sealed before the write begins
     # One UPDATE, no read first: a discarded or already submitted draft matches no row and keeps nothing.
     async with core.db.writer.begin() as connection:  # one transaction, like core.db.transaction()
         await connection.execute(_SAVE, {"draft_id": record.id, "sealed": sealed, "now": now,
@@ -138,7 +137,7 @@ async def purge_expired_drafts(core: Core) -> int:
 
 
 def _record(core: Core, row: Draft) -> DraftRecord:
-    state = DraftState.from_dict(core.keys.open_json(row.sealed_state, purpose=SEAL_PURPOSE))
+    state = DraftState.from_dict(core.keys.open_json(row.sealed_state, purpose=purposes.DRAFT))
     return DraftRecord(row.id, row.channel, state, row.tip_id)
 
 

@@ -9,7 +9,7 @@ A sealed value is re-encrypted. A look-up hash cannot be recomputed without its 
 hash is moved over here only where its input is at hand (a phone in the sealed personal data,
 a chat id in the reporter's sealed contact, a tracking code and PIN in a draft's sealed
 receipt), checked against the old hash first; every other one moves when it is next used
-(`rehash_found`, called by the look-ups that try every hash key). `key_usage` says which rows
+(`intake.rehash.rehash_found`, called by the look-ups that try every hash key). `key_usage` says which rows
 still use which key, so `tipline keys retire` refuses a key something still needs.
 """
 from __future__ import annotations
@@ -23,25 +23,20 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy import ColumnElement, LargeBinary, String, and_, func, literal, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
+from intake import purposes
 from intake.core import Core
 from intake.crypto import DecryptionError, Keyring, blob_header
 from intake.models import Attachment, ChannelUser, Draft, LinkToken, Partner, Person, StaffUser, Tip
 
-PEOPLE_PURPOSE = "people"
-DRAFT_PURPOSE = "draft"
-RECEIPT_PURPOSE = "receipt"
-ATTACHMENT_PURPOSE = "attachment"
-ATTACHMENT_NAME_PURPOSE = "attachment-name"
-TOTP_PURPOSE = "totp"
 
 #: Every sealed column: (column, purpose). A new sealed column belongs here, or rotation misses it.
 SEALED_COLUMNS: tuple[tuple[InstrumentedAttribute, str], ...] = (
-    (Person.sealed, PEOPLE_PURPOSE),
-    (Draft.sealed_state, DRAFT_PURPOSE),
-    (Draft.sealed_receipt, RECEIPT_PURPOSE),
-    (Attachment.sealed_name, ATTACHMENT_NAME_PURPOSE),
-    (Attachment.sealed_content, ATTACHMENT_PURPOSE),
-    (StaffUser.totp_sealed, TOTP_PURPOSE),
+    (Person.sealed, purposes.PEOPLE),
+    (Draft.sealed_state, purposes.DRAFT),
+    (Draft.sealed_receipt, purposes.RECEIPT),
+    (Attachment.sealed_name, purposes.ATTACHMENT_NAME),
+    (Attachment.sealed_content, purposes.ATTACHMENT),
+    (StaffUser.totp_sealed, purposes.TOTP),
 )
 #: Every stored look-up hash ("<hash key id>:<hex>", crypto.lookup_hash).
 HASH_COLUMNS: tuple[InstrumentedAttribute, ...] = (
@@ -56,15 +51,6 @@ log = logging.getLogger(__name__)
 
 class RotationError(RuntimeError):
     """A value could not be moved over (its key is missing from the keyring): nothing was lost."""
-
-
-async def rehash_found(core: Core, column: InstrumentedAttribute, old: str, new: str) -> str:
-    """A look-up found `old` (a hash under an older key): store `new` in its place, in one
-    transaction that changes only that row. Returns the hash now stored."""
-    model = column.class_
-    async with core.db.transaction() as session:
-        await session.execute(update(model).where(column == old).values({column.key: new}))
-    return new
 
 
 def _under_other_key(column: InstrumentedAttribute, header: bytes) -> ColumnElement[bool]:
@@ -200,10 +186,10 @@ def _rehash(keys: Keyring, stored: str | None, value: object, purpose: str) -> s
 async def _move_person(core: Core, session, row: Person) -> bool:
     keys = core.keys
     try:
-        data = keys.open_json(row.sealed, purpose=PEOPLE_PURPOSE)
+        data = keys.open_json(row.sealed, purpose=purposes.PEOPLE)
     except DecryptionError as error:
         raise RotationError(f"people #{row.id}: {error}") from error
-    row.sealed = _reseal(keys, row.sealed, PEOPLE_PURPOSE, f"people #{row.id}")
+    row.sealed = _reseal(keys, row.sealed, purposes.PEOPLE, f"people #{row.id}")
     row.phone_hash = _rehash(keys, row.phone_hash, data.get("phone"), "phone")
     row.email_hash = _rehash(keys, row.email_hash, data.get("email"), "email")
     return all(keys.is_current_hash(h) for h in (row.phone_hash, row.email_hash) if h)
@@ -214,7 +200,7 @@ async def _move_chat(core: Core, session, row: Tip) -> bool:
     (its language, its drafts, its other tips) carry the same hash and move with it."""
     keys = core.keys
     person = await session.get(Person, row.reporter_id)
-    data = keys.open_json(person.sealed, purpose=PEOPLE_PURPOSE) if person else {}
+    data = keys.open_json(person.sealed, purpose=purposes.PEOPLE) if person else {}
     if not data.get("channel_address"):
         return False
     old = row.channel_user_hash
@@ -230,27 +216,25 @@ async def _move_chat(core: Core, session, row: Tip) -> bool:
 async def _move_draft(core: Core, session, row: Draft) -> bool:
     """A draft, and through its sealed receipt (code and PIN) its tip's look-up hashes."""
     keys = core.keys
-    row.sealed_state = _reseal(keys, row.sealed_state, DRAFT_PURPOSE, f"draft {row.id}")
-    row.sealed_receipt = _reseal(keys, row.sealed_receipt, RECEIPT_PURPOSE, f"draft {row.id}")
+    row.sealed_state = _reseal(keys, row.sealed_state, purposes.DRAFT, f"draft {row.id}")
+    row.sealed_receipt = _reseal(keys, row.sealed_receipt, purposes.RECEIPT, f"draft {row.id}")
     if row.tip_id is not None and row.sealed_receipt is not None:
-        from intake.submission import PIN_PURPOSE, TRACKING_PURPOSE
-
-        receipt = keys.open_json(row.sealed_receipt, purpose=RECEIPT_PURPOSE)
+        receipt = keys.open_json(row.sealed_receipt, purpose=purposes.RECEIPT)
         tip = await session.get(Tip, row.tip_id, with_for_update=True)
         if tip is not None and receipt.get("code"):
-            tip.tracking_hash = _rehash(keys, tip.tracking_hash, receipt["code"], TRACKING_PURPOSE)
-            tip.pin_hash = _rehash(keys, tip.pin_hash, f"{receipt['code']}:{receipt.get('pin')}", PIN_PURPOSE)
+            tip.tracking_hash = _rehash(keys, tip.tracking_hash, receipt["code"], purposes.TRACKING_CODE)
+            tip.pin_hash = _rehash(keys, tip.pin_hash, f"{receipt['code']}:{receipt.get('pin')}", purposes.REPLY_PIN)
     return True
 
 
 async def _move_attachment(core: Core, session, row: Attachment) -> bool:
-    row.sealed_name = _reseal(core.keys, row.sealed_name, ATTACHMENT_NAME_PURPOSE, f"attachment {row.id}")
-    row.sealed_content = _reseal(core.keys, row.sealed_content, ATTACHMENT_PURPOSE, f"attachment {row.id}")
+    row.sealed_name = _reseal(core.keys, row.sealed_name, purposes.ATTACHMENT_NAME, f"attachment {row.id}")
+    row.sealed_content = _reseal(core.keys, row.sealed_content, purposes.ATTACHMENT, f"attachment {row.id}")
     return True
 
 
 async def _move_staff(core: Core, session, row: StaffUser) -> bool:
-    row.totp_sealed = _reseal(core.keys, row.totp_sealed, TOTP_PURPOSE, f"staff user {row.username}")
+    row.totp_sealed = _reseal(core.keys, row.totp_sealed, purposes.TOTP, f"staff user {row.username}")
     return True
 
 

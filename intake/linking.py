@@ -10,12 +10,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from intake import purposes
 from intake.clock import aware
 from intake.core import Core
 from intake.models import LinkToken, Person, Tip
 
 TOKEN_LIFETIME = timedelta(days=7)
-PEOPLE_PURPOSE = "people"
 
 
 def _hash(core: Core, token: str) -> str:
@@ -40,15 +40,15 @@ async def use_link_token(core: Core, token: str, *, channel: str, address: str, 
         link.used_at = core.clock.now()
         tip = await session.get(Tip, link.tip_id, with_for_update=True)
         person = await session.get(Person, tip.reporter_id) if tip.reporter_id else None
-        data = core.keys.open_json(person.sealed, purpose=PEOPLE_PURPOSE) if person else {}
+        data = core.keys.open_json(person.sealed, purpose=purposes.PEOPLE) if person else {}
         data.update({"channel": channel, "channel_address": address})
         if person is None:
-            person = Person(sealed=core.keys.seal(data, purpose=PEOPLE_PURPOSE), created_at=core.clock.now())
+            person = Person(sealed=core.keys.seal(data, purpose=purposes.PEOPLE), created_at=core.clock.now())
             session.add(person)
             await session.flush()
             tip.reporter_id = person.id
         else:
-            person.sealed = core.keys.seal(data, purpose=PEOPLE_PURPOSE)
+            person.sealed = core.keys.seal(data, purpose=purposes.PEOPLE)
         tip.channel = channel
         tip.channel_user_hash = user_hash
         tip.notify = True

@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from i18n import N_, Translator
 from intake import audit, ratelimit
 from intake.core import Core
-from intake.models import Tip
+from intake.models import Notification, Tip
 from intake.outbox import Notice
 from intake.ratelimit import Counted, Limit
 from intake.tips import (
     MAX_REPLY_FILES, UNKNOWN_CODE, PublicView, ReplyRefused, find_tip, pin_of, reply_to, view_of,
 )
 from intake.tracking import MAX_INPUT_CHARS, normalize_code
+from intake.unit_alerts import LOOKUP_BUDGET, UNIT_LANGUAGE, coordinating_units, queue_unit_alert, unit_destinations
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,6 @@ async def _budget_spent(core: Core) -> None:
     """Once per window: an audit event, a log warning, and an alert to the coordinating office."""
     if not await ratelimit.hit(core, BUDGET_ALERT, DEPLOYMENT):
         return
-    from intake.unit_alerts import LOOKUP_BUDGET, coordinating_units, queue_unit_alert
-
     log.warning("look-ups: more than %s unknown tracking codes in an hour; every client now gets %s an hour",
                 BUDGET.count, FAILED_WHILE_SPENT)
     async with core.db.transaction() as session:
@@ -160,7 +159,13 @@ async def _budget_spent(core: Core) -> None:
                      allowance=FAILED_WHILE_SPENT, alerted=[unit.code for unit in units])
 
 
-def render_budget_alert(payload: dict, channel: str, address: str, language: str) -> Notice:
+def render_budget_alert(core: Core, notification: Notification) -> Notice | None:
+    """The alert to the coordinating office on the notification's channel, in the units' language."""
+    payload, channel = notification.payload or {}, notification.channel
+    address = dict(unit_destinations(core.deployment.unit_by_code.get(str(payload.get("unit", ""))))).get(channel)
+    if address is None:
+        return None
+    language = UNIT_LANGUAGE
     _ = Translator(language)
     subject = _(BUDGET_SUBJECT)
     body = _(BUDGET_BODY, budget=payload.get("budget", BUDGET.count), allowance=payload.get("allowance", FAILED_WHILE_SPENT))

@@ -3,10 +3,14 @@ them, rendered in the reporter's language when they are delivered.
 
 Channels (e-mail, SMS, Telegram, …) are plugins with one small interface, registered by the
 composition root; the core never imports a channel's adapter. dispatch.py delivers.
+
+Notices whose text belongs to a layer above this one (an alert to a unit or to a member of staff,
+a reward notice) are rendered by renderers registered by kind, also by the composition root, so
+the outbox never imports the layers that write them.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -15,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_, Translator
+from intake import purposes
 from intake.clock import aware, local_date
 from intake.core import Core
 from intake.db import in_chunks
@@ -22,11 +27,37 @@ from intake.messages import render
 from intake.models import Notification, Person, StatusEvent, Tip
 from intake.workflow import STATUS_LABELS, Status
 
-PEOPLE_PURPOSE = "people"
 #: Notification kind of an alert to a unit's own address (intake/unit_alerts.py, intake/supervision.py).
 UNIT_ALERT = "unit_alert"
 #: Notification kind of a notice to a member of staff about their account (intake/staff_alerts.py).
 STAFF_ALERT = "staff_alert"
+
+#: (core, session, notification) -> the notice to send, or None when there is no longer anyone to send it to.
+Renderer = Callable[[Core, AsyncSession, Notification], Awaitable["Notice | None"]]
+#: (core, tip, payload, language) -> (subject, body, SMS template parameters) of a reporter's notice.
+TextRenderer = Callable[[Core, Tip, dict, str], tuple[str, str, dict[str, str]]]
+#: Notices to somebody other than the reporter, by kind (UNIT_ALERT, STAFF_ALERT).
+_renderers: dict[str, Renderer] = {}
+#: The reporter's notices of a kind whose text is not a status step's (the reward scheme's), by kind.
+_texts: dict[str, TextRenderer] = {}
+
+
+def register_renderer(kind: str, renderer: Renderer) -> None:
+    """Notifications of `kind` go to someone other than the reporter and are rendered by `renderer`."""
+    _renderers[kind] = renderer
+
+
+def register_text(kind: str, renderer: TextRenderer) -> None:
+    """A reporter's notifications of `kind` without a status step take their text from `renderer`."""
+    _texts[kind] = renderer
+
+
+def _renderer_of(kind: str) -> Renderer | None:
+    renderer = _renderers.get(kind)
+    if renderer is None and kind in (UNIT_ALERT, STAFF_ALERT):
+        raise LookupError(f"no renderer registered for {kind!r} notices (tipline.bootstrap registers them)")
+    return renderer
+
 
 SAFETY_FOOTER = N_(
     "We will never ask you for money, bank card numbers, passwords or verification codes. "
@@ -77,7 +108,7 @@ def destinations(core: Core, tip: Tip, person: Person | None) -> list[tuple[str,
     """(channel, address) to notify: the chat the tip came from, else e-mail, else SMS."""
     if not tip.notify or person is None:
         return []
-    data = core.keys.open_json(person.sealed, purpose=PEOPLE_PURPOSE)
+    data = core.keys.open_json(person.sealed, purpose=purposes.PEOPLE)
     if data.get("channel_address") and tip.channel not in ("web", "terminal"):
         return [(tip.channel, str(data["channel_address"]))]
     if data.get("email"):
@@ -118,7 +149,7 @@ async def _by_id(session: AsyncSession, model: type, ids: set[int]) -> dict[int,
 async def render_notices(core: Core, session: AsyncSession, notifications: Sequence[Notification]) -> list[Notice | None]:
     """`render_notice` of each notification, in order, reading each table once for them all (a
     dispatcher's round: one SELECT of tips, people and events instead of three per notice)."""
-    reporters = [n for n in notifications if n.kind not in (UNIT_ALERT, STAFF_ALERT)]
+    reporters = [n for n in notifications if n.kind not in (UNIT_ALERT, STAFF_ALERT) and n.kind not in _renderers]
     # Unit alerts' tips too: render_unit_alert's session.get then finds them in the session.
     tips = await _by_id(session, Tip, {n.tip_id for n in notifications if n.tip_id})
     people = await _by_id(session, Person, {t.reporter_id for t in tips.values() if t.reporter_id})
@@ -126,15 +157,9 @@ async def render_notices(core: Core, session: AsyncSession, notifications: Seque
     addresses: dict[int, dict[str, str]] = {}  # per tip: one decryption of the reporter's data
     notices: list[Notice | None] = []
     for notification in notifications:
-        if notification.kind == UNIT_ALERT:  # to a unit, not the reporter: no personal data at all
-            from intake.unit_alerts import render_unit_alert  # imported here: unit_alerts imports this module
-
-            notices.append(await render_unit_alert(core, session, notification))
-            continue
-        if notification.kind == STAFF_ALERT:  # to a member of staff about their own account
-            from intake.staff_alerts import render_staff_alert  # imported here: staff_alerts imports this module
-
-            notices.append(await render_staff_alert(core, session, notification))
+        renderer = _renderer_of(notification.kind)
+        if renderer is not None:  # to a unit or a member of staff, not the reporter: no personal data at all
+            notices.append(await renderer(core, session, notification))
             continue
         tip = tips.get(notification.tip_id)
         person = people.get(tip.reporter_id) if tip is not None and tip.reporter_id else None
@@ -160,11 +185,10 @@ def _reporter_notice(core: Core, notification: Notification, tip: Tip, event: St
     if event and event.public_message and "text" in event.public_message:
         message = _(N_("The officer writes: %(text)s"), text=message)
     phone = core.deployment.unit_phone(tip.lead_unit)
-    if notification.kind == "reward" and event is None and notification.payload:
-        # The reward scheme's own texts (rewards.toml); no status-page link in a reward notice.
-        from intake.rewards import render_reward_notice  # imported here: rewards imports this module
-
-        subject, body, params = render_reward_notice(core, tip, notification.payload, language)
+    text = _texts.get(notification.kind)
+    if text is not None and event is None and notification.payload:
+        # E.g. the reward scheme's own texts (rewards.toml); no status-page link in such a notice.
+        subject, body, params = text(core, tip, notification.payload, language)
         footer = _(SAFETY_FOOTER, phone=phone)
         return Notice(
             channel=notification.channel, address=address, language=language, subject=subject,

@@ -23,12 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import LANGUAGES, N_
-from intake import audit, ratelimit
-from intake import conversation as conv
+from intake import audit, conversation as conv, purposes, ratelimit
+from intake.rehash import rehash_found
 from intake.answers import Invalid
 from intake.conversation import SKIP, Context, DraftState
 from intake.core import Core
-from intake.drafts import SEAL_PURPOSE
 from intake.models import Draft, Partner
 from intake.questionnaire import DONT_KNOW, QUESTIONS, STEP_BY_KEY, ChannelCapabilities, Kind, Step
 from intake.ratelimit import Limit
@@ -38,7 +37,6 @@ CHANNEL = "api"
 #: The API takes no files: evidence is sent later, by the reporter, on the status page.
 CAPABILITIES = ChannelCapabilities()
 KEY_PREFIX = "tlp_"
-KEY_PURPOSE = "partner-api-key"
 MAX_NAME_CHARS = 100
 #: The most reports per hour a partner's own limit may allow (the default is the API's).
 MAX_REPORTS_PER_HOUR = 1_000_000
@@ -80,7 +78,7 @@ def _info(row: Partner) -> PartnerInfo:
 
 
 def _key_hash(core: Core, key: str) -> str:
-    return core.keys.lookup_hash(key, purpose=KEY_PURPOSE)
+    return core.keys.lookup_hash(key, purpose=purposes.PARTNER_KEY)
 
 
 async def add_partner(
@@ -115,9 +113,7 @@ async def verify_partner(core: Core, key: str | None) -> PartnerInfo | None:
     """The active partner holding `key`, or None (unknown, malformed or revoked)."""
     if not key or not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
-    from intake.key_rotation import rehash_found
-
-    candidates = core.keys.lookup_candidates(key, purpose=KEY_PURPOSE)  # the key may predate a key rotation
+    candidates = core.keys.lookup_candidates(key, purpose=purposes.PARTNER_KEY)  # the key may predate a key rotation
     async with core.db.session() as session:
         row = await session.scalar(select(Partner).where(Partner.key_hash.in_(candidates)))
     if row is None or row.revoked_at is not None:
@@ -275,7 +271,7 @@ async def _write_report(
         id=draft_id, channel=CHANNEL,
         owner_hash=core.keys.lookup_hash(f"{CHANNEL}:{draft_id}", purpose="channel-user"),
         # The state's own fields, as to_dict gives them (its deep copy is not needed to seal: measured 0.4 ms).
-        sealed_state=core.keys.seal(vars(checked.state), purpose=SEAL_PURPOSE),
+        sealed_state=core.keys.seal(vars(checked.state), purpose=purposes.DRAFT),
         created_at=now, updated_at=now, expires_at=now + timedelta(days=core.settings.draft_ttl_days),
         request_hash=(checked.fingerprint or None) if idempotent else None,
     )
@@ -343,7 +339,7 @@ _PARTNER_BY_HASH = select(
 async def _partner_in(session: AsyncSession, core: Core, key: str) -> PartnerInfo | None:
     """verify_partner, inside the caller's transaction (a key found under an older hash key is
     rehashed in it)."""
-    candidates = core.keys.lookup_candidates(key, purpose=KEY_PURPOSE)  # the key may predate a key rotation
+    candidates = core.keys.lookup_candidates(key, purpose=purposes.PARTNER_KEY)  # the key may predate a key rotation
     row = (await session.execute(_PARTNER_BY_HASH, {"hashes": candidates})).first()
     if row is None or row.revoked_at is not None:
         return None

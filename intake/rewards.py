@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_, Translator
-from intake import audit
+from intake import audit, purposes
 from intake.casework import CaseworkError
 from intake.clock import aware, local_date
 from intake.core import Core
@@ -36,7 +36,7 @@ from intake.deployment import CONFIG_DIR, LocalText, NonEmpty
 from intake.models import (
     Award, AwardShare, JointReport, Notification, Outcome, Person, RewardExclusion, RewardSchemeVersion, StaffUser, StatusEvent, Tip,
 )
-from intake.outbox import PEOPLE_PURPOSE, destinations
+from intake.outbox import destinations
 from intake.staff import Role, can_see
 from intake.workflow import STATUS_LABELS, Status
 
@@ -282,7 +282,7 @@ async def _named(core: Core, session: AsyncSession, tip: Tip) -> bool:
     if tip.anonymous:
         return False
     person = await session.get(Person, tip.reporter_id) if tip.reporter_id else None
-    data = core.keys.open_json(person.sealed, purpose=PEOPLE_PURPOSE) if person else {}
+    data = core.keys.open_json(person.sealed, purpose=purposes.PEOPLE) if person else {}
     return bool(str(data.get("name") or "").strip() and str(data.get("phone") or "").strip())
 
 
@@ -766,7 +766,7 @@ async def _notify(core: Core, session: AsyncSession, tip: Tip, template: str, **
     queued = []
     for channel, _address in destinations(core, tip, person):
         notification = Notification(
-            tip_id=tip.id, event_id=None, stream=f"tip:{tip.id}:{channel}", channel=channel, kind="reward",
+            tip_id=tip.id, event_id=None, stream=f"tip:{tip.id}:{channel}", channel=channel, kind=REWARD_KIND,
             payload={"template": template, "params": dict(params)}, status="pending", next_attempt_at=now, created_at=now,
         )
         session.add(notification)
@@ -892,6 +892,8 @@ async def ledger(core: Core, staff: StaffUser, *, year: int | None = None) -> Le
     return Ledger(rows, by_status, by_region, dict(sorted(by_month.items())))
 
 
+#: Notification kind of a reward notice to the reporter (its text from rewards.toml, not a status step).
+REWARD_KIND = "reward"
 AWARD_STATUS_LABELS = {
     "proposed": N_("Proposed, waiting for a second administrator"),
     "approved": N_("Approved, waiting to be collected"),
@@ -955,7 +957,6 @@ async def come_forward(core: Core, code_text: str, pin_text: str, *, name: str, 
     they hold the report (wrong PINs count towards the lock, as everywhere), then a real name and
     phone number make it a named report. Entered by a reward administrator; returns the tip id."""
     from intake.answers import Invalid as InvalidAnswer, clean_text, parse_phone
-    from intake.submission import PEOPLE_PURPOSE as SEAL
     from intake.lookups import Client, ReplyRefused, check_pin
 
     _require_admin(staff)
@@ -974,12 +975,12 @@ async def come_forward(core: Core, code_text: str, pin_text: str, *, name: str, 
         row = await session.get(Tip, tip.id, with_for_update=True)
         _check_visible(core, staff, row)
         person = await session.get(Person, row.reporter_id) if row.reporter_id else None
-        data = core.keys.open_json(person.sealed, purpose=SEAL) if person else {}
+        data = core.keys.open_json(person.sealed, purpose=purposes.PEOPLE) if person else {}
         data.update(name=cleaned_name, phone=parsed_phone)
         if person is None:
             person = Person(sealed=b"", created_at=core.clock.now())
             session.add(person)
-        person.sealed = core.keys.seal(data, purpose=SEAL)
+        person.sealed = core.keys.seal(data, purpose=purposes.PEOPLE)
         person.phone_hash = core.keys.lookup_hash(parsed_phone, purpose="phone")
         await session.flush()
         row.reporter_id = person.id

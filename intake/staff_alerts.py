@@ -17,7 +17,6 @@ from i18n import N_, Translator
 from intake.core import Core
 from intake.models import Notification, StaffUser
 from intake.outbox import STAFF_ALERT, UNIT_ALERT, Notice
-from intake.sign_in_backoff import LONGEST_WAIT
 from intake.unit_alerts import UNIT_LANGUAGE, unit_destinations
 
 logger = logging.getLogger(__name__)
@@ -42,14 +41,16 @@ def destinations(core: Core, user: StaffUser) -> list[tuple[str, str, str]]:
     return [(channel, address, UNIT_LANGUAGE) for channel, address in unit_destinations(unit)]
 
 
-def queue_guessing_alert(core: Core, session: AsyncSession, user: StaffUser, failures: int) -> list[Notification]:
-    """Tell `user` that `failures` attempts at their name failed, inside the caller's transaction."""
+def queue_guessing_alert(core: Core, session: AsyncSession, user: StaffUser, failures: int, *,
+                         longest_wait: int) -> list[Notification]:
+    """Tell `user` that `failures` attempts at their name failed and that each further one waits up
+    to `longest_wait` minutes, inside the caller's transaction."""
     now = core.clock.now()
     queued = []
     for channel, _address, _language in destinations(core, user):
         notification = Notification(
             tip_id=None, event_id=None, stream=f"staff:{user.id}:{channel}", channel=channel, kind=STAFF_ALERT,
-            payload={"about": GUESSING, "staff": user.id, "failures": failures, "at": now.isoformat()},
+            payload={"about": GUESSING, "staff": user.id, "failures": failures, "at": now.isoformat(), "minutes": longest_wait},
             status="pending", next_attempt_at=now, created_at=now,
         )
         session.add(notification)
@@ -73,7 +74,7 @@ async def render_staff_alert(core: Core, session: AsyncSession, notification: No
     _ = Translator(language)
     at = datetime.fromisoformat(str(payload.get("at"))).astimezone(ZoneInfo(core.settings.timezone))
     params = {"user": user.username, "name": user.display_name, "count": int(payload.get("failures") or 0),
-              "time": at.strftime("%Y-%m-%d %H:%M"), "minutes": int(LONGEST_WAIT.total_seconds() // 60)}
+              "time": at.strftime("%Y-%m-%d %H:%M"), "minutes": int(payload.get("minutes") or 15)}
     subject = _(GUESSING_SUBJECT, **params)
     body = "\n\n".join(_(line, **params) for line in GUESSING_LINES)
     if notification.channel != "email":  # a chat message has no subject line of its own

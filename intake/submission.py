@@ -12,14 +12,13 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
-from intake import duplicates, search
-from intake import unit_alerts
+from intake import duplicates, purposes, search, unit_alerts
 from intake.attachments import move_draft_files_to_tip
 from intake.clock import aware
 from intake.conversation import DraftState, final_answers, missing_steps
 from intake.core import Core
 from intake.crypto import Keyring
-from intake.drafts import SEAL_PURPOSE, DraftRecord
+from intake.drafts import DraftRecord
 from intake.models import Assignment, Draft, Person, StatusEvent, Tip, priority_rank
 from intake.outbox import enqueue_for_event
 from intake.questionnaire import PERSONAL_KEYS, ChannelCapabilities, Step
@@ -28,8 +27,6 @@ from intake.suggest import suggest
 from intake.tracking import new_code, new_pin
 from intake.workflow import ACCEPT_DAYS, Status, due_after
 
-RECEIPT_PURPOSE = "receipt"
-PEOPLE_PURPOSE = "people"
 
 
 @dataclass(frozen=True)
@@ -54,27 +51,25 @@ class DraftGone(LookupError):
     """The draft was discarded or has expired."""
 
 
-TRACKING_PURPOSE = "tracking-code"
-PIN_PURPOSE = "reply-pin"
 
 
 def tracking_hash(keys: Keyring, code: str) -> str:
     """The code's look-up hash under the current hash key (names its key: see crypto.lookup_hash)."""
-    return keys.lookup_hash(code, purpose=TRACKING_PURPOSE)
+    return keys.lookup_hash(code, purpose=purposes.TRACKING_CODE)
 
 
 def tracking_candidates(keys: Keyring, code: str) -> list[str]:
     """The code's look-up hash under every hash key, the current one first (key rotation)."""
-    return keys.lookup_candidates(code, purpose=TRACKING_PURPOSE)
+    return keys.lookup_candidates(code, purpose=purposes.TRACKING_CODE)
 
 
 def pin_hash(keys: Keyring, code: str, pin: str) -> str:
-    return keys.lookup_hash(f"{code}:{pin}", purpose=PIN_PURPOSE)
+    return keys.lookup_hash(f"{code}:{pin}", purpose=purposes.REPLY_PIN)
 
 
 def pin_matches(keys: Keyring, stored: str, code: str, pin: str) -> bool:
     """Whether `pin` is the tip's reply PIN, whichever hash key its stored hash was made with."""
-    return keys.matches(stored, f"{code}:{pin}", purpose=PIN_PURPOSE)
+    return keys.matches(stored, f"{code}:{pin}", purpose=purposes.REPLY_PIN)
 
 
 async def submit_draft(
@@ -95,7 +90,7 @@ async def submit_draft(
                 return stored_receipt(core, draft)
             if aware(draft.expires_at) <= core.clock.now():
                 raise DraftGone(draft_id)
-            state = DraftState.from_dict(core.keys.open_json(draft.sealed_state, purpose=SEAL_PURPOSE))
+            state = DraftState.from_dict(core.keys.open_json(draft.sealed_state, purpose=purposes.DRAFT))
             missing = missing_steps(state, capabilities)
             if missing:
                 return Incomplete(tuple(missing))
@@ -170,7 +165,7 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
     keys = duplicates.match_keys(answers)
     units = [(decision.lead, "lead")] if decision.lead else []
     units += [(unit, "assisting") for unit in decision.assisting]
-    sealed_receipt = core.keys.seal({"code": code, "pin": pin}, purpose=RECEIPT_PURPOSE)
+    sealed_receipt = core.keys.seal({"code": code, "pin": pin}, purpose=purposes.RECEIPT)
 
     values["reporter_id"] = await _insert_person(session, reporter)
     values["victim_id"] = await _insert_person(session, victim)
@@ -215,7 +210,7 @@ def _person(core: Core, data: dict, now) -> Person | None:
     if not any(key in data for key in ("name", "phone", "email", "channel_address")):
         return None
     return Person(
-        sealed=core.keys.seal(data, purpose=PEOPLE_PURPOSE),
+        sealed=core.keys.seal(data, purpose=purposes.PEOPLE),
         phone_hash=core.keys.lookup_hash(data["phone"], purpose="phone") if "phone" in data else None,
         email_hash=core.keys.lookup_hash(data["email"], purpose="email") if "email" in data else None,
         created_at=now,
@@ -238,8 +233,8 @@ async def _unused_code(core: Core, session) -> tuple[str, str]:
 
 
 def stored_receipt(core: Core, draft: Draft) -> Receipt:
-    stored = core.keys.open_json(draft.sealed_receipt, purpose=RECEIPT_PURPOSE)
-    state = DraftState.from_dict(core.keys.open_json(draft.sealed_state, purpose=SEAL_PURPOSE))
+    stored = core.keys.open_json(draft.sealed_receipt, purpose=purposes.RECEIPT)
+    state = DraftState.from_dict(core.keys.open_json(draft.sealed_state, purpose=purposes.DRAFT))
     answers = state.answers
     return Receipt(
         draft.tip_id, stored["code"], stored["pin"], state.language,

@@ -23,11 +23,11 @@ from intake.clock import aware
 from intake.core import Core
 from intake.models import Notification, StaffUser, StatusEvent
 from intake.outbox import UNIT_ALERT, Notice
+from intake.unit_alerts import SUPERVISION
 from intake.queues import unit_queue
 from intake.staff import Role
 from intake.workflow import COORDINATOR
 
-SUPERVISION = "supervision"
 #: Units read Chinese; alerts are written in it.
 UNIT_LANGUAGE = "zh_Hans"
 MAX_NOTICE_CHARS = 2000

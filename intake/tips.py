@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import selectinload
 
 from i18n import N_, Translator
+from intake.rehash import rehash_found
 from intake.clock import aware
 from intake.core import Core
 from intake.models import Tip
@@ -44,8 +45,6 @@ class PublicView:
 
 async def find_tip(core: Core, code_text: str) -> Tip | None:
     code = normalize_code(code_text)
-    from intake.key_rotation import rehash_found
-
     # A malformed code does the very same hashing and look-up as a real one (of a code no tip
     # has), so no code path is shorter than another: nothing to time.
     candidates = tracking_candidates(core.keys, code or "0" * 12)  # every key: the code may predate a rotation
@@ -139,7 +138,6 @@ async def pin_of(core: Core, tip: Tip, code: str, pin_text: str) -> Tip:
     """`tip` (found by its canonical `code`) when the reply PIN is right; else ReplyRefused."""
     from intake import audit, submission
     from intake.models import TipNote
-    from intake.key_rotation import rehash_found
     from intake.tracking import normalize_pin
 
     pin = normalize_pin(pin_text)

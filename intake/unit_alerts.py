@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -43,9 +43,19 @@ from intake.workflow import ACTIVE, Status
 
 logger = logging.getLogger(__name__)
 
-#: What an alert is about (the payload's "about"); "supervision" is intake/supervision.py's;
-#: LOOKUP_BUDGET (to the coordinating office: tracking codes are being guessed) intake/lookups.py's.
-NEW, REROUTED, DIGEST, LOOKUP_BUDGET = "new_tip", "rerouted", "digest", "lookup_budget"
+#: What an alert is about (the payload's "about"). NEW, REROUTED and DIGEST are written here;
+#: SUPERVISION (督办) by intake/supervision.py and LOOKUP_BUDGET (to the coordinating office:
+#: tracking codes are being guessed) by intake/lookups.py, whose renderers the composition root
+#: registers with `register_alert`.
+NEW, REROUTED, DIGEST, SUPERVISION, LOOKUP_BUDGET = "new_tip", "rerouted", "digest", "supervision", "lookup_budget"
+#: (core, notification) -> the alert to send, or None when there is no longer an address for it.
+AlertRenderer = Callable[[Core, Notification], "Notice | None"]
+_alerts: dict[str, AlertRenderer] = {}
+
+
+def register_alert(about: str, renderer: AlertRenderer) -> None:
+    """Alerts about `about` are rendered by `renderer` (a layer above this one writes their text)."""
+    _alerts[about] = renderer
 #: Units read Chinese (the same language as intake.supervision.UNIT_LANGUAGE).
 UNIT_LANGUAGE = "zh_Hans"
 #: Tip numbers listed per line of a digest; the count always says how many there are.
@@ -264,16 +274,11 @@ async def render_unit_alert(core: Core, session: AsyncSession, notification: Not
     configured now. None when there is no longer an address (or a tip) to alert about."""
     payload = notification.payload or {}
     about = payload.get("about")
-    if about == LOOKUP_BUDGET:
-        from intake.lookups import render_budget_alert  # lookups queues this alert through this module
-
-        unit = core.deployment.unit_by_code.get(str(payload.get("unit", "")))
-        address = dict(unit_destinations(unit)).get(notification.channel)
-        return None if address is None else render_budget_alert(payload, notification.channel, address, UNIT_LANGUAGE)
-    if about not in (NEW, REROUTED, DIGEST):  # a supervision notice (督办) and anything older
-        from intake.supervision import render_unit_alert as render_supervision  # supervision imports casework, which imports this
-
-        return render_supervision(core, notification)
+    if about not in (NEW, REROUTED, DIGEST):  # written by a layer above (an alert without "about" is a 督办's)
+        renderer = _alerts.get(str(about or SUPERVISION))
+        if renderer is None:
+            raise LookupError(f"no renderer registered for unit alerts about {about!r} (tipline.bootstrap registers them)")
+        return renderer(core, notification)
     deployment = core.deployment
     unit = deployment.unit_by_code.get(str(payload.get("unit", "")))
     address = dict(unit_destinations(unit)).get(notification.channel)

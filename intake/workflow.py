@@ -11,9 +11,6 @@ from datetime import datetime, time, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from i18n import N_
 
 

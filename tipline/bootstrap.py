@@ -1,4 +1,6 @@
-"""Build the core from settings: keys, database (migrated), the deployment in force, clock."""
+"""Build the core from settings: keys, database (migrated), the deployment in force, clock; and
+wire what a lower layer of the core uses from a higher one (renderers of notices and alerts, the
+reward administrator's reveal rule), as the delivery channels are wired by `tipline serve`."""
 from __future__ import annotations
 
 import logging
@@ -11,13 +13,25 @@ from intake.db import Database
 from intake.deployment import CONFIG_DIR, read_config
 from intake.migrate import migrate
 from intake.private_files import protect
-from intake import rewards
+from intake import casefile, lookups, outbox, rewards, staff_alerts, supervision, unit_alerts
 from intake.settings import Settings
+from intake.staff import Role
 
 log = logging.getLogger(__name__)
 
 
+def wire_layers() -> None:
+    """Register the upper layers' renderers and rules with the lower layers that call them."""
+    outbox.register_renderer(outbox.UNIT_ALERT, unit_alerts.render_unit_alert)
+    outbox.register_renderer(outbox.STAFF_ALERT, staff_alerts.render_staff_alert)
+    outbox.register_text(rewards.REWARD_KIND, rewards.render_reward_notice)
+    unit_alerts.register_alert(unit_alerts.SUPERVISION, supervision.render_unit_alert)
+    unit_alerts.register_alert(unit_alerts.LOOKUP_BUDGET, lookups.render_budget_alert)
+    casefile.allow_reveal(Role.REWARD_ADMIN, rewards.is_reward_case)
+
+
 async def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Core:
+    wire_layers()
     settings = settings or Settings()
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url)

@@ -48,7 +48,7 @@ def upgrade() -> None:
 def _index_existing_tips() -> None:
     """Match keys for the tips submitted before this revision (new ones get theirs at submission).
     Uses the normalisation of this release: a later change to it re-indexes in its own revision."""
-    from intake.duplicates import match_keys
+    from intake.migrations.match_keys_0004a import match_keys
 
     bind = op.get_bind()
     tips = sa.table('tips', sa.column('id', sa.Integer()), sa.column('answers', sa.JSON()))
