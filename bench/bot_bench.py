@@ -76,8 +76,8 @@ async def prepare_chats(core, storage: MemoryStorage, bot: Bot, chats: list[int]
     """Each chat chose Chinese and has a draft at STEP_KEY, pointed at by its conversation state."""
     from bot.chat import CAPABILITIES, CHANNEL, POINTER
     from bot.users import set_language
-    from intake import conversation as conv
-    from intake.drafts import new_draft, save_draft
+    from intake.domain import conversation as conv
+    from intake.reporting.drafts import new_draft, save_draft
 
     drafts = {}
     ctx = conv.Context(core.deployment, core.today(), CAPABILITIES)
@@ -114,7 +114,7 @@ def bare_dispatcher(core, drafts: dict[int, str]) -> Dispatcher:
     """A bare aiogram FSM step: read one row, write one row (SQLAlchemy Core), set the state, reply."""
     from sqlalchemy import select, update
 
-    from intake.models import Draft
+    from intake.platform.models import Draft
 
     table = Draft.__table__
     reader, writer = core.db.reader, core.db.writer
@@ -138,8 +138,8 @@ def bare_dispatcher(core, drafts: dict[int, str]) -> Dispatcher:
 
 async def measure(kind: str, updates: int, base: Path | None, rounds: int = 3) -> Figure:
     from bot.app import build_dispatcher
-    from intake.drafts import get_draft
-    from intake.settings import Settings
+    from intake.reporting.drafts import get_draft
+    from intake.platform.settings import Settings
     from tipline.bootstrap import bootstrap
 
     directory = fresh_dir(f"bot-{kind}", base)

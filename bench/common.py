@@ -138,8 +138,8 @@ def database_urls(kind: str, directory: Path) -> tuple[str, str]:
 
 async def prepare_database(url: str) -> None:
     """An empty database with the product's schema (its own migrations)."""
-    from intake.db import Database
-    from intake.migrate import migrate
+    from intake.platform.db import Database
+    from intake.platform.migrate import migrate
 
     if url.startswith("postgresql"):
         await empty_postgres(url)

@@ -30,13 +30,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from console.app import create_app  # noqa: E402
-from intake import search  # noqa: E402
-from intake.auth import enrol_totp, new_totp_secret, set_password  # noqa: E402
-from intake.clock import FrozenClock  # noqa: E402
-from intake.models import Assignment, RateCounter, StatusEvent, Tip, priority_rank  # noqa: E402
-from intake.settings import Settings  # noqa: E402
-from intake.staff import add_staff  # noqa: E402
-from intake.workflow import ACCEPT_DAYS, FINISH_DAYS  # noqa: E402
+from intake.casework import search  # noqa: E402
+from intake.staff.auth import enrol_totp, new_totp_secret, set_password  # noqa: E402
+from intake.platform.clock import FrozenClock  # noqa: E402
+from intake.platform.models import Assignment, RateCounter, StatusEvent, Tip, priority_rank  # noqa: E402
+from intake.platform.settings import Settings  # noqa: E402
+from intake.staff.staff import add_staff  # noqa: E402
+from intake.domain.workflow import ACCEPT_DAYS, FINISH_DAYS  # noqa: E402
 from tipline.bootstrap import bootstrap  # noqa: E402
 from tipline.serve import settle_heap  # noqa: E402
 
@@ -211,7 +211,7 @@ async def main(argv: list[str] | None = None) -> None:
     if reuse:  # the clock is frozen at NOW: every earlier run's sign-ins still count against the sign-in limit
         async with core.db.transaction() as session:
             await session.execute(delete(RateCounter).where(RateCounter.key.like("console-signin:%")))
-    from intake.staff import get_staff
+    from intake.staff.staff import get_staff
     coordinator = await get_staff(core, "bench_coordinator")
     secret = new_totp_secret()
     await enrol_totp(core, coordinator.id, secret, pyotp.TOTP(secret).at(clock.now()))

@@ -1,5 +1,5 @@
 """Notification fan-out: progress notices delivered from the outbox by the product's dispatcher
-(intake/dispatch.py with the bot's Telegram channel) to the fake Bot API server, against the same
+(intake/notify/dispatch.py with the bot's Telegram channel) to the fake Bot API server, against the same
 number of bare `sendMessage` calls made directly with aiogram, in the same run, to the same
 server (tests/fake_telegram.py, run in a process of its own by bench/fake_bot_api.py).
 
@@ -39,7 +39,7 @@ NUMBER = re.compile(r"notice (\d+) of tip")
 async def fill_outbox(core, start: int, tips: int, per_tip: int) -> None:
     """Tips number start..start+tips-1 from Telegram chats, each with `per_tip` pending notices
     (one per status event)."""
-    from intake.models import Notification, Person, StatusEvent, Tip
+    from intake.platform.models import Notification, Person, StatusEvent, Tip
 
     now = core.clock.now()
     unit = next(iter(core.deployment.unit_by_code))
@@ -97,8 +97,8 @@ async def sample_body(core) -> str:
     """A rendered notice, so the bare calls send text of the same size."""
     from sqlalchemy import select
 
-    from intake.models import Notification
-    from intake.outbox import render_notice
+    from intake.platform.models import Notification
+    from intake.notify.outbox import render_notice
 
     async with core.db.session() as session:
         return (await render_notice(core, session, await session.scalar(select(Notification).limit(1)))).body
@@ -107,8 +107,8 @@ async def sample_body(core) -> str:
 async def measure(kind: str, tips: int, per_tip: int, base: Path | None, rounds: int = 3) -> Figure:
     from bot.app import make_bot
     from bot.notifier import TelegramChannel
-    from intake.dispatch import Dispatcher
-    from intake.settings import Settings
+    from intake.notify.dispatch import Dispatcher
+    from intake.platform.settings import Settings
     from tipline.bootstrap import bootstrap
 
     directory = fresh_dir(f"fanout-{kind}", base)

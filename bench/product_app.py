@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 
-from intake.dispatch import Dispatcher
-from intake.settings import Settings
+from intake.notify.dispatch import Dispatcher
+from intake.platform.settings import Settings
 from tipline.bootstrap import bootstrap
 from tipline.channels import configured_channels
 from web_form.app import create_app

@@ -36,13 +36,13 @@ SETUP_TABLES = {"alembic_version", "config_versions", "partners", "rate_counters
 
 
 def _settings(var_dir: Path, url: str):
-    from intake.settings import Settings
+    from intake.platform.settings import Settings
 
     return Settings(env="development", var_dir=var_dir, database_url=url)
 
 
 async def add_bench_partner(var_dir: Path, url: str) -> str:
-    from intake.partners import add_partner
+    from intake.reporting.partners import add_partner
     from tipline.bootstrap import bootstrap
 
     core = await bootstrap(_settings(var_dir, url))
@@ -57,7 +57,7 @@ async def row_counts(url: str) -> dict[str, int]:
     from sqlalchemy import func, select
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from intake.models import Base
+    from intake.platform.models import Base
 
     engine = create_async_engine(url)
     try:
@@ -73,7 +73,7 @@ async def template_rows(url: str) -> dict[str, list[dict]]:
     from sqlalchemy import select
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from intake.models import Base
+    from intake.platform.models import Base
 
     tables = Base.metadata.tables
     engine = create_async_engine(url)
@@ -101,8 +101,8 @@ async def check_codes(var_dir: Path, url: str, result: WrkResult) -> tuple[list[
     2xx answers there are: requests still in flight when wrk stopped, committed after it left."""
     from sqlalchemy import func, select
 
-    from intake.models import Tip
-    from intake.submission import tracking_hash
+    from intake.platform.models import Tip
+    from intake.reporting.submission import tracking_hash
     from tipline.bootstrap import bootstrap
 
     problems = []

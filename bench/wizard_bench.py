@@ -27,9 +27,9 @@ PAGE_KEY = "category"
 
 async def make_draft(var_dir: Path, url: str) -> tuple[str, str]:
     """A visitor (cookie) whose draft stands at PAGE_KEY; returns (owner cookie, draft id)."""
-    from intake import conversation as conv
-    from intake.drafts import new_draft, save_draft
-    from intake.settings import Settings
+    from intake.domain import conversation as conv
+    from intake.reporting.drafts import new_draft, save_draft
+    from intake.platform.settings import Settings
     from tipline.bootstrap import bootstrap
     from web_form.report import CAPABILITIES, CHANNEL, _context
     from web_form.security import new_owner

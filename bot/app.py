@@ -40,8 +40,8 @@ from bot import followup, report, texts
 from bot.chat import read_for_update
 from bot.users import get_user, set_blocked
 from i18n import DEFAULT_LANGUAGE, Translator, negotiate
-from intake import ratelimit
-from intake.core import Core
+from intake.platform import ratelimit
+from intake.platform.core import Core
 
 log = logging.getLogger(__name__)
 

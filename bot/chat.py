@@ -13,11 +13,11 @@ from sqlalchemy import bindparam, select
 from bot import render
 from bot.users import guess_language, remember_for_update, user_hash, user_of_update
 from i18n import Translator
-from intake.conversation import Context
-from intake.core import Core
-from intake.drafts import DraftRecord, draft_of_row, find_draft, get_draft
-from intake.models import ChannelUser, Draft
-from intake.questionnaire import ChannelCapabilities
+from intake.domain.conversation import Context
+from intake.platform.core import Core
+from intake.reporting.drafts import DraftRecord, draft_of_row, find_draft, get_draft
+from intake.platform.models import ChannelUser, Draft
+from intake.domain.questionnaire import ChannelCapabilities
 
 log = logging.getLogger(__name__)
 

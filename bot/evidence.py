@@ -16,10 +16,10 @@ from aiogram.types import Message
 from sqlalchemy import select
 
 from bot import texts
-from intake import attachments
-from intake.answers import Invalid
-from intake.core import Core
-from intake.models import Attachment
+from intake.platform import attachments
+from intake.domain.answers import Invalid
+from intake.platform.core import Core
+from intake.platform.models import Attachment
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ the tip came from is the credential), the satisfaction question, and linking a w
 
 Only the chat's own tips are ever shown with details; /status (or a tracking code sent on its
 own) shows the public timeline that anyone with the code may read, counted against the chat's
-limits (intake.lookups).
+limits (intake.reporting.lookups).
 """
 from __future__ import annotations
 
@@ -22,18 +22,18 @@ from bot.callbacks import Rate
 from bot.chat import CHANNEL, Chat
 from bot.evidence import download, incoming_file
 from bot.users import user_hash
-from intake import attachments
-from intake.answers import Invalid, clean_text
-from intake.casework import reporter_reply
-from intake.clock import aware
-from intake.core import Core
-from intake.linking import use_link_token
-from intake.models import Rating, ReporterMessage, Tip
-from intake.ratings import rate
-from intake import lookups
-from intake.lookups import Client, LookupRefused
-from intake.tracking import looks_like_code
-from intake.workflow import STATUS_LABELS, Status
+from intake.platform import attachments
+from intake.domain.answers import Invalid, clean_text
+from intake.casework.casework import reporter_reply
+from intake.platform.clock import aware
+from intake.platform.core import Core
+from intake.reporting.linking import use_link_token
+from intake.platform.models import Rating, ReporterMessage, Tip
+from intake.reporting.ratings import rate
+from intake.reporting import lookups
+from intake.reporting.lookups import Client, LookupRefused
+from intake.domain.tracking import looks_like_code
+from intake.domain.workflow import STATUS_LABELS, Status
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The Telegram channel of the core's outbox: delivers a progress notice to the chat a tip
-came from (registered with intake.dispatch.Dispatcher by the composition root), and an alert
-to a unit (intake/unit_alerts.py) to the unit's group chat.
+came from (registered with intake.notify.dispatch.Dispatcher by the composition root), and an alert
+to a unit (intake/notify/unit_alerts.py) to the unit's group chat.
 
 Failures map onto the outbox's retry rules:
 - the person blocked the bot (403): not retried; the chat is marked blocked and is not sent to
@@ -42,11 +42,11 @@ from bot import render, texts
 from bot.followup import unrated_closed
 from bot.users import get_user, set_blocked, user_hash
 from i18n import Translator
-from intake.core import Core
-from intake.db import in_chunks
-from intake.models import ChannelUser
-from intake.outbox import UNIT_ALERT, DeliveryError, Notice
-from intake.workflow import STATUS_LABELS, Status
+from intake.platform.core import Core
+from intake.platform.db import in_chunks
+from intake.platform.models import ChannelUser
+from intake.notify.outbox import UNIT_ALERT, DeliveryError, Notice
+from intake.domain.workflow import STATUS_LABELS, Status
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class RateLimited(DeliveryError):
 
 
 class TelegramChannel:
-    """intake.outbox.Channel for Telegram: `send(notice)` posts `notice.body` to the chat
+    """intake.notify.outbox.Channel for Telegram: `send(notice)` posts `notice.body` to the chat
     `notice.address`."""
 
     name = "telegram"
@@ -75,7 +75,7 @@ class TelegramChannel:
 
     async def prepare(self, notices: Sequence[Notice]) -> list[Notice]:
         """The round's notices with whether each chat blocked the bot, read in one query for
-        them all (intake.outbox.Channel.prepare), so `send` reads nothing per notice."""
+        them all (intake.notify.outbox.Channel.prepare), so `send` reads nothing per notice."""
         hashes = {address: user_hash(self.core, address) for address in {n.address for n in notices if n.template != UNIT_ALERT}}
         blocked: set[str] = set()
         wanted = sorted(set(hashes.values()))

@@ -10,11 +10,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import texts
 from bot.callbacks import Lang, Rate, Step, draft_ref
 from i18n import LANGUAGE_NAMES, LANGUAGES, Translator
-from intake import conversation as conv
-from intake.answers import Invalid
-from intake.conversation import REVIEW
-from intake.questionnaire import Kind
-from intake.ratings import CHOICES as RATING_CHOICES
+from intake.domain import conversation as conv
+from intake.domain.answers import Invalid
+from intake.domain.conversation import REVIEW
+from intake.domain.questionnaire import Kind
+from intake.reporting.ratings import CHOICES as RATING_CHOICES
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message
 REVIEW_VALUE_CHARS = 300

@@ -21,17 +21,17 @@ from bot.chat import CAPABILITIES, CHANNEL, Chat
 from bot.evidence import MAX_FILES, download, draft_files, incoming_file
 from bot.users import set_language
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_
-from intake import attachments
-from intake import conversation as conv
-from intake.answers import Invalid, normalize_digits
-from intake.conversation import SKIP
-from intake.core import Core
-from intake.drafts import DraftRecord, discard_draft, new_draft, save_draft
-from intake.models import Attachment
-from intake import questionnaire
-from intake.questionnaire import DONT_KNOW, URGENT_NOTICE, Kind
-from intake.submission import Incomplete, submit_draft
-from intake.tracking import format_code
+from intake.platform import attachments
+from intake.domain import conversation as conv
+from intake.domain.answers import Invalid, normalize_digits
+from intake.domain.conversation import SKIP
+from intake.platform.core import Core
+from intake.reporting.drafts import DraftRecord, discard_draft, new_draft, save_draft
+from intake.platform.models import Attachment
+from intake.domain import questionnaire
+from intake.domain.questionnaire import DONT_KNOW, URGENT_NOTICE, Kind
+from intake.reporting.submission import Incomplete, submit_draft
+from intake.domain.tracking import format_code
 
 log = logging.getLogger(__name__)
 

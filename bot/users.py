@@ -8,9 +8,9 @@ from contextvars import ContextVar
 from sqlalchemy import select
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, negotiate
-from intake.core import Core
-from intake.drafts import owner_hash
-from intake.models import ChannelUser
+from intake.platform.core import Core
+from intake.reporting.drafts import owner_hash
+from intake.platform.models import ChannelUser
 
 CHANNEL = "telegram"
 

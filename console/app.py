@@ -14,9 +14,9 @@ from console import rewards_views
 from console import assign_views, evidence_views
 from console import audit_views, auth_views, duplicate_views, intake_views, sessions, tip_views, translation_views
 from console.web import HERE, MAX_BODY, Console, Viewer, add_security_headers
-from intake.body_limits import BodyTooLarge, CappedBodies
-from intake.core import Core
-from intake.db import TRANSIENT_ERRORS, is_transient
+from intake.platform.body_limits import BodyTooLarge, CappedBodies
+from intake.platform.core import Core
+from intake.platform.db import TRANSIENT_ERRORS, is_transient
 
 
 def create_app(core: Core) -> FastAPI:

@@ -1,5 +1,5 @@
 """Assigning tips to colleagues and the queue's bulk actions (accept, assign), plus the queue's
-region and date filters. Thin translations from forms to intake.assignment and intake.queues;
+region and date filters. Thin translations from forms to intake.casework.assignment and intake.casework.queues;
 the core checks scope and permission for every tip and audits."""
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from fastapi.responses import RedirectResponse, Response
 from console import forms
 from console.web import Console, Id, Viewer
 from i18n import N_
-from intake.assignment import BULK_LIMIT, assign_tip, bulk, colleagues, staff_names
-from intake.casework import CaseworkError, TipNotFound, describe
-from intake.ids import parse_id
-from intake.models import StaffUser
-from intake.queues import QueueFilter, tip_state
-from intake.staff import Role, staff_region
+from intake.casework.assignment import BULK_LIMIT, assign_tip, bulk, colleagues, staff_names
+from intake.casework.casework import CaseworkError, TipNotFound, describe
+from intake.domain.ids import parse_id
+from intake.platform.models import StaffUser
+from intake.casework.queues import QueueFilter, tip_state
+from intake.staff.staff import Role, staff_region
 
 BULK_ACTIONS = {"accept": N_("Accept the selected tips"), "assign": N_("Assign the selected tips to")}
 DATE_PROBLEMS = {
@@ -109,7 +109,7 @@ async def panel(console: Console, viewer: Viewer, tip) -> dict:  # noqa: ANN001 
 async def _unit_members(console: Console, unit_code: str | None) -> list[StaffUser]:
     from sqlalchemy import select
 
-    from intake.staff import UNIT_ROLES
+    from intake.staff.staff import UNIT_ROLES
 
     if not unit_code:
         return []

@@ -11,14 +11,14 @@ from fastapi.responses import RedirectResponse, Response
 from console import forms
 from console.web import Console, Id
 from i18n import N_
-from intake import audit
-from intake.audit import actions, read_log
-from intake.casework import TipNotFound
-from intake.clock import aware
-from intake.ids import parse_id
-from intake.staff import Role
-from intake.supervision import SupervisionRefused, overdue_list, send_supervision
-from intake.workflow import STATUS_LABELS, Status
+from intake.platform import audit
+from intake.platform.audit import actions, read_log
+from intake.casework.casework import TipNotFound
+from intake.platform.clock import aware
+from intake.domain.ids import parse_id
+from intake.staff.staff import Role
+from intake.casework.supervision import SupervisionRefused, overdue_list, send_supervision
+from intake.domain.workflow import STATUS_LABELS, Status
 
 REFUSALS = {
     "role": N_("Only coordinators send supervision notices."),

@@ -11,16 +11,17 @@ from fastapi.responses import RedirectResponse, Response
 from console import sessions
 from console.i18n import CONSOLE_LANGUAGES
 from console.web import Console, Viewer
-from intake import audit, ratelimit, staff_sessions
-from intake.auth import (
+from intake.platform import audit, ratelimit
+from intake.staff import staff_sessions
+from intake.staff.auth import (
     Attempt, check_password, check_totp, enrol_totp, get_staff_by_id, new_totp_secret, totp_required, totp_uri,
 )
-from intake.models import StaffUser
-from intake.ratelimit import Limit
+from intake.platform.models import StaffUser
+from intake.platform.ratelimit import Limit
 
 PENDING_PURPOSE = "console-totp-pending"
 #: Password and code attempts per client address, counted before any work: a flood is answered
-#: at once. Guessing itself is slowed by the waits of intake/sign_in_backoff.py (per name, per
+#: at once. Guessing itself is slowed by the waits of intake/staff/sign_in_backoff.py (per name, per
 #: address, per browser), which answer exactly like a wrong password.
 SIGN_IN_ATTEMPTS = Limit("console-signin", 30, 900)
 

@@ -1,5 +1,5 @@
 """Possible duplicates and organisations: the groups of tips naming the same organisation,
-phone, address or website (intake.duplicates), the "possible duplicates" panel of the tip page,
+phone, address or website (intake.casework.duplicates), the "possible duplicates" panel of the tip page,
 and each organisation's risk colour (红橙黄绿) with the suggestion from its tips.
 
 Merging is the tip page's own workflow step (POST /tips/{id}/move, target "merged"): the panel
@@ -15,12 +15,12 @@ from fastapi.responses import RedirectResponse, Response
 from console import forms
 from console.web import Console, Viewer
 from i18n import N_
-from intake.clock import aware
-from intake.duplicates import (
+from intake.platform.clock import aware
+from intake.casework.duplicates import (
     COLOUR_ROLES, COLOURS, KINDS, ColourRefused, group_tips, groups, organisation_file,
     Suggestion, organisation_summaries, possible_duplicates, set_colour,
 )
-from intake.workflow import STATUS_LABELS, TRANSITION_BY_STEP, Status
+from intake.domain.workflow import STATUS_LABELS, TRANSITION_BY_STEP, Status
 
 COLOUR_LABELS = {
     "green": N_("Green: no risk found"),

@@ -1,5 +1,5 @@
 """The tip's evidence for staff: photos and voice notes shown on the tip page, every file
-downloadable. Files are served only to staff who may see the tip (intake.casefile checks scope
+downloadable. Files are served only to staff who may see the tip (intake.casework.casefile checks scope
 and audits every view), under a policy that lets nothing in them run."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from console.web import Console, Id
-from intake.casefile import evidence_file
-from intake.casework import TipNotFound
+from intake.casework.casefile import evidence_file
+from intake.casework.casework import TipNotFound
 
 EXTENSIONS = {
     "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",

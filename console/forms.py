@@ -6,10 +6,10 @@ import datetime
 from collections.abc import Mapping
 
 from i18n import LANGUAGES, N_, Translator
-from intake.answers import Invalid, parse_amount
-from intake.ids import parse_id
-from intake.messages import PublicMessage
-from intake.workflow import NEEDS_OWN_MESSAGE
+from intake.domain.answers import Invalid, parse_amount
+from intake.domain.ids import parse_id
+from intake.domain.messages import PublicMessage
+from intake.domain.workflow import NEEDS_OWN_MESSAGE
 
 FREE = "free"  # the template choice "my own words"
 OUTCOME_FLAGS = ("criminal_case_filed", "convicted", "already_known")
@@ -77,5 +77,5 @@ def outcome(form: Mapping[str, object], language: str, *, always: bool) -> dict[
 
 
 def positive_int(form: Mapping[str, object], name: str) -> int | None:
-    """A whole number from 1 to the largest id (intake.ids): an id, a number of days."""
+    """A whole number from 1 to the largest id (intake.domain.ids): an id, a number of days."""
     return parse_id(field(form, name))

@@ -16,18 +16,18 @@ from starlette.datastructures import FormData
 from console import forms
 from console.web import Console, Viewer
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, N_
-from intake import conversation as conv
-from intake.answers import Invalid
-from intake.conversation import REVIEW, SKIP, Context, DraftState
-from intake.drafts import discard_draft, save_draft
-from intake.phone_intake import (
+from intake.domain import conversation as conv
+from intake.domain.answers import Invalid
+from intake.domain.conversation import REVIEW, SKIP, Context, DraftState
+from intake.reporting.drafts import discard_draft, save_draft
+from intake.reporting.phone_intake import (
     CAPABILITIES, SOURCES, IntakeNotFound, StaffIntake, may_take_tips, open_intake, receipt_shown, start_intake,
     submit_intake,
 )
-from intake.questionnaire import DONT_KNOW, STEP_BY_KEY, URGENT_NOTICE, Kind
-from intake.submission import Receipt
-from intake.tracking import format_code
-from intake.workflow import ACCEPT_DAYS
+from intake.domain.questionnaire import DONT_KNOW, STEP_BY_KEY, URGENT_NOTICE, Kind
+from intake.reporting.submission import Receipt
+from intake.domain.tracking import format_code
+from intake.domain.workflow import ACCEPT_DAYS
 
 SOURCE_LABELS = {
     "phone": N_("Phone call (来电)"),

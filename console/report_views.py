@@ -1,6 +1,6 @@
 """Campaign statistics (coordinators; auditors read them) and the ledger (台账) downloads.
 
-The figures and the files come from intake.statistics and intake.ledger; this module only
+The figures and the files come from intake.reports.statistics and intake.reports.ledger; this module only
 translates: the form's fields in, the page (tables, server-side SVG bar charts, the 统计口径
 beside every figure) and the downloads out. No script: the charts are plain inline SVG with
 presentation attributes, a title and a text label on every bar.
@@ -16,13 +16,13 @@ from markupsafe import Markup, escape
 
 from console.web import Console, Viewer
 from i18n import N_
-from intake import audit
-from intake.export import csv_bytes
-from intake.ledger import COLUMNS, LedgerRefused, export_ledger, yuan
-from intake.ratings import CHOICES as SATISFACTION_LABELS
-from intake.staff import UNIT_ROLES, Role
-from intake.statistics import Period, Statistics, StatisticsRefused, campaign_statistics, regions_in_scope
-from intake.workflow import STATUS_LABELS, Status
+from intake.platform import audit
+from intake.platform.export import csv_bytes
+from intake.reports.ledger import COLUMNS, LedgerRefused, export_ledger, yuan
+from intake.reporting.ratings import CHOICES as SATISFACTION_LABELS
+from intake.staff.staff import UNIT_ROLES, Role
+from intake.reports.statistics import Period, Statistics, StatisticsRefused, campaign_statistics, regions_in_scope
+from intake.domain.workflow import STATUS_LABELS, Status
 
 STATISTICS_ROLES = (Role.COORDINATOR, Role.AUDITOR)
 LEDGER_ROLES = (Role.COORDINATOR, Role.AUDITOR, *UNIT_ROLES)

@@ -1,7 +1,7 @@
 """The rewards area (有奖举报), for reward administrators only: candidates with their eligibility
 rule by rule, the propose / approve / reject / pay forms, exclusions, revealing the reporter with
 a reason, the budget, and the payout ledger with CSV and XLSX exports. Each action is one use
-case of intake.rewards; the core checks the two-person rule and audits."""
+case of intake.rewards.rewards; the core checks the two-person rule and audits."""
 from __future__ import annotations
 
 import datetime
@@ -14,19 +14,20 @@ from console import forms
 from console.forms import FormError
 from console.web import Console, Id, Viewer
 from i18n import N_, Translator
-from intake.answers import Invalid, parse_amount
-from intake.casefile import reveal_reporter, tip_file
-from intake.export import csv_bytes, xlsx_bytes
-from intake.casework import CaseworkError, TipNotFound, describe
-from intake.ids import parse_id
-from intake import audit, rewards
-from intake.rewards import (
+from intake.domain.answers import Invalid, parse_amount
+from intake.casework.casefile import reveal_reporter, tip_file
+from intake.platform.export import csv_bytes, xlsx_bytes
+from intake.casework.casework import CaseworkError, TipNotFound, describe
+from intake.domain.ids import parse_id
+from intake.platform import audit
+from intake.rewards import rewards
+from intake.rewards.rewards import (
     EXCLUSION_REASONS, approve_award, come_forward, awards_of, budgets, candidates, eligibility, exclude_reporter, exclusions_of,
     AWARD_STATUS_LABELS, get_award, joint_reports_of, ledger, ledger_cells, mark_joint, pay_award,
     propose_award, reject_award, scheme, shares_of, unmark_joint, versions, yuan,
 )
-from intake.staff import Role
-from intake.workflow import STATUS_LABELS, Status
+from intake.staff.staff import Role
+from intake.domain.workflow import STATUS_LABELS, Status
 
 EXCLUSION_LABELS = {
     "staff": N_("Member of staff of a department"),

@@ -2,12 +2,12 @@
 core's clock, and the CSRF token bound to it.
 
 The cookie holds no secret in the clear: the TOTP secret being enrolled travels sealed. Once
-signed in, it carries the id of the session's row on the server (intake/staff_sessions.py),
+signed in, it carries the id of the session's row on the server (intake/staff/staff_sessions.py),
 which signing out, a change of role, a password reset, a new second factor or a disabled
 account delete: a copy of the cookie then opens nothing.
 
 A second cookie, sent to the sign-in pages only, marks a browser where someone completed a
-sign-in: their attempts from it are judged apart from a stranger's (intake/sign_in_backoff.py).
+sign-in: their attempts from it are judged apart from a stranger's (intake/staff/sign_in_backoff.py).
 """
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from intake.core import Core
-from intake.staff_sessions import LIFETIME
+from intake.platform.core import Core
+from intake.staff.staff_sessions import LIFETIME
 
 COOKIE = "console_session"
 PURPOSE = "console-session"
@@ -38,7 +38,7 @@ class Session:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     stage: str = "anonymous"  # anonymous, totp, enrol, in
     user_id: int | None = None
-    sid: str = ""  # the server-side session's id (intake/staff_sessions.py), once signed in
+    sid: str = ""  # the server-side session's id (intake/staff/staff_sessions.py), once signed in
     issued: float = 0.0  # epoch seconds of the core clock
     seen: float = 0.0
     pending: str = ""  # sealed TOTP secret being enrolled, base64

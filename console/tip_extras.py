@@ -16,12 +16,12 @@ from console.forms import FormError
 from console.report_views import LEDGER_WORDS
 from console.web import Console, Id, Viewer
 from i18n import N_
-from intake.casefile import TipFile
-from intake.casework import TipNotFound
-from intake.categorising import CATEGORY, set_category
-from intake.contacts import CONTACT, DIRECTIONS, KINDS, record_contact
-from intake.sheet import Sheet, assignment_sheet
-from intake.workflow import COORDINATOR, UNIT
+from intake.casework.casefile import TipFile
+from intake.casework.casework import TipNotFound
+from intake.casework.categorising import CATEGORY, set_category
+from intake.casework.contacts import CONTACT, DIRECTIONS, KINDS, record_contact
+from intake.reports.sheet import Sheet, assignment_sheet
+from intake.domain.workflow import COORDINATOR, UNIT
 
 CONTACT_LABELS = {
     ("call", "out"): N_("Call: we called the reporter"),

@@ -1,5 +1,5 @@
 """The queue and the tip page with its action forms. Each action is a thin translation from
-an HTML form to one use case of intake.casework; the core checks permissions and audits."""
+an HTML form to one use case of intake.casework.casework; the core checks permissions and audits."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -14,17 +14,17 @@ from console import assign_views, duplicate_views, forms, tip_extras, translatio
 from console.forms import FREE, FormError
 from console.web import Console, Id, Viewer
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, N_
-from intake import search
-from intake.casefile import TipFile, reveal_reporter, tip_file
-from intake.casework import (
+from intake.casework import search
+from intake.casework.casefile import TipFile, reveal_reporter, tip_file
+from intake.casework.casework import (
     CaseworkError, TipNotFound, add_note, describe, extend_deadline, move_tip, record_outcome, reroute_tip,
 )
-from intake.dispatch import delivery_report
-from intake.outbox import UNIT_ALERT
-from intake.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
-from intake.rewards import may_reveal_for_rewards
-from intake.staff import Role
-from intake.workflow import (
+from intake.notify.dispatch import delivery_report
+from intake.notify.outbox import UNIT_ALERT
+from intake.casework.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
+from intake.rewards.rewards import may_reveal_for_rewards
+from intake.staff.staff import Role
+from intake.domain.workflow import (
     ACTIVE, COORDINATOR, LEAD, MAX_EXTENSION_DAYS, NEEDS_OWN_MESSAGE, POLICE, REROUTE_FROM, REROUTE_WHO, STATUS_LABELS,
     TRANSITION_BY_STEP, UNIT, Status,
 )

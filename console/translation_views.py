@@ -1,6 +1,6 @@
 """Translations by bilingual staff: the needs-translation queue, a tip's translatable texts
 (the officers' own words to the reporter, the reporter's own words), and the forms that add a
-translation. Each form is one call of intake.translations, which checks scope and audits."""
+translation. Each form is one call of intake.casework.translations, which checks scope and audits."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -10,14 +10,14 @@ from sqlalchemy import select
 from console import forms
 from console.web import Console, Id, Viewer
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_
-from intake.casework import CaseworkError, TipNotFound, describe
-from intake.ids import parse_id
-from intake.models import Tip
-from intake.translations import (
+from intake.casework.casework import CaseworkError, TipNotFound, describe
+from intake.domain.ids import parse_id
+from intake.platform.models import Tip
+from intake.casework.translations import (
     STAFF_LANGUAGE, TRANSLATOR_ROLES, TranslationRefused, messages_to_translate, translatable, translate_public_message,
     translate_reporter_words, words_to_translate,
 )
-from intake.workflow import STATUS_LABELS, Status
+from intake.domain.workflow import STATUS_LABELS, Status
 
 
 REFUSALS = {

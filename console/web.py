@@ -18,11 +18,11 @@ from console import sessions
 from console.i18n import CONSOLE_LANGUAGES, ConsoleTranslator, console_language
 from console.sessions import Session
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, Translator
-from intake import staff_sessions
-from intake.core import Core
-from intake.ids import parse_id
-from intake.models import StaffUser
-from intake.staff import ROLE_LABELS, Role
+from intake.staff import staff_sessions
+from intake.platform.core import Core
+from intake.domain.ids import parse_id
+from intake.platform.models import StaffUser
+from intake.staff.staff import ROLE_LABELS, Role
 
 HERE = Path(__file__).parent
 #: The largest request body the console reads: it takes no files, every form is small.

@@ -16,12 +16,12 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from intake.casework import move_tip  # noqa: E402
-from intake.clock import FrozenClock  # noqa: E402
-from intake.conversation import SKIP  # noqa: E402
-from intake.messages import PublicMessage  # noqa: E402
-from intake.models import Tip  # noqa: E402
-from intake.staff import add_staff  # noqa: E402
+from intake.casework.casework import move_tip  # noqa: E402
+from intake.platform.clock import FrozenClock  # noqa: E402
+from intake.domain.conversation import SKIP  # noqa: E402
+from intake.domain.messages import PublicMessage  # noqa: E402
+from intake.platform.models import Tip  # noqa: E402
+from intake.staff.staff import add_staff  # noqa: E402
 from tests.browser import LiveSite, launch  # noqa: E402
 from tests.test_web_browser import MRS_WANG, answer, current_key, walk  # noqa: E402
 

@@ -14,8 +14,8 @@ from PIL import Image
 
 from bot.app import build_dispatcher, make_bot
 from bot.callbacks import Step
-from intake import conversation as conv
-from intake.questionnaire import STEP_BY_KEY
+from intake.domain import conversation as conv
+from intake.domain.questionnaire import STEP_BY_KEY
 from tests.fake_telegram import TOKEN, FakeTelegram, FakeUser, Sent
 
 _chat_ids = itertools.count(5_000_001)

@@ -16,9 +16,9 @@ from typing import TypeVar
 
 import uvicorn
 
-from intake.clock import Clock
-from intake.core import Core
-from intake.settings import Settings
+from intake.platform.clock import Clock
+from intake.platform.core import Core
+from intake.platform.settings import Settings
 from tipline.bootstrap import bootstrap
 from web_form.app import create_app
 

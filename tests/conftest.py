@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from intake.clock import FrozenClock
-from intake.core import Core
-from intake.db import Database
-from intake.deployment import Deployment, load_deployment
-from intake.migrate import migrate
-from intake.models import Base
-from intake.settings import Settings
+from intake.platform.clock import FrozenClock
+from intake.platform.core import Core
+from intake.platform.db import Database
+from intake.domain.deployment import Deployment, load_deployment
+from intake.platform.migrate import migrate
+from intake.platform.models import Base
+from intake.platform.settings import Settings
 from tipline.bootstrap import bootstrap
 
 POSTGRES_URL = os.environ.get("TIPLINE_TEST_DATABASE_URL", "")

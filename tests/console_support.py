@@ -7,7 +7,7 @@ import httpx
 import pyotp
 
 from console.app import create_app
-from intake.auth import set_password
+from intake.staff.auth import set_password
 from tests.factories import staff
 
 PASSWORD = "correct horse battery staple"

@@ -6,11 +6,11 @@ import itertools
 
 from PIL import Image
 
-from intake.conversation import Context
-from intake.drafts import new_draft, save_draft
-from intake.questionnaire import ChannelCapabilities
-from intake.staff import add_staff
-from intake.submission import Receipt, submit_draft
+from intake.domain.conversation import Context
+from intake.reporting.drafts import new_draft, save_draft
+from intake.domain.questionnaire import ChannelCapabilities
+from intake.staff.staff import add_staff
+from intake.reporting.submission import Receipt, submit_draft
 from tests.walk import ANSWERS_FOR_MOTHER, walk
 
 TERMINAL = ChannelCapabilities()

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from console.app import create_app
-from intake.attachments import store as store_attachment
-from intake.duplicates import organisation_key
-from intake.models import AuditEvent, Tip
-from intake.queues import tip_state
-from intake.phone_intake import start_intake
-from intake.staff import get_staff
+from intake.platform.attachments import store as store_attachment
+from intake.casework.duplicates import organisation_key
+from intake.platform.models import AuditEvent, Tip
+from intake.casework.queues import tip_state
+from intake.reporting.phone_intake import start_intake
+from intake.staff.staff import get_staff
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import a_photo, file_tip
 

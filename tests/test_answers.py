@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from intake import answers
-from intake.answers import (
+from intake.domain import answers
+from intake.domain.answers import (
     Invalid,
     clean_text,
     normalize_digits,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import event, func, select
 
-from intake.models import Assignment, AuditEvent, Draft, Notification, Partner, Person, RateCounter, StatusEvent, Tip, TipMatchKey
-from intake.partners import add_partner
-from intake.search import POSTGRES_TABLE, SQLITE_TABLE
+from intake.platform.models import Assignment, AuditEvent, Draft, Notification, Partner, Person, RateCounter, StatusEvent, Tip, TipMatchKey
+from intake.reporting.partners import add_partner
+from intake.casework.search import POSTGRES_TABLE, SQLITE_TABLE
 from tests.test_web_api import ANSWERS, auth, count
 from tests.webclient import web_client
 

@@ -15,8 +15,8 @@ import pytest
 
 from bench.common import empty_postgres
 
-from intake.conversation import SKIP
-from intake.partners import PartnerError, add_partner, list_partners
+from intake.domain.conversation import SKIP
+from intake.reporting.partners import PartnerError, add_partner, list_partners
 from tests.conftest import POSTGRES_URL
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import web_client

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from bot.app import make_bot
 from bot.notifier import RateLimited, TelegramChannel
 from bot.users import get_user
-from intake.casework import move_tip
-from intake.dispatch import Dispatcher, delivery_report
-from intake.models import Notification
-from intake.outbox import DeliveryError, Notice
+from intake.casework.casework import move_tip
+from intake.notify.dispatch import Dispatcher, delivery_report
+from intake.platform.models import Notification
+from intake.notify.outbox import DeliveryError, Notice
 from tests.bot_harness import fake_telegram  # noqa: F401 - fixture
 from tests.fake_telegram import TOKEN
 from tests.factories import file_tip, staff

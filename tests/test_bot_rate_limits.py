@@ -17,10 +17,10 @@ from sqlalchemy import event, func, select
 from bot.app import CHAT_LIMIT, build_dispatcher, webhook_app
 from bot.chat import CAPABILITIES, CHANNEL, POINTER
 from bot.users import set_language
-from intake import conversation as conv
-from intake import ratelimit
-from intake.drafts import discard_draft, get_draft, new_draft
-from intake.models import RateCounter
+from intake.domain import conversation as conv
+from intake.platform import ratelimit
+from intake.reporting.drafts import discard_draft, get_draft, new_draft
+from intake.platform.models import RateCounter
 
 TOKEN = "123456:TEST-token-for-a-recording-session"
 

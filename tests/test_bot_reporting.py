@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from bot.notifier import TelegramChannel
 from bot.users import get_user
-from intake.attachments import list_for_tip
-from intake.casework import move_tip
-from intake.dispatch import Dispatcher
-from intake.messages import PublicMessage
-from intake.models import ReporterMessage, Tip
+from intake.platform.attachments import list_for_tip
+from intake.casework.casework import move_tip
+from intake.notify.dispatch import Dispatcher
+from intake.domain.messages import PublicMessage
+from intake.platform.models import ReporterMessage, Tip
 from tests.bot_harness import (  # noqa: F401 - fixtures
     Choose, Files, Multi, answer_until, fake_telegram, jpeg, new_user, running_bot,
 )
@@ -115,7 +115,7 @@ async def test_a_son_reports_in_english_with_a_receipt_and_follows_the_check_in_
 
 
 async def test_once_closed_the_reporter_is_asked_whether_they_are_satisfied(core, fake_telegram, running_bot):
-    from intake.models import Rating
+    from intake.platform.models import Rating
     from tests.factories import file_tip
 
     bot = await running_bot()

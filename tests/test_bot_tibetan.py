@@ -14,11 +14,11 @@ from sqlalchemy import select
 from bot import texts
 from bot.notifier import TelegramChannel
 from i18n import Translator
-from intake.casework import move_tip
-from intake.conversation import display_value
-from intake.dispatch import Dispatcher
-from intake.models import Assignment, Tip
-from intake.questionnaire import STEP_BY_KEY
+from intake.casework.casework import move_tip
+from intake.domain.conversation import display_value
+from intake.notify.dispatch import Dispatcher
+from intake.platform.models import Assignment, Tip
+from intake.domain.questionnaire import STEP_BY_KEY
 from tests.bot_harness import Choose, Multi, answer_until, fake_telegram, new_user, running_bot  # noqa: F401
 from tests.factories import staff
 from tests.fake_telegram import FakeTelegram, FakeUser

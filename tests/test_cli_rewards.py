@@ -13,10 +13,10 @@ import openpyxl
 import pyotp
 from sqlalchemy import select, update
 
-from intake.auth import enrol_totp, new_totp_secret
-from intake.casework import move_tip, record_outcome
-from intake.models import AuditEvent, Award, Notification, StaffUser
-from intake.rewards import approve_award, propose_award
+from intake.staff.auth import enrol_totp, new_totp_secret
+from intake.casework.casework import move_tip, record_outcome
+from intake.platform.models import AuditEvent, Award, Notification, StaffUser
+from intake.rewards.rewards import approve_award, propose_award
 from tests.cli import run_tipline
 from tests.console_support import LEAD_UNIT, PASSWORD, make_staff
 from tests.factories import file_tip
@@ -165,6 +165,6 @@ async def test_lapse_from_the_command_line_after_the_claim_period(core, clock):
 
 
 async def _user(core, username: str):
-    from intake.staff import get_staff
+    from intake.staff.staff import get_staff
 
     return await get_staff(core, username)

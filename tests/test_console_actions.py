@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from intake.casework import move_tip, reporter_reply
-from intake.messages import render
-from intake.models import Assignment, Notification, Outcome, StatusEvent, Tip, TipNote
-from intake.outbox import render_notice
-from intake.queues import tip_state
+from intake.casework.casework import move_tip, reporter_reply
+from intake.domain.messages import render
+from intake.platform.models import Assignment, Notification, Outcome, StatusEvent, Tip, TipNote
+from intake.notify.outbox import render_notice
+from intake.casework.queues import tip_state
 from tests.console_support import LEAD_UNIT, client_for, make_staff, sign_in, tip_form
 from tests.factories import file_tip
 

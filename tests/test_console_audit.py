@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from intake import audit
-from intake.casefile import reveal_reporter
-from intake.deployment import CONFIG_DIR, Deployment, read_config
-from intake.dispatch import Dispatcher
-from intake.models import AuditEvent, Notification, StatusEvent, Tip
-from intake.outbox import render_notice
-from intake.supervision import overdue_list
-from intake.tips import public_view
+from intake.platform import audit
+from intake.casework.casefile import reveal_reporter
+from intake.domain.deployment import CONFIG_DIR, Deployment, read_config
+from intake.notify.dispatch import Dispatcher
+from intake.platform.models import AuditEvent, Notification, StatusEvent, Tip
+from intake.notify.outbox import render_notice
+from intake.casework.supervision import overdue_list
+from intake.reporting.tips import public_view
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import file_tip
 from tests.test_console_browser import CHROMIUM, assert_accessible, browser, console_url  # noqa: F401 - fixtures
@@ -161,8 +161,8 @@ async def test_every_new_form_refuses_a_post_without_the_sessions_token(core):
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 async def test_the_new_pages_pass_axe_in_the_browser(core, console_url, browser):  # noqa: F811
-    from intake.casework import move_tip
-    from intake.messages import PublicMessage
+    from intake.casework.casework import move_tip
+    from intake.domain.messages import PublicMessage
     from tests.console_support import PASSWORD
 
     without_totp(core)

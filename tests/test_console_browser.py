@@ -14,13 +14,13 @@ from playwright.async_api import async_playwright, expect
 from sqlalchemy import select
 
 from console.app import create_app
-from intake.auth import enrol_totp, new_totp_secret
-from intake.casework import reporter_reply
-from intake.models import Notification, Outcome
-from intake.outbox import render_notice
+from intake.staff.auth import enrol_totp, new_totp_secret
+from intake.casework.casework import reporter_reply
+from intake.platform.models import Notification, Outcome
+from intake.notify.outbox import render_notice
 from tests.browser import serving
 from tests.console_support import LEAD_UNIT, PASSWORD, make_staff, next_code
-from intake.attachments import store as store_attachment
+from intake.platform.attachments import store as store_attachment
 from tests.factories import a_photo, file_tip
 
 CHROMIUM = "/usr/bin/chromium"
@@ -60,7 +60,7 @@ async def test_an_officers_day_in_the_browser(core, console_url, browser):
     await make_staff(core, "li", "officer", LEAD_UNIT)
     secret = new_totp_secret()  # this officer turned on the optional second factor
     officer_id = (await make_staff(core, "li_enrol_probe", "officer", LEAD_UNIT)).id  # noqa: F841 - a colleague
-    from intake.staff import get_staff
+    from intake.staff.staff import get_staff
 
     li = await get_staff(core, "li")
     assert await enrol_totp(core, li.id, secret, pyotp.TOTP(secret).at(core.clock.now()))

@@ -4,9 +4,9 @@ found; guessing is slowed by a wait that grows per name and per address; the off
 it by e-mail (or through the unit's alert address); and no stranger keeps an officer out for good."""
 from __future__ import annotations
 
-from intake import auth
-from intake.deployment import CONFIG_DIR, Deployment, read_config
-from intake.dispatch import Dispatcher
+from intake.staff import auth
+from intake.domain.deployment import CONFIG_DIR, Deployment, read_config
+from intake.notify.dispatch import Dispatcher
 from tests.console_support import LEAD_UNIT, PASSWORD, as_seen, client_for, csrf_of, make_staff, sign_in
 from tests.bot_harness import fake_telegram  # noqa: F401 - fixture
 from tests.test_outbox import smtp_server, smtp_settings  # noqa: F401 - the real SMTP server fixture
@@ -34,8 +34,8 @@ class CountingHasher:
 async def enrol(core, username: str) -> str:
     import pyotp
 
-    from intake.auth import enrol_totp, new_totp_secret
-    from intake.staff import get_staff
+    from intake.staff.auth import enrol_totp, new_totp_secret
+    from intake.staff.staff import get_staff
 
     user = await get_staff(core, username)
     secret = new_totp_secret()
@@ -75,7 +75,7 @@ async def test_an_unknown_name_a_wrong_password_and_a_held_back_name_answer_alik
 
 async def test_after_a_strangers_flood_the_officer_gets_in_once_the_wait_is_over_and_is_told_by_email(
         core, settings, smtp_server):  # noqa: F811
-    from intake.staff import set_staff_email
+    from intake.staff.staff import set_staff_email
 
     mailbox, port = smtp_server
     await make_staff(core, "li", "coordinator", COORDINATION, language="en")
@@ -151,7 +151,7 @@ async def test_the_wait_grows_per_name_and_is_never_longer_than_fifteen_minutes(
 def test_the_waits_are_the_figures_security_md_gives():
     from datetime import timedelta
 
-    from intake.sign_in_backoff import ADDRESS, BROWSER, NAME, wait_after
+    from intake.staff.sign_in_backoff import ADDRESS, BROWSER, NAME, wait_after
 
     minutes = [wait_after(NAME, failures) for failures in range(1, 12)]
     assert minutes[:4] == [None] * 4
@@ -163,8 +163,8 @@ def test_the_waits_are_the_figures_security_md_gives():
 async def test_failures_are_forgotten_a_day_later_and_the_daily_run_sweeps_them(core):
     from sqlalchemy import func, select
 
-    from intake.models import SignInBackoff, StaffSession
-    from intake.retention import run_retention
+    from intake.platform.models import SignInBackoff, StaffSession
+    from intake.admin.retention import run_retention
 
     await make_staff(core, "li", "officer", LEAD_UNIT)
     async with client_for(core, address=STRANGER) as stranger:

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from intake.conversation import SKIP
-from intake.models import AuditEvent, Tip
-from intake.phone_intake import tip_operator, tip_source
-from intake.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY, Kind
-from intake.tips import public_view
+from intake.domain.conversation import SKIP
+from intake.platform.models import AuditEvent, Tip
+from intake.reporting.phone_intake import tip_operator, tip_source
+from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY, Kind
+from intake.reporting.tips import public_view
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.test_console_browser import CHROMIUM, browser, console_url  # noqa: F401 - the live console and Chromium
 from tests.walk import ANSWERS_FOR_MOTHER

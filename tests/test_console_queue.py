@@ -10,9 +10,9 @@ import re
 
 from sqlalchemy import func, select
 
-from intake.casework import move_tip, reroute_tip
-from intake.models import AuditEvent, Notification, StatusEvent, Tip
-from intake.queues import QueueFilter, unit_queue
+from intake.casework.casework import move_tip, reroute_tip
+from intake.platform.models import AuditEvent, Notification, StatusEvent, Tip
+from intake.casework.queues import QueueFilter, unit_queue
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in, tip_form
 from tests.factories import file_tip
 
@@ -123,7 +123,7 @@ async def test_re_routing_clears_the_assignee(core):
     lead = await make_staff(core, "zhao", "unit_lead", LEAD_UNIT, language="en")
     await make_staff(core, "wang", "officer", LEAD_UNIT, language="en")
     tip_id = (await file_tip(core)).tip_id
-    from intake.assignment import assign_tip
+    from intake.casework.assignment import assign_tip
 
     await assign_tip(core, tip_id, "wang", staff=lead)
     await reroute_tip(core, tip_id, OTHER_COUNTY_UNIT, staff=lead, reason="wrong county")
@@ -239,9 +239,9 @@ async def test_keyset_pages_over_filters_and_views(core):
 
 
 async def test_assigning_does_not_hide_the_reporters_answer_but_acting_on_it_does(core):
-    from intake.assignment import assign_tip
-    from intake.casework import reporter_reply
-    from intake.messages import PublicMessage
+    from intake.casework.assignment import assign_tip
+    from intake.casework.casework import reporter_reply
+    from intake.domain.messages import PublicMessage
 
     lead = await make_staff(core, "zhao", "unit_lead", LEAD_UNIT, language="en")
     await make_staff(core, "wang", "officer", LEAD_UNIT, language="en")

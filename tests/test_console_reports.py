@@ -16,9 +16,9 @@ from openpyxl import load_workbook
 
 from console.i18n import ConsoleTranslator
 from console.report_views import LEDGER_HEADERS, bar_chart
-from intake.ledger import COLUMNS
-from intake.auth import enrol_totp, new_totp_secret, set_password
-from intake.staff import get_staff
+from intake.reports.ledger import COLUMNS
+from intake.staff.auth import enrol_totp, new_totp_secret, set_password
+from intake.staff.staff import get_staff
 from tests.console_support import PASSWORD, client_for, next_code, sign_in
 from tests.test_statistics import FORMULA, seed
 
@@ -121,7 +121,7 @@ def test_the_chart_escapes_and_labels_every_bar():
                     reason="LibreOffice is not installed (scripts/system-packages.sh installs libreoffice-calc-nogui as root)")
 async def test_libreoffice_converts_the_ledger(core, clock, tmp_path: Path):
     seeded = await seed(core, clock)
-    from intake.ledger import export_ledger
+    from intake.reports.ledger import export_ledger
     from tests.test_statistics import HEADERS, OCTOBER, WORDS
     content, _count = await export_ledger(core, seeded.coordinator, OCTOBER, "xlsx", headers=HEADERS, words=WORDS)
     (tmp_path / "ledger.xlsx").write_bytes(content)

@@ -15,10 +15,10 @@ import pytest
 import pyotp
 from sqlalchemy import select
 
-from intake.auth import enrol_totp, new_totp_secret
-from intake.models import AuditEvent, Notification, Tip
-from intake.outbox import render_notice
-from intake.rewards import get_award
+from intake.staff.auth import enrol_totp, new_totp_secret
+from intake.platform.models import AuditEvent, Notification, Tip
+from intake.notify.outbox import render_notice
+from intake.rewards.rewards import get_award
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, next_code, sign_in, tip_form
 from tests.factories import file_tip
 
@@ -154,7 +154,7 @@ async def test_story_5_duplicates_and_a_reward(core, clock):
 
 
 async def latest_award(core, tip_id: int) -> int:
-    from intake.rewards import awards_of
+    from intake.rewards.rewards import awards_of
 
     return (await awards_of(core, tip_id))[-1].id
 
@@ -249,7 +249,7 @@ async def test_the_ledger_exports_neutralise_formulas(core):
 
 
 async def test_an_anonymous_reporter_comes_forward_at_the_counter(core):
-    from intake.casework import move_tip, record_outcome
+    from intake.casework.casework import move_tip, record_outcome
 
     li = await make_staff(core, "li", "officer", LEAD_UNIT)
     secret = await reward_admin(core, "ann")
@@ -269,7 +269,7 @@ async def test_an_anonymous_reporter_comes_forward_at_the_counter(core):
 
 
 async def test_joint_reporters_marked_in_the_console_share_the_award_in_the_ledger(core):
-    from intake.casework import move_tip
+    from intake.casework.casework import move_tip
 
     li = await make_staff(core, "li", "officer", LEAD_UNIT)
     ann_secret, bo_secret = await reward_admin(core, "ann"), await reward_admin(core, "bo")
@@ -305,7 +305,7 @@ async def test_joint_reporters_marked_in_the_console_share_the_award_in_the_ledg
 
 
 async def test_each_tip_shows_the_tiers_of_the_scheme_in_force_when_it_was_reported(core, clock, tmp_path):
-    from intake.rewards import scheme_in_force
+    from intake.rewards.rewards import scheme_in_force
     from tests.test_rewards import use_scheme
     from tests.test_rewards_versions_joint import DEARER
 
@@ -364,8 +364,8 @@ async def test_story_5_in_a_real_browser(core, clock, console_url, browser, fake
 
     from bot.app import make_bot
     from bot.notifier import TelegramChannel
-    from intake.casework import move_tip, record_outcome
-    from intake.dispatch import Dispatcher
+    from intake.casework.casework import move_tip, record_outcome
+    from intake.notify.dispatch import Dispatcher
     from tests.fake_telegram import TOKEN
 
     li = await make_staff(core, "li", "officer", LEAD_UNIT)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from console.app import create_app
-from intake.casework import add_note, move_tip, reporter_reply
-from intake.messages import PublicMessage
-from intake.models import AuditEvent, Tip, TipNote
+from intake.casework.casework import add_note, move_tip, reporter_reply
+from intake.domain.messages import PublicMessage
+from intake.platform.models import AuditEvent, Tip, TipNote
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in, tip_form
 from tests.factories import file_tip
 

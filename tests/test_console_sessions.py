@@ -50,7 +50,7 @@ async def test_a_cookie_copied_before_sign_out_opens_neither_the_queue_nor_a_tip
 
 
 async def test_a_change_of_role_ends_the_sessions_made_before_it(core):
-    from intake.staff import change_role
+    from intake.staff.staff import change_role
 
     await make_staff(core, "li", "officer", LEAD_UNIT)
     async with serving(create_app(core)) as console, httpx.AsyncClient(base_url=console) as officer:
@@ -68,8 +68,8 @@ async def test_a_change_of_role_ends_the_sessions_made_before_it(core):
 
 
 async def test_a_disabled_account_and_a_password_reset_end_every_session(core):
-    from intake.auth import set_password
-    from intake.staff import disable_staff
+    from intake.staff.auth import set_password
+    from intake.staff.staff import disable_staff
 
     await make_staff(core, "li", "officer", LEAD_UNIT)
     await make_staff(core, "wang", "officer", LEAD_UNIT)

@@ -8,8 +8,8 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from intake.auth import set_password
-from intake.models import AuditEvent
+from intake.staff.auth import set_password
+from intake.platform.models import AuditEvent
 from tests.console_support import LEAD_UNIT, PASSWORD, as_seen, client_for, csrf_of, make_staff, sign_in
 
 COORDINATION = "990100-coordination"
@@ -44,7 +44,7 @@ async def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(core):
 
 
 async def test_after_five_failures_the_next_attempt_waits_and_each_wait_is_longer(core):
-    """A minute after the fifth failure, two after the sixth (intake/sign_in_backoff.py); while it
+    """A minute after the fifth failure, two after the sixth (intake/staff/sign_in_backoff.py); while it
     waits, even the right password gets the answer a wrong one gets."""
     await make_staff(core, "li", "officer", LEAD_UNIT)
     async with client_for(core) as client:
@@ -127,8 +127,8 @@ async def test_signing_in_again_with_the_password_does_not_reset_the_code_guesse
 
 
 async def _enrol(core, username: str) -> str:
-    from intake.auth import enrol_totp, get_staff_by_id, new_totp_secret
-    from intake.staff import get_staff
+    from intake.staff.auth import enrol_totp, get_staff_by_id, new_totp_secret
+    from intake.staff.staff import get_staff
 
     user = await get_staff(core, username)
     secret = new_totp_secret()
@@ -258,7 +258,7 @@ async def test_a_short_password_is_refused(core):
     await make_staff(core, "li", "officer", LEAD_UNIT)
     import pytest
 
-    from intake.auth import AuthError
+    from intake.staff.auth import AuthError
 
     with pytest.raises(AuthError):
         await set_password(core, "li", "short")
@@ -280,8 +280,8 @@ async def test_passwords_are_hashed_at_full_cost_outside_the_test_run(core, tmp_
     made cheaply is brought up to the full cost the next time its owner signs in."""
     from pydantic import ValidationError
 
-    from intake.auth import check_password, hasher
-    from intake.settings import Settings
+    from intake.staff.auth import check_password, hasher
+    from intake.platform.settings import Settings
 
     assert Settings(var_dir=tmp_path).password_hash_cost == "standard"
     assert Settings(var_dir=tmp_path, env="production").password_hash_cost == "standard"
@@ -297,7 +297,7 @@ async def test_passwords_are_hashed_at_full_cost_outside_the_test_run(core, tmp_
 
 
 async def _hash_of(core, username: str) -> str:
-    from intake.models import StaffUser
+    from intake.platform.models import StaffUser
 
     async with core.db.session() as session:
         return await session.scalar(select(StaffUser.password_hash).where(StaffUser.username == username))

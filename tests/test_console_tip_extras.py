@@ -12,14 +12,14 @@ from sqlalchemy import select
 
 from console.i18n import ConsoleTranslator
 from console.tip_extras import CONTACT_LABELS
-from intake.casework import describe, move_tip
-from intake.conversation import display_value
-from intake.questionnaire import STEP_BY_KEY
-from intake.deployment import CONFIG_DIR, Deployment, read_config
-from intake.models import Assignment, AuditEvent, Notification, StatusEvent, Tip
-from intake.routing import Reason, render_reason
-from intake.tips import public_view
-from intake.unit_alerts import REROUTED
+from intake.casework.casework import describe, move_tip
+from intake.domain.conversation import display_value
+from intake.domain.questionnaire import STEP_BY_KEY
+from intake.domain.deployment import CONFIG_DIR, Deployment, read_config
+from intake.platform.models import Assignment, AuditEvent, Notification, StatusEvent, Tip
+from intake.domain.routing import Reason, render_reason
+from intake.reporting.tips import public_view
+from intake.notify.unit_alerts import REROUTED
 from tests.console_support import LEAD_UNIT, PASSWORD, client_for, csrf_of, make_staff, sign_in, tip_form
 from tests.factories import file_tip
 from tests.test_console_browser import CHROMIUM, assert_accessible, browser, console_url  # noqa: F401 - fixtures
@@ -106,7 +106,7 @@ async def test_an_officer_records_a_call_that_the_reporter_never_sees(core):
 
 
 def describe_zh(message: str) -> str:
-    from intake.casework import CaseworkError
+    from intake.casework.casework import CaseworkError
 
     return describe(CaseworkError(message), "zh_Hans")
 
@@ -232,7 +232,7 @@ async def test_confirming_the_suggested_category_sends_the_tip_where_the_routing
 
 
 def _refusal(category_label: str):
-    from intake.casework import CaseworkError
+    from intake.casework.casework import CaseworkError
 
     return CaseworkError(
         "The category %(category)s sends this tip to %(unit)s: only the unit lead or a coordinator can make that change.",

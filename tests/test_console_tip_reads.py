@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from intake.attachments import store
-from intake.casework import add_note, reporter_reply
-from intake.staff import get_staff
+from intake.platform.attachments import store
+from intake.casework.casework import add_note, reporter_reply
+from intake.staff.staff import get_staff
 from tests.console_support import LEAD_UNIT, client_for, make_staff, sign_in
 from tests.factories import a_photo, file_tip
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from intake.casework import move_tip, reporter_reply
-from intake.dispatch import SENT
-from intake.messages import PublicMessage
-from intake.models import AuditEvent, Notification, StatusEvent, Tip
-from intake.outbox import render_notice
-from intake.tips import public_view
-from intake.translations import messages_to_translate, words_to_translate
+from intake.casework.casework import move_tip, reporter_reply
+from intake.notify.dispatch import SENT
+from intake.domain.messages import PublicMessage
+from intake.platform.models import AuditEvent, Notification, StatusEvent, Tip
+from intake.notify.outbox import render_notice
+from intake.reporting.tips import public_view
+from intake.casework.translations import messages_to_translate, words_to_translate
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import file_tip
 
@@ -75,7 +75,7 @@ async def test_a_notice_already_sent_untranslated_is_sent_again_once_translated(
         for row in (await session.scalars(select(Notification).where(Notification.tip_id == tip_id))).all():
             row.status = SENT
     before = len(await notifications(core, tip_id))
-    from intake.translations import translate_public_message
+    from intake.casework.translations import translate_public_message
     await translate_public_message(core, officer, tip_id, event.id, "en", "This is a consumer dispute: please call 12345.")
     after = await notifications(core, tip_id)
     assert len(after) == before + 1 and after[-1].event_id == event.id and after[-1].status == "pending"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.crypto import (
+from intake.platform.crypto import (
     DecryptionError,
     InsecureKeys,
     Keyring,

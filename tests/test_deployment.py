@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from i18n import LANGUAGES
-from intake.deployment import CONFIG_DIR, load_deployment
+from intake.domain.deployment import CONFIG_DIR, load_deployment
 
 
 def test_the_default_deployment_has_every_text_in_every_language():

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from intake.dispatch import Dispatcher
-from intake.models import Notification
-from intake.outbox import DeliveryError
+from intake.notify.dispatch import Dispatcher
+from intake.platform.models import Notification
+from intake.notify.outbox import DeliveryError
 from tests.factories import file_tip
 
 

@@ -1,4 +1,4 @@
-"""The dispatcher's rounds (intake/dispatch.py): a stream's backlog goes out in one round, in
+"""The dispatcher's rounds (intake/notify/dispatch.py): a stream's backlog goes out in one round, in
 order, its streams side by side; a round reads each table once, not once per notice; a failure
 stops its stream and gives the notices behind it back untouched; a lease about to run out
 stops a stream between notices; the Telegram channel reads the blocked flags once a round."""
@@ -9,14 +9,14 @@ import asyncio
 import pytest
 from sqlalchemy import event, select
 
-import intake.dispatch
+import intake.notify.dispatch
 from bot.app import make_bot
 from bot.notifier import BLOCKED, TelegramChannel
 from bot.users import set_blocked
-from intake.dispatch import Dispatcher, delivery_report
-from intake.models import Notification, Tip
-from intake.outbox import DeliveryError, render_notice, render_notices
-from intake.workflow import Status
+from intake.notify.dispatch import Dispatcher, delivery_report
+from intake.platform.models import Notification, Tip
+from intake.notify.outbox import DeliveryError, render_notice, render_notices
+from intake.domain.workflow import Status
 from tests.bot_harness import fake_telegram  # noqa: F401 - fixture
 from tests.factories import file_tip
 from tests.fake_telegram import TOKEN
@@ -208,8 +208,8 @@ async def test_a_round_that_cannot_be_rendered_together_is_rendered_notice_by_no
             raise ValueError("cannot render this one")
         return await render_notice(core_, session, notification)
 
-    monkeypatch.setattr(intake.dispatch, "render_notices", no_batch)
-    monkeypatch.setattr(intake.dispatch, "render_notice", one)
+    monkeypatch.setattr(intake.notify.dispatch, "render_notices", no_batch)
+    monkeypatch.setattr(intake.notify.dispatch, "render_notice", one)
     channel = RecordingChannel()
     assert await Dispatcher(core, {"email": channel}, worker_id="w1").run_once() == 7
     assert channel.by_address() == {"r0@example.com": ALL, "r1@example.com": ALL[:3]}
@@ -274,7 +274,7 @@ async def test_telegram_reads_the_blocked_flags_once_a_round_and_skips_blocked_c
 
 
 async def test_telegram_prepare_marks_each_notice_and_leaves_unit_alerts_alone(core, fake_telegram):  # noqa: F811
-    from intake.outbox import UNIT_ALERT, Notice
+    from intake.notify.outbox import UNIT_ALERT, Notice
 
     await set_blocked(core, 7_600_002, True)
     bot = make_bot(TOKEN, api_base=fake_telegram.base_url)

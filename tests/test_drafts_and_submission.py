@@ -5,14 +5,14 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from intake import conversation as conv
-from intake.conversation import Context
-from intake.drafts import discard_draft, find_draft, get_draft, new_draft, purge_expired_drafts, save_draft
-from intake.models import Draft, Person, StatusEvent, Tip
-from intake.questionnaire import ChannelCapabilities
-from intake.submission import Incomplete, Receipt, submit_draft
-from intake.tips import public_view
-from intake.tracking import format_code, is_valid
+from intake.domain import conversation as conv
+from intake.domain.conversation import Context
+from intake.reporting.drafts import discard_draft, find_draft, get_draft, new_draft, purge_expired_drafts, save_draft
+from intake.platform.models import Draft, Person, StatusEvent, Tip
+from intake.domain.questionnaire import ChannelCapabilities
+from intake.reporting.submission import Incomplete, Receipt, submit_draft
+from intake.reporting.tips import public_view
+from intake.domain.tracking import format_code, is_valid
 from tipline.bootstrap import bootstrap
 from tests.walk import ANSWERS_ANONYMOUS_SELF, ANSWERS_FOR_MOTHER, walk
 

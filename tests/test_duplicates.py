@@ -8,12 +8,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from intake.casework import move_tip, record_outcome
-from intake.duplicates import (
+from intake.casework.casework import move_tip, record_outcome
+from intake.casework.duplicates import (
     ColourRefused, address_key, groups, match_keys, organisation_file, organisation_key, phone_key,
     possible_duplicates, set_colour, suggest_colour, website_key,
 )
-from intake.models import AuditEvent, Organisation, Tip
+from intake.platform.models import AuditEvent, Organisation, Tip
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in, tip_form
 from tests.factories import file_tip
 

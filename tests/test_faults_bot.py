@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from i18n import Translator
 from bot import texts
-from intake.db import Database
+from intake.platform.db import Database
 from tests.bot_harness import answer_until, fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
 from tests.test_bot_reporting import SON
 from tests.test_faults_support import free_port

@@ -11,8 +11,8 @@ import uuid
 import httpx
 from sqlalchemy import func, select
 
-from intake.models import Assignment, Draft, Notification, StatusEvent, Tip
-from intake.partners import add_partner
+from intake.platform.models import Assignment, Draft, Notification, StatusEvent, Tip
+from intake.reporting.partners import add_partner
 from tests.conftest import database_url
 from tests.test_faults_support import ServeProcess
 from tests.test_web_api import ANSWERS

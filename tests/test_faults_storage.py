@@ -12,9 +12,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from i18n import Translator
-from intake import attachments
-from intake.attachments import STORAGE_FULL
-from intake.models import Attachment, Tip
+from intake.platform import attachments
+from intake.platform.attachments import STORAGE_FULL
+from intake.platform.models import Attachment, Tip
 from tests.bot_harness import Files, answer_until, fake_telegram, jpeg, new_user, running_bot  # noqa: F401 - fixtures
 from tests.test_bot_reporting import SON
 from tests.walk import ANSWERS_FOR_MOTHER

@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.app import make_bot
 from bot.notifier import TelegramChannel
 from i18n import Translator
-from intake.dispatch import Dispatcher
-from intake.workflow import STATUS_LABELS, Status
+from intake.notify.dispatch import Dispatcher
+from intake.domain.workflow import STATUS_LABELS, Status
 from tests.bot_harness import fake_telegram  # noqa: F401 - fixture
 from tests.factories import file_tip
 from tests.fake_telegram import TOKEN

@@ -22,8 +22,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from intake.file_workers import FileWorkers, WorkerLost
-from intake.models import Attachment
+from intake.platform.file_workers import FileWorkers, WorkerLost
+from intake.platform.models import Attachment
 from tests.factories import file_tip
 from tests.test_faults_support import ROOT, ServeProcess
 from tests.webclient import Reporter, text_of, token_of, web_client

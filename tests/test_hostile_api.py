@@ -19,10 +19,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import func, select
 
-from intake.conversation import SKIP
-from intake.models import Draft, Tip
-from intake.partners import add_partner
-from intake.questionnaire import QUESTIONS
+from intake.domain.conversation import SKIP
+from intake.platform.models import Draft, Tip
+from intake.reporting.partners import add_partner
+from intake.domain.questionnaire import QUESTIONS
 from tests.hostile import HOSTILE_SETTINGS, NASTIES, json_values
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import web_client
@@ -60,8 +60,8 @@ def operations(deployment):
 
 @pytest.fixture(scope="module")
 def api_operations():
-    from intake.deployment import load_deployment
-    from intake.settings import Settings
+    from intake.domain.deployment import load_deployment
+    from intake.platform.settings import Settings
 
     return operations(load_deployment(Settings().config_dir))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from intake.deployment import CONFIG_DIR, DEPLOYMENT_FILES
-from intake.models import ConfigVersion
+from intake.domain.deployment import CONFIG_DIR, DEPLOYMENT_FILES
+from intake.platform.models import ConfigVersion
 from tests.cli import Ran, run_tipline
 
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from console.app import create_app
-from intake.models import Award, Outcome, StatusEvent, Tip, TipNote
-from intake.queues import tip_state
+from intake.platform.models import Award, Outcome, StatusEvent, Tip, TipNote
+from intake.casework.queues import tip_state
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import file_tip
 from tests.hostile import HOSTILE_SETTINGS, NASTIES, hostile_text

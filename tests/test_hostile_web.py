@@ -14,9 +14,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from i18n import Translator
-from intake.attachments import load
-from intake.models import Attachment, Draft, Tip
-from intake.questionnaire import STEP_BY_KEY, Kind
+from intake.platform.attachments import load
+from intake.platform.models import Attachment, Draft, Tip
+from intake.domain.questionnaire import STEP_BY_KEY, Kind
 from tests.hostile import HOSTILE_SETTINGS, NASTIES, hostile_text
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import Reporter, text_of, web_client

@@ -15,13 +15,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import LargeBinary, delete, func, literal, select, text, update
 
-from intake import attachments
-from intake.crypto import Keyring, blob_header, keyring_path
-from intake.drafts import find_draft, new_draft, owner_hash, save_draft
-from intake.key_rotation import key_usage, plan_rotation, rotate_data
-from intake.models import Base, ChannelUser, Draft, Person, StaffUser, Tip
-from intake.questionnaire import ChannelCapabilities
-from intake.tips import check_pin, find_tip, public_view
+from intake.platform import attachments
+from intake.platform.crypto import Keyring, blob_header, keyring_path
+from intake.reporting.drafts import find_draft, new_draft, owner_hash, save_draft
+from intake.admin.key_rotation import key_usage, plan_rotation, rotate_data
+from intake.platform.models import Base, ChannelUser, Draft, Person, StaffUser, Tip
+from intake.domain.questionnaire import ChannelCapabilities
+from intake.reporting.tips import check_pin, find_tip, public_view
 from tests.conftest import POSTGRES_URL
 from tests.factories import file_tip
 from tests.walk import ANSWERS_ANONYMOUS_SELF
@@ -142,7 +142,7 @@ def _finish(process: subprocess.Popen) -> tuple[int, str]:
 async def test_a_rotation_killed_half_way_loses_nothing_and_the_next_run_finishes_it(core, settings, tmp_path, monkeypatch):
     # `core` stands for a running service: its keyring follows the file the command rewrites
     # (checked at once here instead of every two seconds).
-    monkeypatch.setattr("intake.crypto.FOLLOW_SECONDS", 0.0)
+    monkeypatch.setattr("intake.platform.crypto.FOLLOW_SECONDS", 0.0)
     tips, attachment_id = await _deployment_with_reporters(core)
     path = keyring_path(settings.resolved_keys_dir)
     before = Keyring.load(path)

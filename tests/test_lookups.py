@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from bot.users import set_language
 from i18n import Translator
-from intake.models import AuditEvent, Notification
-from intake.ratelimit import Limit
-from intake.tracking import damm_check_digit, format_code
+from intake.platform.models import AuditEvent, Notification
+from intake.platform.ratelimit import Limit
+from intake.domain.tracking import damm_check_digit, format_code
 from tests.bot_harness import fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
 from tests.browser import LiveSite
 from tests.conftest import database_url
@@ -119,7 +119,7 @@ async def test_the_bots_status_and_a_code_sent_on_its_own_are_limited_per_chat(c
 
 
 async def test_tipline_status_is_one_client_limited_like_any_other(core, clock, settings):
-    from intake import lookups
+    from intake.reporting import lookups
 
     clock.current = datetime.now(timezone.utc)  # the command runs on the real clock: the same window
     receipt = await file_tip(core, language="en")
@@ -134,9 +134,9 @@ async def test_tipline_status_is_one_client_limited_like_any_other(core, clock, 
 # --- the deployment-wide budget -----------------------------------------------------------------
 
 async def test_a_spent_budget_slows_every_stranger_and_alerts_the_coordinating_office_once(core, clock, monkeypatch, caplog):
-    from intake import lookups
-    from intake.deployment import CONFIG_DIR, Deployment, read_config
-    from intake.outbox import render_notice
+    from intake.reporting import lookups
+    from intake.domain.deployment import CONFIG_DIR, Deployment, read_config
+    from intake.notify.outbox import render_notice
 
     raw = read_config(CONFIG_DIR)
     raw["units"] = [{**u, **({"email": "zhuanban@example.gov.cn"} if u["code"] == COORDINATION else {})} for u in raw["units"]]
@@ -159,7 +159,7 @@ async def test_a_spent_budget_slows_every_stranger_and_alerts_the_coordinating_o
     assert await fails("a", 1) == ["refused"]  # its own allowance was spent anyway
     assert not await _alerts(core)
 
-    caplog.set_level(logging.WARNING, logger="intake.lookups")
+    caplog.set_level(logging.WARNING, logger="intake.reporting.lookups")
     assert await fails("d", 4) == ["not found", "not found", "refused", "refused"]  # 2 an hour now, not 10
     with pytest.raises(lookups.LookupRefused):  # the right code too: a refusal never tells
         await lookups.status(core, lookups.Client("d"), receipt.code)
@@ -189,7 +189,7 @@ async def _alerts(core) -> list[Notification]:
 
 
 async def test_a_mistyped_code_spends_no_failure_and_a_care_home_reads_every_residents_report(core, monkeypatch):
-    from intake import lookups
+    from intake.reporting import lookups
 
     monkeypatch.setattr(lookups, "BUDGET", Limit("lookups-failed-all-home", 5, 3600))
     for guesser in range(3):  # strangers elsewhere have spent the deployment's budget
@@ -228,7 +228,7 @@ async def test_the_reporter_reads_their_status_after_a_stranger_failed_a_hundred
 # --- the counters' refunds ----------------------------------------------------------------------
 
 async def test_a_refund_gives_back_one_event_in_its_window_only(core, clock):
-    from intake import ratelimit
+    from intake.platform import ratelimit
 
     limit = Limit("refund-test", 2, 60)
     first = await ratelimit.count(core, limit, "k")
@@ -246,7 +246,7 @@ async def test_a_refund_gives_back_one_event_in_its_window_only(core, clock):
 
 
 async def test_a_refund_in_redis_gives_back_one_event_and_never_goes_below_zero(core, redis_server):  # noqa: F811
-    from intake import ratelimit
+    from intake.platform import ratelimit
 
     core.settings = core.settings.model_copy(update={"redis_url": redis_server.url})
     limit = Limit("refund-redis-test", 2, 60)

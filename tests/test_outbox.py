@@ -18,20 +18,20 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from i18n import Translator
-from intake import casework
-from intake.clock import aware
-from intake.conversation import SKIP, Context
-from intake.core import Core
-from intake.db import Database
-from intake.dispatch import Dispatcher, backoff, delivery_report
-from intake.drafts import new_draft, save_draft
-from intake.models import Notification, Tip
-from intake.outbox import SAFETY_FOOTER, DeliveryError, Notice
-from intake.questionnaire import ChannelCapabilities
-from intake.settings import Settings
-from intake.staff import add_staff, get_staff
-from intake.submission import submit_draft
-from intake.workflow import STATUS_LABELS, Status
+from intake.casework import casework
+from intake.platform.clock import aware
+from intake.domain.conversation import SKIP, Context
+from intake.platform.core import Core
+from intake.platform.db import Database
+from intake.notify.dispatch import Dispatcher, backoff, delivery_report
+from intake.reporting.drafts import new_draft, save_draft
+from intake.platform.models import Notification, Tip
+from intake.notify.outbox import SAFETY_FOOTER, DeliveryError, Notice
+from intake.domain.questionnaire import ChannelCapabilities
+from intake.platform.settings import Settings
+from intake.staff.staff import add_staff, get_staff
+from intake.reporting.submission import submit_draft
+from intake.domain.workflow import STATUS_LABELS, Status
 from tests.conftest import POSTGRES_URL, database_url
 from tests.walk import ANSWERS_FOR_MOTHER, walk
 from tipline.channels import configured_channels

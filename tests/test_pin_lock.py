@@ -6,9 +6,9 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from intake import submission
-from intake.models import AuditEvent, Tip
-from intake.tips import MAX_PIN_FAILURES, PIN_LOCKED, ReplyRefused, check_pin
+from intake.reporting import submission
+from intake.platform.models import AuditEvent, Tip
+from intake.reporting.tips import MAX_PIN_FAILURES, PIN_LOCKED, ReplyRefused, check_pin
 from tests.factories import file_tip
 
 

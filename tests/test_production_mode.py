@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import BotSettings
-from intake import ratelimit
-from intake.conversation import SKIP
-from intake.core import Core
-from intake.db import Database
-from intake.models import Notification, RateCounter
-from intake.workflow import Status
+from intake.platform import ratelimit
+from intake.domain.conversation import SKIP
+from intake.platform.core import Core
+from intake.platform.db import Database
+from intake.platform.models import Notification, RateCounter
+from intake.domain.workflow import Status
 from tests.bot_harness import TOKEN, fake_telegram, new_user  # noqa: F401 - fixture
 from tests.conftest import database_url
 from tests.test_faults_support import (  # noqa: F401 - fixtures

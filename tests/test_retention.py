@@ -15,14 +15,14 @@ from PIL import Image
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from intake import attachments
-from intake.casework import move_tip
-from intake.deployment import CONFIG_DIR
-from intake.drafts import new_draft, save_draft
-from intake.models import AuditEvent, Award, ChannelUser, Draft, Person, StatusEvent, Tip
-from intake.questionnaire import ChannelCapabilities
-from intake.retention import run_daily, run_retention
-from intake.tips import public_view
+from intake.platform import attachments
+from intake.casework.casework import move_tip
+from intake.domain.deployment import CONFIG_DIR
+from intake.reporting.drafts import new_draft, save_draft
+from intake.platform.models import AuditEvent, Award, ChannelUser, Draft, Person, StatusEvent, Tip
+from intake.domain.questionnaire import ChannelCapabilities
+from intake.admin.retention import run_daily, run_retention
+from intake.reporting.tips import public_view
 from tests.factories import file_tip, staff
 from tests.webclient import Reporter, text_of, web_client
 from tests.cli import Ran, run_tipline
@@ -65,7 +65,7 @@ async def test_personal_data_goes_when_its_final_status_says_and_the_facts_stay(
     unconfirmed = await file_tip(core)
     still_open = await file_tip(core)
     async with core.db.transaction() as session:
-        from intake.drafts import owner_hash
+        from intake.reporting.drafts import owner_hash
 
         session.add(ChannelUser(channel="telegram", user_hash=owner_hash(core, "telegram", CHAT_ID), language="zh_Hans",
                                 updated_at=clock.now()))

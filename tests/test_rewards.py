@@ -11,15 +11,15 @@ import pytest
 from sqlalchemy import select
 
 from i18n import Translator
-from intake.casework import move_tip, record_outcome
-from intake.deployment import CONFIG_DIR
-from intake.models import AuditEvent, Award, Notification, Person, Tip
-from intake.outbox import SAFETY_FOOTER, render_notice
-from intake.rewards import (
+from intake.casework.casework import move_tip, record_outcome
+from intake.domain.deployment import CONFIG_DIR
+from intake.platform.models import AuditEvent, Award, Notification, Person, Tip
+from intake.notify.outbox import SAFETY_FOOTER, render_notice
+from intake.rewards.rewards import (
     NOTICE_TEMPLATES, RULES, RewardError, budgets, render_reward_notice, eligibility, exclude_reporter, lapse_due_awards, ledger, load_scheme,
     pay_award, propose_award, approve_award, reject_award, yuan,
 )
-from intake.staff import get_staff
+from intake.staff.staff import get_staff
 from tests.console_support import LEAD_UNIT
 from tests.factories import file_tip, staff
 
@@ -333,7 +333,7 @@ async def test_an_award_beyond_the_budget_left_is_refused(core, tmp_path):
 
 
 async def test_an_anonymous_reporter_comes_forward_with_the_code_and_pin(core):
-    from intake.rewards import come_forward
+    from intake.rewards.rewards import come_forward
 
     (ann,) = await admins(core, "ann")
     li = await officer(core)

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from intake import config_store
-from intake.deployment import CONFIG_DIR, read_config
-from intake.routing import holes, render_reason, route
+from intake.admin import config_store
+from intake.domain.deployment import CONFIG_DIR, read_config
+from intake.domain.routing import holes, render_reason, route
 from tests.cli import run_tipline
 
 COUNTIES = ("990121", "990122", "990123")

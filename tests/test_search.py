@@ -6,10 +6,10 @@ import re
 
 from sqlalchemy import delete, select, text
 
-from intake import search
-from intake.models import Tip
-from intake.queues import unit_queue
-from intake.translations import translate_reporter_words
+from intake.casework import search
+from intake.platform.models import Tip
+from intake.casework.queues import unit_queue
+from intake.casework.translations import translate_reporter_words
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import file_tip
 from tests.walk import ANSWERS_FOR_MOTHER
@@ -168,8 +168,8 @@ async def test_the_search_is_kept_across_views_filters_and_pages(core):
 
 async def test_a_searched_page_is_the_same_whether_the_window_fills_it_or_not(core, monkeypatch):
     """The unit's walk asks the index tip by tip over a window of the queue, then collects the
-    matches when the window falls short (intake.queues._searched_unit_page): same pages either way."""
-    from intake import queues
+    matches when the window falls short (intake.casework.queues._searched_unit_page): same pages either way."""
+    from intake.casework import queues
     tips = await officer_with_tips(core)
     extra = [(await file_tip(core, description=f"保健品推销第{n}场。")).tip_id for n in range(4)]
     officer = await _staff(core, "li")
@@ -213,7 +213,7 @@ async def test_asking_the_index_one_tip_at_a_time_finds_what_collecting_the_matc
 
 
 async def _staff(core, username: str):
-    from intake.staff import get_staff
+    from intake.staff.staff import get_staff
     return await get_staff(core, username)
 
 
@@ -258,7 +258,7 @@ async def test_a_staff_translation_of_the_reporters_words_is_searchable(core):
 
 
 async def test_what_the_reporter_adds_later_is_searchable(core):
-    from intake.casework import reporter_reply
+    from intake.casework.casework import reporter_reply
 
     tips = await officer_with_tips(core)
     async with client_for(core) as client:

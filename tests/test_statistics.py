@@ -14,13 +14,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from intake.casework import move_tip, record_outcome
-from intake.export import safe_text
-from intake.ledger import COLUMNS, LedgerRefused, build_ledger, export_ledger, yuan
-from intake.messages import PublicMessage
-from intake.models import AuditEvent
-from intake.ratings import rate
-from intake.statistics import Durations, Period, StatisticsRefused, campaign_statistics
+from intake.casework.casework import move_tip, record_outcome
+from intake.platform.export import safe_text
+from intake.reports.ledger import COLUMNS, LedgerRefused, build_ledger, export_ledger, yuan
+from intake.domain.messages import PublicMessage
+from intake.platform.models import AuditEvent
+from intake.reporting.ratings import rate
+from intake.reports.statistics import Durations, Period, StatisticsRefused, campaign_statistics
 from tests.factories import file_tip, staff
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))

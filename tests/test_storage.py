@@ -12,15 +12,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from intake import conversation as conv
-from intake.conversation import Context
-from intake.db import Database
-from intake.drafts import new_draft, save_draft
-from intake.migrate import head_revisions, migrate
-from intake.models import Base
-from intake.questionnaire import ChannelCapabilities
-from intake.settings import Settings
-from intake.submission import Receipt, submit_draft
+from intake.domain import conversation as conv
+from intake.domain.conversation import Context
+from intake.platform.db import Database
+from intake.reporting.drafts import new_draft, save_draft
+from intake.platform.migrate import head_revisions, migrate
+from intake.platform.models import Base
+from intake.domain.questionnaire import ChannelCapabilities
+from intake.platform.settings import Settings
+from intake.reporting.submission import Receipt, submit_draft
 from tests.conftest import POSTGRES_URL
 from tests.factories import file_tip
 from tipline.bootstrap import bootstrap
@@ -44,7 +44,7 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(core):
 
 def _modelled(name, type_, _parent_names) -> bool:
     # The search index is the database's own (FTS5 on SQLite with its shadow tables, tsvector
-    # on PostgreSQL), kept by raw SQL in intake/search.py rather than described by a model.
+    # on PostgreSQL), kept by raw SQL in intake/casework/search.py rather than described by a model.
     return not (type_ == "table" and name.startswith("tip_search"))
 
 
@@ -122,7 +122,7 @@ async def test_the_var_directory_the_database_and_its_wal_and_shm_files_are_for_
 
 @pytest.mark.parametrize("loose", ["var", "var/tipline.db", "var/tipline.db-wal", "var/tipline.db-shm"])
 async def test_production_refuses_to_start_when_the_database_is_readable_by_others(tmp_path, loose):
-    from intake.private_files import InsecureFiles
+    from intake.platform.private_files import InsecureFiles
 
     var = tmp_path / "var"
     running = await _dev_core_with_files(var)

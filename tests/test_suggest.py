@@ -1,4 +1,4 @@
-"""Category suggestion from a free-text description (intake/suggest.py).
+"""Category suggestion from a free-text description (intake/domain/suggest.py).
 
 tests/data/descriptions.jsonl is a labelled set written from DOMAIN.md's scam patterns before
 the keywords were tuned. Every 4th line is `"split": "holdout"` and was not looked at while
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.suggest import (
+from intake.domain.suggest import (
     DEFAULT_KEYWORDS_PATH,
     Keywords,
     KeywordsError,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from intake.tips import public_view
-from intake.tracking import format_code
+from intake.reporting.tips import public_view
+from intake.domain.tracking import format_code
 from tipline.chat import TerminalChat
 
 # Lines a reporter types: anonymous, for herself, health products, ends with "S" to send.

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from intake.tracking import (
+from intake.domain.tracking import (
     CODE_LENGTH,
     damm_check_digit,
     format_code,

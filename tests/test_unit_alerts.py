@@ -1,4 +1,4 @@
-"""Alerts to units (intake/unit_alerts.py): a unit and each assisting unit learn of a new tip
+"""Alerts to units (intake/notify/unit_alerts.py): a unit and each assisting unit learn of a new tip
 without watching the queue, at once when it is urgent, by e-mail (a real SMTP server) or in
 their Telegram group chat (the fake Bot API); a daily digest from the configured hour, once a day;
 never a word of the reporter's personal data or of the description."""
@@ -17,11 +17,11 @@ from bot.app import make_bot
 from bot.notifier import TelegramChannel
 from bot.users import get_user
 from i18n import Translator
-from intake.casework import reporter_reply, reroute_tip
-from intake.deployment import CONFIG_DIR, Deployment, load_deployment as read_deployment, read_config
-from intake.dispatch import Dispatcher, delivery_report
-from intake.models import Assignment, Notification, Tip, UnitDigest
-from intake.unit_alerts import (
+from intake.casework.casework import reporter_reply, reroute_tip
+from intake.domain.deployment import CONFIG_DIR, Deployment, load_deployment as read_deployment, read_config
+from intake.notify.dispatch import Dispatcher, delivery_report
+from intake.platform.models import Assignment, Notification, Tip, UnitDigest
+from intake.notify.unit_alerts import (
     ACCEPT_LINE, CONSOLE_LINK, DIGEST_LINES, DIGEST_SUBJECT, NEW, NUMBERS_LINE, PRIORITY_WORDS, REROUTED, ROLE_LINES, SUBJECTS,
     TIP_LINE, URGENCY_LINE, URGENT_LINE, URGENT_SUBJECT, queue_digests, run_digest_schedule,
 )

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from i18n import Translator
-from intake.casework import move_tip
-from intake.conversation import SKIP
-from intake.models import AuditEvent, Draft, Partner, Tip
-from intake.partners import PartnerError, add_partner, list_partners, revoke_partner, verify_partner
-from intake.ratelimit import Limit
-from intake.tracking import damm_check_digit
-from intake.workflow import STATUS_LABELS, Status
+from intake.casework.casework import move_tip
+from intake.domain.conversation import SKIP
+from intake.platform.models import AuditEvent, Draft, Partner, Tip
+from intake.reporting.partners import PartnerError, add_partner, list_partners, revoke_partner, verify_partner
+from intake.platform.ratelimit import Limit
+from intake.domain.tracking import damm_check_digit
+from intake.domain.workflow import STATUS_LABELS, Status
 from tests.factories import staff
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import web_client
@@ -193,7 +193,7 @@ async def test_an_unknown_code_answers_like_a_mistyped_one_in_the_same_time_and_
     assert answers[0] == answers[1] == answers[2]
     assert answers[0][0] == 404 and "We could not find a report" in answers[0][1]["errors"][0]["message"]
 
-    from intake import lookups
+    from intake.reporting import lookups
 
     monkeypatch.setattr(lookups, "LOOKUPS", Limit("api-status-test", 2, 600))
     async with web_client(core) as client:

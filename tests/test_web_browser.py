@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from i18n import LANGUAGE_TAGS, LANGUAGES, Translator
-from intake.clock import FrozenClock
-from intake.conversation import SKIP
-from intake.casework import move_tip
-from intake.messages import PublicMessage
-from intake.models import Assignment, Tip
-from intake.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY, Kind
-from intake.staff import add_staff
-from intake.workflow import STATUS_LABELS, Status
+from intake.platform.clock import FrozenClock
+from intake.domain.conversation import SKIP
+from intake.casework.casework import move_tip
+from intake.domain.messages import PublicMessage
+from intake.platform.models import Assignment, Tip
+from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY, Kind
+from intake.staff.staff import add_staff
+from intake.domain.workflow import STATUS_LABELS, Status
 from tests.browser import LiveSite, axe_violations, keyboard_problems, launch, layout_problems
 from tests.walk import ANSWERS_ANONYMOUS_SELF, ANSWERS_FOR_MOTHER
 

@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from intake.conversation import SKIP
-from intake.models import Attachment, Draft, Tip
-from intake.tips import public_view
-from intake.tracking import format_code
+from intake.domain.conversation import SKIP
+from intake.platform.models import Attachment, Draft, Tip
+from intake.reporting.tips import public_view
+from intake.domain.tracking import format_code
 from tests.walk import ANSWERS_ANONYMOUS_SELF, ANSWERS_FOR_MOTHER
 from tests.webclient import Reporter, text_of, web_client
 
@@ -200,7 +200,7 @@ async def test_a_photo_is_kept_without_its_location_and_shown_when_coming_back(c
     assert reporter.current_key == "contact_mode"
     async with core.db.session() as session:
         stored = await session.scalar(select(Attachment))
-    from intake.attachments import load
+    from intake.platform.attachments import load
 
     content = (await load(core, stored.id)).content
     assert Image.open(io.BytesIO(content)).getexif().get(0x8825) is None

@@ -14,8 +14,8 @@ from sqlalchemy import event, func, select
 
 from console.app import create_app as console_app
 from i18n import Translator
-from intake.models import AuditEvent, Draft, Tip
-from intake.ratelimit import Limit
+from intake.platform.models import AuditEvent, Draft, Tip
+from intake.platform.ratelimit import Limit
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import file_tip
 from tests.walk import ANSWERS_ANONYMOUS_SELF
@@ -175,7 +175,7 @@ class Boom(RuntimeError):
 
 
 def _explode(*_args, **_kwargs):
-    raise Boom("SELECT secret FROM reporters -- /work/main/intake/crypto.py line 42")
+    raise Boom("SELECT secret FROM reporters -- /work/main/intake/platform/crypto.py line 42")
 
 
 def assert_no_trace(response: httpx.Response) -> None:
@@ -221,7 +221,7 @@ async def test_a_failure_inside_the_console_shows_a_friendly_page_not_a_stack_tr
 # --- rate limits ---------------------------------------------------------------------------------
 
 async def test_a_flood_of_look_ups_from_one_address_is_slowed_and_another_address_is_not(core, monkeypatch):
-    from intake import lookups
+    from intake.reporting import lookups
 
     monkeypatch.setattr(lookups, "LOOKUPS", Limit("web-status-flood", 5, 600))
     app = public_app(core, lookup_floor_seconds=0)

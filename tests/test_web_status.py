@@ -9,12 +9,12 @@ import time
 import pytest
 from sqlalchemy import select
 
-from intake.casework import move_tip
-from intake.messages import PublicMessage
-from intake.models import Attachment, Rating, ReporterMessage
-from intake.ratelimit import Limit
-from intake.tips import public_view
-from intake.tracking import damm_check_digit, format_code
+from intake.casework.casework import move_tip
+from intake.domain.messages import PublicMessage
+from intake.platform.models import Attachment, Rating, ReporterMessage
+from intake.platform.ratelimit import Limit
+from intake.reporting.tips import public_view
+from intake.domain.tracking import damm_check_digit, format_code
 from tests.factories import file_tip, staff
 from tests.test_web_form import jpeg
 from tests.webclient import Reporter, text_of, web_client
@@ -74,7 +74,7 @@ async def test_an_unknown_code_answers_like_a_mistyped_one_and_as_slowly(core):
 
 
 async def test_look_ups_are_rate_limited_per_address(core, monkeypatch):
-    from intake import lookups
+    from intake.reporting import lookups
 
     monkeypatch.setattr(lookups, "LOOKUPS", Limit("web-status-test", 3, 600))
     async with web_client(core, language="en") as client:

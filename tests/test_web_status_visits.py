@@ -9,11 +9,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from intake.casework import move_tip
-from intake.linking import use_link_token
-from intake.messages import PublicMessage
-from intake.models import ReporterMessage
-from intake.tips import public_view
+from intake.casework.casework import move_tip
+from intake.reporting.linking import use_link_token
+from intake.domain.messages import PublicMessage
+from intake.platform.models import ReporterMessage
+from intake.reporting.tips import public_view
 from tests.factories import file_tip, staff
 from tests.walk import ANSWERS_ANONYMOUS_SELF
 from tests.webclient import Reporter, text_of, web_client

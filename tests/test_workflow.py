@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from intake.casefile import overdue, queue, reveal_reporter, tip_file
-from intake.casework import (
+from intake.casework.casefile import overdue, queue, reveal_reporter, tip_file
+from intake.casework.casework import (
     CaseworkError, TipNotFound, add_note, extend_deadline, move_tip, record_outcome, reporter_reply, reroute_tip,
 )
-from intake.messages import PublicMessage
-from intake.models import AuditEvent, Tip
-from intake.tips import public_view
-from intake.workflow import TRANSITIONS, Status
+from intake.domain.messages import PublicMessage
+from intake.platform.models import AuditEvent, Tip
+from intake.reporting.tips import public_view
+from intake.domain.workflow import TRANSITIONS, Status
 from tests.factories import file_tip, staff
 
 # The mother's care-home tip routes to Donghu county civil affairs, with market regulation
@@ -168,7 +168,7 @@ async def test_due_dates_are_the_end_of_the_local_day_as_stored_and_read_back(co
 
     receipt = await file_tip(core)  # the clock: 2026-11-27 10:00 in Shanghai
     tip = await tip_row(core, receipt.tip_id)
-    from intake.clock import aware
+    from intake.platform.clock import aware
 
     local = aware(tip.accept_due).astimezone(ZoneInfo("Asia/Shanghai"))
     assert (local.date().isoformat(), local.hour, local.minute) == ("2026-12-12", 23, 59)
@@ -274,7 +274,7 @@ async def test_revealing_the_reporter_needs_a_reason_and_is_audited(core, people
 
 
 async def test_a_finished_report_takes_no_more_information(core, people):
-    from intake.tips import REPORT_FINISHED, ReplyRefused, reply_with_pin
+    from intake.reporting.tips import REPORT_FINISHED, ReplyRefused, reply_with_pin
 
     receipt = await file_tip(core)
     await reply_with_pin(core, receipt.code, receipt.pin, "我还想补充：他们又来了。")

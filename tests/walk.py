@@ -1,8 +1,8 @@
 """Walk the questionnaire with prepared answers, as a channel would."""
 from __future__ import annotations
 
-from intake import conversation as conv
-from intake.conversation import SKIP, Context, DraftState
+from intake.domain import conversation as conv
+from intake.domain.conversation import SKIP, Context, DraftState
 
 ANSWERS_FOR_MOTHER = {
     "urgent": "no",

@@ -9,12 +9,12 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from intake import config_store, retention
-from intake.deployment import CONFIG_DIR, ConfigFileError, Deployment, read_config
-from intake.routing import render_reason, route as route_tip
-from intake.settings import Settings
-from intake.staff import Role, StaffError, add_staff, change_role, disable_staff, set_staff_email
-from intake.suggest import suggest as suggest_category
+from intake.admin import config_store, retention
+from intake.domain.deployment import CONFIG_DIR, ConfigFileError, Deployment, read_config
+from intake.domain.routing import render_reason, route as route_tip
+from intake.platform.settings import Settings
+from intake.staff.staff import Role, StaffError, add_staff, change_role, disable_staff, set_staff_email
+from intake.domain.suggest import suggest as suggest_category
 from tipline.runner import with_core
 
 config_app = typer.Typer(help="The deployment's configuration: categories, regions, units, routing, templates.", no_args_is_help=True)
@@ -131,7 +131,7 @@ def staff_add(
 @staff_app.command("reset")
 def staff_reset(username: str) -> None:
     """Give a staff user a new random password (printed once) and lift any wait on their name."""
-    from intake.auth import AuthError, set_password
+    from intake.staff.auth import AuthError, set_password
 
     password = secrets.token_urlsafe(12)
 
@@ -209,8 +209,8 @@ DEMO_STAFF = (
 
 def demo() -> None:
     """Create the demo staff accounts (once) and print their random passwords."""
-    from intake.auth import set_password
-    from intake.staff import get_staff
+    from intake.staff.auth import set_password
+    from intake.staff.staff import get_staff
 
     async def run(core):
         created = []

@@ -1,4 +1,4 @@
-"""`tipline alerts`: alerts to units (intake/unit_alerts.py). `tipline serve` sends the daily
+"""`tipline alerts`: alerts to units (intake/notify/unit_alerts.py). `tipline serve` sends the daily
 digest by itself at the configured hour; `tipline alerts digest` is for cron or by hand."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from intake.core import Core
-from intake.dispatch import Dispatcher
-from intake.unit_alerts import queue_digests
+from intake.platform.core import Core
+from intake.notify.dispatch import Dispatcher
+from intake.notify.unit_alerts import queue_digests
 from tipline.channels import configured_channels
 from tipline.runner import with_core
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import logging
 
-from intake.clock import Clock, SystemClock
-from intake.config_store import digest, load_active, stored_config
-from intake.core import Core
-from intake.crypto import load_or_create
-from intake.db import Database
-from intake.deployment import CONFIG_DIR, read_config
-from intake.migrate import migrate
-from intake.private_files import protect
-from intake import casefile, lookups, outbox, rewards, staff_alerts, supervision, unit_alerts
-from intake.settings import Settings
-from intake.staff import Role
+from intake.platform.clock import Clock, SystemClock
+from intake.admin.config_store import digest, load_active, stored_config
+from intake.platform.core import Core
+from intake.platform.crypto import load_or_create
+from intake.platform.db import Database
+from intake.domain.deployment import CONFIG_DIR, read_config
+from intake.platform.migrate import migrate
+from intake.platform.private_files import protect
+from intake.casework import casefile, supervision
+from intake.reporting import lookups
+from intake.notify import outbox, staff_alerts, unit_alerts
+from intake.rewards import rewards
+from intake.platform.settings import Settings
+from intake.staff.staff import Role
 
 log = logging.getLogger(__name__)
 

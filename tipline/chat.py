@@ -14,14 +14,14 @@ from rich.panel import Panel
 from rich.text import Text
 
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator
-from intake import conversation as conv
-from intake.answers import Invalid
-from intake.conversation import SKIP, Context, DraftState
-from intake.core import Core
-from intake.drafts import DraftRecord, discard_draft, find_draft, new_draft, save_draft
-from intake.questionnaire import DONT_KNOW, Kind
-from intake.submission import Incomplete, Receipt, submit_draft
-from intake.tracking import format_code
+from intake.domain import conversation as conv
+from intake.domain.answers import Invalid
+from intake.domain.conversation import SKIP, Context, DraftState
+from intake.platform.core import Core
+from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, new_draft, save_draft
+from intake.domain.questionnaire import DONT_KNOW, Kind
+from intake.reporting.submission import Incomplete, Receipt, submit_draft
+from intake.domain.tracking import format_code
 
 CHANNEL = "terminal"
 CAPABILITIES = conv.ChannelCapabilities()  # the terminal takes no files
@@ -131,7 +131,7 @@ class TerminalChat:
 
     @staticmethod
     def _choice_value(choices: list[conv.Choice], text: str) -> str:
-        from intake.answers import normalize_digits
+        from intake.domain.answers import normalize_digits
 
         digits = normalize_digits(text)
         if digits.isdigit() and 1 <= int(digits) <= len(choices):
@@ -267,7 +267,7 @@ class TerminalChat:
 
 
 def conv_urgent_notice() -> str:
-    from intake.questionnaire import URGENT_NOTICE
+    from intake.domain.questionnaire import URGENT_NOTICE
 
     return URGENT_NOTICE
 

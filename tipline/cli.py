@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from i18n import LANGUAGES, N_, Translator, negotiate
-from intake.crypto import Keyring, keyring_path
-from intake.private_files import private_dir
-from intake.settings import Settings
-from intake import lookups
-from intake.lookups import UNKNOWN_CODE, Client, LookupRefused
+from intake.platform.crypto import Keyring, keyring_path
+from intake.platform.private_files import private_dir
+from intake.platform.settings import Settings
+from intake.reporting import lookups
+from intake.reporting.lookups import UNKNOWN_CODE, Client, LookupRefused
 from tipline.bootstrap import bootstrap
 from tipline.alerts_cli import alerts_app
 from tipline.admin_cli import config_app, demo, regions_app, route, staff_app, suggest
@@ -81,7 +81,7 @@ def bot() -> None:
 
     from bot.app import BotSettings, make_bot, make_storage, run_polling
     from bot.notifier import TelegramChannel
-    from intake.dispatch import Dispatcher
+    from intake.notify.dispatch import Dispatcher
     from tipline.channels import configured_channels
 
     bot_settings = BotSettings()
@@ -174,7 +174,7 @@ def reply(
     lang: LangOption = None,
 ) -> None:
     """Add information to your report, or answer a staff question (tracking code + reply PIN)."""
-    from intake.lookups import ReplyRefused
+    from intake.reporting.lookups import ReplyRefused
 
     console = Console(highlight=False)
 
@@ -198,7 +198,7 @@ def dispatch(once: Annotated[bool, typer.Option("--once", help="deliver what is 
     """Deliver queued progress notices (e-mail, SMS), retrying with backoff. Ctrl-C stops."""
     import signal
 
-    from intake.dispatch import Dispatcher
+    from intake.notify.dispatch import Dispatcher
     from tipline.channels import configured_channels
 
     async def main() -> None:

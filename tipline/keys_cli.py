@@ -1,5 +1,5 @@
 """`tipline keys rotate | retire | status`: new keys for a long-lived deployment, without losing
-a thing (intake/key_rotation.py does the work; this only shows it)."""
+a thing (intake/admin/key_rotation.py does the work; this only shows it)."""
 from __future__ import annotations
 
 import os
@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from intake.crypto import Keyring, KeyringError, keyring_path
-from intake.key_rotation import RotationError, key_usage, plan_rotation, rotate_data
-from intake.settings import Settings
+from intake.platform.crypto import Keyring, KeyringError, keyring_path
+from intake.admin.key_rotation import RotationError, key_usage, plan_rotation, rotate_data
+from intake.platform.settings import Settings
 from tipline.runner import with_core
 
 console = Console(highlight=False)

@@ -7,7 +7,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from intake.partners import PartnerError, add_partner, list_partners, revoke_partner
+from intake.reporting.partners import PartnerError, add_partner, list_partners, revoke_partner
 from tipline.runner import with_core
 
 partners_app = typer.Typer(help="Partner apps of the JSON API and their keys.", no_args_is_help=True)

@@ -1,5 +1,5 @@
 """`tipline retention run [--dry-run]`: erase the personal data the retention policy says is due
-(intake/retention.py), or list what would go."""
+(intake/admin/retention.py), or list what would go."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from intake.retention import PolicyProblem, run_retention
+from intake.admin.retention import PolicyProblem, run_retention
 from tipline.runner import with_core
 
 retention_app = typer.Typer(help="Erasing reporters' personal data when the retention policy says so.", no_args_is_help=True)

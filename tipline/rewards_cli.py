@@ -3,7 +3,7 @@
 Every command signs the operator in as the console does: `--username`, then the password and
 the 6-digit code of their authenticator app, asked for on the terminal (hidden) or read one a
 line from standard input when it is not a terminal (scripts). Failures count with the
-console's, under the same user name (intake/sign_in_backoff.py); there is no way to act as someone else, so the core's two-person rule (the
+console's, under the same user name (intake/staff/sign_in_backoff.py); there is no way to act as someone else, so the core's two-person rule (the
 proposer never approves) holds here too.
 """
 from __future__ import annotations
@@ -20,14 +20,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from i18n import N_, Translator, negotiate
-from intake import rewards
-from intake.answers import Invalid, parse_amount
-from intake.auth import check_password, check_totp, get_staff_by_id
-from intake.casework import CaseworkError, describe
-from intake.core import Core
-from intake.export import csv_bytes, xlsx_bytes
-from intake.models import StaffUser
-from intake.private_files import write_private
+from intake.rewards import rewards
+from intake.domain.answers import Invalid, parse_amount
+from intake.staff.auth import check_password, check_totp, get_staff_by_id
+from intake.casework.casework import CaseworkError, describe
+from intake.platform.core import Core
+from intake.platform.export import csv_bytes, xlsx_bytes
+from intake.platform.models import StaffUser
+from intake.platform.private_files import write_private
 from tipline.runner import with_core
 
 rewards_app = typer.Typer(help="The reward scheme (有奖举报): candidates, awards, payment, lapse, the payout ledger.",

@@ -5,8 +5,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from intake.core import Core
-from intake.settings import Settings
+from intake.platform.core import Core
+from intake.platform.settings import Settings
 from tipline.bootstrap import bootstrap
 
 T = TypeVar("T")

@@ -1,4 +1,4 @@
-"""`tipline search …`: the full-text search index of the console's queue (intake/search.py)."""
+"""`tipline search …`: the full-text search index of the console's queue (intake/casework/search.py)."""
 from __future__ import annotations
 
 import sys
@@ -6,7 +6,7 @@ import time
 
 import typer
 
-from intake import search
+from intake.casework import search
 from tipline.runner import with_core
 
 search_app = typer.Typer(help="The full-text search index of the tips.", no_args_is_help=True)

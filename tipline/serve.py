@@ -32,14 +32,14 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
-from intake import ratelimit
-from intake.core import Core
-from intake.dispatch import Dispatcher
-from intake.retention import run_daily as retention_daily
-from intake.rewards import lapse_due_awards
-from intake.schedule import every_period
-from intake.unit_alerts import run_digest_schedule
-from intake.settings import Settings
+from intake.platform import ratelimit
+from intake.platform.core import Core
+from intake.notify.dispatch import Dispatcher
+from intake.admin.retention import run_daily as retention_daily
+from intake.rewards.rewards import lapse_due_awards
+from intake.platform.schedule import every_period
+from intake.notify.unit_alerts import run_digest_schedule
+from intake.platform.settings import Settings
 from tipline.bootstrap import bootstrap
 from tipline.channels import configured_channels
 from web_form.app import create_app as create_web

@@ -11,11 +11,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from i18n import Translator
-from intake import casefile, casework
-from intake.casework import CaseworkError
-from intake.core import Core
-from intake.messages import PublicMessage
-from intake.staff import get_staff
+from intake.casework import casefile, casework
+from intake.casework.casework import CaseworkError
+from intake.platform.core import Core
+from intake.domain.messages import PublicMessage
+from intake.staff.staff import get_staff
 from tipline.runner import with_core
 
 tips_app = typer.Typer(help="Work tips as a staff user.", no_args_is_help=True)
@@ -175,7 +175,7 @@ def outcome(
     already_known: Annotated[Optional[bool], typer.Option()] = None,
 ) -> None:
     """Record or correct what came of a tip (penalty, case, conviction, money recovered)."""
-    from intake.answers import Invalid, parse_amount
+    from intake.domain.answers import Invalid, parse_amount
 
     values: dict[str, object] = {
         key: value for key, value in {

@@ -2,9 +2,9 @@
 
 `POST /api/v1/reports` sends a report with a partner key (`Authorization: Bearer tlp_…`,
 from `tipline partners add NAME`); its answers go through the same questionnaire as the form
-(intake.partners), so it cannot be used to get round the form's checks. `GET
+(intake.reporting.partners), so it cannot be used to get round the form's checks. `GET
 /api/v1/reports/{code}` reads a report's public status, like the status page: counted against the
-same limits per address (intake.lookups), an unknown code answered in the same time as any other.
+same limits per address (intake.reporting.lookups), an unknown code answered in the same time as any other.
 
 This module only translates: JSON in, messages in the requested language out.
 """
@@ -21,18 +21,18 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, negotiate
-from intake.answers import Invalid
-from intake.body_limits import BodyTooLarge
-from intake.core import Core
-from intake.partners import (
+from intake.domain.answers import Invalid
+from intake.platform.body_limits import BodyTooLarge
+from intake.platform.core import Core
+from intake.reporting.partners import (
     KEY_REUSED, Checked, KeyReused, PartnerInfo, check_report, request_fingerprint, send_with_key, well_formed_key,
 )
-from intake.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, Kind
-from intake.ratelimit import Limit
-from intake import lookups
-from intake.lookups import TOO_MANY_LOOKUPS, UNKNOWN_CODE, Client, LookupRefused
-from intake.tracking import MAX_INPUT_CHARS, format_code
-from intake.workflow import STATUS_LABELS, Status
+from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, Kind
+from intake.platform.ratelimit import Limit
+from intake.reporting import lookups
+from intake.reporting.lookups import TOO_MANY_LOOKUPS, UNKNOWN_CODE, Client, LookupRefused
+from intake.domain.tracking import MAX_INPUT_CHARS, format_code
+from intake.domain.workflow import STATUS_LABELS, Status
 from web_form.common import allowed, core_of, log, visitor_of
 from web_form.rendering import message_text
 
@@ -190,7 +190,7 @@ async def send_report(
     checked = report if isinstance(report, Checked) else None
     if checked is not None:
         language = checked.state.language
-    # The key, the partner's limit and the report: one transaction (intake.partners.send_with_key).
+    # The key, the partner's limit and the report: one transaction (intake.reporting.partners.send_with_key).
     sent = await send_with_key(core, key, checked, _limit, idempotency_key=idempotency_key)
     if sent.partner is None:
         if not await allowed(request, API_BAD_KEYS):

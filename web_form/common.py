@@ -7,10 +7,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
-from intake import ratelimit
-from intake.body_limits import BodyTooLarge
-from intake.core import Core
-from intake.ratelimit import Limit
+from intake.platform import ratelimit
+from intake.platform.body_limits import BodyTooLarge
+from intake.platform.core import Core
+from intake.platform.ratelimit import Limit
 from web_form.rendering import Renderer, Visitor
 from web_form.security import CSRF_FIELD, HONEYPOT_FIELD, check_csrf
 
@@ -18,14 +18,14 @@ log = logging.getLogger("web_form")
 
 # Rate limits, per client address unless said otherwise. Generous on purpose: a whole village
 # or care home can share one carrier address (carrier-grade NAT). They stop floods and code
-# guessing, not people. Tracking-code look-ups are limited in the core (intake/lookups.py), for every channel.
+# guessing, not people. Tracking-code look-ups are limited in the core (intake/reporting/lookups.py), for every channel.
 REPORT_STARTS = Limit("web-report-start", 60, 3600)  # new reports begun, per address per hour
 ANSWERS_PER_DRAFT = Limit("web-answer", 600, 3600)  # answered pages, per draft per hour
 SUBMISSIONS = Limit("web-submit", 30, 3600)  # reports sent, per address per hour
 REPLIES = Limit("web-reply", 30, 3600)  # replies and ratings (PIN attempts are also limited per tip)
 
 #: The largest request body: ten 20 MB files would be 200 MB, which no phone on a slow line
-#: sends; above this the page says so instead of reading further (intake.body_limits counts
+#: sends; above this the page says so instead of reading further (intake.platform.body_limits counts
 #: every body as it streams, whatever its Content-Length says; app.body_limit: which path gets which).
 MAX_UPLOAD_BODY = 60 * 1024 * 1024
 MAX_FORM_BODY = 1024 * 1024  # forms without files

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from starlette.datastructures import FormData, UploadFile
 
-from intake.conversation import SKIP, format_when
-from intake.questionnaire import DONT_KNOW, Kind
+from intake.domain.conversation import SKIP, format_when
+from intake.domain.questionnaire import DONT_KNOW, Kind
 
 TYPED_KINDS = (Kind.TEXT, Kind.PHONE, Kind.EMAIL, Kind.DATE, Kind.MONEY)
 CHOICE_KINDS = (Kind.CHOICE, Kind.YES_NO, Kind.CATEGORY, Kind.REGION)

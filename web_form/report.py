@@ -15,18 +15,18 @@ from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException
 
 from i18n import N_
-from intake import conversation as conv
-from intake.answers import Invalid
-from intake.attachments import MAX_BYTES, check_files, load, store
-from intake.conversation import MAX_FILES, REVIEW, Context, DraftState
-from intake.core import Core
-from intake.drafts import DraftRecord, discard_draft, find_draft, get_draft, new_draft, owner_hash, save_draft
-from intake.linking import TOKEN_LIFETIME, new_link_token
-from intake.models import Draft
-from intake.questionnaire import STEP_BY_KEY, URGENT_NOTICE, ChannelCapabilities, Kind
-from intake.submission import DraftGone, Receipt, draft_receipt, submit_draft
-from intake.tracking import format_code
-from intake.workflow import ACCEPT_DAYS, FINISH_DAYS
+from intake.domain import conversation as conv
+from intake.domain.answers import Invalid
+from intake.platform.attachments import MAX_BYTES, check_files, load, store
+from intake.domain.conversation import MAX_FILES, REVIEW, Context, DraftState
+from intake.platform.core import Core
+from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, get_draft, new_draft, owner_hash, save_draft
+from intake.reporting.linking import TOKEN_LIFETIME, new_link_token
+from intake.platform.models import Draft
+from intake.domain.questionnaire import STEP_BY_KEY, URGENT_NOTICE, ChannelCapabilities, Kind
+from intake.reporting.submission import DraftGone, Receipt, draft_receipt, submit_draft
+from intake.domain.tracking import format_code
+from intake.domain.workflow import ACCEPT_DAYS, FINISH_DAYS
 from web_form import fields
 from web_form.common import (
     ANSWERS_PER_DRAFT, MAX_UPLOAD_BODY, REPORT_STARTS, SUBMISSIONS, allowed, core_of, form_token_state,

@@ -10,7 +10,7 @@ import hmac
 import secrets
 from datetime import datetime
 
-from intake.core import Core
+from intake.platform.core import Core
 
 OWNER_COOKIE = "tl_owner"
 CSRF_FIELD = "csrf"

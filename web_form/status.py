@@ -4,7 +4,7 @@ answers a staff question (text and files) or, once the report is finished, rates
 The code travels only in POST bodies, never in a URL (URLs end up in logs and browser history).
 An unknown code gets the same answer, in about the same time, as a mistyped one: the page never
 tells whether a report exists. Every path that reads a code (the look-up, a reply, a rating, the
-page after them) looks it up through intake.lookups, counted against this address's limits, and
+page after them) looks it up through intake.reporting.lookups, counted against this address's limits, and
 the too-many page it may answer with says nothing about the code.
 """
 from __future__ import annotations
@@ -20,17 +20,17 @@ from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException
 
 from i18n import N_
-from intake import ratings
-from intake.answers import Invalid
-from intake.crypto import DecryptionError
-from intake.ids import parse_id
-from intake.attachments import MAX_BYTES
-from intake.lookups import (
+from intake.reporting import ratings
+from intake.domain.answers import Invalid
+from intake.platform.crypto import DecryptionError
+from intake.domain.ids import parse_id
+from intake.platform.attachments import MAX_BYTES
+from intake.reporting.lookups import (
     MAX_REPLY_FILES, TOO_MANY_LOOKUPS, UNKNOWN_CODE, Client, LookupRefused, PublicView, ReplyRefused, check_pin,
     reply_with_pin, status as look_up_status,
 )
-from intake.tracking import MAX_INPUT_CHARS, normalize_code
-from intake.workflow import Status
+from intake.domain.tracking import MAX_INPUT_CHARS, normalize_code
+from intake.domain.workflow import Status
 from web_form import fields
 from web_form.common import (
     MAX_UPLOAD_BODY, REPLIES, allowed, core_of, form_token_state, honeypot_filled, read_form, render, too_many,

@@ -5,7 +5,7 @@ assignments, first status event, outbox row, audit row), with fresh ids and uniq
 
     BENCH_DATABASE_URL=... BENCH_TEMPLATE=rows.pickle BENCH_KEY=... uvicorn bench.baselines.submission_app:app
 
-Same engine settings as the product (intake/db.py): SQLite with one writer connection, WAL,
+Same engine settings as the product (intake/platform/db.py): SQLite with one writer connection, WAL,
 synchronous=NORMAL and a busy timeout; PostgreSQL with a pool of 10 (+10).
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import event, insert, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from intake.models import Base  # only the table definitions (SQLAlchemy Core tables)
+from intake.platform.models import Base  # only the table definitions (SQLAlchemy Core tables)
 
 URL = os.environ["BENCH_DATABASE_URL"]
 KEY = os.environ.get("BENCH_KEY", "bench")

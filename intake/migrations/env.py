@@ -1,9 +1,9 @@
-"""Alembic environment: runs on the connection handed over by intake.migrate."""
+"""Alembic environment: runs on the connection handed over by intake.platform.migrate."""
 from __future__ import annotations
 
 from alembic import context
 
-from intake.models import Base
+from intake.platform.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -1,4 +1,4 @@
-"""Delivery channels for the outbox (intake.outbox.Channel), wired by the composition root.
+"""Delivery channels for the outbox (intake.notify.outbox.Channel), wired by the composition root.
 
 E-mail is there when an SMTP server is configured; SMS goes through the configured gateway, or
 in development to a log file standing in for one. A channel that is not configured is simply
@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from intake.outbox import Channel
-from intake.settings import Settings
+from intake.notify.outbox import Channel
+from intake.platform.settings import Settings
 from tipline.channels.email import EmailChannel
 from tipline.channels.sms import GatewaySmsChannel, LogSmsChannel
 

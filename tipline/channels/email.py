@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import aiosmtplib
 
 from i18n import LANGUAGE_TAGS
-from intake.outbox import DeliveryError, Notice
-from intake.settings import Settings
+from intake.notify.outbox import DeliveryError, Notice
+from intake.platform.settings import Settings
 
 SMTP_TIMEOUT_SECONDS = 30
 

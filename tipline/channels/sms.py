@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 
-from intake.outbox import DeliveryError, Notice
-from intake.private_files import open_private, private_dir
-from intake.settings import Settings
+from intake.notify.outbox import DeliveryError, Notice
+from intake.platform.private_files import open_private, private_dir
+from intake.platform.settings import Settings
 
 GATEWAY_TIMEOUT_SECONDS = 15
 RETRY_STATUSES = {408, 425, 429}

@@ -1,6 +1,6 @@
-"""full-text search index of the tips (intake/search.py)
+"""full-text search index of the tips (intake/casework/search.py)
 
-SQLite: an FTS5 table over the tokens intake/search.py writes (tokenize='ascii' keeps each
+SQLite: an FTS5 table over the tokens intake/casework/search.py writes (tokenize='ascii' keeps each
 non-ASCII token whole), rowid = the tip's id. PostgreSQL: a tsvector per tip with a GIN index.
 The migration cannot tokenise: `tipline search reindex` fills the index for existing tips.
 

@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 #: Every stored look-up hash: (table, column). Before this revision there was one hash key;
-#: keyrings that never rotated call it "h0" (intake.crypto.LEGACY_HASH_KEY_ID).
+#: keyrings that never rotated call it "h0" (intake.platform.crypto.LEGACY_HASH_KEY_ID).
 HASH_COLUMNS = (
     ('tips', 'tracking_hash'), ('tips', 'pin_hash'), ('tips', 'channel_user_hash'),
     ('drafts', 'owner_hash'), ('people', 'phone_hash'), ('people', 'email_hash'),

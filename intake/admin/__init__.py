@@ -1,0 +1,1 @@
+"""Running a deployment: configuration versions, key rotation, retention."""

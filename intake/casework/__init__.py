@@ -1,0 +1,1 @@
+"""Work on a tip by staff: actions and the workflow's transitions, access and scope, queues, assignment, supervision, translations, duplicates and organisations, search, contacts, category confirmation."""

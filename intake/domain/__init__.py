@@ -1,0 +1,1 @@
+"""The rules of the tip-line with no database and no I/O: the questionnaire and the conversation that walks it, answer parsers, the workflow table, routing, category suggestion, tracking codes, messages and the deployment's configuration model."""

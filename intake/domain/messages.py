@@ -1,0 +1,91 @@
+"""Public messages: what the reporter reads on a step of their tip's timeline.
+
+Stored as a reply-template id with parameters, or as an officer's free text with its language
+and optional translations, so each reporter reads it in their own language. Free text is
+checked so that no notice ever carries a link or asks for money, cards, passwords or codes:
+scammers imitate official notices, and ours must never look like theirs.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from i18n import N_, Translator
+from intake.domain.answers import Invalid, clean_text
+from intake.domain.deployment import Deployment
+from intake.domain.workflow import SYSTEM_MESSAGES
+
+MAX_PUBLIC_CHARS = 2000
+ALWAYS_ALLOWED_NUMBERS = {"110", "96110", "12345", "12315", "120", "119"}
+
+_LINK = re.compile(r"(https?://|www\.|t\.me/|\b[\w-]+\.(com|cn|net|org|top|xyz|app)\b)", re.IGNORECASE)
+_NUMBER = re.compile(r"\d[\d\s-]{2,}\d")
+# A request for something a scammer wants: "please give/send/tell/transfer … card/password/code/money".
+_REQUESTS = (
+    re.compile(r"(请|麻烦|需要|要求|务必).{0,8}(提供|告知|发送|告诉|输入|转账|汇款|付款|缴纳|交纳|支付).{0,8}(银行卡|卡号|密码|验证码|钱|款|费|账户)"),
+    re.compile(r"(请|需要|务必).{0,4}(转账|汇款|付款|缴费|交费)"),
+    re.compile(r"\b(send|give|tell|provide|enter|transfer|pay|wire)\b.{0,30}\b(money|card number|bank card|password|pin|verification code|fee|deposit|account)\b", re.IGNORECASE),
+)
+
+
+@dataclass(frozen=True)
+class PublicMessage:
+    template: str | None = None
+    params: dict[str, object] = field(default_factory=dict)
+    text: str | None = None
+    language: str | None = None
+    translations: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        if self.template:
+            return {"template": self.template, "params": dict(self.params)}
+        return {"text": self.text, "language": self.language, "translations": dict(self.translations)}
+
+
+def check_free_text(text: str, deployment: Deployment) -> str | Invalid:
+    """Clean an officer's public text, refusing links and requests for money or secrets."""
+    cleaned = clean_text(text, max_chars=MAX_PUBLIC_CHARS, min_chars=1)
+    if isinstance(cleaned, Invalid):
+        return cleaned
+    if _LINK.search(cleaned):
+        return Invalid(N_("A message to the reporter cannot contain links: reporters are told that real notices never have one."))
+    allowed = ALWAYS_ALLOWED_NUMBERS | {re.sub(r"\D", "", u.phone) for u in deployment.units if u.phone}
+    for match in _NUMBER.finditer(cleaned):
+        if re.sub(r"\D", "", match.group()) not in allowed and len(re.sub(r"\D", "", match.group())) >= 5:
+            return Invalid(
+                N_("A message to the reporter can only give the phone numbers 110, 96110, 12345 or a unit's published number (found %(number)s)."),
+                {"number": match.group()},
+            )
+    for pattern in _REQUESTS:
+        if pattern.search(cleaned):
+            return Invalid(N_("A message to the reporter must never ask for money, card numbers, passwords or codes."))
+    return cleaned
+
+
+def render(message: dict | None, language: str, deployment: Deployment) -> str | None:
+    """A stored public message in the reader's language."""
+    if not message:
+        return None
+    if "template" in message:
+        params = _resolve(message.get("params", {}), language, deployment)
+        template = deployment.template_by_id.get(message["template"])
+        if template is not None:
+            return _format(template.text.get(language), params)
+        system = SYSTEM_MESSAGES.get(message["template"])
+        return Translator(language)(system, **params) if system else None
+    translations = message.get("translations") or {}
+    return translations.get(language) or message.get("text")
+
+
+def _resolve(params: dict, language: str, deployment: Deployment) -> dict:
+    resolved = dict(params)
+    if "unit" in resolved:
+        resolved["unit"] = deployment.unit_name(str(resolved["unit"]), language)
+    return resolved
+
+
+def _format(text: str, params: dict) -> str:
+    try:
+        return text % params if params else text.replace("%%", "%")
+    except (KeyError, ValueError, TypeError):
+        return text  # a deployment template with a typo still reads, rather than failing a notice

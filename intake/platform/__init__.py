@@ -1,0 +1,1 @@
+"""What every use case stands on: the core object, clock, settings, database, models and migration runner, keys and sealing, the audit log, rate limits, schedules, evidence files, body limits and spreadsheet exports."""

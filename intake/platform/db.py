@@ -1,0 +1,118 @@
+"""Database engines and transactions: SQLite (embedded default) or PostgreSQL.
+
+SQLite gets one writer connection (writers queue in the pool instead of fighting over
+SQLite's single write lock, which measured second-long tails) and a small reader pool,
+both in WAL mode with a busy timeout.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from intake.platform.private_files import create_database_file
+
+SQLITE_PRAGMAS = (
+    "PRAGMA busy_timeout=10000",  # first: switching to WAL needs a lock other starters may hold
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI types
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _without_nul(_conn, _cursor, statement, parameters, _context, _executemany):  # noqa: ANN001 - DBAPI types
+    """PostgreSQL text cannot hold NUL (U+0000): a NUL typed into a form field and used in a
+    look-up (a draft id, a user name) would fail the whole request with a server error. Text we
+    keep is checked before (hidden characters are refused); here any NUL left becomes U+FFFD, so
+    such a look-up simply finds nothing. SQLite needs no such help."""
+    return statement, _replace_nul(parameters)
+
+
+def _replace_nul(value):  # noqa: ANN001, ANN202 - DBAPI parameters: tuples, lists, dicts, values
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, (tuple, list)):
+        return type(value)(_replace_nul(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _replace_nul(item) for key, item in value.items()}
+    return value
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            if self.url.database and self.url.database != ":memory:":
+                create_database_file(Path(self.url.database))  # 0600, and so are its -wal and -shm
+            self.writer = create_async_engine(self.url, pool_size=1, max_overflow=0, pool_timeout=60)
+            self.reader = create_async_engine(self.url, pool_size=4, max_overflow=0, pool_timeout=60)
+            for engine in (self.writer, self.reader):
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            # pool_pre_ping: a connection broken by a database restart is replaced, not handed out;
+            # a short connect timeout: while the server is unreachable pages answer 503 within seconds.
+            self.writer = self.reader = create_async_engine(self.url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                                                            connect_args={"timeout": 5})
+            event.listen(self.writer.sync_engine, "before_cursor_execute", _without_nul, retval=True)
+        self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits when the block ends, rolls back on any error."""
+        async with self._write_sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A read-only look (never committed)."""
+        async with self._read_sessions() as session:
+            yield session
+
+    @property
+    def dialect(self) -> str:
+        return self.url.get_backend_name()
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        return Path(self.url.database) if self.is_sqlite and self.url.database else None
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()
+
+
+
+#: What a page catches as "the database is out of reach just now" (503 with Retry-After).
+IN_LIST_MAX = 500  # values per IN (...) list: well inside every driver's parameter limit
+
+
+def in_chunks(values: Sequence) -> Iterator[Sequence]:
+    """`values` in slices short enough for one IN (...) list each."""
+    for first in range(0, len(values), IN_LIST_MAX):
+        yield values[first:first + IN_LIST_MAX]
+
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, DBAPIError, PoolTimeout, OSError)
+
+
+def is_transient(error: Exception) -> bool:
+    """A failure that passes by itself: the database restarting, unreachable or out of connections."""
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout, OSError)):
+        return True
+    return isinstance(error, DBAPIError) and (error.connection_invalidated or "connection" in str(error.orig).lower())

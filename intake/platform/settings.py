@@ -1,0 +1,107 @@
+"""Deployment settings, read from the environment (prefix TIPLINE_) or a .env file."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIPLINE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""  # empty: SQLite file under var_dir
+    keys_dir: Path | None = None  # default: var_dir / "keys"
+    config_dir: Path | None = None  # the deployment's TOML files; default: intake/config
+    default_language: str = "zh_Hans"
+    draft_ttl_days: int = Field(default=30, ge=1)
+    timezone: str = "Asia/Shanghai"
+    public_base_url: str = ""  # e.g. https://tipline.example.gov.cn: notices link only to its status page
+    telegram_bot_username: str = ""  # e.g. TiplineBot: the confirmation page offers t.me/<bot>?start=<token>
+    redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0: rate limits shared by workers (and the bot's state)
+    # Processes that decode and clean uploaded files, per server process: at most this many files
+    # are decoded at once (a 40-megapixel picture: about a second of one core and 320 MB).
+    file_workers: int = Field(default=1, ge=1)
+
+    # Notices by e-mail (SMTP) and SMS (a gateway that sends pre-approved templates).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_sender: str = "tipline@localhost"
+    sms_backend: Literal["log", "gateway"] = "log"
+    sms_gateway_url: str = ""
+    sms_gateway_key: str = ""
+    sms_templates: dict[str, str] = {}  # our template id -> the gateway's approved template code
+
+    # Alerts to units (intake/notify/unit_alerts.py): which new tips are alerted at once ("all", or only
+    # "urgent" ones; the rest wait for the digest), the local hour of the daily digest, and the
+    # console's address for the line pointing there.
+    unit_alerts_immediate: Literal["all", "urgent"] = "all"
+    unit_digest_hour: int = Field(default=8, ge=0, le=23)
+    console_base_url: str = ""
+
+    # The staff console: roles that must sign in with a second factor (TOTP); others may enrol.
+    console_totp_required_roles: tuple[str, ...] = ("coordinator", "reward_admin")
+
+    # Behind a proxy (both comma-separated). trusted_hosts: the host names both apps answer to,
+    # e.g. "tipline.example.gov.cn,console.internal" ("*.example.org" for a domain's names);
+    # empty: any outside production, and in production the hosts of public_base_url and
+    # console_base_url. trusted_proxies: the addresses (or networks) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed, e.g. "127.0.0.1" for nginx on the same machine; empty:
+    # none, the connecting address is the client's.
+    trusted_hosts: str = ""
+    trusted_proxies: str = ""
+
+    # Staff password hashes (argon2): "standard" cost, or "fast" for test runs only. Unset: "fast"
+    # in the test environment, "standard" everywhere else; production refuses "fast".
+    password_hashing: Literal["standard", "fast"] | None = None
+
+    @model_validator(mode="after")
+    def _production_hashes_at_full_cost(self) -> Settings:
+        if self.env == "production" and self.password_hashing == "fast":
+            raise ValueError("production hashes passwords at the standard cost: unset TIPLINE_PASSWORD_HASHING")
+        return self
+
+    @property
+    def password_hash_cost(self) -> str:
+        return self.password_hashing or ("fast" if self.env == "test" else "standard")
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """The host names the apps answer to (["*"]: any); empty in production when neither
+        trusted_hosts nor both base URLs say which (`tipline serve` then refuses to start)."""
+        named = _listed(self.trusted_hosts)
+        if named:
+            return named
+        if not self.production:
+            return ["*"]
+        hosts = [urlsplit(url).hostname or "" for url in (self.public_base_url, self.console_base_url)]
+        return hosts if all(hosts) else []
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _listed(self.trusted_proxies)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'tipline.db'}"
+
+    @property
+    def resolved_keys_dir(self) -> Path:
+        return self.keys_dir or self.var_dir / "keys"
+
+
+def _listed(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
