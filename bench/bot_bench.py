@@ -114,7 +114,7 @@ def bare_dispatcher(core, drafts: dict[int, str]) -> Dispatcher:
     """A bare aiogram FSM step: read one row, write one row (SQLAlchemy Core), set the state, reply."""
     from sqlalchemy import select, update
 
-    from intake.platform.models import Draft
+    from intake.platform.models.reporting import Draft
 
     table = Draft.__table__
     reader, writer = core.db.reader, core.db.writer

@@ -33,7 +33,8 @@ from console.app import create_app  # noqa: E402
 from intake.casework import search  # noqa: E402
 from intake.staff.auth import enrol_totp, new_totp_secret, set_password  # noqa: E402
 from intake.platform.clock import FrozenClock  # noqa: E402
-from intake.platform.models import Assignment, RateCounter, StatusEvent, Tip, priority_rank  # noqa: E402
+from intake.platform.models.operations import RateCounter  # noqa: E402
+from intake.platform.models.tips import Assignment, StatusEvent, Tip, priority_rank  # noqa: E402
 from intake.platform.settings import Settings  # noqa: E402
 from intake.staff.staff import add_staff  # noqa: E402
 from intake.domain.workflow import ACCEPT_DAYS, FINISH_DAYS  # noqa: E402

@@ -39,7 +39,8 @@ NUMBER = re.compile(r"notice (\d+) of tip")
 async def fill_outbox(core, start: int, tips: int, per_tip: int) -> None:
     """Tips number start..start+tips-1 from Telegram chats, each with `per_tip` pending notices
     (one per status event)."""
-    from intake.platform.models import Notification, Person, StatusEvent, Tip
+    from intake.platform.models.notifications import Notification
+    from intake.platform.models.tips import Person, StatusEvent, Tip
 
     now = core.clock.now()
     unit = next(iter(core.deployment.unit_by_code))
@@ -97,7 +98,7 @@ async def sample_body(core) -> str:
     """A rendered notice, so the bare calls send text of the same size."""
     from sqlalchemy import select
 
-    from intake.platform.models import Notification
+    from intake.platform.models.notifications import Notification
     from intake.notify.outbox import render_notice
 
     async with core.db.session() as session:

@@ -57,7 +57,7 @@ async def row_counts(url: str) -> dict[str, int]:
     from sqlalchemy import func, select
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from intake.platform.models import Base
+    from intake.platform.models.base import Base
 
     engine = create_async_engine(url)
     try:
@@ -73,7 +73,7 @@ async def template_rows(url: str) -> dict[str, list[dict]]:
     from sqlalchemy import select
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from intake.platform.models import Base
+    from intake.platform.models.base import Base
 
     tables = Base.metadata.tables
     engine = create_async_engine(url)
@@ -101,7 +101,7 @@ async def check_codes(var_dir: Path, url: str, result: WrkResult) -> tuple[list[
     2xx answers there are: requests still in flight when wrk stopped, committed after it left."""
     from sqlalchemy import func, select
 
-    from intake.platform.models import Tip
+    from intake.platform.models.tips import Tip
     from intake.reporting.submission import tracking_hash
     from tipline.bootstrap import bootstrap
 

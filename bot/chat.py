@@ -16,7 +16,7 @@ from i18n import Translator
 from intake.domain.conversation import Context
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, draft_of_row, find_draft, get_draft
-from intake.platform.models import ChannelUser, Draft
+from intake.platform.models.reporting import ChannelUser, Draft
 from intake.domain.questionnaire import ChannelCapabilities
 
 log = logging.getLogger(__name__)

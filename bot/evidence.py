@@ -19,7 +19,7 @@ from bot import texts
 from intake.platform import attachments
 from intake.domain.answers import Invalid
 from intake.platform.core import Core
-from intake.platform.models import Attachment
+from intake.platform.models.reporting import Attachment
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,8 @@ from intake.casework.casework import reporter_reply
 from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.reporting.linking import use_link_token
-from intake.platform.models import Rating, ReporterMessage, Tip
+from intake.platform.models.tip_records import Rating, ReporterMessage
+from intake.platform.models.tips import Tip
 from intake.reporting.ratings import rate
 from intake.reporting import lookups
 from intake.reporting.lookups import Client, LookupRefused

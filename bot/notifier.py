@@ -44,7 +44,7 @@ from bot.users import get_user, set_blocked, user_hash
 from i18n import Translator
 from intake.platform.core import Core
 from intake.platform.db import in_chunks
-from intake.platform.models import ChannelUser
+from intake.platform.models.reporting import ChannelUser
 from intake.notify.outbox import UNIT_ALERT, DeliveryError, Notice
 from intake.domain.workflow import STATUS_LABELS, Status
 

@@ -27,7 +27,7 @@ from intake.domain.answers import Invalid, normalize_digits
 from intake.domain.conversation import SKIP
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, new_draft, save_draft
-from intake.platform.models import Attachment
+from intake.platform.models.reporting import Attachment
 from intake.domain import questionnaire
 from intake.domain.questionnaire import DONT_KNOW, URGENT_NOTICE, Kind
 from intake.reporting.submission import Incomplete, submit_draft

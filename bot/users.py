@@ -10,7 +10,7 @@ from sqlalchemy import select
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, negotiate
 from intake.platform.core import Core
 from intake.reporting.drafts import owner_hash
-from intake.platform.models import ChannelUser
+from intake.platform.models.reporting import ChannelUser
 
 CHANNEL = "telegram"
 

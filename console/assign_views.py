@@ -16,7 +16,7 @@ from i18n import N_
 from intake.casework.assignment import BULK_LIMIT, assign_tip, bulk, colleagues, staff_names
 from intake.casework.casework import CaseworkError, TipNotFound, describe
 from intake.domain.ids import parse_id
-from intake.platform.models import StaffUser
+from intake.platform.models.staff import StaffUser
 from intake.casework.queues import QueueFilter, tip_state
 from intake.staff.staff import Role, staff_region
 

@@ -16,7 +16,7 @@ from intake.staff import staff_sessions
 from intake.staff.auth import (
     Attempt, check_password, check_totp, enrol_totp, get_staff_by_id, new_totp_secret, totp_required, totp_uri,
 )
-from intake.platform.models import StaffUser
+from intake.platform.models.staff import StaffUser
 from intake.platform.ratelimit import Limit
 
 PENDING_PURPOSE = "console-totp-pending"

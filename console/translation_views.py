@@ -12,7 +12,7 @@ from console.web import Console, Id, Viewer
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_
 from intake.casework.casework import CaseworkError, TipNotFound, describe
 from intake.domain.ids import parse_id
-from intake.platform.models import Tip
+from intake.platform.models.tips import Tip
 from intake.casework.translations import (
     STAFF_LANGUAGE, TRANSLATOR_ROLES, TranslationRefused, messages_to_translate, translatable, translate_public_message,
     translate_reporter_words, words_to_translate,

@@ -21,7 +21,7 @@ from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, Translator
 from intake.staff import staff_sessions
 from intake.platform.core import Core
 from intake.domain.ids import parse_id
-from intake.platform.models import StaffUser
+from intake.platform.models.staff import StaffUser
 from intake.staff.staff import ROLE_LABELS, Role
 
 HERE = Path(__file__).parent

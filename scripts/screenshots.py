@@ -20,7 +20,7 @@ from intake.casework.casework import move_tip  # noqa: E402
 from intake.platform.clock import FrozenClock  # noqa: E402
 from intake.domain.conversation import SKIP  # noqa: E402
 from intake.domain.messages import PublicMessage  # noqa: E402
-from intake.platform.models import Tip  # noqa: E402
+from intake.platform.models.tips import Tip  # noqa: E402
 from intake.staff.staff import add_staff  # noqa: E402
 from tests.browser import LiveSite, launch  # noqa: E402
 from tests.test_web_browser import MRS_WANG, answer, current_key, walk  # noqa: E402

@@ -22,7 +22,7 @@ from intake.platform.core import Core
 from intake.platform.db import Database
 from intake.domain.deployment import Deployment, load_deployment
 from intake.platform.migrate import migrate
-from intake.platform.models import Base
+from intake.platform.models.base import Base
 from intake.platform.settings import Settings
 from tipline.bootstrap import bootstrap
 

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from console.app import create_app
 from intake.platform.attachments import store as store_attachment
 from intake.casework.duplicates import organisation_key
-from intake.platform.models import AuditEvent, Tip
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import Tip
 from intake.casework.queues import tip_state
 from intake.reporting.phone_intake import start_intake
 from intake.staff.staff import get_staff

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy import event, func, select
 
-from intake.platform.models import Assignment, AuditEvent, Draft, Notification, Partner, Person, RateCounter, StatusEvent, Tip, TipMatchKey
+from intake.platform.models.notifications import Notification
+from intake.platform.models.operations import RateCounter
+from intake.platform.models.reporting import Draft, Partner
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tip_records import TipMatchKey
+from intake.platform.models.tips import Assignment, Person, StatusEvent, Tip
 from intake.reporting.partners import add_partner
 from intake.casework.search import POSTGRES_TABLE, SQLITE_TABLE
 from tests.test_web_api import ANSWERS, auth, count

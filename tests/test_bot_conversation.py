@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from bot.users import get_user
 from intake.reporting.drafts import find_draft
 from intake.reporting.linking import new_link_token
-from intake.platform.models import Attachment, Draft
+from intake.platform.models.reporting import Attachment, Draft
 from intake.notify.outbox import destinations
 from tests.bot_harness import (  # noqa: F401 - fixtures
     Choose, answer_current, answer_until, fake_telegram, jpeg, new_user, running_bot,
@@ -182,7 +182,7 @@ async def test_a_web_tip_is_linked_to_the_chat_with_a_single_use_token(core, fak
     again = await user.send(f"/start {token}")
     assert again[0].text.startswith("This link has expired or was already used.")
     async with core.db.session() as session:
-        from intake.platform.models import Person, Tip
+        from intake.platform.models.tips import Person, Tip
 
         tip = await session.get(Tip, receipt.tip_id)
         person = await session.get(Person, tip.reporter_id)

@@ -12,7 +12,7 @@ from bot.notifier import RateLimited, TelegramChannel
 from bot.users import get_user
 from intake.casework.casework import move_tip
 from intake.notify.dispatch import Dispatcher, delivery_report
-from intake.platform.models import Notification
+from intake.platform.models.notifications import Notification
 from intake.notify.outbox import DeliveryError, Notice
 from tests.bot_harness import fake_telegram  # noqa: F401 - fixture
 from tests.fake_telegram import TOKEN

@@ -20,7 +20,7 @@ from bot.users import set_language
 from intake.domain import conversation as conv
 from intake.platform import ratelimit
 from intake.reporting.drafts import discard_draft, get_draft, new_draft
-from intake.platform.models import RateCounter
+from intake.platform.models.operations import RateCounter
 
 TOKEN = "123456:TEST-token-for-a-recording-session"
 

@@ -14,7 +14,8 @@ from intake.platform.attachments import list_for_tip
 from intake.casework.casework import move_tip
 from intake.notify.dispatch import Dispatcher
 from intake.domain.messages import PublicMessage
-from intake.platform.models import ReporterMessage, Tip
+from intake.platform.models.tip_records import ReporterMessage
+from intake.platform.models.tips import Tip
 from tests.bot_harness import (  # noqa: F401 - fixtures
     Choose, Files, Multi, answer_until, fake_telegram, jpeg, new_user, running_bot,
 )
@@ -115,7 +116,7 @@ async def test_a_son_reports_in_english_with_a_receipt_and_follows_the_check_in_
 
 
 async def test_once_closed_the_reporter_is_asked_whether_they_are_satisfied(core, fake_telegram, running_bot):
-    from intake.platform.models import Rating
+    from intake.platform.models.tip_records import Rating
     from tests.factories import file_tip
 
     bot = await running_bot()

@@ -17,7 +17,7 @@ from i18n import Translator
 from intake.casework.casework import move_tip
 from intake.domain.conversation import display_value
 from intake.notify.dispatch import Dispatcher
-from intake.platform.models import Assignment, Tip
+from intake.platform.models.tips import Assignment, Tip
 from intake.domain.questionnaire import STEP_BY_KEY
 from tests.bot_harness import Choose, Multi, answer_until, fake_telegram, new_user, running_bot  # noqa: F401
 from tests.factories import staff

@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from intake.casework.casework import move_tip, reporter_reply
 from intake.domain.messages import render
-from intake.platform.models import Assignment, Notification, Outcome, StatusEvent, Tip, TipNote
+from intake.platform.models.notifications import Notification
+from intake.platform.models.tip_records import Outcome, TipNote
+from intake.platform.models.tips import Assignment, StatusEvent, Tip
 from intake.notify.outbox import render_notice
 from intake.casework.queues import tip_state
 from tests.console_support import LEAD_UNIT, client_for, make_staff, sign_in, tip_form

@@ -13,7 +13,9 @@ from intake.platform import audit
 from intake.casework.casefile import reveal_reporter
 from intake.domain.deployment import CONFIG_DIR, Deployment, read_config
 from intake.notify.dispatch import Dispatcher
-from intake.platform.models import AuditEvent, Notification, StatusEvent, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import StatusEvent, Tip
 from intake.notify.outbox import render_notice
 from intake.casework.supervision import overdue_list
 from intake.reporting.tips import public_view

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from console.app import create_app
 from intake.staff.auth import enrol_totp, new_totp_secret
 from intake.casework.casework import reporter_reply
-from intake.platform.models import Notification, Outcome
+from intake.platform.models.notifications import Notification
+from intake.platform.models.tip_records import Outcome
 from intake.notify.outbox import render_notice
 from tests.browser import serving
 from tests.console_support import LEAD_UNIT, PASSWORD, make_staff, next_code

@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from intake.platform.attachments import store
-from intake.platform.models import AuditEvent
+from intake.platform.models.staff import AuditEvent
 from tests.console_support import LEAD_UNIT, client_for, make_staff, sign_in
 from tests.factories import a_photo, file_tip
 

@@ -163,7 +163,7 @@ def test_the_waits_are_the_figures_security_md_gives():
 async def test_failures_are_forgotten_a_day_later_and_the_daily_run_sweeps_them(core):
     from sqlalchemy import func, select
 
-    from intake.platform.models import SignInBackoff, StaffSession
+    from intake.platform.models.staff import SignInBackoff, StaffSession
     from intake.admin.retention import run_retention
 
     await make_staff(core, "li", "officer", LEAD_UNIT)

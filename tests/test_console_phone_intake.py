@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from intake.domain.conversation import SKIP
-from intake.platform.models import AuditEvent, Tip
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import Tip
 from intake.reporting.phone_intake import tip_operator, tip_source
 from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY, Kind
 from intake.reporting.tips import public_view

@@ -11,7 +11,9 @@ import re
 from sqlalchemy import func, select
 
 from intake.casework.casework import move_tip, reroute_tip
-from intake.platform.models import AuditEvent, Notification, StatusEvent, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import StatusEvent, Tip
 from intake.casework.queues import QueueFilter, unit_queue
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in, tip_form
 from tests.factories import file_tip

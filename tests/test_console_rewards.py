@@ -16,7 +16,9 @@ import pyotp
 from sqlalchemy import select
 
 from intake.staff.auth import enrol_totp, new_totp_secret
-from intake.platform.models import AuditEvent, Notification, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import Tip
 from intake.notify.outbox import render_notice
 from intake.rewards.rewards import get_award
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, next_code, sign_in, tip_form

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from intake.casework.casework import move_tip, reporter_reply
 from intake.domain.messages import PublicMessage
-from intake.platform.models import AuditEvent
+from intake.platform.models.staff import AuditEvent
 from intake.casework.queues import unit_queue
 from tests.console_support import LEAD_UNIT, client_for, make_staff, sign_in, tip_form
 from tests.factories import file_tip

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from console.app import create_app
 from intake.casework.casework import add_note, move_tip, reporter_reply
 from intake.domain.messages import PublicMessage
-from intake.platform.models import AuditEvent, Tip, TipNote
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tip_records import TipNote
+from intake.platform.models.tips import Tip
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in, tip_form
 from tests.factories import file_tip
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from intake.staff.auth import set_password
-from intake.platform.models import AuditEvent
+from intake.platform.models.staff import AuditEvent
 from tests.console_support import LEAD_UNIT, PASSWORD, as_seen, client_for, csrf_of, make_staff, sign_in
 
 COORDINATION = "990100-coordination"
@@ -297,7 +297,7 @@ async def test_passwords_are_hashed_at_full_cost_outside_the_test_run(core, tmp_
 
 
 async def _hash_of(core, username: str) -> str:
-    from intake.platform.models import StaffUser
+    from intake.platform.models.staff import StaffUser
 
     async with core.db.session() as session:
         return await session.scalar(select(StaffUser.password_hash).where(StaffUser.username == username))

@@ -16,7 +16,9 @@ from intake.casework.casework import describe, move_tip
 from intake.domain.conversation import display_value
 from intake.domain.questionnaire import STEP_BY_KEY
 from intake.domain.deployment import CONFIG_DIR, Deployment, read_config
-from intake.platform.models import Assignment, AuditEvent, Notification, StatusEvent, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import Assignment, StatusEvent, Tip
 from intake.domain.routing import Reason, render_reason
 from intake.reporting.tips import public_view
 from intake.notify.unit_alerts import REROUTED

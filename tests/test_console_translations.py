@@ -9,7 +9,9 @@ from sqlalchemy import select
 from intake.casework.casework import move_tip, reporter_reply
 from intake.notify.dispatch import SENT
 from intake.domain.messages import PublicMessage
-from intake.platform.models import AuditEvent, Notification, StatusEvent, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import StatusEvent, Tip
 from intake.notify.outbox import render_notice
 from intake.reporting.tips import public_view
 from intake.casework.translations import messages_to_translate, words_to_translate

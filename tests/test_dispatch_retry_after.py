@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from intake.notify.dispatch import Dispatcher
-from intake.platform.models import Notification
+from intake.platform.models.notifications import Notification
 from intake.notify.outbox import DeliveryError
 from tests.factories import file_tip
 

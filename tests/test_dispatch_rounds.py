@@ -14,7 +14,8 @@ from bot.app import make_bot
 from bot.notifier import BLOCKED, TelegramChannel
 from bot.users import set_blocked
 from intake.notify.dispatch import Dispatcher, delivery_report
-from intake.platform.models import Notification, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.tips import Tip
 from intake.notify.outbox import DeliveryError, render_notice, render_notices
 from intake.domain.workflow import Status
 from tests.bot_harness import fake_telegram  # noqa: F401 - fixture

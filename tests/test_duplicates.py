@@ -13,7 +13,9 @@ from intake.casework.duplicates import (
     ColourRefused, address_key, groups, match_keys, organisation_file, organisation_key, phone_key,
     possible_duplicates, set_colour, suggest_colour, website_key,
 )
-from intake.platform.models import AuditEvent, Organisation, Tip
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tip_records import Organisation
+from intake.platform.models.tips import Tip
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in, tip_form
 from tests.factories import file_tip
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from intake.domain.answers import Invalid
 from intake.platform.attachments import load
 from intake.platform.file_cleaning import clean_files
-from intake.platform.models import Attachment
+from intake.platform.models.reporting import Attachment
 from tests.bot_harness import Choose, answer_until, fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
 from tests.console_support import LEAD_UNIT, client_for, make_staff, sign_in
 from tests.evidence_files import MARKERS, a_pdf, an_m4a, an_mp3, an_ogg_opus

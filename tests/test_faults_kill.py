@@ -11,7 +11,9 @@ import uuid
 import httpx
 from sqlalchemy import func, select
 
-from intake.platform.models import Assignment, Draft, Notification, StatusEvent, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.reporting import Draft
+from intake.platform.models.tips import Assignment, StatusEvent, Tip
 from intake.reporting.partners import add_partner
 from tests.conftest import database_url
 from tests.test_faults_support import ServeProcess

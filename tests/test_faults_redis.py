@@ -10,7 +10,8 @@ from bot import app as bot_app
 from bot.app import make_storage
 from intake.platform import ratelimit
 from intake.reporting.drafts import find_draft
-from intake.platform.models import RateCounter, Tip
+from intake.platform.models.operations import RateCounter
+from intake.platform.models.tips import Tip
 from tests.bot_harness import answer_until, fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
 from tests.test_bot_reporting import SON
 from tests.test_faults_support import RedisServer, redis_server  # noqa: F401 - fixture

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from i18n import Translator
 from intake.platform import attachments
 from intake.platform.attachments import STORAGE_FULL
-from intake.platform.models import Attachment, Tip
+from intake.platform.models.reporting import Attachment
+from intake.platform.models.tips import Tip
 from tests.bot_harness import Files, answer_until, fake_telegram, jpeg, new_user, running_bot  # noqa: F401 - fixtures
 from tests.test_bot_reporting import SON
 from tests.walk import ANSWERS_FOR_MOTHER

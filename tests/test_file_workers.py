@@ -23,7 +23,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from intake.platform.file_workers import FileWorkers, WorkerLost
-from intake.platform.models import Attachment
+from intake.platform.models.reporting import Attachment
 from tests.factories import file_tip
 from tests.test_faults_support import ROOT, ServeProcess
 from tests.webclient import Reporter, text_of, token_of, web_client

@@ -20,7 +20,8 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import func, select
 
 from intake.domain.conversation import SKIP
-from intake.platform.models import Draft, Tip
+from intake.platform.models.reporting import Draft
+from intake.platform.models.tips import Tip
 from intake.reporting.partners import add_partner
 from intake.domain.questionnaire import QUESTIONS
 from tests.hostile import HOSTILE_SETTINGS, NASTIES, json_values

@@ -15,7 +15,8 @@ from bot.callbacks import Step, draft_ref
 from bot.chat import CAPABILITIES
 from intake.domain import conversation as conv
 from intake.reporting.drafts import find_draft
-from intake.platform.models import ChannelUser, Draft, Tip
+from intake.platform.models.reporting import ChannelUser, Draft
+from intake.platform.models.tips import Tip
 from tests.bot_harness import (  # noqa: F401 - fixtures
     SKIP, Choose, answer_current, answer_until, fake_telegram, new_user, running_bot, step_of,
 )

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from intake.domain.deployment import CONFIG_DIR, DEPLOYMENT_FILES
-from intake.platform.models import ConfigVersion
+from intake.platform.models.operations import ConfigVersion
 from tests.cli import Ran, run_tipline
 
 

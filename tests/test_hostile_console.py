@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from console.app import create_app
-from intake.platform.models import Award, Outcome, StatusEvent, Tip, TipNote
+from intake.platform.models.rewards import Award
+from intake.platform.models.tip_records import Outcome, TipNote
+from intake.platform.models.tips import StatusEvent, Tip
 from intake.casework.queues import tip_state
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import file_tip

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from i18n import Translator
 from intake.platform.attachments import load
-from intake.platform.models import Attachment, Draft, Tip
+from intake.platform.models.reporting import Attachment, Draft
+from intake.platform.models.tips import Tip
 from intake.domain.questionnaire import STEP_BY_KEY, Kind
 from tests.hostile import HOSTILE_SETTINGS, NASTIES, hostile_text
 from tests.walk import ANSWERS_FOR_MOTHER

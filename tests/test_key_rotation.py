@@ -19,7 +19,10 @@ from intake.platform import attachments
 from intake.platform.crypto import Keyring, blob_header, keyring_path
 from intake.reporting.drafts import find_draft, new_draft, owner_hash, save_draft
 from intake.admin.key_rotation import key_usage, plan_rotation, rotate_data
-from intake.platform.models import Base, ChannelUser, Draft, Person, StaffUser, Tip
+from intake.platform.models.base import Base
+from intake.platform.models.reporting import ChannelUser, Draft
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tips import Person, Tip
 from intake.domain.questionnaire import ChannelCapabilities
 from intake.reporting.tips import check_pin, find_tip, public_view
 from tests.conftest import POSTGRES_URL

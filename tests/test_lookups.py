@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from bot.users import set_language
 from i18n import Translator
-from intake.platform.models import AuditEvent, Notification
+from intake.platform.models.notifications import Notification
+from intake.platform.models.staff import AuditEvent
 from intake.platform.ratelimit import Limit
 from intake.domain.tracking import damm_check_digit, format_code
 from tests.bot_harness import fake_telegram, new_user, running_bot  # noqa: F401 - fixtures

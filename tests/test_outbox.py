@@ -25,7 +25,8 @@ from intake.platform.core import Core
 from intake.platform.db import Database
 from intake.notify.dispatch import Dispatcher, backoff, delivery_report
 from intake.reporting.drafts import new_draft, save_draft
-from intake.platform.models import Notification, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.tips import Tip
 from intake.notify.outbox import SAFETY_FOOTER, DeliveryError, Notice
 from intake.domain.questionnaire import ChannelCapabilities
 from intake.platform.settings import Settings

@@ -7,7 +7,8 @@ import asyncio
 from sqlalchemy import func, select
 
 from intake.reporting import submission
-from intake.platform.models import AuditEvent, Tip
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import Tip
 from intake.reporting.tips import MAX_PIN_FAILURES, PIN_LOCKED, ReplyRefused, check_pin
 from tests.factories import file_tip
 

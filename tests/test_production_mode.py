@@ -21,7 +21,8 @@ from intake.platform import ratelimit
 from intake.domain.conversation import SKIP
 from intake.platform.core import Core
 from intake.platform.db import Database
-from intake.platform.models import Notification, RateCounter
+from intake.platform.models.notifications import Notification
+from intake.platform.models.operations import RateCounter
 from intake.domain.workflow import Status
 from tests.bot_harness import TOKEN, fake_telegram, new_user  # noqa: F401 - fixture
 from tests.conftest import database_url

@@ -19,7 +19,10 @@ from intake.platform import attachments
 from intake.casework.casework import move_tip
 from intake.domain.deployment import CONFIG_DIR
 from intake.reporting.drafts import new_draft, save_draft
-from intake.platform.models import AuditEvent, Award, ChannelUser, Draft, Person, StatusEvent, Tip
+from intake.platform.models.reporting import ChannelUser, Draft
+from intake.platform.models.rewards import Award
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import Person, StatusEvent, Tip
 from intake.domain.questionnaire import ChannelCapabilities
 from intake.admin.retention import run_daily, run_retention
 from intake.reporting.tips import public_view

@@ -13,7 +13,10 @@ from sqlalchemy import select
 from i18n import Translator
 from intake.casework.casework import move_tip, record_outcome
 from intake.domain.deployment import CONFIG_DIR
-from intake.platform.models import AuditEvent, Award, Notification, Person, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.rewards import Award
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import Person, Tip
 from intake.notify.outbox import SAFETY_FOOTER, render_notice
 from intake.rewards.rewards import (
     NOTICE_TEMPLATES, RULES, RewardError, budgets, render_reward_notice, eligibility, exclude_reporter, lapse_due_awards, ledger, load_scheme,

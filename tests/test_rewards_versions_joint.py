@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from intake.casework.casework import move_tip
-from intake.platform.models import AuditEvent, RewardSchemeVersion
+from intake.platform.models.rewards import RewardSchemeVersion
+from intake.platform.models.staff import AuditEvent
 from intake.rewards.rewards import (
     RewardError, approve_award, eligibility, ledger, load_scheme, mark_joint, pay_award, propose_award, scheme_in_force,
     shares_of, split_fen, unmark_joint, versions,

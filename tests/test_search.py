@@ -7,7 +7,7 @@ import re
 from sqlalchemy import delete, select, text
 
 from intake.casework import search
-from intake.platform.models import Tip
+from intake.platform.models.tips import Tip
 from intake.casework.queues import unit_queue
 from intake.casework.translations import translate_reporter_words
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.app import BotSettings
 from intake.platform import ratelimit
 from intake.casework.casework import move_tip
-from intake.platform.models import RateCounter
+from intake.platform.models.operations import RateCounter
 from tests.bot_harness import TOKEN, fake_telegram, new_user  # noqa: F401 - fixture
 from tests.factories import file_tip, staff
 from tipline.serve import serve

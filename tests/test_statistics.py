@@ -18,7 +18,7 @@ from intake.casework.casework import move_tip, record_outcome
 from intake.platform.export import safe_text
 from intake.reports.ledger import COLUMNS, LedgerRefused, build_ledger, export_ledger, yuan
 from intake.domain.messages import PublicMessage
-from intake.platform.models import AuditEvent
+from intake.platform.models.staff import AuditEvent
 from intake.reporting.ratings import rate
 from intake.reports.statistics import Durations, Period, StatisticsRefused, campaign_statistics
 from tests.factories import file_tip, staff

@@ -17,7 +17,7 @@ from intake.domain.conversation import Context
 from intake.platform.db import Database
 from intake.reporting.drafts import new_draft, save_draft
 from intake.platform.migrate import head_revisions, migrate
-from intake.platform.models import Base
+from intake.platform.models.base import Base
 from intake.domain.questionnaire import ChannelCapabilities
 from intake.platform.settings import Settings
 from intake.reporting.submission import Receipt, submit_draft

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from console.app import create_app as create_console
-from intake.platform.models import Attachment
+from intake.platform.models.reporting import Attachment
 from tests.browser import LiveSite
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import Reporter, text_of, token_of

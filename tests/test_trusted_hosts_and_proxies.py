@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from console.app import create_app as create_console
-from intake.platform.models import RateCounter
+from intake.platform.models.operations import RateCounter
 from tests.browser import free_port, serving
 from tests.console_support import LEAD_UNIT, csrf_of, make_staff
 from tests.webclient import token_of

@@ -20,7 +20,8 @@ from i18n import Translator
 from intake.casework.casework import reporter_reply, reroute_tip
 from intake.domain.deployment import CONFIG_DIR, Deployment, load_deployment as read_deployment, read_config
 from intake.notify.dispatch import Dispatcher, delivery_report
-from intake.platform.models import Assignment, Notification, Tip, UnitDigest
+from intake.platform.models.notifications import Notification, UnitDigest
+from intake.platform.models.tips import Assignment, Tip
 from intake.notify.unit_alerts import (
     ACCEPT_LINE, CONSOLE_LINK, DIGEST_LINES, DIGEST_SUBJECT, NEW, NUMBERS_LINE, PRIORITY_WORDS, REROUTED, ROLE_LINES, SUBJECTS,
     TIP_LINE, URGENCY_LINE, URGENT_LINE, URGENT_SUBJECT, queue_digests, run_digest_schedule,

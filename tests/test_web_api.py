@@ -13,7 +13,9 @@ from sqlalchemy import func, select, text
 from i18n import Translator
 from intake.casework.casework import move_tip
 from intake.domain.conversation import SKIP
-from intake.platform.models import AuditEvent, Draft, Partner, Tip
+from intake.platform.models.reporting import Draft, Partner
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import Tip
 from intake.reporting.partners import PartnerError, add_partner, list_partners, revoke_partner, verify_partner
 from intake.platform.ratelimit import Limit
 from intake.domain.tracking import damm_check_digit

@@ -13,7 +13,7 @@ from intake.platform.clock import FrozenClock
 from intake.domain.conversation import SKIP
 from intake.casework.casework import move_tip
 from intake.domain.messages import PublicMessage
-from intake.platform.models import Assignment, Tip
+from intake.platform.models.tips import Assignment, Tip
 from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY, Kind
 from intake.staff.staff import add_staff
 from intake.domain.workflow import STATUS_LABELS, Status

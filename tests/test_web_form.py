@@ -10,7 +10,8 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from intake.domain.conversation import SKIP
-from intake.platform.models import Attachment, Draft, Tip
+from intake.platform.models.reporting import Attachment, Draft
+from intake.platform.models.tips import Tip
 from intake.reporting.tips import public_view
 from intake.domain.tracking import format_code
 from tests.walk import ANSWERS_ANONYMOUS_SELF, ANSWERS_FOR_MOTHER

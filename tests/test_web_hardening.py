@@ -14,7 +14,9 @@ from sqlalchemy import event, func, select
 
 from console.app import create_app as console_app
 from i18n import Translator
-from intake.platform.models import AuditEvent, Draft, Tip
+from intake.platform.models.reporting import Draft
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import Tip
 from intake.platform.ratelimit import Limit
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import file_tip

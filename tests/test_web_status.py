@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from intake.casework.casework import move_tip
 from intake.domain.messages import PublicMessage
-from intake.platform.models import Attachment, Rating, ReporterMessage
+from intake.platform.models.reporting import Attachment
+from intake.platform.models.tip_records import Rating, ReporterMessage
 from intake.platform.ratelimit import Limit
 from intake.reporting.tips import public_view
 from intake.domain.tracking import damm_check_digit, format_code

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from intake.casework.casework import move_tip
 from intake.reporting.linking import use_link_token
 from intake.domain.messages import PublicMessage
-from intake.platform.models import ReporterMessage
+from intake.platform.models.tip_records import ReporterMessage
 from intake.reporting.tips import public_view
 from tests.factories import file_tip, staff
 from tests.walk import ANSWERS_ANONYMOUS_SELF

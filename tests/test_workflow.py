@@ -10,7 +10,8 @@ from intake.casework.casework import (
     CaseworkError, TipNotFound, add_note, extend_deadline, move_tip, record_outcome, reporter_reply, reroute_tip,
 )
 from intake.domain.messages import PublicMessage
-from intake.platform.models import AuditEvent, Tip
+from intake.platform.models.staff import AuditEvent
+from intake.platform.models.tips import Tip
 from intake.reporting.tips import public_view
 from intake.domain.workflow import TRANSITIONS, Status
 from tests.factories import file_tip, staff

@@ -26,7 +26,7 @@ from intake.staff.auth import check_password, check_totp, get_staff_by_id
 from intake.casework.casework import CaseworkError, describe
 from intake.platform.core import Core
 from intake.platform.export import csv_bytes, xlsx_bytes
-from intake.platform.models import StaffUser
+from intake.platform.models.staff import StaffUser
 from intake.platform.private_files import write_private
 from tipline.runner import with_core
 

@@ -22,7 +22,7 @@ from intake.domain.conversation import MAX_FILES, REVIEW, Context, DraftState
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, get_draft, new_draft, owner_hash, save_draft
 from intake.reporting.linking import TOKEN_LIFETIME, new_link_token
-from intake.platform.models import Draft
+from intake.platform.models.reporting import Draft
 from intake.domain.questionnaire import STEP_BY_KEY, URGENT_NOTICE, ChannelCapabilities, Kind
 from intake.reporting.submission import DraftGone, Receipt, draft_receipt, submit_draft
 from intake.domain.tracking import format_code

@@ -13,7 +13,7 @@ from jinja2 import Environment, select_autoescape
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from intake.platform.models import Base  # only the table definition
+from intake.platform.models.base import Base  # only the table definition
 
 URL = os.environ["BENCH_DATABASE_URL"]
 PAGE_BYTES = int(os.environ.get("BENCH_PAGE_BYTES", "5000"))

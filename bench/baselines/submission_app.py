@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import event, insert, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from intake.platform.models import Base  # only the table definitions (SQLAlchemy Core tables)
+from intake.platform.models.base import Base  # only the table definitions (SQLAlchemy Core tables)
 
 URL = os.environ["BENCH_DATABASE_URL"]
 KEY = os.environ.get("BENCH_KEY", "bench")

@@ -19,7 +19,7 @@ from intake.domain.answers import Invalid, clean_text
 from intake.platform.db import Database
 from intake.domain.deployment import CONFIG_DIR, Deployment, read_config
 from intake.platform.export import looks_like_formula
-from intake.platform.models import ConfigVersion
+from intake.platform.models.operations import ConfigVersion
 from intake.domain.routing import holes
 
 SECTIONS = {"categories": "code", "regions": "code", "kinds": "code", "units": "code", "templates": "id"}

@@ -26,7 +26,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 from intake.domain import purposes
 from intake.platform.core import Core
 from intake.platform.crypto import DecryptionError, Keyring, blob_header
-from intake.platform.models import Attachment, ChannelUser, Draft, LinkToken, Partner, Person, StaffUser, Tip
+from intake.platform.models.reporting import Attachment, ChannelUser, Draft, LinkToken, Partner
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tips import Person, Tip
 
 
 #: Every sealed column: (column, purpose). A new sealed column belongs here, or rotation misses it.

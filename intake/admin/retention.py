@@ -29,9 +29,10 @@ from intake.platform.core import Core
 from intake.platform.schedule import every_period
 from intake.domain.deployment import CONFIG_DIR
 from intake.reporting.drafts import purge_expired_drafts
-from intake.platform.models import (
-    Attachment, Award, ChannelUser, Draft, LinkToken, Notification, Person, StatusEvent, Tip,
-)
+from intake.platform.models.notifications import Notification
+from intake.platform.models.reporting import Attachment, ChannelUser, Draft, LinkToken
+from intake.platform.models.rewards import Award
+from intake.platform.models.tips import Person, StatusEvent, Tip
 from intake.domain.workflow import Status
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,8 @@ from i18n import N_, Translator
 from intake.platform import audit
 from intake.casework.casework import CaseworkError, TipNotFound, describe, move_tip, open_for, unit_of_work, write_event
 from intake.platform.core import Core
-from intake.platform.models import StaffUser, StatusEvent
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tips import StatusEvent
 from intake.staff.staff import UNIT_ROLES, Role, visible_units
 from intake.domain.workflow import COORDINATOR, LEAD, UNIT, Status
 

@@ -22,9 +22,11 @@ from intake.platform.core import Core
 from intake.domain.messages import render
 from intake.platform.attachments import StoredFile
 from intake.platform.attachments import load as load_attachment
-from intake.platform.models import (
-    Assignment, Attachment, Notification, Outcome, Person, ReporterMessage, StaffUser, StatusEvent, Tip, TipMatchKey, TipNote,
-)
+from intake.platform.models.notifications import Notification
+from intake.platform.models.reporting import Attachment
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import Outcome, ReporterMessage, TipMatchKey, TipNote
+from intake.platform.models.tips import Assignment, Person, StatusEvent, Tip
 from intake.domain.questionnaire import PERSONAL_KEYS, QUESTIONS
 from intake.domain.routing import Reason, render_reason
 from intake.staff.staff import can_see, tips_in_scope

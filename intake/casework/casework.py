@@ -22,7 +22,9 @@ from intake.domain.answers import Invalid
 from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.domain.messages import PublicMessage, check_free_text
-from intake.platform.models import Assignment, Outcome, ReporterMessage, StaffUser, StatusEvent, Tip, TipNote
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import Outcome, ReporterMessage, TipNote
+from intake.platform.models.tips import Assignment, StatusEvent, Tip
 from intake.notify.outbox import enqueue_for_event
 from intake.domain.routing import find_unit
 from intake.staff.staff import Role, can_see

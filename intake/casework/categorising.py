@@ -20,7 +20,8 @@ from intake.platform import audit
 from intake.notify import unit_alerts
 from intake.casework.casework import CaseworkError, open_for, unit_of_work, write_event
 from intake.platform.core import Core
-from intake.platform.models import Assignment, StaffUser, StatusEvent
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tips import Assignment, StatusEvent
 from intake.domain.routing import Reason, route
 from intake.domain.workflow import ACCEPT_DAYS, COORDINATOR, FINISH_DAYS, REROUTE_FROM, REROUTE_WHO, UNIT, Status, due_after
 

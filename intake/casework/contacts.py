@@ -16,7 +16,8 @@ from intake.domain.answers import Invalid, clean_text
 from intake.casework.casework import CaseworkError, open_for, unit_of_work, write_event
 from intake.platform.clock import aware, local_date
 from intake.platform.core import Core
-from intake.platform.models import StaffUser, StatusEvent
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tips import StatusEvent
 from intake.domain.workflow import COORDINATOR, UNIT
 
 CONTACT = "contact"

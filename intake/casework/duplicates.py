@@ -27,7 +27,9 @@ from intake.platform import audit
 from intake.domain.answers import Invalid, clean_text, normalize_for_match, parse_phone
 from intake.platform.clock import aware
 from intake.platform.core import Core
-from intake.platform.models import Organisation, StaffUser, StatusEvent, Tip, TipMatchKey
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import Organisation, TipMatchKey
+from intake.platform.models.tips import StatusEvent, Tip
 from intake.staff.staff import tips_in_scope as scope_of  # the one definition of which tips a person may see
 from intake.staff.staff import Role
 from intake.domain.workflow import Status

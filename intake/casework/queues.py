@@ -21,7 +21,9 @@ from intake.casework.casefile import overdue
 from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.domain.ids import parse_id
-from intake.platform.models import Assignment, Outcome, StaffUser, Tip
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import Outcome
+from intake.platform.models.tips import Assignment, Tip
 from intake.staff.staff import UNIT_ROLES, can_see, staff_region, tips_in_scope, visible_units
 from intake.domain.workflow import ACTIVE, Status
 

@@ -33,7 +33,8 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.domain.answers import Invalid, normalize_digits, parse_phone
-from intake.platform.models import ReporterMessage, Tip
+from intake.platform.models.tip_records import ReporterMessage
+from intake.platform.models.tips import Tip
 
 #: The answers that describe the scam (never a personal one: see questionnaire.PERSONAL_KEYS).
 SEARCHED_ANSWERS = (

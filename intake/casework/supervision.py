@@ -21,7 +21,9 @@ from intake.domain.answers import Invalid, clean_text
 from intake.casework.casework import TipNotFound, open_for, unit_of_work, write_event
 from intake.platform.clock import aware
 from intake.platform.core import Core
-from intake.platform.models import Notification, StaffUser, StatusEvent
+from intake.platform.models.notifications import Notification
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tips import StatusEvent
 from intake.notify.outbox import UNIT_ALERT, Notice
 from intake.notify.unit_alerts import SUPERVISION
 from intake.casework.queues import unit_queue

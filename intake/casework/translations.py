@@ -31,7 +31,10 @@ from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.notify.dispatch import DEAD, SENT
 from intake.domain.messages import check_free_text
-from intake.platform.models import Notification, ReporterMessage, StaffUser, StatusEvent, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import ReporterMessage
+from intake.platform.models.tips import StatusEvent, Tip
 from intake.notify.outbox import enqueue_for_event
 from intake.staff.staff import tips_in_scope as scope_of  # the one definition of which tips a person may see
 from intake.staff.staff import Role

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from intake.platform.models import Base
+import intake.platform.models  # noqa: F401 - the registry: every table on Base.metadata
+from intake.platform.models.base import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

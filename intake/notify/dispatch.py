@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased
 from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.platform.db import in_chunks
-from intake.platform.models import Notification
+from intake.platform.models.notifications import Notification
 from intake.notify.outbox import Channel, DeliveryError, Notice, render_notice, render_notices
 
 logger = logging.getLogger(__name__)

@@ -24,7 +24,8 @@ from intake.platform.clock import aware, local_date
 from intake.platform.core import Core
 from intake.platform.db import in_chunks
 from intake.domain.messages import render
-from intake.platform.models import Notification, Person, StatusEvent, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.tips import Person, StatusEvent, Tip
 from intake.domain.workflow import STATUS_LABELS, Status
 
 #: Notification kind of an alert to a unit's own address (intake/notify/unit_alerts.py, intake/casework/supervision.py).

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_, Translator
 from intake.platform.core import Core
-from intake.platform.models import Notification, StaffUser
+from intake.platform.models.notifications import Notification
+from intake.platform.models.staff import StaffUser
 from intake.notify.outbox import STAFF_ALERT, UNIT_ALERT, Notice
 from intake.notify.unit_alerts import UNIT_LANGUAGE, unit_destinations
 

@@ -37,7 +37,9 @@ from i18n import N_, Translator
 from intake.platform.clock import aware, local_date
 from intake.platform.core import Core
 from intake.domain.deployment import Unit
-from intake.platform.models import Assignment, Notification, ReporterMessage, Tip, UnitDigest
+from intake.platform.models.notifications import Notification, UnitDigest
+from intake.platform.models.tip_records import ReporterMessage
+from intake.platform.models.tips import Assignment, Tip
 from intake.notify.outbox import UNIT_ALERT, Notice
 from intake.domain.workflow import ACTIVE, Status
 

@@ -22,7 +22,7 @@ from intake.platform import file_workers
 from intake.domain.answers import Invalid
 from intake.platform.core import Core
 from intake.platform.file_cleaning import MAX_BYTES, CleanFile, clean_files  # noqa: F401 - MAX_BYTES: for the channels' texts
-from intake.platform.models import Attachment
+from intake.platform.models.reporting import Attachment
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.platform.core import Core
-from intake.platform.models import AuditEvent
+from intake.platform.models.staff import AuditEvent
 
 
 def record(session: AsyncSession, core: Core, actor: str, action: str, tip_id: int | None = None, **detail: object) -> None:

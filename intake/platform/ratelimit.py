@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.platform.core import Core
-from intake.platform.models import RateCounter
+from intake.platform.models.operations import RateCounter
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from intake.platform.rehash import rehash_found
 from intake.platform.clock import aware
 from intake.domain.conversation import DraftState, start
 from intake.platform.core import Core
-from intake.platform.models import Draft
+from intake.platform.models.reporting import Draft
 from intake.domain.questionnaire import ChannelCapabilities
 
 

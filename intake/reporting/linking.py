@@ -13,7 +13,8 @@ from sqlalchemy import select
 from intake.domain import purposes
 from intake.platform.clock import aware
 from intake.platform.core import Core
-from intake.platform.models import LinkToken, Person, Tip
+from intake.platform.models.reporting import LinkToken
+from intake.platform.models.tips import Person, Tip
 
 TOKEN_LIFETIME = timedelta(days=7)
 

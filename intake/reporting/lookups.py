@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from i18n import N_, Translator
 from intake.platform import audit, ratelimit
 from intake.platform.core import Core
-from intake.platform.models import Notification, Tip
+from intake.platform.models.notifications import Notification
+from intake.platform.models.tips import Tip
 from intake.notify.outbox import Notice
 from intake.platform.ratelimit import Counted, Limit
 from intake.reporting.tips import (

@@ -20,7 +20,9 @@ from i18n import LANGUAGES
 from intake.platform import audit
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, get_draft, new_draft, owner_candidates, save_draft
-from intake.platform.models import Draft, StaffUser, Tip
+from intake.platform.models.reporting import Draft
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tips import Tip
 from intake.domain.questionnaire import ChannelCapabilities
 from intake.staff.staff import Role
 from intake.reporting.submission import Incomplete, Receipt, draft_receipt, submit_draft

@@ -5,7 +5,8 @@ from i18n import N_
 from intake.platform import audit
 from intake.domain.answers import Invalid, clean_text
 from intake.platform.core import Core
-from intake.platform.models import Rating, Tip
+from intake.platform.models.tip_records import Rating
+from intake.platform.models.tips import Tip
 from intake.domain.workflow import Status
 
 CHOICES = {"yes": N_("Satisfied"), "partly": N_("Partly satisfied"), "no": N_("Not satisfied")}

@@ -21,7 +21,8 @@ from intake.domain.conversation import DraftState, final_answers, missing_steps
 from intake.platform.core import Core
 from intake.platform.crypto import Keyring
 from intake.reporting.drafts import DraftRecord
-from intake.platform.models import Assignment, Draft, Person, StatusEvent, Tip, priority_rank
+from intake.platform.models.reporting import Draft
+from intake.platform.models.tips import Assignment, Person, StatusEvent, Tip, priority_rank
 from intake.notify.outbox import enqueue_for_event
 from intake.domain.questionnaire import PERSONAL_KEYS, ChannelCapabilities, Step
 from intake.domain.routing import route
@@ -176,7 +177,7 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
     tip = Tip(id=tip_id, **values)
     await duplicates.index_tip(session, tip_id, keys)
     await search.index_tip(session, tip, new=True)  # searchable in the queue at once
-    if units:  # each carries the tip's queue_rank (see models._copy_queue_rank)
+    if units:  # each carries the tip's queue_rank (see intake/platform/models/tips.py _copy_queue_rank)
         await session.execute(_INSERT_ASSIGNMENTS, [
             {"tip_id": tip_id, "unit_code": unit, "role": role, "assigned_at": now, "active": True, "queue_rank": tip.queue_rank}
             for unit, role in units

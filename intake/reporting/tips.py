@@ -17,7 +17,7 @@ from i18n import N_, Translator
 from intake.platform.rehash import rehash_found
 from intake.platform.clock import aware
 from intake.platform.core import Core
-from intake.platform.models import Tip
+from intake.platform.models.tips import Tip
 from intake.reporting.submission import tracking_candidates
 from intake.domain.tracking import format_code, normalize_code
 from intake.domain.messages import render
@@ -138,7 +138,7 @@ async def pin_of(core: Core, tip: Tip, code: str, pin_text: str) -> Tip:
     """`tip` (found by its canonical `code`) when the reply PIN is right; else ReplyRefused."""
     from intake.platform import audit
     from intake.reporting import submission
-    from intake.platform.models import TipNote
+    from intake.platform.models.tip_records import TipNote
     from intake.domain.tracking import normalize_pin
 
     pin = normalize_pin(pin_text)

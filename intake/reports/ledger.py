@@ -22,7 +22,9 @@ from i18n import Translator
 from intake.platform import audit
 from intake.platform.core import Core
 from intake.platform.export import csv_bytes, xlsx_bytes
-from intake.platform.models import Assignment, Outcome, StaffUser, StatusEvent, Tip
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import Outcome
+from intake.platform.models.tips import Assignment, StatusEvent, Tip
 from intake.staff.staff import UNIT_ROLES, visible_units
 from intake.reports.statistics import Period, regions_in_scope
 from intake.domain.workflow import STATUS_LABELS, Status

@@ -20,7 +20,8 @@ from intake.casework.casefile import load_visible
 from intake.platform.clock import aware
 from intake.domain.conversation import display_value
 from intake.platform.core import Core
-from intake.platform.models import StaffUser, StatusEvent
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tips import StatusEvent
 from intake.reporting.phone_intake import tip_operator, tip_source
 from intake.domain.questionnaire import DONT_KNOW, PERSONAL_KEYS, QUESTIONS
 from intake.domain.routing import Reason, render_reason

@@ -26,7 +26,9 @@ from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from intake.platform.core import Core
-from intake.platform.models import Outcome, Rating, StaffUser, StatusEvent, Tip
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import Outcome, Rating
+from intake.platform.models.tips import StatusEvent, Tip
 from intake.staff.staff import UNIT_ROLES, Role, staff_region
 from intake.domain.workflow import ACTIVE, Status
 

@@ -34,9 +34,11 @@ from intake.casework.casework import CaseworkError
 from intake.platform.clock import aware, local_date
 from intake.platform.core import Core
 from intake.domain.deployment import CONFIG_DIR, LocalText, NonEmpty
-from intake.platform.models import (
-    Award, AwardShare, JointReport, Notification, Outcome, Person, RewardExclusion, RewardSchemeVersion, StaffUser, StatusEvent, Tip,
-)
+from intake.platform.models.notifications import Notification
+from intake.platform.models.rewards import Award, AwardShare, JointReport, RewardExclusion, RewardSchemeVersion
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import Outcome
+from intake.platform.models.tips import Person, StatusEvent, Tip
 from intake.notify.outbox import destinations
 from intake.staff.staff import Role, can_see
 from intake.domain.workflow import STATUS_LABELS, Status

@@ -29,7 +29,7 @@ from intake.domain import purposes
 from intake.staff import sign_in_backoff, staff_sessions
 from intake.notify import staff_alerts
 from intake.platform.core import Core
-from intake.platform.models import StaffUser
+from intake.platform.models.staff import StaffUser
 from intake.staff.sign_in_backoff import BROWSER, NAME, ADDRESS, Reservation
 
 MIN_PASSWORD_CHARS = 10

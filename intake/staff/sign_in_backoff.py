@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.platform.clock import aware
 from intake.platform.core import Core
-from intake.platform.models import SignInBackoff
+from intake.platform.models.staff import SignInBackoff
 
 NAME, ADDRESS, BROWSER = "name", "address", "browser"
 FREE_FAILURES = {NAME: 5, ADDRESS: 30, BROWSER: 5}

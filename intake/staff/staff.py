@@ -15,7 +15,8 @@ from intake.platform import audit
 from intake.staff import staff_sessions
 from intake.domain.answers import Invalid, parse_email
 from intake.platform.core import Core
-from intake.platform.models import Assignment, StaffUser, Tip
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tips import Assignment, Tip
 
 
 class Role(StrEnum):

@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.platform.core import Core
-from intake.platform.models import StaffSession, StaffUser
+from intake.platform.models.staff import StaffSession, StaffUser
 
 #: However busy, a session ends this long after signing in (the cookie says so too).
 LIFETIME = timedelta(hours=12)

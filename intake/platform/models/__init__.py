@@ -1,0 +1,8 @@
+"""The registry of the core's tables: importing this package loads every model module, so
+`Base.metadata` is complete (for Alembic's env and `create_all`) and every mapper can configure.
+
+It re-exports nothing: import a model from the module that defines it.
+"""
+from __future__ import annotations
+
+from intake.platform.models import base, notifications, operations, reporting, rewards, staff, tip_records, tips  # noqa: F401

@@ -1,0 +1,32 @@
+"""The service's own records: the deployment configurations applied, and the rate-limit
+counters every process shares."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from intake.platform.models.base import Base
+
+
+class ConfigVersion(Base):
+    """A deployment configuration as applied: the newest is in force."""
+
+    __tablename__ = "config_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applied_at: Mapped[datetime]
+    applied_by: Mapped[str] = mapped_column(String(60))
+    digest: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict]
+
+
+class RateCounter(Base):
+    """Fixed-window counters for rate limits, shared by every process through the database."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,146 @@
+"""A tip and its spine: the sealed people it names, its timeline of status events, and its
+assignments to units (each carrying the tip's queue rank)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Text, event, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm.util import identity_key
+
+from intake.platform.models.base import Base
+
+
+PRIORITY_RANKS = {"urgent": 0, "high": 1}
+
+
+def priority_rank(priority: str | None) -> int:
+    """The queue's order of priorities: urgent first (0), then high (1), then normal (2)."""
+    return PRIORITY_RANKS.get(priority or "normal", 2)
+
+
+class Person(Base):
+    """A reporter's or a victim's identity and contact details, sealed."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # Look-up hashes are "<hash key id>:<hex>" (intake/platform/crypto.py lookup_hash), hence 100 characters.
+    phone_hash: Mapped[str | None] = mapped_column(String(100), index=True)
+    email_hash: Mapped[str | None] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime]
+
+
+class Tip(Base):
+    """One structured report."""
+
+    __tablename__ = "tips"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_hash: Mapped[str] = mapped_column(String(100), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(100))
+    draft_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
+    answers: Mapped[dict]
+    language: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(20))
+    channel_user_hash: Mapped[str | None] = mapped_column(String(100), index=True)
+    anonymous: Mapped[bool] = mapped_column(default=True)
+    notify: Mapped[bool] = mapped_column(default=False)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    victim_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+    # Routing (routing.py) and the suggested category (suggest.py), with their reasons.
+    lead_unit: Mapped[str | None] = mapped_column(String(60), index=True)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    routing: Mapped[dict | None]
+    suggestion: Mapped[dict | None]
+    # The 核查 clocks (workflow.py): due dates, the pause while waiting for the reporter,
+    # the one extension.
+    accept_due: Mapped[datetime | None]
+    finish_due: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id"))
+    # Staff translations of the reporter's own words (intake/casework/translations.py), marked with who made them.
+    reporter_words_translation: Mapped[dict | None]
+    # When retention (intake/admin/retention.py) erased the reporter's personal data; the facts stay.
+    personal_erased_at: Mapped[datetime | None]
+    # The queue's columns (intake/casework/queues.py, intake/casework/assignment.py), kept by the workflow so a
+    # page reads an index in the queue's order: 0 urgent, 1 high, 2 normal; the lead unit's
+    # member the tip is assigned to; the reporter wrote after staff last acted.
+    queue_rank: Mapped[int] = mapped_column(SmallInteger, default=lambda ctx: priority_rank(ctx.get_current_parameters().get("priority")))
+    assignee: Mapped[str | None] = mapped_column(String(60))
+    reporter_answered: Mapped[bool] = mapped_column(default=False)
+
+    events: Mapped[list[StatusEvent]] = relationship(
+        back_populates="tip", order_by="StatusEvent.id", cascade="all, delete-orphan"
+    )
+    __table_args__ = (
+        Index("ix_tips_queue", "queue_rank", id.desc()),
+        Index("ix_tips_assignee_queue", "assignee", "queue_rank", id.desc()),
+        Index("ix_tips_answered_queue", "reporter_answered", "queue_rank", id.desc()),
+    )
+
+
+class StatusEvent(Base):
+    """One step of a tip's timeline: a public message for the reporter, a note for staff."""
+
+    __tablename__ = "status_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(80))
+    # {"template": id, "params": {...}} or {"text": ..., "language": ..., "translations": {...}}
+    public_message: Mapped[dict | None]
+    internal_note: Mapped[str | None] = mapped_column(Text)
+    # "status" for a status change; "reroute", "extension", "reply" keep the status.
+    action: Mapped[str] = mapped_column(String(20), default="status")
+    # Facts of an internal step, for staff: a call with the reporter (intake/casework/contacts.py), a
+    # category change (intake/casework/categorising.py). Never shown to the reporter.
+    detail: Mapped[dict | None]
+
+    tip: Mapped[Tip] = relationship(back_populates="events")
+
+
+class Assignment(Base):
+    """A tip given to a unit, as lead or assisting; inactive once re-routed away."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    unit_code: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(10))  # "lead" or "assisting"
+    assigned_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+    # The tip's queue_rank, copied when the row is written (see _copy_queue_rank): a unit's
+    # queue is then one walk of ix_assignments_queue.
+    queue_rank: Mapped[int] = mapped_column(SmallInteger, default=2)
+
+    __table_args__ = (
+        Index("ix_assignments_unit_active", "unit_code", "active"),
+        Index("ix_assignments_queue", "unit_code", "active", "queue_rank", tip_id.desc()),
+    )
+
+
+@event.listens_for(Assignment, "before_insert")
+def _copy_queue_rank(_mapper, connection, target: Assignment) -> None:  # noqa: ANN001 - SQLAlchemy's types
+    """Every assignment row carries its tip's rank, whoever writes it (submission, re-routing):
+    from the tip in the same session when it is there (no query), else from the database."""
+    session = object_session(target)
+    tip = session.identity_map.get(identity_key(Tip, target.tip_id)) if session is not None else None
+    rank = tip.__dict__.get("queue_rank") if tip is not None else None
+    if rank is None:
+        rank = connection.scalar(select(Tip.queue_rank).where(Tip.id == target.tip_id))
+    target.queue_rank = 2 if rank is None else rank
