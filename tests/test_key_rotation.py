@@ -16,7 +16,8 @@ from PIL import Image
 from sqlalchemy import LargeBinary, delete, func, literal, select, text, update
 
 from intake.platform import attachments
-from intake.platform.crypto import Keyring, blob_header, keyring_path
+from intake.platform.crypto import Keyring, blob_header
+from intake.platform.keyring_file import keyring_path
 from intake.reporting.drafts import find_draft, new_draft, owner_hash, save_draft
 from intake.admin.key_rotation import key_usage, plan_rotation, rotate_data
 from intake.platform.models.base import Base

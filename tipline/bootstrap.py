@@ -8,7 +8,7 @@ import logging
 from intake.platform.clock import Clock, SystemClock
 from intake.admin.config_store import digest, load_active, stored_config
 from intake.platform.core import Core
-from intake.platform.crypto import load_or_create
+from intake.platform.keyring_file import load_or_create
 from intake.platform.db import Database
 from intake.domain.deployment import CONFIG_DIR, read_config
 from intake.platform.migrate import migrate

@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from i18n import LANGUAGES, N_, Translator, negotiate
-from intake.platform.crypto import Keyring, keyring_path
+from intake.platform.crypto import Keyring
+from intake.platform.keyring_file import keyring_path, save_new_keyring
 from intake.platform.private_files import private_dir
 from intake.platform.settings import Settings
 from intake.reporting import lookups
@@ -240,7 +241,7 @@ def keys_generate() -> None:
     settings = Settings()
     private_dir(settings.var_dir)  # 0700 before the keys directory is made inside it
     path = keyring_path(settings.resolved_keys_dir)
-    if Keyring.generate().save_new(path):
+    if save_new_keyring(Keyring.generate(), path):
         typer.echo(f"created {path} (mode 0600): back it up, without it personal data cannot be read")
     else:
         typer.echo(f"{path} exists: left as it is")

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from intake.platform.crypto import Keyring, KeyringError, keyring_path
+from intake.platform.crypto import Keyring, KeyringError
+from intake.platform.keyring_file import keyring_path, save_keyring
 from intake.admin.key_rotation import RotationError, key_usage, plan_rotation, rotate_data
 from intake.platform.settings import Settings
 from tipline.runner import with_core
@@ -53,7 +54,7 @@ def keys_rotate(
         console.print(f"continuing the unfinished rotation to key {keyring.active_key_id}")
     else:
         keyring = keyring.rotate()
-        keyring.save(path)  # the new key and the "rotating" mark, in one atomic write
+        save_keyring(keyring, path)  # the new key and the "rotating" mark, in one atomic write
         console.print(f"new current keys: {keyring.active_key_id} (encryption), {keyring.hash_key_id} (look-up hashes); "
                       "the old ones stay for reading")
     try:
@@ -75,7 +76,7 @@ def keys_rotate(
     except RotationError as error:
         console.print(f"[red]✗[/red] {error}. Nothing was lost: restore the missing key to the keyring and run again.")
         raise typer.Exit(1) from None
-    _load(path).finished().save(path)
+    save_keyring(_load(path).finished(), path)
     current = _load(path)
     console.print(f"[green]✓[/green] everything sealed is now under key {current.active_key_id}")
     for step in report.steps:
@@ -107,7 +108,7 @@ def keys_retire(key_id: Annotated[str, typer.Argument(help="an old key's id (see
                       "Run `tipline keys rotate` to move sealed data over; look-up hashes move when next used "
                       "(or when retention erases their tip's personal data).")
         raise typer.Exit(1)
-    _load(path).without(key_id).save(path)
+    save_keyring(_load(path).without(key_id), path)
     console.print(f"[green]✓[/green] key {key_id} removed from {path}")
 
 

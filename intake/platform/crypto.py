@@ -4,6 +4,7 @@ Ciphertexts name their key id, so keys can rotate: old keys stay in the keyring 
 Stored look-up hashes name their hash key too ("<hash key id>:<hex>", `lookup_hash`): a hash
 cannot be recomputed without its input, so look-ups try every hash key (`lookup_candidates`)
 and re-hash a hit under the current one (intake/admin/key_rotation.py).
+The keyring's file (where it lives, how it is written and checked) is intake/platform/keyring_file.py.
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
-import stat
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +27,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 log = logging.getLogger(__name__)
 
-KEYRING_FILE = "keyring.json"
 KEY_BYTES = 32  # AES-256
 HASH_KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -48,23 +45,11 @@ class KeyringError(RuntimeError):
     """The keyring is malformed or cannot be used."""
 
 
-class KeysMissing(KeyringError):
-    """Production start-up found no keyring file."""
-
-
-class InsecureKeys(KeyringError):
-    """Production start-up found a keyring that is readable by others or has weak keys."""
-
-
 class DecryptionError(Exception):
     """A blob could not be opened: tampered, wrong purpose, or unknown key id.
 
     Deliberately not a ValueError, so input-validation code catching ValueError never hides it.
     """
-
-
-def keyring_path(keys_dir: Path) -> Path:
-    return keys_dir / KEYRING_FILE
 
 
 def _new_key_id(existing: dict[str, bytes] | None = None, *, prefix: str = "k") -> str:
@@ -138,7 +123,7 @@ class Keyring:
         if not isinstance(self.hash_key, bytes) or not self.hash_key:
             raise KeyringError("hash key must be non-empty bytes")
 
-    # --- creation, rotation, files -------------------------------------------------------
+    # --- creation, rotation, the file it follows ---------------------------------------
 
     @classmethod
     def generate(cls) -> Keyring:
@@ -248,30 +233,6 @@ class Keyring:
             object.__setattr__(self, name, getattr(fresh, name))
         self._seen[1] = fresh._seen[1]
         log.info("keyring reloaded from %s: current key %s", self.source, self.active_key_id)
-
-    def save(self, path: Path) -> None:
-        """Write atomically (temp file + os.replace), mode 0600; a new directory gets 0700."""
-        tmp = _write_temp(path, self.to_json())
-        try:
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        _fsync_dir(path.parent)
-
-    def save_new(self, path: Path) -> bool:
-        """Write only if no file exists yet (atomic, never overwrites); True if written.
-
-        Two processes starting at once must not each create a keyring and lose one's data.
-        """
-        tmp = _write_temp(path, self.to_json())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return False
-        finally:
-            tmp.unlink(missing_ok=True)
-        _fsync_dir(path.parent)
-        return True
 
     # --- encryption -------------------------------------------------------------------
 
@@ -397,63 +358,3 @@ def _split_blob(blob: bytes) -> tuple[bytes, str, bytes, bytes]:
         raise DecryptionError("sealed blob has a malformed key id") from exc
     nonce = blob[header_len : header_len + NONCE_BYTES]
     return blob[:header_len], key_id, nonce, blob[header_len + NONCE_BYTES :]
-
-
-def _write_temp(path: Path, text: str) -> Path:
-    """Write `text` to a 0600 temp file beside `path` (same filesystem, so replace is atomic)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)  # mkstemp already does; stated, not assumed
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable, so a crash cannot leave no keyring behind.
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _check_production(path: Path, keyring: Keyring) -> None:
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise InsecureKeys(
-            f"{path} has mode {mode:04o}: group/others can read it. Run `chmod 600 {path}`."
-        )
-    named = [(f"key {key_id!r}", key) for key_id, key in keyring.keys.items()]
-    old_hash = [(f"hash key {key_id!r}", key) for key_id, key in keyring.old_hash_keys.items()]
-    for what, key in [*named, ("hash key", keyring.hash_key), *old_hash]:
-        if len(key) < KEY_BYTES:
-            raise InsecureKeys(f"{path}: {what} has {len(key)} bytes, needs {KEY_BYTES}")
-        if not any(key):
-            raise InsecureKeys(f"{path}: {what} is all zero bytes")
-
-
-def load_or_create(keys_dir: Path, *, production: bool) -> Keyring:
-    """The keyring in keys_dir: production refuses a missing or insecure one, dev creates one."""
-    path = keyring_path(keys_dir)
-    try:
-        keyring = Keyring.load(path)
-    except FileNotFoundError:
-        if production:
-            raise KeysMissing(
-                f"No keyring at {path}. Personal data cannot be stored without it. "
-                "Run `tipline keys generate` once (and back the file up), then start again."
-            ) from None
-        if Keyring.generate().save_new(path):
-            log.warning("created a new development keyring at %s", path)
-        keyring = Keyring.load(path)  # whoever won a creation race, everyone uses their file
-    if production:
-        _check_production(path, keyring)
-    return keyring
