@@ -19,7 +19,7 @@ from intake.casework.casefile import TipFile, reveal_reporter, tip_file
 from intake.casework.casework import (
     CaseworkError, TipNotFound, add_note, describe, extend_deadline, move_tip, record_outcome, reroute_tip,
 )
-from intake.notify.dispatch import delivery_report
+from intake.notify.delivery_report import delivery_report
 from intake.notify.outbox import UNIT_ALERT
 from intake.casework.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
 from intake.rewards.rewards import may_reveal_for_rewards

@@ -11,7 +11,8 @@ from bot.app import make_bot
 from bot.notifier import RateLimited, TelegramChannel
 from bot.users import get_user
 from intake.casework.casework import move_tip
-from intake.notify.dispatch import Dispatcher, delivery_report
+from intake.notify.delivery_report import delivery_report
+from intake.notify.dispatch import Dispatcher
 from intake.platform.models.notifications import Notification
 from intake.notify.outbox import DeliveryError, Notice
 from tests.bot_harness import fake_telegram  # noqa: F401 - fixture

@@ -13,7 +13,8 @@ import intake.notify.dispatch
 from bot.app import make_bot
 from bot.notifier import BLOCKED, TelegramChannel
 from bot.users import set_blocked
-from intake.notify.dispatch import Dispatcher, delivery_report
+from intake.notify.delivery_report import delivery_report
+from intake.notify.dispatch import Dispatcher
 from intake.platform.models.notifications import Notification
 from intake.platform.models.tips import Tip
 from intake.notify.outbox import DeliveryError, render_notice, render_notices

@@ -23,7 +23,8 @@ from intake.platform.clock import aware
 from intake.domain.conversation import SKIP, Context
 from intake.platform.core import Core
 from intake.platform.db import Database
-from intake.notify.dispatch import Dispatcher, backoff, delivery_report
+from intake.notify.delivery_report import delivery_report
+from intake.notify.dispatch import Dispatcher, backoff
 from intake.reporting.drafts import new_draft, save_draft
 from intake.platform.models.notifications import Notification
 from intake.platform.models.tips import Tip

@@ -19,7 +19,8 @@ from bot.users import get_user
 from i18n import Translator
 from intake.casework.casework import reporter_reply, reroute_tip
 from intake.domain.deployment import CONFIG_DIR, Deployment, load_deployment as read_deployment, read_config
-from intake.notify.dispatch import Dispatcher, delivery_report
+from intake.notify.delivery_report import delivery_report
+from intake.notify.dispatch import Dispatcher
 from intake.platform.models.notifications import Notification, UnitDigest
 from intake.platform.models.tips import Assignment, Tip
 from intake.notify.unit_alerts import (

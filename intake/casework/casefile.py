@@ -109,7 +109,7 @@ class TipFile:
     details: list[tuple[str, dict | None]] = field(default_factory=list)
     words_translation: dict = field(default_factory=dict)
     # Whether the tip has match keys (duplicates.possible_duplicates) and notices to the reporter or
-    # alerts to units (dispatch.delivery_report), read with the tip: the page skips the reads
+    # alerts to units (intake/notify/delivery_report.py), read with the tip: the page skips the reads
     # that would find nothing.
     has_match_keys: bool = True
     has_notifications: bool = True
