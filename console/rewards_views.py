@@ -1,7 +1,7 @@
 """The rewards area (有奖举报), for reward administrators only: candidates with their eligibility
 rule by rule, the propose / approve / reject / pay forms, exclusions, revealing the reporter with
 a reason, the budget, and the payout ledger with CSV and XLSX exports. Each action is one use
-case of intake.rewards.rewards; the core checks the two-person rule and audits."""
+case of the intake.rewards package; the core checks the two-person rule and audits."""
 from __future__ import annotations
 
 import datetime
@@ -20,12 +20,16 @@ from intake.platform.export import csv_bytes, xlsx_bytes
 from intake.casework.casework import CaseworkError, TipNotFound, describe
 from intake.domain.ids import parse_id
 from intake.platform import audit
-from intake.rewards import rewards
-from intake.rewards.rewards import (
-    EXCLUSION_REASONS, approve_award, come_forward, awards_of, budgets, candidates, eligibility, exclude_reporter, exclusions_of,
-    AWARD_STATUS_LABELS, get_award, joint_reports_of, ledger, ledger_cells, mark_joint, pay_award,
-    propose_award, reject_award, scheme, shares_of, unmark_joint, versions, yuan,
+from intake.rewards.awards import (
+    approve_award, awards_of, get_award, joint_reports_of, mark_joint, pay_award, propose_award, reject_award, shares_of,
+    unmark_joint,
 )
+from intake.rewards.come_forward import come_forward
+from intake.rewards.eligibility import (
+    EXCLUSION_REASONS, candidates, eligibility, exclude_reporter, exclusions_of, may_reveal_for_rewards,
+)
+from intake.rewards.payout_ledger import AWARD_STATUS_LABELS, budgets, ledger, ledger_cells
+from intake.rewards.scheme import scheme, versions, yuan
 from intake.staff.staff import Role
 from intake.domain.workflow import STATUS_LABELS, Status
 
@@ -163,7 +167,7 @@ def routes(console: Console) -> APIRouter:
             awards=[_award_view(viewer, a) for a in awards],
             open_award=_award_view(viewer, open_award) if open_award else None,
             can_propose=found.eligible and open_award is None,
-            can_reveal=await rewards.may_reveal_for_rewards(core, tip_id),
+            can_reveal=await may_reveal_for_rewards(core, tip_id),
             today=core.today().isoformat(),
             field_labels={"name": _("Name"), "phone": _("Phone"), "email": _("E-mail"),
                           "relationship": _("Relationship to the victim"), "reporter": _("Reporter"), "victim": _("Victim")},

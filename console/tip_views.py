@@ -22,7 +22,7 @@ from intake.casework.casework import (
 from intake.notify.delivery_report import delivery_report
 from intake.notify.outbox import UNIT_ALERT
 from intake.casework.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
-from intake.rewards.rewards import may_reveal_for_rewards
+from intake.rewards.eligibility import may_reveal_for_rewards
 from intake.staff.staff import Role
 from intake.domain.workflow import (
     ACTIVE, COORDINATOR, LEAD, MAX_EXTENSION_DAYS, NEEDS_OWN_MESSAGE, POLICE, REROUTE_FROM, REROUTE_WHO, STATUS_LABELS,

@@ -18,7 +18,7 @@ from intake.casework.casework import move_tip, record_outcome
 from intake.platform.models.notifications import Notification
 from intake.platform.models.rewards import Award
 from intake.platform.models.staff import AuditEvent, StaffUser
-from intake.rewards.rewards import approve_award, propose_award
+from intake.rewards.awards import approve_award, propose_award
 from tests.cli import run_tipline
 from tests.console_support import LEAD_UNIT, PASSWORD, make_staff
 from tests.factories import file_tip

@@ -20,7 +20,7 @@ from intake.platform.models.notifications import Notification
 from intake.platform.models.staff import AuditEvent
 from intake.platform.models.tips import Tip
 from intake.notify.outbox import render_notice
-from intake.rewards.rewards import get_award
+from intake.rewards.awards import get_award
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, next_code, sign_in, tip_form
 from tests.factories import file_tip
 
@@ -156,7 +156,7 @@ async def test_story_5_duplicates_and_a_reward(core, clock):
 
 
 async def latest_award(core, tip_id: int) -> int:
-    from intake.rewards.rewards import awards_of
+    from intake.rewards.awards import awards_of
 
     return (await awards_of(core, tip_id))[-1].id
 
@@ -307,7 +307,7 @@ async def test_joint_reporters_marked_in_the_console_share_the_award_in_the_ledg
 
 
 async def test_each_tip_shows_the_tiers_of_the_scheme_in_force_when_it_was_reported(core, clock, tmp_path):
-    from intake.rewards.rewards import scheme_in_force
+    from intake.rewards.scheme import scheme_in_force
     from tests.test_rewards import use_scheme
     from tests.test_rewards_versions_joint import DEARER
 

@@ -18,10 +18,12 @@ from intake.platform.models.rewards import Award
 from intake.platform.models.staff import AuditEvent
 from intake.platform.models.tips import Person, Tip
 from intake.notify.outbox import SAFETY_FOOTER, render_notice
-from intake.rewards.rewards import (
-    NOTICE_TEMPLATES, RULES, RewardError, budgets, render_reward_notice, eligibility, exclude_reporter, lapse_due_awards, ledger, load_scheme,
-    pay_award, propose_award, approve_award, reject_award, yuan,
-)
+from intake.rewards.awards import approve_award, lapse_due_awards, pay_award, propose_award, reject_award
+from intake.rewards.eligibility import RULES, eligibility, exclude_reporter
+from intake.rewards.notices import NOTICE_TEMPLATES, render_reward_notice
+from intake.rewards.payout_ledger import budgets, ledger
+from intake.rewards.scheme import load_scheme, yuan
+from intake.rewards.work import RewardError
 from intake.staff.staff import get_staff
 from tests.console_support import LEAD_UNIT
 from tests.factories import file_tip, staff
@@ -336,7 +338,7 @@ async def test_an_award_beyond_the_budget_left_is_refused(core, tmp_path):
 
 
 async def test_an_anonymous_reporter_comes_forward_with_the_code_and_pin(core):
-    from intake.rewards.rewards import come_forward
+    from intake.rewards.come_forward import come_forward
 
     (ann,) = await admins(core, "ann")
     li = await officer(core)

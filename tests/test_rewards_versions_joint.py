@@ -11,10 +11,11 @@ from sqlalchemy import select
 from intake.casework.casework import move_tip
 from intake.platform.models.rewards import RewardSchemeVersion
 from intake.platform.models.staff import AuditEvent
-from intake.rewards.rewards import (
-    RewardError, approve_award, eligibility, ledger, load_scheme, mark_joint, pay_award, propose_award, scheme_in_force,
-    shares_of, split_fen, unmark_joint, versions,
-)
+from intake.rewards.awards import approve_award, mark_joint, pay_award, propose_award, shares_of, split_fen, unmark_joint
+from intake.rewards.eligibility import eligibility
+from intake.rewards.payout_ledger import ledger
+from intake.rewards.scheme import load_scheme, scheme_in_force, versions
+from intake.rewards.work import RewardError
 from tests.factories import file_tip
 from tests.test_rewards import PENALTY, admins, forget_reporter_field, notices, officer, substantiated, use_scheme
 

@@ -16,7 +16,7 @@ from intake.platform.private_files import protect
 from intake.casework import casefile, supervision
 from intake.reporting import lookups
 from intake.notify import outbox, staff_alerts, unit_alerts
-from intake.rewards import rewards
+from intake.rewards import eligibility, notices, scheme
 from intake.platform.settings import Settings
 from intake.staff.staff import Role
 
@@ -27,10 +27,10 @@ def wire_layers() -> None:
     """Register the upper layers' renderers and rules with the lower layers that call them."""
     outbox.register_renderer(outbox.UNIT_ALERT, unit_alerts.render_unit_alert)
     outbox.register_renderer(outbox.STAFF_ALERT, staff_alerts.render_staff_alert)
-    outbox.register_text(rewards.REWARD_KIND, rewards.render_reward_notice)
+    outbox.register_text(notices.REWARD_KIND, notices.render_reward_notice)
     unit_alerts.register_alert(unit_alerts.SUPERVISION, supervision.render_unit_alert)
     unit_alerts.register_alert(unit_alerts.LOOKUP_BUDGET, lookups.render_budget_alert)
-    casefile.allow_reveal(Role.REWARD_ADMIN, rewards.is_reward_case)
+    casefile.allow_reveal(Role.REWARD_ADMIN, eligibility.is_reward_case)
 
 
 async def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Core:
@@ -45,5 +45,5 @@ async def bootstrap(settings: Settings | None = None, *, clock: Clock | None = N
     if digest(read_config(settings.config_dir or CONFIG_DIR)) != digest(await stored_config(db) or {}):
         log.info("the configuration files differ from the version in force: see `tipline config apply`")
     core = Core(db=db, keys=keys, deployment=deployment, settings=settings, clock=clock)
-    await rewards.versions(core)  # a changed rewards.toml is in force from the day it is first served
+    await scheme.versions(core)  # a changed rewards.toml is in force from the day it is first served
     return core

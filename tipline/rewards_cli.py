@@ -20,7 +20,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from i18n import N_, Translator, negotiate
-from intake.rewards import rewards
+from intake.rewards import awards, eligibility, payout_ledger
+from intake.rewards.scheme import local_day, yuan
+from intake.rewards.work import RewardError
 from intake.domain.answers import Invalid, parse_amount
 from intake.staff.auth import check_password, check_totp, get_staff_by_id
 from intake.casework.casework import CaseworkError, describe
@@ -104,12 +106,12 @@ def list_candidates(username: Username) -> None:
     """Tips that may earn an award, each with its eligibility rule by rule."""
 
     async def action(core: Core, staff: StaffUser, _: Translator) -> None:
-        found = await rewards.candidates(core, staff)
+        found = await eligibility.candidates(core, staff)
         if not found:
             console.print(_("No substantiated tips yet."))
         for item in found:
             verdict = _("Eligible for an award") if item.eligibility.eligible else _("Not eligible for an award")
-            award = f" · {_(rewards.AWARD_STATUS_LABELS[item.award.status])} ({rewards.yuan(item.award.amount_fen)})" if item.award else ""
+            award = f" · {_(payout_ledger.AWARD_STATUS_LABELS[item.award.status])} ({yuan(item.award.amount_fen)})" if item.award else ""
             console.print(f"[bold]{escape(_('Tip %(id)s', id=item.tip_id))}[/bold] · {escape(verdict)}{escape(award)}")
             for rule in item.eligibility.rules:
                 console.print(f"  {_mark(rule.ok)} {escape(rule.text(staff.language, item.eligibility.scheme))}")
@@ -122,7 +124,7 @@ def show(tip_id: int, username: Username) -> None:
     """One tip: eligibility rule by rule, the tiers of the scheme it falls under, joint reporters, awards."""
 
     async def action(core: Core, staff: StaffUser, _: Translator) -> None:
-        found = await rewards.tip_eligibility(core, staff, tip_id)
+        found = await eligibility.tip_eligibility(core, staff, tip_id)
         lang = staff.language
         console.print(f"[bold]{escape(_('Tip %(id)s', id=tip_id))}[/bold] · "
                       f"{escape(_('Eligible for an award') if found.eligible else _('Not eligible for an award'))}")
@@ -131,13 +133,13 @@ def show(tip_id: int, username: Username) -> None:
         for tier in found.scheme.tiers:
             if tier.code in found.tiers:
                 console.print(escape(_("%(tier)s (%(code)s): %(min)s to %(max)s yuan", tier=tier.label.get(lang), code=tier.code,
-                                       min=rewards.yuan(tier.min_fen), max=rewards.yuan(tier.max_fen))))
-        for award in await rewards.awards_of(core, tip_id):
+                                       min=yuan(tier.min_fen), max=yuan(tier.max_fen))))
+        for award in await awards.awards_of(core, tip_id):
             console.print(escape(_("Award %(id)s: %(status)s, %(amount)s yuan, proposed by %(who)s", id=award.id,
-                                   status=_(rewards.AWARD_STATUS_LABELS[award.status]), amount=rewards.yuan(award.amount_fen),
+                                   status=_(payout_ledger.AWARD_STATUS_LABELS[award.status]), amount=yuan(award.amount_fen),
                                    who=award.proposed_by)))
-            for share_tip, fen in await rewards.shares_of(core, award.id):
-                console.print("  " + escape(_("Tip %(id)s: %(amount)s yuan", id=share_tip, amount=rewards.yuan(fen))))
+            for share_tip, fen in await awards.shares_of(core, award.id):
+                console.print("  " + escape(_("Tip %(id)s: %(amount)s yuan", id=share_tip, amount=yuan(fen))))
 
     as_operator(username, action)
 
@@ -155,10 +157,10 @@ def propose(
     async def action(core: Core, staff: StaffUser, _: Translator) -> None:
         fen = parse_amount(amount)
         if isinstance(fen, Invalid):
-            raise rewards.RewardError(fen.message, **fen.params)
-        award = await rewards.propose_award(core, tip_id, staff=staff, tier=tier, amount_fen=fen, reason=reason)
+            raise RewardError(fen.message, **fen.params)
+        award = await awards.propose_award(core, tip_id, staff=staff, tier=tier, amount_fen=fen, reason=reason)
         console.print(escape(_("Award %(id)s proposed: %(amount)s yuan. A different reward administrator must approve it.",
-                               id=award.id, amount=rewards.yuan(award.amount_fen))))
+                               id=award.id, amount=yuan(award.amount_fen))))
 
     as_operator(username, action)
 
@@ -168,9 +170,9 @@ def approve(award_id: int, username: Username, reason: Annotated[str, typer.Opti
     """Approve an award someone else proposed; the reporter is told how to collect it."""
 
     async def action(core: Core, staff: StaffUser, _: Translator) -> None:
-        award = await rewards.approve_award(core, award_id, staff=staff, reason=reason)
+        award = await awards.approve_award(core, award_id, staff=staff, reason=reason)
         console.print(escape(_("Award %(id)s approved: to be collected by %(until)s.", id=award.id,
-                               until=rewards.local_day(core, award.claim_until))))
+                               until=local_day(core, award.claim_until))))
 
     as_operator(username, action)
 
@@ -180,7 +182,7 @@ def reject(award_id: int, username: Username, reason: Annotated[str, typer.Optio
     """Reject an award someone else proposed, with a reason."""
 
     async def action(core: Core, staff: StaffUser, _: Translator) -> None:
-        award = await rewards.reject_award(core, award_id, staff=staff, reason=reason)
+        award = await awards.reject_award(core, award_id, staff=staff, reason=reason)
         console.print(escape(_("Award %(id)s rejected.", id=award.id)))
 
     as_operator(username, action)
@@ -200,8 +202,8 @@ def pay(
         try:
             day = datetime.date.fromisoformat(paid_on) if paid_on else core.today()
         except ValueError:
-            raise rewards.RewardError(N_("Give the date of payment as YYYY-MM-DD.")) from None
-        award = await rewards.pay_award(core, award_id, staff=staff, reference=reference, paid_on=day, id_checked=id_checked)
+            raise RewardError(N_("Give the date of payment as YYYY-MM-DD.")) from None
+        award = await awards.pay_award(core, award_id, staff=staff, reference=reference, paid_on=day, id_checked=id_checked)
         console.print(escape(_("Award %(id)s paid on %(date)s, reference %(reference)s.", id=award.id, date=award.paid_on,
                                reference=award.payment_reference)))
 
@@ -213,7 +215,7 @@ def joint(tip_id: int, username: Username, note: Annotated[str, typer.Option(hel
     """Mark a tip merged into a case as reported jointly with the case's first report: they share the award."""
 
     async def action(core: Core, staff: StaffUser, _: Translator) -> None:
-        marked = await rewards.mark_joint(core, tip_id, staff=staff, note=note)
+        marked = await awards.mark_joint(core, tip_id, staff=staff, note=note)
         console.print(escape(_("Tip %(id)s is a joint report of tip %(case)s.", id=tip_id, case=marked.case_tip_id)))
 
     as_operator(username, action)
@@ -224,7 +226,7 @@ def lapse(username: Username) -> None:
     """Lapse the approved awards whose claim period has ended, telling their reporters."""
 
     async def action(core: Core, staff: StaffUser, _: Translator) -> None:
-        count = await rewards.lapse_due_awards(core, staff=staff)
+        count = await awards.lapse_due_awards(core, staff=staff)
         console.print(escape(_("%(n)s awards lapsed.", n=count)))
 
     as_operator(username, action)
@@ -241,12 +243,12 @@ def ledger(
         raise typer.BadParameter("the file must end in .xlsx or .csv", param_hint="--output")
 
     async def action(core: Core, staff: StaffUser, _: Translator) -> None:
-        found = await rewards.ledger(core, staff, year=year)
-        header, rows = rewards.ledger_cells(core, found, staff.language)
+        found = await payout_ledger.ledger(core, staff, year=year)
+        header, rows = payout_ledger.ledger_cells(core, found, staff.language)
         data = xlsx_bytes(header, rows, title="ledger") if output.suffix.lower() == ".xlsx" else csv_bytes([header, *rows])
         write_private(output, data)  # names and identity numbers: the owner's only
         paid = found.by_status.get("paid", 0)
         console.print(escape(_("%(n)s awards written to %(file)s; paid %(paid)s yuan, committed %(committed)s yuan.",
-                               n=len(rows), file=str(output), paid=rewards.yuan(paid), committed=rewards.yuan(found.committed_fen))))
+                               n=len(rows), file=str(output), paid=yuan(paid), committed=yuan(found.committed_fen))))
 
     as_operator(username, action)

@@ -36,7 +36,7 @@ from intake.platform import ratelimit
 from intake.platform.core import Core
 from intake.notify.dispatch import Dispatcher
 from intake.admin.retention import run_daily as retention_daily
-from intake.rewards.rewards import lapse_due_awards
+from intake.rewards.awards import lapse_due_awards
 from intake.platform.schedule import every_period
 from intake.notify.unit_alerts import run_digest_schedule
 from intake.platform.settings import Settings
