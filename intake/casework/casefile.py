@@ -226,7 +226,7 @@ async def evidence_file(core: Core, staff: StaffUser, tip_id: int, number: int) 
 
 #: Who may reveal beyond the lead unit, and on which tips: role -> (session, tip id) -> whether the
 #: tip is one where that role needs the identity. The reward administrator's rule (a tip where an
-#: award is at stake: intake.rewards.rewards.is_reward_case) is registered by the composition root.
+#: award is at stake: intake.rewards.eligibility.is_reward_case) is registered by the composition root.
 RevealRule = Callable[[AsyncSession, int], Awaitable[bool]]
 _reveal_rules: dict[str, RevealRule] = {}
 

@@ -12,7 +12,7 @@ from intake.platform.models.base import Base
 
 class RewardExclusion(Base):
     """Why a tip's reporter may not receive a reward (staff, a relative of staff, a participant
-    in the scheme), recorded on the tip by staff (intake/rewards/rewards.py)."""
+    in the scheme), recorded on the tip by staff (intake/rewards/eligibility.py)."""
 
     __tablename__ = "reward_exclusions"
 
@@ -58,7 +58,7 @@ class Award(Base):
 
 class AwardShare(Base):
     """One joint reporter's share of an award, in integer fen, fixed when it is proposed
-    (intake/rewards/rewards.py): the shares add up to the award; the first share is the case tip's."""
+    (intake/rewards/awards.py): the shares add up to the award; the first share is the case tip's."""
 
     __tablename__ = "award_shares"
 
@@ -84,7 +84,7 @@ class JointReport(Base):
 
 class RewardSchemeVersion(Base):
     """A version of rewards.toml as first seen in force, with the moment it took effect: a tip
-    is judged by the version in force when it was reported (intake/rewards/rewards.py)."""
+    is judged by the version in force when it was reported (intake/rewards/scheme.py)."""
 
     __tablename__ = "reward_scheme_versions"
 
