@@ -14,9 +14,10 @@ from intake.domain.workflow import STATUS_LABELS, Status
 from intake.platform import audit
 from intake.platform.clock import aware
 from intake.platform.core import Core
-
-    Award, AwardShare, JointReport, Outcome, Person, RewardExclusion, StaffUser, StatusEvent, Tip,
-)
+from intake.platform.models.rewards import Award, AwardShare, JointReport, RewardExclusion
+from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import Outcome
+from intake.platform.models.tips import Person, StatusEvent, Tip
 from intake.rewards.scheme import RewardScheme, Versions, versions
 from intake.rewards.work import RewardError, check_visible, require_admin, reward_work
 from intake.staff.staff import can_see
