@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot import texts
 from intake.platform import attachments
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.platform.core import Core
 from intake.platform.models.reporting import Attachment
 

@@ -23,7 +23,8 @@ from bot.chat import CHANNEL, Chat
 from bot.evidence import download, incoming_file
 from bot.users import user_hash
 from intake.platform import attachments
-from intake.domain.answers import Invalid, clean_text
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.text import clean_text
 from intake.casework.casework import reporter_reply
 from intake.platform.clock import aware
 from intake.platform.core import Core

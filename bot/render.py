@@ -11,7 +11,7 @@ from bot import texts
 from bot.callbacks import Lang, Rate, Step, draft_ref
 from i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from intake.domain import conversation as conv
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.domain.conversation import REVIEW
 from intake.domain.questionnaire import Kind
 from intake.reporting.ratings import CHOICES as RATING_CHOICES

@@ -23,7 +23,8 @@ from bot.users import set_language
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_
 from intake.platform import attachments
 from intake.domain import conversation as conv
-from intake.domain.answers import Invalid, normalize_digits
+from intake.domain.answers.digits import normalize_digits
+from intake.domain.answers.invalid import Invalid
 from intake.domain.conversation import SKIP
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, new_draft, save_draft

@@ -6,7 +6,8 @@ import datetime
 from collections.abc import Mapping
 
 from i18n import LANGUAGES, N_, Translator
-from intake.domain.answers import Invalid, parse_amount
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.money import parse_amount
 from intake.domain.ids import parse_id
 from intake.domain.messages import PublicMessage
 from intake.domain.workflow import NEEDS_OWN_MESSAGE

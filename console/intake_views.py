@@ -17,7 +17,7 @@ from console import forms
 from console.web import Console, Viewer
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, N_
 from intake.domain import conversation as conv
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.domain.conversation import REVIEW, SKIP, Context, DraftState
 from intake.reporting.drafts import discard_draft, save_draft
 from intake.reporting.phone_intake import (

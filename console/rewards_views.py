@@ -14,7 +14,8 @@ from console import forms
 from console.forms import FormError
 from console.web import Console, Id, Viewer
 from i18n import N_, Translator
-from intake.domain.answers import Invalid, parse_amount
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.money import parse_amount
 from intake.casework.casefile import reveal_reporter, tip_file
 from intake.platform.export import csv_bytes, xlsx_bytes
 from intake.casework.casework import CaseworkError, TipNotFound, describe

@@ -3,22 +3,22 @@ from __future__ import annotations
 
 import ast
 import datetime
+import importlib
 import inspect
+import pkgutil
 import re
 
 import pytest
 
 from intake.domain import answers
-from intake.domain.answers import (
-    Invalid,
-    clean_text,
-    normalize_digits,
-    normalize_for_match,
-    parse_amount,
-    parse_date,
-    parse_email,
-    parse_phone,
-)
+from intake.domain.answers.dates import parse_date
+from intake.domain.answers.digits import normalize_digits
+from intake.domain.answers.emails import parse_email
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.matching import normalize_for_match
+from intake.domain.answers.money import parse_amount
+from intake.domain.answers.phones import parse_phone
+from intake.domain.answers.text import clean_text
 
 TODAY = datetime.date(2026, 11, 20)
 
@@ -522,10 +522,16 @@ def test_match_key_still_tells_different_names_apart() -> None:
 
 # --- the messages themselves ------------------------------------------------------------------
 
+def _parser_modules() -> list[ast.Module]:
+    """The source of every module of the answers package, parsed."""
+    return [ast.parse(inspect.getsource(importlib.import_module(f"{answers.__name__}.{info.name}")))
+            for info in pkgutil.iter_modules(answers.__path__)]
+
+
 def _message_literals() -> list[str]:
-    tree = ast.parse(inspect.getsource(answers))
     return [
         node.args[0].value
+        for tree in _parser_modules()
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "N_"
         if isinstance(node.args[0], ast.Constant)
@@ -533,8 +539,7 @@ def _message_literals() -> list[str]:
 
 
 def test_every_message_is_a_literal_babel_can_extract() -> None:
-    tree = ast.parse(inspect.getsource(answers))
-    calls = [n for n in ast.walk(tree)
+    calls = [n for tree in _parser_modules() for n in ast.walk(tree)
              if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "N_"]
     assert calls
     assert all(len(c.args) == 1 and isinstance(c.args[0], ast.Constant) and isinstance(c.args[0].value, str)
@@ -542,15 +547,15 @@ def test_every_message_is_a_literal_babel_can_extract() -> None:
 
 
 def test_every_invalid_is_built_from_an_n_call_or_a_constant_holding_one() -> None:
-    tree = ast.parse(inspect.getsource(answers))
-    constants = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
-                 and isinstance(n.value, ast.Call) and getattr(n.value.func, "id", None) == "N_"
-                 for t in n.targets if isinstance(t, ast.Name)}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Invalid":
-            first = node.args[0]
-            assert (isinstance(first, ast.Call) and getattr(first.func, "id", None) == "N_") or (
-                isinstance(first, ast.Name) and first.id in constants), ast.unparse(node)
+    for tree in _parser_modules():
+        constants = {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                     and isinstance(n.value, ast.Call) and getattr(n.value.func, "id", None) == "N_"
+                     for t in n.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Invalid":
+                first = node.args[0]
+                assert (isinstance(first, ast.Call) and getattr(first.func, "id", None) == "N_") or (
+                    isinstance(first, ast.Name) and first.id in constants), ast.unparse(node)
 
 
 @pytest.mark.parametrize("message", _message_literals())

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import select
 
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.platform.attachments import load
 from intake.platform.file_cleaning import clean_files
 from intake.platform.models.reporting import Attachment

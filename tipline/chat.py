@@ -15,7 +15,7 @@ from rich.text import Text
 
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator
 from intake.domain import conversation as conv
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.domain.conversation import SKIP, Context, DraftState
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, new_draft, save_draft
@@ -131,7 +131,7 @@ class TerminalChat:
 
     @staticmethod
     def _choice_value(choices: list[conv.Choice], text: str) -> str:
-        from intake.domain.answers import normalize_digits
+        from intake.domain.answers.digits import normalize_digits
 
         digits = normalize_digits(text)
         if digits.isdigit() and 1 <= int(digits) <= len(choices):

@@ -23,7 +23,8 @@ from i18n import N_, Translator, negotiate
 from intake.rewards import awards, eligibility, payout_ledger
 from intake.rewards.scheme import local_day, yuan
 from intake.rewards.work import RewardError
-from intake.domain.answers import Invalid, parse_amount
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.money import parse_amount
 from intake.staff.auth import check_password, check_totp, get_staff_by_id
 from intake.casework.casework import CaseworkError, describe
 from intake.platform.core import Core

@@ -175,7 +175,8 @@ def outcome(
     already_known: Annotated[Optional[bool], typer.Option()] = None,
 ) -> None:
     """Record or correct what came of a tip (penalty, case, conviction, money recovered)."""
-    from intake.domain.answers import Invalid, parse_amount
+    from intake.domain.answers.invalid import Invalid
+    from intake.domain.answers.money import parse_amount
 
     values: dict[str, object] = {
         key: value for key, value in {

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, negotiate
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.platform.body_limits import BodyTooLarge
 from intake.platform.core import Core
 from intake.reporting.partners import (

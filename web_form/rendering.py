@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, nodes, select_autoescape
 from jinja2.visitor import NodeTransformer
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, Translator, negotiate, translations
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 
 LANG_COOKIE = "tl_lang"
 TEXT_COOKIE = "tl_text"  # "large" for bigger text

@@ -16,7 +16,7 @@ from starlette.formparsers import MultiPartException
 
 from i18n import N_
 from intake.domain import conversation as conv
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.platform.attachments import MAX_BYTES, check_files, load, store
 from intake.domain.conversation import MAX_FILES, REVIEW, Context, DraftState
 from intake.platform.core import Core

@@ -21,7 +21,7 @@ from starlette.formparsers import MultiPartException
 
 from i18n import N_
 from intake.reporting import ratings
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.platform.crypto import DecryptionError
 from intake.domain.ids import parse_id
 from intake.platform.attachments import MAX_BYTES

@@ -15,7 +15,8 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from intake.domain.answers import Invalid, clean_text
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.text import clean_text
 from intake.platform.db import Database
 from intake.domain.deployment import CONFIG_DIR, Deployment, read_config
 from intake.platform.export import looks_like_formula

@@ -18,7 +18,7 @@ from i18n import N_
 from intake.platform import audit
 from intake.casework import search
 from intake.notify import unit_alerts
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.domain.messages import PublicMessage, check_free_text

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 
 from i18n import N_
 from intake.platform import audit
-from intake.domain.answers import Invalid, clean_text
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.text import clean_text
 from intake.casework.casework import CaseworkError, open_for, unit_of_work, write_event
 from intake.platform.clock import aware, local_date
 from intake.platform.core import Core

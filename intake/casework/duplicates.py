@@ -24,7 +24,10 @@ from sqlalchemy import and_, distinct, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.platform import audit
-from intake.domain.answers import Invalid, clean_text, normalize_for_match, parse_phone
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.matching import normalize_for_match
+from intake.domain.answers.phones import parse_phone
+from intake.domain.answers.text import clean_text
 from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.platform.models.staff import StaffUser

@@ -7,7 +7,7 @@ searchable facts are cut here, at write time, into a space-separated list of tok
 - a run of Han characters gives its character bigrams, then its single characters;
 - a run of Tibetan syllables (split at the tsheg ་) gives the same with syllables for characters;
 - Latin words and digit runs give themselves, lower-cased (full-width folded, like
-  `answers.normalize_for_match`); a phone number in any format also gives its canonical digits.
+  `answers.matching.normalize_for_match`); a phone number in any format also gives its canonical digits.
 
 A one-character query looks up the single character; a longer run looks up the phrase of its
 consecutive bigrams (which is why each run's bigrams are written side by side). The list goes
@@ -32,7 +32,9 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, cast
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.domain.answers import Invalid, normalize_digits, parse_phone
+from intake.domain.answers.digits import normalize_digits
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.phones import parse_phone
 from intake.platform.models.tip_records import ReporterMessage
 from intake.platform.models.tips import Tip
 
@@ -65,7 +67,7 @@ _OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # Tibetan ༢, full-width ２ …
 
 
 def _normalise(text: str) -> str:
-    """Like answers.normalize_for_match, but keeping the spaces and punctuation that part words."""
+    """Like answers.matching.normalize_for_match, but keeping the spaces and punctuation that part words."""
     if _OTHER_DIGIT.search(text):
         text = normalize_digits(text)
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())

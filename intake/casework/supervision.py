@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from i18n import N_, Translator
 from intake.platform import audit
-from intake.domain.answers import Invalid, clean_text
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.text import clean_text
 from intake.casework.casework import TipNotFound, open_for, unit_of_work, write_event
 from intake.platform.clock import aware
 from intake.platform.core import Core

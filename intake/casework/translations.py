@@ -25,7 +25,8 @@ from sqlalchemy.orm import aliased
 from i18n import LANGUAGES
 from intake.platform import audit
 from intake.casework import search
-from intake.domain.answers import Invalid, clean_text
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.text import clean_text
 from intake.casework.casework import CaseworkError, TipNotFound, open_for, unit_of_work
 from intake.platform.clock import aware
 from intake.platform.core import Core

@@ -14,7 +14,12 @@ from decimal import Decimal
 from babel.numbers import format_currency
 
 from i18n import N_, Translator
-from intake.domain.answers import Invalid, clean_text, parse_amount, parse_date, parse_email, parse_phone
+from intake.domain.answers.dates import parse_date
+from intake.domain.answers.emails import parse_email
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.money import parse_amount
+from intake.domain.answers.phones import parse_phone
+from intake.domain.answers.text import clean_text
 from intake.domain.deployment import Deployment
 from intake.domain.questionnaire import (
     DONT_KNOW,

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from i18n import N_, Translator
-from intake.domain.answers import Invalid, clean_text
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.text import clean_text
 from intake.domain.deployment import Deployment
 from intake.domain.workflow import SYSTEM_MESSAGES
 

@@ -16,7 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from intake.domain.answers import normalize_digits, normalize_for_match
+from intake.domain.answers.digits import normalize_digits
+from intake.domain.answers.matching import normalize_for_match
 
 DEFAULT_KEYWORDS_PATH = Path(__file__).resolve().parents[1] / "config" / "keywords.toml"
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_
 from intake.platform import file_workers
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.platform.core import Core
 from intake.platform.file_cleaning import MAX_BYTES, CleanFile, clean_files  # noqa: F401 - MAX_BYTES: for the channels' texts
 from intake.platform.models.reporting import Attachment

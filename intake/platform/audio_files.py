@@ -19,7 +19,7 @@ from mutagen.oggspeex import OggSpeex
 from mutagen.oggvorbis import OggVorbis
 
 from i18n import N_
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 
 UNREADABLE = N_(
     "This recording could not be opened or cleaned. Please send it again as a voice message, or as an MP3, M4A or OGG file."

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from i18n import N_
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.platform.audio_files import UNREADABLE as AUDIO_UNREADABLE
 from intake.platform.audio_files import clean_audio
 from intake.platform.pdf_files import UNREADABLE as PDF_UNREADABLE

@@ -15,7 +15,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 from i18n import N_
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 
 LOCKED = N_(
     "This PDF is protected with a password, so we cannot check it. Please send it without the password, or send photos of its pages."

@@ -26,7 +26,7 @@ from i18n import LANGUAGES, N_
 from intake.platform import audit, ratelimit
 from intake.domain import conversation as conv, purposes
 from intake.platform.rehash import rehash_found
-from intake.domain.answers import Invalid
+from intake.domain.answers.invalid import Invalid
 from intake.domain.conversation import SKIP, Context, DraftState
 from intake.platform.core import Core
 from intake.platform.models.reporting import Draft, Partner

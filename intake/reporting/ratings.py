@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from i18n import N_
 from intake.platform import audit
-from intake.domain.answers import Invalid, clean_text
+from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.text import clean_text
 from intake.platform.core import Core
 from intake.platform.models.tip_records import Rating
 from intake.platform.models.tips import Tip

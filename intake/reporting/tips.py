@@ -181,7 +181,8 @@ async def reply_to(
     core: Core, tip: Tip, text: str, *, language: str | None = None, files: Sequence[tuple[bytes, str]] = (),
 ) -> str:
     """Add information to `tip`, whose reply PIN was checked (`check_pin`)."""
-    from intake.domain.answers import Invalid, clean_text
+    from intake.domain.answers.invalid import Invalid
+    from intake.domain.answers.text import clean_text
     from intake.platform.attachments import check_files, store
     from intake.casework.casework import reporter_reply
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from i18n import N_
 from intake.domain import purposes
-from intake.domain.answers import Invalid as InvalidAnswer, clean_text, parse_phone
+from intake.domain.answers.invalid import Invalid as InvalidAnswer
+from intake.domain.answers.phones import parse_phone
+from intake.domain.answers.text import clean_text
 from intake.platform import audit
 from intake.platform.core import Core
 from intake.platform.models.staff import StaffUser

@@ -13,7 +13,8 @@ from sqlalchemy import exists, or_, select
 from i18n import N_
 from intake.platform import audit
 from intake.staff import staff_sessions
-from intake.domain.answers import Invalid, parse_email
+from intake.domain.answers.emails import parse_email
+from intake.domain.answers.invalid import Invalid
 from intake.platform.core import Core
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tips import Assignment, Tip
