@@ -17,7 +17,7 @@ from intake.domain.conversation import Context
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, draft_of_row, find_draft, get_draft
 from intake.platform.models.reporting import ChannelUser, Draft
-from intake.domain.questionnaire import ChannelCapabilities
+from intake.domain.steps import ChannelCapabilities
 
 log = logging.getLogger(__name__)
 

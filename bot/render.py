@@ -13,7 +13,7 @@ from i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from intake.domain import conversation as conv
 from intake.domain.answers.invalid import Invalid
 from intake.domain.conversation import REVIEW
-from intake.domain.questionnaire import Kind
+from intake.domain.steps import Kind
 from intake.reporting.ratings import CHOICES as RATING_CHOICES
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message

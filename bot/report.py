@@ -30,7 +30,8 @@ from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, new_draft, save_draft
 from intake.platform.models.reporting import Attachment
 from intake.domain import questionnaire
-from intake.domain.questionnaire import DONT_KNOW, URGENT_NOTICE, Kind
+from intake.domain.questionnaire import DONT_KNOW, URGENT_NOTICE
+from intake.domain.steps import Kind
 from intake.reporting.submission import Incomplete, submit_draft
 from intake.domain.tracking import format_code
 

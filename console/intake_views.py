@@ -24,7 +24,8 @@ from intake.reporting.phone_intake import (
     CAPABILITIES, SOURCES, IntakeNotFound, StaffIntake, may_take_tips, open_intake, receipt_shown, start_intake,
     submit_intake,
 )
-from intake.domain.questionnaire import DONT_KNOW, STEP_BY_KEY, URGENT_NOTICE, Kind
+from intake.domain.questionnaire import DONT_KNOW, STEP_BY_KEY, URGENT_NOTICE
+from intake.domain.steps import Kind
 from intake.reporting.submission import Receipt
 from intake.domain.tracking import format_code
 from intake.domain.workflow import ACCEPT_DAYS

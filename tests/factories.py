@@ -8,7 +8,7 @@ from PIL import Image
 
 from intake.domain.conversation import Context
 from intake.reporting.drafts import new_draft, save_draft
-from intake.domain.questionnaire import ChannelCapabilities
+from intake.domain.steps import ChannelCapabilities
 from intake.staff.staff import add_staff
 from intake.reporting.submission import Receipt, submit_draft
 from tests.walk import ANSWERS_FOR_MOTHER, walk

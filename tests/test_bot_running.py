@@ -14,7 +14,7 @@ from bot.app import build_dispatcher, make_bot, make_storage, webhook_app
 from i18n import N_
 from intake.domain import conversation, questionnaire
 from intake.reporting.drafts import find_draft
-from intake.domain.questionnaire import Kind, Option, Step
+from intake.domain.steps import Kind, Option, Step
 from tests.bot_harness import Choose, answer_current, answer_until, fake_telegram, new_user, running_bot  # noqa: F401
 from tests.fake_telegram import TOKEN
 

@@ -12,7 +12,8 @@ from intake.domain.conversation import SKIP
 from intake.platform.models.staff import AuditEvent
 from intake.platform.models.tips import Tip
 from intake.reporting.phone_intake import tip_operator, tip_source
-from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY, Kind
+from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY
+from intake.domain.steps import Kind
 from intake.reporting.tips import public_view
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.test_console_browser import CHROMIUM, browser, console_url  # noqa: F401 - the live console and Chromium

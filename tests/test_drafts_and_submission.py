@@ -10,7 +10,7 @@ from intake.domain.conversation import Context
 from intake.reporting.drafts import discard_draft, find_draft, get_draft, new_draft, purge_expired_drafts, save_draft
 from intake.platform.models.reporting import Draft
 from intake.platform.models.tips import Person, StatusEvent, Tip
-from intake.domain.questionnaire import ChannelCapabilities
+from intake.domain.steps import ChannelCapabilities
 from intake.reporting.submission import Incomplete, Receipt, submit_draft
 from intake.reporting.tips import public_view
 from intake.domain.tracking import format_code, is_valid

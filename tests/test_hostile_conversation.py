@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from intake.domain import conversation as conv
 from intake.domain.conversation import Context, DraftState
 from intake.reporting.drafts import get_draft, new_draft, save_draft
-from intake.domain.questionnaire import QUESTIONS, ChannelCapabilities
+from intake.domain.questionnaire import QUESTIONS
+from intake.domain.steps import ChannelCapabilities
 from tests.hostile import HOSTILE_SETTINGS, NASTIES, RTL_OVERRIDE, json_values, readable_everywhere
 from tests.walk import ANSWERS_FOR_MOTHER
 

@@ -17,7 +17,8 @@ from i18n import Translator
 from intake.platform.attachments import load
 from intake.platform.models.reporting import Attachment, Draft
 from intake.platform.models.tips import Tip
-from intake.domain.questionnaire import STEP_BY_KEY, Kind
+from intake.domain.questionnaire import STEP_BY_KEY
+from intake.domain.steps import Kind
 from tests.hostile import HOSTILE_SETTINGS, NASTIES, hostile_text
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import Reporter, text_of, web_client

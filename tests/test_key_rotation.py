@@ -24,7 +24,7 @@ from intake.platform.models.base import Base
 from intake.platform.models.reporting import ChannelUser, Draft
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tips import Person, Tip
-from intake.domain.questionnaire import ChannelCapabilities
+from intake.domain.steps import ChannelCapabilities
 from intake.reporting.tips import check_pin, find_tip, public_view
 from tests.conftest import POSTGRES_URL
 from tests.factories import file_tip

@@ -29,7 +29,7 @@ from intake.reporting.drafts import new_draft, save_draft
 from intake.platform.models.notifications import Notification
 from intake.platform.models.tips import Tip
 from intake.notify.outbox import SAFETY_FOOTER, DeliveryError, Notice
-from intake.domain.questionnaire import ChannelCapabilities
+from intake.domain.steps import ChannelCapabilities
 from intake.platform.settings import Settings
 from intake.staff.staff import add_staff, get_staff
 from intake.reporting.submission import submit_draft

@@ -7,7 +7,8 @@ import pytest
 
 from intake.domain import conversation as conv
 from intake.domain.conversation import SKIP, Context
-from intake.domain.questionnaire import QUESTIONS, URGENT_NOTICE, ChannelCapabilities
+from intake.domain.questionnaire import QUESTIONS, URGENT_NOTICE
+from intake.domain.steps import ChannelCapabilities
 from tests.walk import ANSWERS_ANONYMOUS_SELF, ANSWERS_FOR_MOTHER, walk
 
 TERMINAL = ChannelCapabilities()
@@ -130,7 +131,7 @@ def test_files_are_asked_only_where_the_channel_takes_them(ctx):
 
 
 def test_every_date_and_amount_question_offers_dont_know():
-    from intake.domain.questionnaire import Kind
+    from intake.domain.steps import Kind
 
     for step in QUESTIONS:
         if step.kind in (Kind.DATE, Kind.MONEY):

@@ -23,7 +23,7 @@ from intake.platform.models.reporting import ChannelUser, Draft
 from intake.platform.models.rewards import Award
 from intake.platform.models.staff import AuditEvent
 from intake.platform.models.tips import Person, StatusEvent, Tip
-from intake.domain.questionnaire import ChannelCapabilities
+from intake.domain.steps import ChannelCapabilities
 from intake.admin.retention import run_daily, run_retention
 from intake.reporting.tips import public_view
 from tests.factories import file_tip, staff

@@ -18,7 +18,7 @@ from intake.platform.db import Database
 from intake.reporting.drafts import new_draft, save_draft
 from intake.platform.migrate import head_revisions, migrate
 from intake.platform.models.base import Base
-from intake.domain.questionnaire import ChannelCapabilities
+from intake.domain.steps import ChannelCapabilities
 from intake.platform.settings import Settings
 from intake.reporting.submission import Receipt, submit_draft
 from tests.conftest import POSTGRES_URL

@@ -14,7 +14,8 @@ from intake.domain.conversation import SKIP
 from intake.casework.casework import move_tip
 from intake.domain.messages import PublicMessage
 from intake.platform.models.tips import Assignment, Tip
-from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY, Kind
+from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY
+from intake.domain.steps import Kind
 from intake.staff.staff import add_staff
 from intake.domain.workflow import STATUS_LABELS, Status
 from tests.browser import LiveSite, axe_violations, keyboard_problems, launch, layout_problems

@@ -8,7 +8,8 @@ import re
 import httpx
 
 from intake.domain.conversation import SKIP
-from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY, Kind
+from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY
+from intake.domain.steps import Kind
 from web_form.app import create_app
 
 _TOKEN = re.compile(r'name="csrf" value="([^"]*)"')

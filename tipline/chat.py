@@ -19,7 +19,8 @@ from intake.domain.answers.invalid import Invalid
 from intake.domain.conversation import SKIP, Context, DraftState
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, new_draft, save_draft
-from intake.domain.questionnaire import DONT_KNOW, Kind
+from intake.domain.questionnaire import DONT_KNOW
+from intake.domain.steps import Kind
 from intake.reporting.submission import Incomplete, Receipt, submit_draft
 from intake.domain.tracking import format_code
 

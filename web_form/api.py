@@ -27,7 +27,8 @@ from intake.platform.core import Core
 from intake.reporting.partners import (
     KEY_REUSED, Checked, KeyReused, PartnerInfo, check_report, request_fingerprint, send_with_key, well_formed_key,
 )
-from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, Kind
+from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS
+from intake.domain.steps import Kind
 from intake.platform.ratelimit import Limit
 from intake.reporting import lookups
 from intake.reporting.lookups import TOO_MANY_LOOKUPS, UNKNOWN_CODE, Client, LookupRefused

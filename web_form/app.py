@@ -22,7 +22,8 @@ from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, negotiate
 from intake.platform.body_limits import BodyTooLarge, CappedBodies
 from intake.platform.core import Core
 from intake.platform.db import TRANSIENT_ERRORS, is_transient
-from intake.domain.questionnaire import QUESTIONS, Kind
+from intake.domain.questionnaire import QUESTIONS
+from intake.domain.steps import Kind
 from web_form import api, report, status
 from web_form.common import MAX_FORM_BODY, MAX_UPLOAD_BODY, render
 from web_form.rendering import CONTRAST_COOKIE, LANG_COOKIE, TEXT_COOKIE, Renderer, Visitor, visitor_language

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from starlette.datastructures import FormData, UploadFile
 
 from intake.domain.conversation import SKIP, format_when
-from intake.domain.questionnaire import DONT_KNOW, Kind
+from intake.domain.questionnaire import DONT_KNOW
+from intake.domain.steps import Kind
 
 TYPED_KINDS = (Kind.TEXT, Kind.PHONE, Kind.EMAIL, Kind.DATE, Kind.MONEY)
 CHOICE_KINDS = (Kind.CHOICE, Kind.YES_NO, Kind.CATEGORY, Kind.REGION)

@@ -23,7 +23,8 @@ from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, get_draft, new_draft, owner_hash, save_draft
 from intake.reporting.linking import TOKEN_LIFETIME, new_link_token
 from intake.platform.models.reporting import Draft
-from intake.domain.questionnaire import STEP_BY_KEY, URGENT_NOTICE, ChannelCapabilities, Kind
+from intake.domain.questionnaire import STEP_BY_KEY, URGENT_NOTICE
+from intake.domain.steps import ChannelCapabilities, Kind
 from intake.reporting.submission import DraftGone, Receipt, draft_receipt, submit_draft
 from intake.domain.tracking import format_code
 from intake.domain.workflow import ACCEPT_DAYS, FINISH_DAYS

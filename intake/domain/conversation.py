@@ -21,15 +21,8 @@ from intake.domain.answers.money import parse_amount
 from intake.domain.answers.phones import parse_phone
 from intake.domain.answers.text import clean_text
 from intake.domain.deployment import Deployment
-from intake.domain.questionnaire import (
-    DONT_KNOW,
-    NO_MONEY,
-    QUESTIONS,
-    STEP_BY_KEY,
-    ChannelCapabilities,
-    Kind,
-    Step,
-)
+from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, STEP_BY_KEY
+from intake.domain.steps import ChannelCapabilities, Kind, Step
 
 REVIEW = "__review__"
 #: A channel passes SKIP when the user leaves an optional question blank.

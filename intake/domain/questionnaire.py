@@ -1,103 +1,20 @@
 """The report questionnaire: every question, its order, choices, skip rules and validation.
 
-Defined once, as data; the terminal chat, the web form and the bot all walk this definition.
+Defined once, as data (the building blocks are in `steps`); the terminal chat, the web form and
+the bot all walk this definition.
 Question texts are catalog msgids (English source strings marked with N_); choices that are
 deployment data (categories, regions) come from the Deployment.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-
 from i18n import N_
-
-
-class Kind(StrEnum):
-    CHOICE = "choice"
-    MULTI_CHOICE = "multi_choice"
-    YES_NO = "yes_no"
-    TEXT = "text"
-    PHONE = "phone"
-    EMAIL = "email"
-    DATE = "date"
-    MONEY = "money"
-    REGION = "region"
-    CATEGORY = "category"
-    FILES = "files"
+from intake.domain.steps import Kind, Option, Step, Unless, When
 
 
 #: The answer a reporter gives when they do not know; valid wherever a step allows it.
 DONT_KNOW = "dont_know"
 #: Money step: no money was lost.
 NO_MONEY = "none"
-
-
-# --- conditions: tiny, inspectable predicates over the answers so far -----------------
-
-@dataclass(frozen=True)
-class When:
-    """True when the answer to `key` is one of `values` (or, for lists, contains one)."""
-
-    key: str
-    values: tuple[str, ...]
-
-    def __init__(self, key: str, *values: str) -> None:
-        object.__setattr__(self, "key", key)
-        object.__setattr__(self, "values", values)
-
-    def __call__(self, answers: dict) -> bool:
-        answer = answers.get(self.key)
-        if isinstance(answer, list):
-            return any(a in self.values for a in answer)
-        return answer in self.values
-
-
-@dataclass(frozen=True)
-class Unless:
-    """True when `condition` is false."""
-
-    condition: When
-
-    def __call__(self, answers: dict) -> bool:
-        return not self.condition(answers)
-
-
-Condition = When | Unless
-
-
-@dataclass(frozen=True)
-class Option:
-    value: str
-    label: str  # msgid
-    hint: str | None = None  # msgid
-
-
-@dataclass(frozen=True)
-class Step:
-    key: str
-    kind: Kind
-    question: str  # msgid
-    hint: str | None = None  # msgid shown under the question
-    hint_when: tuple[tuple[Condition, str], ...] = ()  # a hint that depends on earlier answers
-    required: bool | Condition = True
-    options: tuple[Option, ...] = ()
-    dont_know: bool = False  # "don't know" is a valid answer here
-    skip_if: Condition | None = None
-    needs: str | None = None  # a channel capability, e.g. "files": skipped where missing
-    personal: bool = False  # personal data: stored apart and encrypted, shown only to roles that need it
-    max_chars: int = 500
-    min_chars: int = 0
-    notice_when: tuple[tuple[Condition, str], ...] = ()  # shown at once after the answer
-    summary_label: str = ""  # short label on "check your answers" (msgid); defaults to the question
-
-    def is_required(self, answers: dict) -> bool:
-        return self.required if isinstance(self.required, bool) else self.required(answers)
-
-    def hint_for(self, answers: dict) -> str | None:
-        for condition, hint in self.hint_when:
-            if condition(answers):
-                return hint
-        return self.hint
 
 
 YES_NO = (Option("yes", N_("Yes")), Option("no", N_("No")))
@@ -398,13 +315,3 @@ QUESTIONS: tuple[Step, ...] = (
 
 STEP_BY_KEY: dict[str, Step] = {step.key: step for step in QUESTIONS}
 PERSONAL_KEYS: frozenset[str] = frozenset(step.key for step in QUESTIONS if step.personal)
-
-
-@dataclass(frozen=True)
-class ChannelCapabilities:
-    """What a channel can take: the terminal cannot receive files; the web and the bot can."""
-
-    features: frozenset[str] = field(default_factory=frozenset)
-
-    def supports(self, step: Step) -> bool:
-        return step.needs is None or step.needs in self.features

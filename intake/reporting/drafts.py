@@ -17,7 +17,7 @@ from intake.platform.clock import aware
 from intake.domain.conversation import DraftState, start
 from intake.platform.core import Core
 from intake.platform.models.reporting import Draft
-from intake.domain.questionnaire import ChannelCapabilities
+from intake.domain.steps import ChannelCapabilities
 
 
 

@@ -30,7 +30,8 @@ from intake.domain.answers.invalid import Invalid
 from intake.domain.conversation import SKIP, Context, DraftState
 from intake.platform.core import Core
 from intake.platform.models.reporting import Draft, Partner
-from intake.domain.questionnaire import DONT_KNOW, QUESTIONS, STEP_BY_KEY, ChannelCapabilities, Kind, Step
+from intake.domain.questionnaire import DONT_KNOW, QUESTIONS, STEP_BY_KEY
+from intake.domain.steps import ChannelCapabilities, Kind, Step
 from intake.platform.ratelimit import Limit
 from intake.reporting.submission import Receipt, create_tip, stored_receipt
 

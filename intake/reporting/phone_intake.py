@@ -23,7 +23,7 @@ from intake.reporting.drafts import DraftRecord, get_draft, new_draft, owner_can
 from intake.platform.models.reporting import Draft
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tips import Tip
-from intake.domain.questionnaire import ChannelCapabilities
+from intake.domain.steps import ChannelCapabilities
 from intake.staff.staff import Role
 from intake.reporting.submission import Incomplete, Receipt, draft_receipt, submit_draft
 

@@ -24,7 +24,8 @@ from intake.reporting.drafts import DraftRecord
 from intake.platform.models.reporting import Draft
 from intake.platform.models.tips import Assignment, Person, StatusEvent, Tip, priority_rank
 from intake.notify.outbox import enqueue_for_event
-from intake.domain.questionnaire import PERSONAL_KEYS, ChannelCapabilities, Step
+from intake.domain.questionnaire import PERSONAL_KEYS
+from intake.domain.steps import ChannelCapabilities, Step
 from intake.domain.routing import route
 from intake.domain.suggest import suggest
 from intake.domain.tracking import new_code, new_pin
