@@ -24,9 +24,8 @@ from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, negotiate
 from intake.domain.answers.invalid import Invalid
 from intake.platform.body_limits import BodyTooLarge
 from intake.platform.core import Core
-from intake.reporting.partners import (
-    KEY_REUSED, Checked, KeyReused, PartnerInfo, check_report, request_fingerprint, send_with_key, well_formed_key,
-)
+from intake.reporting.partner_answers import Checked, check_report, request_fingerprint
+from intake.reporting.partners import KEY_REUSED, KeyReused, PartnerInfo, send_with_key, well_formed_key
 from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS
 from intake.domain.steps import Kind
 from intake.platform.ratelimit import Limit

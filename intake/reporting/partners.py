@@ -6,12 +6,11 @@ stored, so a copy of the database gives no working key. Keys can be revoked. Add
 and every report sent with a key are audited.
 
 A report sent through the API passes every answer through the same questionnaire as the form
-(`conversation.answer`, so the same validation), and becomes one tip or nothing: the draft, the
-tip and its receipt are written in one transaction.
+(`partner_answers.check_report`, so the same validation), and becomes one tip or nothing: the
+draft, the tip and its receipt are written in one transaction.
 """
 from __future__ import annotations
 
-import json
 import secrets
 import uuid
 from collections.abc import Callable
@@ -22,31 +21,21 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from i18n import LANGUAGES, N_
+from i18n import N_
 from intake.platform import audit, ratelimit
-from intake.domain import conversation as conv, purposes
+from intake.domain import purposes
 from intake.platform.rehash import rehash_found
-from intake.domain.answers.invalid import Invalid
-from intake.domain.conversation import SKIP, Context, DraftState
 from intake.platform.core import Core
 from intake.platform.models.reporting import Draft, Partner
-from intake.domain.questionnaire import DONT_KNOW, QUESTIONS, STEP_BY_KEY
-from intake.domain.steps import ChannelCapabilities, Kind, Step
 from intake.platform.ratelimit import Limit
+from intake.reporting.partner_answers import CAPABILITIES, Checked, FieldError, check_report, request_fingerprint
 from intake.reporting.submission import Receipt, create_tip, stored_receipt
 
 CHANNEL = "api"
-#: The API takes no files: evidence is sent later, by the reporter, on the status page.
-CAPABILITIES = ChannelCapabilities()
 KEY_PREFIX = "tlp_"
 MAX_NAME_CHARS = 100
 #: The most reports per hour a partner's own limit may allow (the default is the API's).
 MAX_REPORTS_PER_HOUR = 1_000_000
-
-UNKNOWN_FIELD = N_("There is no question with this name.")
-NOT_ASKED = N_("This question does not apply with the other answers given, so please leave it out.")
-WRONG_TYPE = N_("Please send this answer as text.")
-WRONG_LIST = N_("Please send this answer as a list of choices.")
 
 
 class PartnerError(ValueError):
@@ -65,14 +54,6 @@ class PartnerInfo:
     @property
     def active(self) -> bool:
         return self.revoked_at is None
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One answer that was refused: the step key and a message id (with its parameters)."""
-
-    field: str
-    error: Invalid
 
 
 def _info(row: Partner) -> PartnerInfo:
@@ -144,73 +125,10 @@ async def list_partners(core: Core) -> list[PartnerInfo]:
 
 # --- reports through the API -------------------------------------------------------------------
 
-def _raw(step: Step, value: object) -> object:
-    """A JSON value as the questionnaire takes it; Invalid for a value of the wrong shape."""
-    if value is None:
-        return SKIP
-    if value == DONT_KNOW and step.dont_know:
-        return DONT_KNOW
-    if step.kind is Kind.MULTI_CHOICE:
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            return value
-        return Invalid(WRONG_LIST)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    return Invalid(WRONG_TYPE)
-
-
-def check_answers(core: Core, answers: dict[str, object], language: str) -> tuple[DraftState, list[FieldError], tuple[str, ...]]:
-    """Walk the questionnaire with `answers` (JSON keyed by step key), as a reporter would.
-
-    Returns the finished state, every refused answer (not only the first) and the notices the
-    answers call for (call 110 now)."""
-    ctx = Context(core.deployment, core.today(), CAPABILITIES)
-    state = conv.start(language, CAPABILITIES)
-    errors = [FieldError(key, Invalid(UNKNOWN_FIELD)) for key in answers if key not in STEP_BY_KEY]
-    notices: list[str] = []
-    asked: set[str] = set()
-    for _ in range(len(QUESTIONS) + 1):
-        if state.at_review:
-            break
-        step = STEP_BY_KEY[state.current]
-        asked.add(step.key)
-        raw = _raw(step, answers.get(step.key))
-        outcome = conv.answer(state, raw, ctx) if not isinstance(raw, Invalid) else conv.Outcome(state, raw)
-        if outcome.error is not None:
-            errors.append(FieldError(step.key, outcome.error))
-            following = conv.next_key(state.answers, step.key, CAPABILITIES)
-            state = replace(state, current=following, history=[*state.history, step.key])
-            continue
-        state = outcome.state
-        notices.extend(outcome.notices)
-    errors.extend(FieldError(key, Invalid(NOT_ASKED)) for key in answers if key in STEP_BY_KEY and key not in asked)
-    order = {step.key: index for index, step in enumerate(QUESTIONS)}
-    errors.sort(key=lambda e: order.get(e.field, -1))
-    return state, errors, tuple(dict.fromkeys(notices))
-
-
 @dataclass(frozen=True)
 class Submitted:
     receipt: Receipt
     notices: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A request's answers walked through the questionnaire: no database work, so it is done
-    before the report's transaction begins."""
-
-    state: DraftState
-    errors: list[FieldError]
-    notices: tuple[str, ...]
-    #: The keyed hash of the request's body (`request_fingerprint`), kept with an Idempotency-Key.
-    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,24 +140,6 @@ KEY_REUSED = N_(
     "This Idempotency-Key was already used for a different report. Send a new key for a new report, "
     "or the same report again to get its receipt."
 )
-
-
-def request_fingerprint(core: Core, body: dict[str, object]) -> str:
-    """The keyed hash of a request's JSON body, written one canonical way (sorted keys, no spaces),
-    so a retry whose JSON is only formatted differently is the same request. Keyed: the body holds
-    names and phone numbers, which a plain hash would let anyone with a guess confirm."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return core.keys.keyed_hash(canonical, purpose="api-request-body")[:64]
-
-
-def check_report(core: Core, answers: dict[str, object], language: str) -> Checked:
-    if language not in LANGUAGES:
-        raise ValueError(f"unknown language {language!r}")
-    state, errors, notices = check_answers(core, answers, language)
-    if not errors:
-        missing = conv.missing_steps(state, CAPABILITIES)  # cannot happen after a full walk; kept as a guard
-        errors = [FieldError(step.key, Invalid(N_("Please answer this question."))) for step in missing]
-    return Checked(state, errors, notices)
 
 
 _INSERT_DRAFT = insert(Draft.__table__)
