@@ -18,7 +18,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from intake.platform.clock import FrozenClock
-from intake.platform.core import Core
 from intake.platform.db import Database
 from intake.domain.deployment import Deployment, load_deployment
 from intake.platform.migrate import migrate

@@ -61,3 +61,12 @@ def test_the_core_has_no_import_cycle_not_even_inside_a_function():
     cycles = _strongly_connected(edges)
     assert cycles == [], "import cycles in intake/: " + "; ".join(" <-> ".join(c) for c in cycles)
 
+
+
+def test_no_module_of_the_core_is_longer_than_400_lines():
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted((ROOT / "intake").rglob("*.py"))
+        if "migrations" not in path.parts and (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert too_long == {}, too_long

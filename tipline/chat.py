@@ -21,7 +21,7 @@ from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, new_draft, save_draft
 from intake.domain.questionnaire import DONT_KNOW
 from intake.domain.steps import Kind
-from intake.reporting.submission import Incomplete, Receipt, submit_draft
+from intake.reporting.submission import Receipt, submit_draft
 from intake.domain.tracking import format_code
 
 CHANNEL = "terminal"

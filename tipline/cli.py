@@ -4,14 +4,13 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from i18n import LANGUAGES, N_, Translator, negotiate
+from i18n import N_, Translator, negotiate
 from intake.platform.crypto import Keyring
 from intake.platform.keyring_file import keyring_path, save_new_keyring
 from intake.platform.private_files import private_dir

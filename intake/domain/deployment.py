@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from i18n import LANGUAGES, fallback_chain
+from i18n import fallback_chain
 
 CONFIG_DIR = Path(__file__).parents[1] / "config"
 DEPLOYMENT_FILES = ("taxonomy.toml", "directory.toml", "departments.toml", "units.toml", "templates.toml")
