@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
@@ -28,7 +28,7 @@ from intake.platform.rehash import rehash_found
 from intake.platform.core import Core
 from intake.platform.models.reporting import Draft, Partner
 from intake.platform.ratelimit import Limit
-from intake.reporting.partner_answers import CAPABILITIES, Checked, FieldError, check_report, request_fingerprint
+from intake.reporting.partner_answers import CAPABILITIES, Checked, FieldError
 from intake.reporting.submission import Receipt, create_tip, stored_receipt
 
 CHANNEL = "api"
@@ -193,28 +193,6 @@ async def _receipt_after_race(core: Core, draft_id: str, checked: Checked) -> Su
         if existing is None or existing.sealed_receipt is None:
             raise LookupError(draft_id)
         return _repeated(core, existing, checked)
-
-
-async def submit_report(
-    core: Core, partner: PartnerInfo, answers: dict[str, object], language: str, *, idempotency_key: str | None = None,
-) -> Submitted | KeyReused | list[FieldError]:
-    """One tip from a partner's answers, or the list of answers to fix (and nothing written).
-
-    The same `idempotency_key` from the same partner returns the first tip's receipt again, when
-    the answers and language are the same (KeyReused when they are not)."""
-    checked = check_report(core, answers, language)
-    checked = replace(checked, fingerprint=request_fingerprint(core, {"language": language, "answers": answers}))
-    if checked.errors:
-        return checked.errors
-    draft_id = _draft_id(core, partner, idempotency_key)
-    try:
-        async with core.db.transaction() as session:
-            return await _write_report(core, session, partner, checked, draft_id, bool(idempotency_key))
-    except IntegrityError as error:
-        try:
-            return await _receipt_after_race(core, draft_id, checked)
-        except LookupError:
-            raise error from None
 
 
 # --- the API's request: key, limit and report in one transaction -----------------------------------
