@@ -3,14 +3,12 @@ would: by pressing the buttons the bot sent and typing answers."""
 from __future__ import annotations
 
 import asyncio
-import io
 import itertools
 from contextlib import suppress
 from dataclasses import dataclass
 
 import pytest
 from aiogram.fsm.storage.base import BaseStorage
-from PIL import Image
 
 from bot.app import build_dispatcher, make_bot
 from bot.callbacks import Step
@@ -104,11 +102,6 @@ def step_of(message: Sent) -> tuple[str, str] | None:
             return step.d, step.k
     return None
 
-
-def jpeg(width: int = 64, height: int = 48, color: str = "white") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(out, format="JPEG")
-    return out.getvalue()
 
 
 async def answer_current(user: FakeUser, core, language: str, answer) -> list[Sent]:

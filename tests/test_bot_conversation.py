@@ -11,10 +11,10 @@ from intake.reporting.linking import new_link_token
 from intake.platform.models.reporting import Attachment, Draft
 from intake.notify.outbox import destinations
 from tests.bot_harness import (  # noqa: F401 - fixtures
-    Choose, answer_current, answer_until, fake_telegram, jpeg, new_user, running_bot,
+    Choose, answer_current, answer_until, fake_telegram, new_user, running_bot,
 )
 from tests.evidence_files import a_pdf, an_ogg_opus
-from tests.factories import file_tip
+from tests.factories import a_photo, file_tip
 
 FAMILY = {
     "urgent": Choose("no"),
@@ -112,7 +112,7 @@ async def test_bad_input_gets_a_clear_message_and_a_re_ask_and_nothing_half_writ
 
     await answer_until(user, core, "en", {"region": Choose("990121"), "money_lost": "3万", "victim_age": Choose("70_79")},
                        stop_at="evidence")
-    shown = await user.send_photo(jpeg(), size=30 * 1024 * 1024)
+    shown = await user.send_photo(a_photo(gps=False, color="white"), size=30 * 1024 * 1024)
     assert shown[0].text.startswith("This file is 30.0 MB; the most we can take is 20 MB.")
     assert fake_telegram.count("getFile") == 0  # refused by its size, before any download
     shown = await user.send_document(b"MZ\x90\x00" + b"\x00" * 200, "receipt.jpg")
@@ -162,7 +162,7 @@ async def test_cancel_deletes_the_unfinished_report_and_its_files(core, fake_tel
     await _english(user)
     await answer_until(user, core, "en", {**FAMILY, "suspect_known": Choose("no"), "region": Choose("990121"),
                                           "money_lost": "none", "victim_age": Choose("70_79")}, stop_at="evidence")
-    await user.send_photo(jpeg())
+    await user.send_photo(a_photo(gps=False, color="white"))
     assert await _files(core) == 1
     shown = await user.send("/cancel")
     assert shown[0].text == "Your unfinished report was deleted. Send /start to begin a new one."

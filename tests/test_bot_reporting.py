@@ -17,9 +17,9 @@ from intake.domain.messages import PublicMessage
 from intake.platform.models.tip_records import ReporterMessage
 from intake.platform.models.tips import Tip
 from tests.bot_harness import (  # noqa: F401 - fixtures
-    Choose, Files, Multi, answer_until, fake_telegram, jpeg, new_user, running_bot,
+    Choose, Files, Multi, answer_until, fake_telegram, new_user, running_bot,
 )
-from tests.factories import staff
+from tests.factories import a_photo, staff
 
 SON = {
     "urgent": Choose("no"),
@@ -37,7 +37,7 @@ SON = {
     "payment_method": Multi(("cash", "mobile_payment")),
     "victim_age": Choose("80_plus"),
     "victim_region": Choose("990122"),
-    "evidence": Files((jpeg(color="white"),)),
+    "evidence": Files((a_photo(gps=False, color="white"),)),
     "contact_mode": Choose("anonymous"),
     "notify": Choose("yes"),
     "consent": Choose("yes"),
@@ -92,7 +92,7 @@ async def test_a_son_reports_in_english_with_a_receipt_and_follows_the_check_in_
     # He answers in the chat: text, then a second photo.
     answered = await son.send("The receipt says Kangshou Health Technology Co., Ltd.")
     assert answered[-1].text == "Thank you: your information was added to the report."
-    answered = await son.send_photo(jpeg(color="gray"), caption="the second receipt")
+    answered = await son.send_photo(a_photo(gps=False, color="gray"), caption="the second receipt")
     assert answered[-1].text == "Thank you: your information was added to the report."
     async with core.db.session() as session:
         tip = await session.get(Tip, tip.id)

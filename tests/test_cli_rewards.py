@@ -21,7 +21,7 @@ from intake.platform.models.staff import AuditEvent, StaffUser
 from intake.rewards.awards import approve_award, propose_award
 from tests.cli import run_tipline
 from tests.console_support import LEAD_UNIT, PASSWORD, make_staff
-from tests.factories import file_tip
+from tests.factories import file_tip, move_to
 
 PENALTY = {"penalty_decision_no": "东市监罚〔2026〕12号", "penalty_date": "2026-11-20"}
 
@@ -50,8 +50,7 @@ async def admin_with_totp(core, username: str) -> str:
 async def eligible_tip(core, **answers) -> int:
     li = await make_staff(core, "li", "officer", LEAD_UNIT)
     tip_id = (await file_tip(core, language="en", **answers)).tip_id
-    for target in ("accepted", "verifying", "substantiated"):
-        await move_tip(core, tip_id, target, staff=li)
+    await move_to(core, tip_id, "substantiated", staff=li)
     await record_outcome(core, tip_id, staff=li, **PENALTY)
     return tip_id
 

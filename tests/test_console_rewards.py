@@ -22,7 +22,7 @@ from intake.platform.models.tips import Tip
 from intake.notify.outbox import render_notice
 from intake.rewards.awards import get_award
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, next_code, sign_in, tip_form
-from tests.factories import file_tip
+from tests.factories import file_tip, move_to
 
 PHONE_AND_COMPANY = {"suspect_phone": "0571-8888 6666", "suspect_organisation": "福寿康养老院"}
 
@@ -251,13 +251,12 @@ async def test_the_ledger_exports_neutralise_formulas(core):
 
 
 async def test_an_anonymous_reporter_comes_forward_at_the_counter(core):
-    from intake.casework.casework import move_tip, record_outcome
+    from intake.casework.casework import record_outcome
 
     li = await make_staff(core, "li", "officer", LEAD_UNIT)
     secret = await reward_admin(core, "ann")
     receipt = await file_tip(core, contact_mode="anonymous")
-    for target in ("accepted", "verifying", "substantiated"):
-        await move_tip(core, receipt.tip_id, target, staff=li)
+    await move_to(core, receipt.tip_id, "substantiated", staff=li)
     await record_outcome(core, receipt.tip_id, staff=li, penalty_decision_no="东市监罚〔2026〕14号")
     async with signed_in_admin(core, "ann", secret) as ann:
         page = await ann.get("/rewards")
@@ -380,8 +379,7 @@ async def test_story_5_in_a_real_browser(core, clock, console_url, browser, fake
     later = (await file_tip(core, language="zh_Hans", channel="telegram", channel_address=str(later_chat), owner=str(later_chat),
                             **PHONE_AND_COMPANY)).tip_id
     await move_tip(core, later, "merged", staff=li, merged_into=first)
-    for target in ("accepted", "verifying", "substantiated"):
-        await move_tip(core, first, target, staff=li)
+    await move_to(core, first, "substantiated", staff=li)
     await record_outcome(core, first, staff=li, penalty_decision_no="东市监罚〔2026〕12号", penalty_date="2026-11-20")
 
     context, page = await browser_sign_in(browser, console_url, core, "ann", ann_secret)

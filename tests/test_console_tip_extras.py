@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from console.i18n import ConsoleTranslator
 from console.tip_extras import CONTACT_LABELS
-from intake.casework.casework import describe, move_tip
+from intake.casework.casework import describe
 from intake.domain.conversation import display_value
 from intake.domain.questionnaire import STEP_BY_KEY
 from intake.domain.deployment import CONFIG_DIR, Deployment, read_config
@@ -23,7 +23,7 @@ from intake.domain.routing import Reason, render_reason
 from intake.reporting.tips import public_view
 from intake.notify.unit_alerts import REROUTED
 from tests.console_support import LEAD_UNIT, PASSWORD, client_for, csrf_of, make_staff, sign_in, tip_form
-from tests.factories import file_tip
+from tests.factories import file_tip, move_to
 from tests.test_console_browser import CHROMIUM, assert_accessible, browser, console_url  # noqa: F401 - fixtures
 
 zh = ConsoleTranslator("zh_Hans")
@@ -244,8 +244,7 @@ def _refusal(category_label: str):
 async def test_a_category_corrected_once_checking_began_keeps_the_tip_with_its_unit(core):
     officer = await make_staff(core, "li", "officer", LEAD_UNIT)
     tip_id = (await file_tip(core)).tip_id
-    for step in ("accepted", "verifying"):
-        await move_tip(core, tip_id, step, staff=officer)
+    await move_to(core, tip_id, "verifying", staff=officer)
     async with client_for(core) as client:
         await sign_in(client, "li")
         bad = await post_form(client, tip_id, "category", category="no_such_category")

@@ -4,11 +4,8 @@ attachment store (ENOSPC), and on SQLite it is also made real (the database may 
 from __future__ import annotations
 
 import errno
-import io
-import os
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from i18n import Translator
@@ -16,18 +13,12 @@ from intake.platform import attachments
 from intake.platform.attachments import STORAGE_FULL
 from intake.platform.models.reporting import Attachment
 from intake.platform.models.tips import Tip
-from tests.bot_harness import Files, answer_until, fake_telegram, jpeg, new_user, running_bot  # noqa: F401 - fixtures
+from tests.bot_harness import Files, answer_until, fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
 from tests.test_bot_reporting import SON
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import Reporter, text_of, web_client
+from tests.factories import a_photo
 
-
-def photo(size: int = 900) -> bytes:
-    """A photo that stays big after re-encoding (noise does not compress)."""
-    image = Image.frombytes("RGB", (size, size), os.urandom(size * size * 3))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=95)
-    return out.getvalue()
 
 
 async def count(core, model) -> int:
@@ -41,7 +32,7 @@ async def _report_with_a_full_store(core, language: str) -> str:
         reporter = Reporter(client)
         await reporter.start()
         await reporter.walk(ANSWERS_FOR_MOTHER, stop_at="evidence")
-        refused = await reporter.answer(None, files=[("files", ("receipt.jpg", photo(), "image/jpeg"))])
+        refused = await reporter.answer(None, files=[("files", ("receipt.jpg", a_photo((900, 900), gps=False, noise=True), "image/jpeg"))])
         assert refused.status_code == 200 and reporter.current_key == "evidence"
         page = text_of(reporter.page)
         assert Translator(language)(STORAGE_FULL) in page and "error-summary" in reporter.page
@@ -80,7 +71,7 @@ async def test_the_bot_says_the_store_is_full_and_the_report_goes_on(core, fake_
     await user.send("/start")
     await user.press("English")
     assert await answer_until(user, core, "en", SON, stop_at="evidence") == "evidence"
-    shown = await user.send_photo(jpeg())
+    shown = await user.send_photo(a_photo(gps=False, color="white"))
     assert any(Translator("en")(STORAGE_FULL) in message.text for message in shown), [m.text for m in shown]
     # The question is asked again; the reporter goes on without the photo and sends the report.
     assert await answer_until(user, core, "en", SON | {"evidence": Files(())}) == "__review__"

@@ -22,6 +22,7 @@ from intake.domain.steps import Kind
 from tests.hostile import HOSTILE_SETTINGS, NASTIES, hostile_text
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import Reporter, text_of, web_client
+from tests.factories import a_photo
 
 #: Questions the mother's walk answers, so "check your answers" links back to each of them.
 ANSWERED = [key for key, value in ANSWERS_FOR_MOTHER.items() if STEP_BY_KEY[key].kind is not Kind.FILES]
@@ -134,16 +135,6 @@ async def test_garbage_codes_and_pins_on_the_status_page_are_answered_kindly(cor
 
 # --- oversized and lying uploads -------------------------------------------------------------------
 
-def jpeg(size=(64, 48), *, gps: bool = False) -> bytes:
-    out = io.BytesIO()
-    image = Image.new("RGB", size, (200, 30, 30))
-    exif = Image.Exif()
-    if gps:
-        exif[0x8825] = {1: "N", 2: (39.0, 54.0, 0.0), 3: "E", 4: (116.0, 23.0, 0.0)}
-        exif[0x010F] = "PhoneMaker"  # camera make
-    image.save(out, format="JPEG", exif=exif)
-    return out.getvalue()
-
 
 def png_bomb() -> bytes:
     """A few kilobytes that decompress to 100 million pixels."""
@@ -171,9 +162,9 @@ REFUSED_UPLOADS = {
     "a zip bomb": (zip_bomb(), "photos.zip.jpg", "image/jpeg", "not one of them"),
     "a png decompression bomb": (png_bomb(), "receipt.png", "image/png", "could not be opened"),
     "a 45-megapixel png": (png_just_over_the_limit(), "scan.png", "image/png", "could not be opened"),
-    "a truncated jpeg": (jpeg()[:200], "receipt.jpg", "image/jpeg", "could not be opened"),
+    "a truncated jpeg": (a_photo(gps=False)[:200], "receipt.jpg", "image/jpeg", "could not be opened"),
     "html pretending to be a gif": (b"GIF89a<script>alert(1)</script>", "x.gif", "image/gif", "could not be opened"),
-    "a 30 MB photo": (jpeg() + b"\x00" * (30 * 1024 * 1024), "photo.jpg", "image/jpeg", "the most we can take is 20 MB"),
+    "a 30 MB photo": (a_photo(gps=False) + b"\x00" * (30 * 1024 * 1024), "photo.jpg", "image/jpeg", "the most we can take is 20 MB"),
     "an empty file": (b"", "empty.jpg", "image/jpeg", None),
 }
 
@@ -190,7 +181,7 @@ async def walk_to_evidence(core, language: str = "en") -> Reporter:
 async def test_lying_and_oversized_uploads_are_refused_and_nothing_is_stored(core, name):
     data, filename, media_type, words = REFUSED_UPLOADS[name]
     reporter = await walk_to_evidence(core)
-    good = jpeg()
+    good = a_photo(gps=False)
     before = await rows(core)
     response = await reporter.post("/report/q/evidence", files=[("files", ("good.jpg", good, "image/jpeg")),
                                                                 ("files", (filename, data, media_type))])
@@ -206,9 +197,9 @@ async def test_lying_and_oversized_uploads_are_refused_and_nothing_is_stored(cor
 async def test_a_polyglot_photo_and_a_gps_photo_are_stored_as_clean_pictures_only(core):
     reporter = await walk_to_evidence(core)
     payload = b"PK\x03\x04SECRET-ZIP-PAYLOAD<script>alert(1)</script>"
-    polyglot = jpeg() + payload  # a JPEG that is also an archive with a script in it
+    polyglot = a_photo(gps=False) + payload  # a JPEG that is also an archive with a script in it
     await reporter.post("/report/q/evidence", files=[("files", ("poly.jpg", polyglot, "image/jpeg")),
-                                                     ("files", ("gps.jpg", jpeg(gps=True), "image/jpeg"))])
+                                                     ("files", ("gps.jpg", a_photo(gps=True), "image/jpeg"))])
     assert reporter.current_key == "contact_mode"
     async with core.db.session() as session:
         stored = (await session.scalars(select(Attachment))).all()

@@ -27,7 +27,7 @@ from intake.platform.models.tips import Person, Tip
 from intake.domain.steps import ChannelCapabilities
 from intake.reporting.tips import check_pin, find_tip, public_view
 from tests.conftest import POSTGRES_URL
-from tests.factories import file_tip
+from tests.factories import a_photo, file_tip
 from tests.walk import ANSWERS_ANONYMOUS_SELF
 
 CHAT_ID = "7001234567"
@@ -36,11 +36,6 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 NAMES = ["王秀英", "李建国", "赵桂兰"]
 PHONES = ["13800138000", "13900139000", "138 0013 8000"]
 
-
-def _photo() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, format="PNG")
-    return out.getvalue()
 
 
 async def _deployment_with_reporters(core):
@@ -52,7 +47,7 @@ async def _deployment_with_reporters(core):
     for _ in range(4):
         tips.append(await file_tip(core))
     tips.append(await file_tip(core, ANSWERS_ANONYMOUS_SELF))
-    stored = await attachments.store(core, _photo(), FILE_NAME, tip_id=chat.tip_id)
+    stored = await attachments.store(core, a_photo((40, 30), gps=False, image_format="PNG"), FILE_NAME, tip_id=chat.tip_id)
     assert isinstance(stored, str)
     draft = await new_draft(core, "web", "browser-cookie-1", "en", ChannelCapabilities())
     draft.state.answers["reporter_name"] = "李建国"

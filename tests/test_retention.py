@@ -26,7 +26,7 @@ from intake.platform.models.tips import Person, StatusEvent, Tip
 from intake.domain.steps import ChannelCapabilities
 from intake.admin.retention import run_daily, run_retention
 from intake.reporting.tips import public_view
-from tests.factories import file_tip, staff
+from tests.factories import a_photo, file_tip, staff
 from tests.webclient import Reporter, text_of, web_client
 from tests.cli import Ran, run_tipline
 
@@ -34,11 +34,6 @@ LEAD_UNIT = "990121-civil_affairs"
 CHAT_ID = "7009998887"
 ERASED_EN = "your name, contact details, chat and files for this report have now been erased"
 
-
-def _photo() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (20, 20), (10, 120, 30)).save(out, format="PNG")
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -63,7 +58,7 @@ async def _people_of(core, tip_id: int) -> tuple[int | None, int | None, int]:
 
 async def test_personal_data_goes_when_its_final_status_says_and_the_facts_stay(core, clock, people):
     confirmed = await file_tip(core, channel="telegram", owner=CHAT_ID, channel_address=CHAT_ID)
-    photo = await attachments.store(core, _photo(), "receipt.png", tip_id=confirmed.tip_id)
+    photo = await attachments.store(core, a_photo((20, 20), gps=False, color=(10, 120, 30), image_format="PNG"), "receipt.png", tip_id=confirmed.tip_id)
     declined = await file_tip(core, language="en")
     unconfirmed = await file_tip(core)
     still_open = await file_tip(core)
@@ -79,7 +74,7 @@ async def test_personal_data_goes_when_its_final_status_says_and_the_facts_stay(
     unfinished = await new_draft(core, "web", "browser-7", "en", ChannelCapabilities())
     unfinished.state.answers["reporter_name"] = "钱红梅"
     await save_draft(core, unfinished)
-    draft_file = await attachments.store(core, _photo(), "draft.png", draft_id=unfinished.id)
+    draft_file = await attachments.store(core, a_photo((20, 20), gps=False, color=(10, 120, 30), image_format="PNG"), "draft.png", draft_id=unfinished.id)
     _reporter, _victim, people_before = await _people_of(core, declined.tip_id)
 
     # Half a year on: only the declined tip (180 days) is due, and a dry run erases nothing.

@@ -26,7 +26,7 @@ from intake.rewards.scheme import load_scheme, yuan
 from intake.rewards.work import RewardError
 from intake.staff.staff import get_staff
 from tests.console_support import LEAD_UNIT
-from tests.factories import file_tip, staff
+from tests.factories import file_tip, move_to, staff
 
 PENALTY = {"penalty_decision_no": "东市监罚〔2026〕12号", "penalty_date": "2026-11-20"}
 
@@ -43,8 +43,7 @@ async def substantiated(core, *, outcome: dict | None = None, language: str = "z
     """A tip filed by a named reporter, checked and substantiated, with an outcome."""
     li = await officer(core)
     tip_id = (await file_tip(core, language=language, **answers)).tip_id
-    for target in ("accepted", "verifying", "substantiated"):
-        await move_tip(core, tip_id, target, staff=li)
+    await move_to(core, tip_id, "substantiated", staff=li)
     await record_outcome(core, tip_id, staff=li, **(PENALTY if outcome is None else outcome))
     return tip_id
 
@@ -98,8 +97,7 @@ async def test_each_rule_fails_alone(core):
     (ann,) = await admins(core, "ann")
     # substantiated: checked but not confirmed
     tip_id = (await file_tip(core)).tip_id
-    for target in ("accepted", "verifying", "unsubstantiated"):
-        await move_tip(core, tip_id, target, staff=li)
+    await move_to(core, tip_id, "unsubstantiated", staff=li)
     await record_outcome(core, tip_id, staff=li, **PENALTY)
     found = await eligibility(core, tip_id)
     assert failing(found) == ["substantiated"] and "(its status is Not confirmed)" in found.rules[0].text("en")
@@ -343,8 +341,7 @@ async def test_an_anonymous_reporter_comes_forward_with_the_code_and_pin(core):
     (ann,) = await admins(core, "ann")
     li = await officer(core)
     receipt = await file_tip(core, contact_mode="anonymous")
-    for target in ("accepted", "verifying", "substantiated"):
-        await move_tip(core, receipt.tip_id, target, staff=li)
+    await move_to(core, receipt.tip_id, "substantiated", staff=li)
     await record_outcome(core, receipt.tip_id, staff=li, **PENALTY)
     assert failing(await eligibility(core, receipt.tip_id)) == ["named"]
     wrong = "0000" if receipt.pin != "0000" else "1111"

@@ -16,6 +16,7 @@ from intake.reporting.tips import public_view
 from intake.domain.tracking import format_code
 from tests.walk import ANSWERS_ANONYMOUS_SELF, ANSWERS_FOR_MOTHER
 from tests.webclient import Reporter, text_of, web_client
+from tests.factories import a_photo
 
 
 @pytest.fixture
@@ -32,17 +33,6 @@ async def count(core, model) -> int:
 def title_of(page: str) -> str:
     return re.search(r"<title>(.*?)</title>", page, re.S).group(1)
 
-
-def jpeg(size=(40, 30), *, exif_gps: bool = False) -> bytes:
-    out = io.BytesIO()
-    image = Image.new("RGB", size, (200, 30, 30))
-    if exif_gps:
-        exif = Image.Exif()
-        exif[0x8825] = {1: "N", 2: (39.0, 54.0, 0.0)}
-        image.save(out, format="JPEG", exif=exif)
-    else:
-        image.save(out, format="JPEG")
-    return out.getvalue()
 
 
 # --- the start page and the walk -----------------------------------------------------------
@@ -188,7 +178,7 @@ async def test_an_exe_renamed_jpg_is_refused_and_nothing_is_stored(core, reporte
 
 async def test_a_30_mb_photo_is_refused_with_its_size(core, reporter):
     await walk_to(reporter, "evidence")
-    big = jpeg() + b"\x00" * (30 * 1024 * 1024)
+    big = a_photo((40, 30), gps=False) + b"\x00" * (30 * 1024 * 1024)
     await reporter.answer(SKIP, files=[("files", ("photo.jpg", big, "image/jpeg"))])
     assert reporter.current_key == "evidence"
     assert "the most we can take is 20 MB" in text_of(reporter.page)
@@ -197,7 +187,7 @@ async def test_a_30_mb_photo_is_refused_with_its_size(core, reporter):
 
 async def test_a_photo_is_kept_without_its_location_and_shown_when_coming_back(core, reporter):
     await walk_to(reporter, "evidence")
-    await reporter.answer(SKIP, files=[("files", ("receipt.jpg", jpeg(exif_gps=True), "image/jpeg"))])
+    await reporter.answer(SKIP, files=[("files", ("receipt.jpg", a_photo((40, 30), gps=True), "image/jpeg"))])
     assert reporter.current_key == "contact_mode"
     async with core.db.session() as session:
         stored = await session.scalar(select(Attachment))

@@ -14,7 +14,7 @@ from intake.reporting.linking import use_link_token
 from intake.domain.messages import PublicMessage
 from intake.platform.models.tip_records import ReporterMessage
 from intake.reporting.tips import public_view
-from tests.factories import file_tip, staff
+from tests.factories import file_tip, move_to, staff
 from tests.walk import ANSWERS_ANONYMOUS_SELF
 from tests.webclient import Reporter, text_of, web_client
 
@@ -60,8 +60,7 @@ async def test_steps_new_since_the_last_visit_are_marked_once(core, officer):
 
 async def test_a_refresh_after_answering_sends_nothing_again(core, officer):
     receipt = await file_tip(core, language="en")
-    for target in ("accepted", "verifying"):
-        await move_tip(core, receipt.tip_id, target, staff=officer)
+    await move_to(core, receipt.tip_id, "verifying", staff=officer)
     await move_tip(core, receipt.tip_id, "needs_info", staff=officer,
                    public=PublicMessage(text="What was the card called?", language="en"))
     async with web_client(core, language="en") as client:
@@ -104,8 +103,7 @@ async def test_the_reporter_adds_information_while_the_report_is_checked_and_it_
 async def test_a_finished_report_offers_rating_but_not_adding(core, officer):
     lead = await staff(core, "lead", "unit_lead", LEAD_UNIT)
     receipt = await file_tip(core, language="en")
-    for target in ("accepted", "verifying"):
-        await move_tip(core, receipt.tip_id, target, staff=officer)
+    await move_to(core, receipt.tip_id, "verifying", staff=officer)
     await move_tip(core, receipt.tip_id, "unsubstantiated", staff=officer, public=PublicMessage(template="unsubstantiated"))
     await move_tip(core, receipt.tip_id, "closed", staff=lead)
     async with web_client(core, language="en") as client:
