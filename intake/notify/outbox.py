@@ -149,7 +149,7 @@ async def _by_id(session: AsyncSession, model: type, ids: set[int]) -> dict[int,
 async def render_notices(core: Core, session: AsyncSession, notifications: Sequence[Notification]) -> list[Notice | None]:
     """`render_notice` of each notification, in order, reading each table once for them all (a
     dispatcher's round: one SELECT of tips, people and events instead of three per notice)."""
-    reporters = [n for n in notifications if n.kind not in (UNIT_ALERT, STAFF_ALERT) and n.kind not in _renderers]
+    reporters = [n for n in notifications if n.kind not in _renderers]  # unit and staff alerts have renderers
     # Unit alerts' tips too: render_unit_alert's session.get then finds them in the session.
     tips = await _by_id(session, Tip, {n.tip_id for n in notifications if n.tip_id})
     people = await _by_id(session, Person, {t.reporter_id for t in tips.values() if t.reporter_id})
