@@ -7,6 +7,9 @@ deadline (a slow CI machine is not a bug). Raise `TIPLINE_HOSTILE_EXAMPLES` loca
 from __future__ import annotations
 
 import os
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -24,6 +27,19 @@ HOSTILE_SETTINGS = settings(
     print_blob=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+_per_core: dict[tuple[str, int], tuple[weakref.ref, Any]] = {}
+
+
+async def once_per_core(name: str, core, make: Callable[[], Awaitable[Any]]) -> Any:
+    """What a property test sets up once for all its examples against one core (a partner key, a
+    signed-in client). Checked by identity through a weak reference: a finished test's core is
+    collected and the next test's core may get the same id, with another database behind it."""
+    cached = _per_core.get((name, id(core)))
+    if cached is None or cached[0]() is not core:
+        cached = _per_core[(name, id(core))] = (weakref.ref(core), await make())
+    return cached[1]
+
 
 RTL_OVERRIDE = "\u202e"
 TIBETAN = "བོད་ཀྱི་ཡི་གེ། ༡༢༣༤ ཀུན་གྱིས་"

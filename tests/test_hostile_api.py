@@ -24,7 +24,7 @@ from intake.platform.models.reporting import Draft
 from intake.platform.models.tips import Tip
 from intake.reporting.partners import add_partner
 from intake.domain.questionnaire import QUESTIONS
-from tests.hostile import HOSTILE_SETTINGS, NASTIES, json_values
+from tests.hostile import HOSTILE_SETTINGS, NASTIES, json_values, once_per_core
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import web_client
 from web_form.api import openapi_document
@@ -40,13 +40,10 @@ async def tips_and_drafts(core) -> tuple[int, int]:
                 await session.scalar(select(func.count()).select_from(Draft)))
 
 
-_keys: dict[int, str] = {}
-
-
 async def partner_key(core) -> str:
-    if id(core) not in _keys:
-        _keys[id(core)] = (await add_partner(core, "Hostile test app"))[1]
-    return _keys[id(core)]
+    async def make():
+        return (await add_partner(core, "Hostile test app"))[1]
+    return await once_per_core("partner key", core, make)
 
 
 def operations(deployment):

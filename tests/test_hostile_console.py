@@ -16,7 +16,7 @@ from intake.platform.models.tips import StatusEvent, Tip
 from intake.casework.queues import tip_state
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import file_tip
-from tests.hostile import HOSTILE_SETTINGS, NASTIES, hostile_text
+from tests.hostile import HOSTILE_SETTINGS, NASTIES, hostile_text, once_per_core
 from tests.test_access_control import console_routes
 
 #: Every field name any console form uses; each request fills all of them.
@@ -33,19 +33,18 @@ async def written(core) -> tuple[int, ...]:
                       for model in (Tip, StatusEvent, TipNote, Award, Outcome)])
 
 
-_state: dict[int, tuple] = {}
-
-
 async def signed_in(core):
-    if id(core) not in _state:
-        lead = await make_staff(core, "zhao", "unit_lead", LEAD_UNIT, language="en")
-        tip_id = (await file_tip(core)).tip_id
-        client = client_for(core)
-        await sign_in(client, "zhao")
-        posts = sorted(path for method, path in console_routes(create_app(core).routes)
-                       if method == "POST" and path not in ("/signout", "/signin", "/signin/totp", "/signin/enrol"))
-        _state[id(core)] = (lead, tip_id, client, posts)
-    return _state[id(core)]
+    return await once_per_core("signed in", core, lambda: _sign_in(core))
+
+
+async def _sign_in(core):
+    lead = await make_staff(core, "zhao", "unit_lead", LEAD_UNIT, language="en")
+    tip_id = (await file_tip(core)).tip_id
+    client = client_for(core)
+    await sign_in(client, "zhao")
+    posts = sorted(path for method, path in console_routes(create_app(core).routes)
+                   if method == "POST" and path not in ("/signout", "/signin", "/signin/totp", "/signin/enrol"))
+    return lead, tip_id, client, posts
 
 
 @HOSTILE_SETTINGS

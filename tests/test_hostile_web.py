@@ -19,7 +19,7 @@ from intake.platform.models.reporting import Attachment, Draft
 from intake.platform.models.tips import Tip
 from intake.domain.questionnaire import STEP_BY_KEY
 from intake.domain.steps import Kind
-from tests.hostile import HOSTILE_SETTINGS, NASTIES, hostile_text
+from tests.hostile import HOSTILE_SETTINGS, NASTIES, hostile_text, once_per_core
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import Reporter, text_of, web_client
 from tests.factories import a_photo
@@ -45,15 +45,10 @@ async def at_review(core, language: str) -> Reporter:
     return reporter
 
 
-_walked: dict[int, Reporter] = {}
-
-
 @HOSTILE_SETTINGS
 @given(key=st.sampled_from(ANSWERED), value=hostile_text, language=st.sampled_from(["bo", "zh_Hans", "en"]))
 async def test_any_text_at_any_question_gets_a_page_in_the_visitors_language_and_no_tip(core, key, value, language):
-    reporter = _walked.get(id(core))
-    if reporter is None:
-        reporter = _walked[id(core)] = await at_review(core, "bo")
+    reporter = await once_per_core("at review", core, lambda: at_review(core, "bo"))
     reporter.client.cookies.set("tl_lang", language)
     before = await rows(core)
     await reporter.get(f"/report/q/{key}?from=review")
