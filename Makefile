@@ -58,12 +58,12 @@ catalogs: $(COMPILED)
 
 test: setup
 	bash scripts/system-packages.sh
-	$(BIN)/pytest -q -p no:cacheprovider
+	bash scripts/pytest-suite.sh
 	bash scripts/test-postgres.sh
 	bash scripts/audit-deps.sh  # known vulnerabilities in requirements.lock (a warning when offline)
 
 test-sqlite: setup
-	$(BIN)/pytest -q -p no:cacheprovider
+	bash scripts/pytest-suite.sh
 
 # Speed, measured against a baseline in the same run (see bench/README.md).
 bench: setup

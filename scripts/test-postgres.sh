@@ -14,4 +14,4 @@ if [ "$status" -ne 0 ]; then
   exit 0
 fi
 echo "=== the whole suite again, on PostgreSQL ($url) ==="
-TIPLINE_TEST_DATABASE_URL="$url" .venv/bin/pytest -q -p no:cacheprovider
+TIPLINE_TEST_DATABASE_URL="$url" bash scripts/pytest-suite.sh

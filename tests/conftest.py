@@ -3,7 +3,13 @@ TIPLINE_TEST_DATABASE_URL), real keys, the default deployment and a controllable
 
 SQLite: the migrations run once per session into a template file, which every test copies
 (a copy takes a millisecond, the migrations a fifth of a second). PostgreSQL: one migrated
-database, emptied after each test. `test_storage.py` still runs every migration from empty on both.
+database per pytest-xdist worker, emptied after each test. `test_storage.py` still runs every
+migration from empty on both.
+
+The PostgreSQL run takes only the tests that touch the database under test (they use the
+`settings`, `empty_database_url` or `migrated_template` fixture, or are marked `database`); the
+others (the questionnaire, the catalogs, the architecture, servers that make their own
+databases) gave the same answer in the SQLite run and are deselected, not skipped.
 """
 from __future__ import annotations
 
@@ -25,7 +31,55 @@ from intake.platform.models.base import Base
 from intake.platform.settings import Settings
 from tipline.bootstrap import bootstrap
 
-POSTGRES_URL = os.environ.get("TIPLINE_TEST_DATABASE_URL", "")
+#: The server's database named by the environment; each xdist worker uses its own beside it.
+SHARED_POSTGRES_URL = os.environ.get("TIPLINE_TEST_DATABASE_URL", "")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+DATABASE_FIXTURES = {"settings", "empty_database_url", "migrated_template"}
+
+
+def _worker_url(url: str, worker: str) -> str:
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _worker_url(SHARED_POSTGRES_URL, WORKER)
+
+
+async def _recreate(admin_url: str, name: str, *, create: bool) -> None:
+    admin = Database(admin_url)
+    try:
+        async with admin.writer.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if create:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "database: uses the database under test without the usual fixtures")
+    config.addinivalue_line("markers", "alone: measures time, so it runs after the parallel run, alone")
+    if POSTGRES_URL != SHARED_POSTGRES_URL:  # an xdist worker: a database of its own, new each run
+        asyncio.run(_recreate(SHARED_POSTGRES_URL, make_url(POSTGRES_URL).database, create=True))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if POSTGRES_URL != SHARED_POSTGRES_URL:
+        asyncio.run(_recreate(SHARED_POSTGRES_URL, make_url(POSTGRES_URL).database, create=False))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not SHARED_POSTGRES_URL:
+        return
+    uses_database = [item for item in items
+                     if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("database")]
+    if len(uses_database) < len(items):
+        kept = set(uses_database)
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = uses_database
 
 
 def database_url(tmp_path: Path) -> str:

@@ -21,6 +21,9 @@ from tests.conftest import POSTGRES_URL
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import web_client
 
+#: The benches open the database under test themselves (TIPLINE_BENCH_DATABASE_URL).
+pytestmark = pytest.mark.database
+
 ROOT = Path(__file__).resolve().parent.parent
 FIGURE = re.compile(r"product [\d,.]+ \S+, baseline [\d,.]+ \S+, ratio \d+\.\d\dx \(target >= [\d.]+x")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,8 +32,9 @@ def alembic_config() -> Config:
     return config
 
 
-def head_revisions() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+@functools.cache  # the migration scripts do not change while a process runs; reading them takes 15 ms
+def head_revisions() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def _upgrade(connection: Connection) -> None:

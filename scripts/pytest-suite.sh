@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole suite once, on the database TIPLINE_TEST_DATABASE_URL names (SQLite when unset):
+# first on every core (pytest-xdist, one database per worker), then, alone, the few tests that
+# measure time (marked `alone`: another test's work on the same cores would be measured too).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+workers=${TIPLINE_TEST_WORKERS:-$(nproc)}
+.venv/bin/pytest -q -p no:cacheprovider -n "$workers" --dist worksteal -m "not alone" "$@"
+parallel=$?
+.venv/bin/pytest -q -p no:cacheprovider -m alone "$@"
+alone=$?
+[ "$alone" -eq 5 ] && alone=0  # none selected (e.g. a run of one file)
+exit $(( parallel != 0 ? parallel : alone ))
