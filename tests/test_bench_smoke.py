@@ -17,12 +17,10 @@ from bench.common import empty_postgres
 
 from intake.domain.conversation import SKIP
 from intake.reporting.partners import PartnerError, add_partner, list_partners
+from tests.cli import run_tipline
 from tests.conftest import POSTGRES_URL
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.webclient import web_client
-
-#: The benches open the database under test themselves (TIPLINE_BENCH_DATABASE_URL).
-pytestmark = pytest.mark.database
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURE = re.compile(r"product [\d,.]+ \S+, baseline [\d,.]+ \S+, ratio \d+\.\d\dx \(target >= [\d.]+x")
@@ -73,6 +71,7 @@ def test_the_wizard_bench_compares_pages_of_the_same_size(tmp_path):
     assert abs(product - baseline) < product * 0.1, out
 
 
+@pytest.mark.database  # on the PostgreSQL run, the bench's database is the suite's server
 def test_the_bot_bench_saves_every_answer(tmp_path, leaves_postgres_empty):
     out = run_bench("bot_bench", "--updates", "12", "--rounds", "2", "--databases", databases(), tmp_path=tmp_path,
                     env=bench_env())
@@ -80,6 +79,7 @@ def test_the_bot_bench_saves_every_answer(tmp_path, leaves_postgres_empty):
     assert "product: 12 drafts saved with the answer, 12 chats got the next question" in out, out
 
 
+@pytest.mark.database
 def test_the_fanout_bench_delivers_in_order_and_never_twice(tmp_path, leaves_postgres_empty):
     out = run_bench("fanout_bench", "--tips", "6", "--per-tip", "3", "--rounds", "2", "--databases", databases(),
                     tmp_path=tmp_path, env=bench_env())
@@ -113,9 +113,8 @@ async def test_a_partner_with_its_own_limit_is_held_to_it_and_others_to_the_defa
 
 
 def test_partners_add_states_the_limit_it_gives(tmp_path):
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TIPLINE_")}, "TIPLINE_VAR_DIR": str(tmp_path)}
-    added = subprocess.run([sys.executable, "-m", "tipline", "partners", "add", "Bench partner", "--reports-per-hour", "50000"],
-                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    added = run_tipline("partners", "add", "Bench partner", "--reports-per-hour", "50000",
+                        env={"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": None})
     assert added.returncode == 0, added.stderr
     assert "at most 50,000 reports per hour" in added.stdout
     assert added.stdout.strip().splitlines()[-1].startswith("tlp_")
