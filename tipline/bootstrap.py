@@ -1,6 +1,7 @@
 """Build the core from settings: keys, database (migrated), the deployment in force, clock; and
 wire what a lower layer of the core uses from a higher one (renderers of notices and alerts, the
-reward administrator's reveal rule), as the delivery channels are wired by `tipline serve`."""
+reward administrator's reveal rule) and who handles the domain events casework raises (the
+notify layer's handlers), as the delivery channels are wired by `tipline serve`."""
 from __future__ import annotations
 
 import logging
@@ -10,27 +11,34 @@ from intake.admin.config_store import digest, load_active, stored_config
 from intake.platform.core import Core
 from intake.platform.keyring_file import load_or_create
 from intake.platform.db import Database
+from intake.domain import events
 from intake.domain.deployment import CONFIG_DIR, read_config
 from intake.platform.migrate import migrate
 from intake.platform.private_files import protect
-from intake.casework import casefile, supervision
+from intake.casework import casefile
 from intake.reporting import lookups
-from intake.notify import outbox, staff_alerts, unit_alerts
+from intake.notify import event_handlers, outbox, staff_alerts, unit_alerts
 from intake.rewards import eligibility, notices, scheme
 from intake.platform.settings import Settings
+from intake.platform.unit_of_work import check_handled, register_handler
 from intake.staff.staff import Role
 
 log = logging.getLogger(__name__)
 
 
 def wire_layers() -> None:
-    """Register the upper layers' renderers and rules with the lower layers that call them."""
+    """Register the upper layers' renderers and rules with the lower layers that call them, and
+    the handlers of the domain events (run in the transaction that raised them, before it commits)."""
     outbox.register_renderer(outbox.UNIT_ALERT, unit_alerts.render_unit_alert)
     outbox.register_renderer(outbox.STAFF_ALERT, staff_alerts.render_staff_alert)
     outbox.register_text(notices.REWARD_KIND, notices.render_reward_notice)
-    unit_alerts.register_alert(unit_alerts.SUPERVISION, supervision.render_unit_alert)
     unit_alerts.register_alert(unit_alerts.LOOKUP_BUDGET, lookups.render_budget_alert)
     casefile.allow_reveal(Role.REWARD_ADMIN, eligibility.is_reward_case)
+    register_handler(events.PublicStepWritten, event_handlers.tell_reporter)
+    register_handler(events.PublicStepTranslated, event_handlers.tell_reporter_again)
+    register_handler(events.TipPassedToUnits, event_handlers.alert_new_units)
+    register_handler(events.SupervisionIssued, event_handlers.alert_supervised_unit)
+    check_handled(events.declared())  # a forgotten handler stops the start-up, not a colleague's action
 
 
 async def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Core:

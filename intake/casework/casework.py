@@ -2,7 +2,9 @@
 findings and notes, the outcome; and the reporter's reply to a question.
 
 Each function is one use case and one transaction (Zulip's do_* discipline): it checks,
-writes the event, updates the tip, enqueues the reporter's notices and audits itself.
+writes the event, updates the tip and audits itself, and raises the domain events (e.g. "a step
+for the reporter was written") whose handlers queue the notices in the same transaction
+(intake/platform/unit_of_work.py); casework never imports the outbox.
 """
 from __future__ import annotations
 
@@ -17,15 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from i18n import N_
 from intake.platform import audit
 from intake.casework import search
-from intake.notify import unit_alerts
 from intake.domain.answers.invalid import Invalid
+from intake.domain.events import PublicStepWritten, TipPassedToUnits
 from intake.platform.clock import aware
 from intake.platform.core import Core
+from intake.platform.unit_of_work import raise_event, transaction
 from intake.domain.messages import PublicMessage, check_free_text
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import Outcome, ReporterMessage, TipNote
 from intake.platform.models.tips import Assignment, StatusEvent, Tip
-from intake.notify.outbox import enqueue_for_event
 from intake.domain.routing import find_unit
 from intake.staff.staff import Role, can_see
 from intake.domain.workflow import (
@@ -69,7 +71,7 @@ async def unit_of_work(core: Core, staff: StaffUser | None, action: str, tip_id:
     """One transaction for an action; a refusal is audited after it rolls back (its own
     transaction, so the record survives and SQLite's one writer is free again)."""
     try:
-        async with core.db.transaction() as session:
+        async with transaction(core) as session:
             yield session
     except CaseworkError as error:
         if getattr(error, "refused", False):
@@ -167,7 +169,7 @@ async def write_event(
     if actor != REPORTER and action != "assign":  # staff acted: the reporter's last words are seen to
         tip.reporter_answered = False
     if notify and public:
-        await enqueue_for_event(session, core, tip, event)
+        raise_event(session, PublicStepWritten(tip.id, event.id))
     return event
 
 
@@ -297,7 +299,7 @@ async def reroute_tip(core: Core, tip_id: int, unit_code: str, *, staff: StaffUs
             tip.finish_due = due_after(now, FINISH_DAYS, core.settings.timezone)
         tip.updated_at = now
         event = await write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=None, internal_note=reason, action="reroute", notify=False)
-        unit_alerts.queue_tip_alerts(core, session, tip, [(unit_code, "lead")], about=unit_alerts.REROUTED, event_id=event.id)
+        raise_event(session, TipPassedToUnits(tip.id, event.id, ((unit_code, "lead"),)))
         audit.record(session, core, staff.username, "tip.reroute", tip.id, source=old, target=unit_code, reason=reason)
         return event
 
@@ -373,7 +375,7 @@ async def record_outcome(core: Core, tip_id: int, *, staff: StaffUser, **values:
 
 async def reporter_reply(core: Core, tip_id: int, text: str, *, language: str) -> ReporterMessage:
     """The reporter adds information; an answer to a staff question moves the tip back to checking."""
-    async with core.db.transaction() as session:
+    async with transaction(core) as session:
         tip = await session.get(Tip, tip_id, with_for_update=True)
         if tip is None:
             raise TipNotFound()

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from i18n import N_
 from intake.platform import audit
-from intake.notify import unit_alerts
 from intake.casework.casework import CaseworkError, open_for, unit_of_work, write_event
+from intake.domain.events import TipPassedToUnits
 from intake.platform.core import Core
+from intake.platform.unit_of_work import raise_event
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tips import Assignment, StatusEvent
 from intake.domain.routing import Reason, route
@@ -88,7 +89,7 @@ async def set_category(core: Core, tip_id: int, category: str, *, staff: StaffUs
                                    internal_note=reason or None, action=CATEGORY, notify=False)
         event.detail = detail
         if added:
-            unit_alerts.queue_tip_alerts(core, session, tip, added, about=unit_alerts.REROUTED, event_id=event.id)
+            raise_event(session, TipPassedToUnits(tip.id, event.id, tuple(added)))
         audit.record(session, core, staff.username, "tip.category", tip.id, source=old_category, target=category,
                      lead_from=old_lead, lead_to=tip.lead_unit)
         return event

@@ -3,9 +3,9 @@ supervision notice a coordinator sends to a tip's lead unit.
 
 A supervision notice is an internal step of the tip's timeline (action "supervision": no
 public message, so the reporter never sees it, and the tip's state and version stay as they
-were) and an alert in the outbox to the unit's e-mail address (`Unit.email` in units.toml):
-kind "unit_alert", one stream per unit so its alerts arrive in order. The alert says which tip,
-never what the tip is about or who reported it; the unit reads the rest in the console.
+were) and the event SupervisionIssued, whose handler alerts the unit's e-mail address
+(`Unit.email` in units.toml) through the outbox, in the same transaction
+(intake/notify/unit_alerts.py writes the alert).
 """
 from __future__ import annotations
 
@@ -15,32 +15,24 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from i18n import N_, Translator
 from intake.platform import audit
 from intake.domain.answers.invalid import Invalid
 from intake.domain.answers.text import clean_text
+from intake.domain.events import SupervisionIssued
 from intake.casework.casework import TipNotFound, open_for, unit_of_work, write_event
 from intake.platform.clock import aware
 from intake.platform.core import Core
-from intake.platform.models.notifications import Notification
+from intake.platform.unit_of_work import raise_event
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tips import StatusEvent
-from intake.notify.outbox import UNIT_ALERT, Notice
-from intake.notify.unit_alerts import SUPERVISION
 from intake.casework.queues import unit_queue
 from intake.staff.staff import Role
 from intake.domain.workflow import COORDINATOR
 
-#: Units read Chinese; alerts are written in it.
-UNIT_LANGUAGE = "zh_Hans"
+#: The timeline action of a supervision notice.
+SUPERVISION = "supervision"
 MAX_NOTICE_CHARS = 2000
 OVERDUE_LIMIT = 500
-
-ALERT_SUBJECT = N_("Supervision notice (督办) about tip %(id)s")
-ALERT_BODY = N_(
-    "The coordinating office has sent your unit a supervision notice (督办) about tip %(id)s. "
-    "Please open the tip in the staff console, where the notice is in its timeline, and act on it."
-)
 
 
 class SupervisionRefused(Exception):
@@ -110,24 +102,9 @@ async def send_supervision(core: Core, staff: StaffUser, tip_id: int, text: str)
             raise SupervisionRefused("no_unit")
         event = await write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=None,
                                    internal_note=cleaned, action=SUPERVISION, notify=False)
+        raise_event(session, SupervisionIssued(tip.id, event.id, tip.lead_unit))
         unit = core.deployment.unit_by_code.get(tip.lead_unit)
-        alerted = bool(unit and unit.email)
-        if alerted:
-            session.add(Notification(
-                tip_id=tip.id, event_id=event.id, stream=f"unit:{unit.code}:email", channel="email", kind=UNIT_ALERT,
-                payload={"unit": unit.code, "about": SUPERVISION}, status="pending", next_attempt_at=event.at,
-                created_at=event.at,
-            ))
+        alerted = bool(unit and unit.email)  # the handler alerts the unit's e-mail address, if it has one
         audit.record(session, core, staff.username, "tip.supervise", tip.id, unit=tip.lead_unit, alerted=alerted)
         return event, alerted
 
-
-def render_unit_alert(core: Core, notification: Notification) -> Notice | None:
-    """The e-mail to a unit: which tip, and where to read it; the address looked up when sent."""
-    unit = core.deployment.unit_by_code.get(str((notification.payload or {}).get("unit", "")))
-    if unit is None or not unit.email:
-        return None
-    _ = Translator(UNIT_LANGUAGE)
-    subject = _(ALERT_SUBJECT, id=notification.tip_id)
-    return Notice(channel="email", address=unit.email, language=UNIT_LANGUAGE, subject=subject,
-                  body=_(ALERT_BODY, id=notification.tip_id), template=UNIT_ALERT, params={"tip": str(notification.tip_id)})

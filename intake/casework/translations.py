@@ -27,16 +27,15 @@ from intake.platform import audit
 from intake.casework import search
 from intake.domain.answers.invalid import Invalid
 from intake.domain.answers.text import clean_text
+from intake.domain.events import PublicStepTranslated
 from intake.casework.casework import CaseworkError, TipNotFound, open_for, unit_of_work
 from intake.platform.clock import aware
 from intake.platform.core import Core
-from intake.notify.dispatch import DEAD, SENT
+from intake.platform.unit_of_work import raise_event
 from intake.domain.messages import check_free_text
-from intake.platform.models.notifications import Notification
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import ReporterMessage
 from intake.platform.models.tips import StatusEvent, Tip
-from intake.notify.outbox import enqueue_for_event
 from intake.staff.staff import tips_in_scope as scope_of  # the one definition of which tips a person may see
 from intake.staff.staff import Role
 
@@ -167,17 +166,9 @@ async def translate_public_message(core: Core, staff: StaffUser, tip_id: int, ev
             raise TranslationRefused("language")
         event.public_message = {**message, "translations": {**(message.get("translations") or {}), language: checked}}
         audit.record(session, core, staff.username, "translation.public", tip_id, event_id=event_id, language=language)
-        if language == loaded.tip.language:
-            await _notify_again(core, session, loaded.tip, event)
+        if language == loaded.tip.language:  # the notice, if already sent untranslated, goes again
+            raise_event(session, PublicStepTranslated(tip_id, event_id))
         return event
-
-
-async def _notify_again(core: Core, session, tip: Tip, event: StatusEvent) -> None:
-    """A notice still waiting picks the translation up when it is sent; one already sent (in
-    the officer's language) is sent again, now readable."""
-    statuses = (await session.scalars(select(Notification.status).where(Notification.event_id == event.id))).all()
-    if statuses and all(status in (SENT, DEAD) for status in statuses):
-        await enqueue_for_event(session, core, tip, event)
 
 
 async def translate_reporter_words(core: Core, staff: StaffUser, tip_id: int, part: str, text: str) -> dict:

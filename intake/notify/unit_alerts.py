@@ -13,6 +13,8 @@ When:
   then wait for the digest);
 - when a tip moves to another unit (re-routing, a category change), each newly added unit is
   alerted at once under the same rule;
+- when a coordinator sends a supervision notice (督办), the lead unit's e-mail address is told
+  which tip (the notice itself is in the tip's timeline);
 - the digest, once a day per unit from the configured local hour (`unit_digest_hour`, 08:00 by
   default): tips new to the unit (lead or assisting) since its last digest, the tips it leads
   that are past a deadline now, its tips the reporter answered since the last digest; counts and
@@ -45,9 +47,9 @@ from intake.domain.workflow import ACTIVE, Status
 
 logger = logging.getLogger(__name__)
 
-#: What an alert is about (the payload's "about"). NEW, REROUTED and DIGEST are written here;
-#: SUPERVISION (督办) by intake/casework/supervision.py and LOOKUP_BUDGET (to the coordinating office:
-#: tracking codes are being guessed) by intake/reporting/lookups.py, whose renderers the composition root
+#: What an alert is about (the payload's "about"). NEW, REROUTED, DIGEST and SUPERVISION (督办, sent
+#: when casework raises SupervisionIssued) are written here; LOOKUP_BUDGET (to the coordinating office:
+#: tracking codes are being guessed) by intake/reporting/lookups.py, whose renderer the composition root
 #: registers with `register_alert`.
 NEW, REROUTED, DIGEST, SUPERVISION, LOOKUP_BUDGET = "new_tip", "rerouted", "digest", "supervision", "lookup_budget"
 #: (core, notification) -> the alert to send, or None when there is no longer an address for it.
@@ -58,7 +60,7 @@ _alerts: dict[str, AlertRenderer] = {}
 def register_alert(about: str, renderer: AlertRenderer) -> None:
     """Alerts about `about` are rendered by `renderer` (a layer above this one writes their text)."""
     _alerts[about] = renderer
-#: Units read Chinese (the same language as intake.casework.supervision.UNIT_LANGUAGE).
+#: Units read Chinese.
 UNIT_LANGUAGE = "zh_Hans"
 #: Tip numbers listed per line of a digest; the count always says how many there are.
 DIGEST_NUMBERS = 50
@@ -92,6 +94,11 @@ NUMBERS_LINE = N_("Tip numbers: %(numbers)s")
 MORE_NUMBERS = N_("and %(count)s more")
 DIGEST_CONSOLE_LINK = N_("Work through them in the staff console: %(url)s")
 DIGEST_CONSOLE_LINE = N_("Work through them in the staff console.")
+SUPERVISION_SUBJECT = N_("Supervision notice (督办) about tip %(id)s")
+SUPERVISION_BODY = N_(
+    "The coordinating office has sent your unit a supervision notice (督办) about tip %(id)s. "
+    "Please open the tip in the staff console, where the notice is in its timeline, and act on it."
+)
 
 
 def unit_destinations(unit: Unit | None) -> list[tuple[str, str]]:
@@ -153,6 +160,17 @@ def queue_tip_alerts(
             session.add(notification)
             queued.append(notification)
     return queued
+
+
+def queue_supervision_alert(core: Core, session: AsyncSession, unit: str, *, tip_id: int, event_id: int, at: datetime) -> list[Notification]:
+    """The alert of a supervision notice (督办) to the unit's e-mail address, if it has one, in the
+    caller's transaction. It says which tip, never what the tip is about or who reported it."""
+    found = core.deployment.unit_by_code.get(unit)
+    if found is None or not found.email:
+        return []
+    notification = _notification(unit, "email", {"about": SUPERVISION}, at, tip_id=tip_id, event_id=event_id)
+    session.add(notification)
+    return [notification]
 
 
 # --- the daily digest ------------------------------------------------------------------------
@@ -276,8 +294,10 @@ async def render_unit_alert(core: Core, session: AsyncSession, notification: Not
     configured now. None when there is no longer an address (or a tip) to alert about."""
     payload = notification.payload or {}
     about = payload.get("about")
-    if about not in (NEW, REROUTED, DIGEST):  # written by a layer above (an alert without "about" is a 督办's)
-        renderer = _alerts.get(str(about or SUPERVISION))
+    if not about or about == SUPERVISION:  # an alert without "about" is a 督办's too
+        return _supervision_alert(core, notification)
+    if about not in (NEW, REROUTED, DIGEST):  # written by a layer above
+        renderer = _alerts.get(str(about))
         if renderer is None:
             raise LookupError(f"no renderer registered for unit alerts about {about!r} (tipline.bootstrap registers them)")
         return renderer(core, notification)
@@ -328,3 +348,14 @@ async def render_unit_alert(core: Core, session: AsyncSession, notification: Not
         body = f"{subject}\n\n{body}"
     return Notice(channel=notification.channel, address=address, language=UNIT_LANGUAGE, subject=subject, body=body,
                   template=UNIT_ALERT, params=params)
+
+
+def _supervision_alert(core: Core, notification: Notification) -> Notice | None:
+    """The e-mail to a unit about a 督办: which tip, and where to read it; the address looked up when sent."""
+    unit = core.deployment.unit_by_code.get(str((notification.payload or {}).get("unit", "")))
+    if unit is None or not unit.email:
+        return None
+    _ = Translator(UNIT_LANGUAGE)
+    subject = _(SUPERVISION_SUBJECT, id=notification.tip_id)
+    return Notice(channel="email", address=unit.email, language=UNIT_LANGUAGE, subject=subject,
+                  body=_(SUPERVISION_BODY, id=notification.tip_id), template=UNIT_ALERT, params={"tip": str(notification.tip_id)})
