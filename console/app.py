@@ -9,11 +9,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from console import report_views
-from console import rewards_views
-from console import assign_views, evidence_views
-from console import audit_views, auth_views, duplicate_views, intake_views, sessions, tip_views, translation_views
+from console import (
+    assign_views, audit_views, auth_views, duplicate_views, evidence_views, intake_views, report_views, rewards_views,
+    sessions, tip_extras, tip_views, translation_views,
+)
+from console.dependencies import FormExpired, NotForRole, NotSignedIn
+from console.refusals import problem_page
 from console.web import HERE, MAX_BODY, Console, Viewer, add_security_headers
+from intake.domain.refusals import Refused
 from intake.platform.body_limits import BodyTooLarge, CappedBodies
 from intake.platform.core import Core
 from intake.platform.db import TRANSIENT_ERRORS, is_transient
@@ -56,16 +59,9 @@ def create_app(core: Core) -> FastAPI:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
-    app.include_router(auth_views.routes(console))
-    app.include_router(tip_views.routes(console))
-    app.include_router(assign_views.routes(console))
-    app.include_router(evidence_views.routes(console))
-    app.include_router(report_views.routes(console))
-    app.include_router(intake_views.routes(console))
-    app.include_router(translation_views.routes(console))
-    app.include_router(duplicate_views.routes(console))
-    app.include_router(audit_views.routes(console))
-    app.include_router(rewards_views.routes(console))
+    for area in (auth_views, tip_views, tip_extras, assign_views, evidence_views, report_views, intake_views,
+                 translation_views, duplicate_views, audit_views, rewards_views):
+        app.include_router(area.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     async def page_viewer(request: Request) -> Viewer:
@@ -142,6 +138,28 @@ def create_app(core: Core) -> FastAPI:
         add_security_headers(response)
         return response
 
+    # What the pages' dependencies (console/dependencies.py) and the core's refusals raise. These
+    # handlers run inside the session middleware above, so the session cookie is still set.
+    async def not_signed_in(request: Request, error: NotSignedIn) -> Response:
+        if error.expired is None:
+            return console.sign_in_again(request)
+        return console.to_sign_in(expired=error.expired)
+
+    async def form_expired(request: Request, error: FormExpired) -> Response:
+        return console.forbidden_form(error.viewer)
+
+    async def not_for_role(request: Request, error: NotForRole) -> Response:
+        _ = error.viewer._
+        return console.render(error.viewer, "message.html", status_code=403, title=_(error.title), message=_(error.message))
+
+    async def refused(request: Request, error: Refused) -> Response:
+        """A refusal no page shows on itself: "There is a problem" and why."""
+        return problem_page(console, getattr(request.state, "viewer", None) or await page_viewer(request), error)
+
+    app.add_exception_handler(NotSignedIn, not_signed_in)
+    app.add_exception_handler(FormExpired, form_expired)
+    app.add_exception_handler(NotForRole, not_for_role)
+    app.add_exception_handler(Refused, refused)
     for error in TRANSIENT_ERRORS:
         app.add_exception_handler(error, unavailable)
     app.add_exception_handler(Exception, failed)

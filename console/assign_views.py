@@ -7,14 +7,16 @@ import datetime
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from console import forms
+from console.dependencies import ConsoleDep, SignedForm
+from console.refusals import refusal_text
 from console.web import Console, Id, Viewer
 from i18n import N_
 from intake.casework.assignment import BULK_LIMIT, assign_tip, bulk, colleagues, staff_names
-from intake.casework.casework import CaseworkError, TipNotFound, describe
+from intake.casework.casework import CaseworkError, TipNotFound
 from intake.domain.ids import parse_id
 from intake.platform.models.staff import StaffUser
 from intake.casework.queues import QueueFilter, tip_state
@@ -120,66 +122,58 @@ async def _unit_members(console: Console, unit_code: str | None) -> list[StaffUs
         )).all())
 
 
-def routes(console: Console) -> APIRouter:
-    router = APIRouter()
-    core = console.core
+router = APIRouter()
 
 
-    def results_page(viewer: Viewer, results: list[dict], *, title: str, back: str, status_code: int = 200) -> Response:
-        return console.render(viewer, "queue_bulk.html", status_code=status_code, title=title, results=results, back=back)
+def results_page(console: Console, viewer: Viewer, results: list[dict], *, title: str, back: str,
+                 status_code: int = 200) -> Response:
+    return console.render(viewer, "queue_bulk.html", status_code=status_code, title=title, results=results, back=back)
 
-    @router.post("/tips/{tip_id}/assign")
-    async def assign(request: Request, tip_id: Id) -> Response:
-        signed = await console.signed_form(request)
-        if isinstance(signed, Response):
-            return signed
-        viewer, form = signed
-        _ = viewer._
-        state = await tip_state(core, viewer.staff, tip_id)
-        back = f"/tips/{tip_id}"
-        if state is not None and forms.field(form, "version") != state.version:
-            return results_page(viewer, [{"id": tip_id, "done": False, "message": _(
-                "Someone else changed this tip while you had it open, so your action was not carried out. "
-                "The page now shows the latest state: check it and act again if it is still needed.")}],
-                title=_("The tip was not assigned"), back=back, status_code=409)
-        try:
-            await assign_tip(core, tip_id, forms.field(form, "assignee"), staff=viewer.staff)
-        except TipNotFound:
-            return console.not_found(viewer)
-        except CaseworkError as error:
-            return results_page(viewer, [{"id": tip_id, "done": False, "message": describe(error, viewer.language)}],
-                                title=_("The tip was not assigned"), back=back, status_code=400)
-        return RedirectResponse(f"/tips/{tip_id}?done=assigned", status_code=303)
 
-    @router.post("/queue/bulk")
-    async def bulk_action(request: Request) -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        form = await request.form()
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
-        _ = viewer._
-        action = forms.field(form, "action")
-        tip_ids = [tip_id for tip_id in (parse_id(value) for value in form.getlist("tip")) if tip_id is not None]
-        problem = None
-        if not tip_ids:
-            problem = _("Select at least one tip with its check box, then choose what to do.")
-        elif action not in BULK_ACTIONS:
-            problem = _("Choose what to do with the selected tips.")
-        elif len(tip_ids) > BULK_LIMIT:
-            problem = _("Select at most %(max)s tips at a time.", max=BULK_LIMIT)
-        elif action == "assign" and not forms.field(form, "assignee"):
-            problem = _("Choose the colleague to assign the tips to.")
-        if problem:
-            return console.render(viewer, "queue_bulk.html", status_code=400, title=_("Nothing was done"), results=[],
-                                  error=problem, back="/queue")
-        outcome = await bulk(core, viewer.staff, tip_ids, action, assignee=forms.field(form, "assignee"), language=viewer.language)
-        results = [{"id": r.tip_id, "done": r.done, "message": r.message} for r in outcome]
-        done = sum(1 for r in outcome if r.done)
-        return console.render(
-            viewer, "queue_bulk.html", title=_("Done for %(done)s of %(total)s tips", done=done, total=len(outcome)),
-            results=results, back="/queue", action_label=_(BULK_ACTIONS[action]),
-        )
+@router.post("/tips/{tip_id}/assign")
+async def assign(tip_id: Id, signed: SignedForm, console: ConsoleDep) -> Response:
+    viewer, form = signed
+    _, core = viewer._, console.core
+    state = await tip_state(core, viewer.staff, tip_id)
+    back = f"/tips/{tip_id}"
+    if state is not None and forms.field(form, "version") != state.version:
+        return results_page(console, viewer, [{"id": tip_id, "done": False, "message": _(
+            "Someone else changed this tip while you had it open, so your action was not carried out. "
+            "The page now shows the latest state: check it and act again if it is still needed.")}],
+            title=_("The tip was not assigned"), back=back, status_code=409)
+    try:
+        await assign_tip(core, tip_id, forms.field(form, "assignee"), staff=viewer.staff)
+    except TipNotFound:
+        return console.not_found(viewer)
+    except CaseworkError as error:
+        return results_page(console, viewer, [{"id": tip_id, "done": False, "message": refusal_text(viewer, error)}],
+                            title=_("The tip was not assigned"), back=back, status_code=400)
+    return RedirectResponse(f"/tips/{tip_id}?done=assigned", status_code=303)
 
-    return router
+
+@router.post("/queue/bulk")
+async def bulk_action(signed: SignedForm, console: ConsoleDep) -> Response:
+    viewer, form = signed
+    _ = viewer._
+    action = forms.field(form, "action")
+    tip_ids = [tip_id for tip_id in (parse_id(value) for value in form.getlist("tip")) if tip_id is not None]
+    problem = None
+    if not tip_ids:
+        problem = _("Select at least one tip with its check box, then choose what to do.")
+    elif action not in BULK_ACTIONS:
+        problem = _("Choose what to do with the selected tips.")
+    elif len(tip_ids) > BULK_LIMIT:
+        problem = _("Select at most %(max)s tips at a time.", max=BULK_LIMIT)
+    elif action == "assign" and not forms.field(form, "assignee"):
+        problem = _("Choose the colleague to assign the tips to.")
+    if problem:
+        return console.render(viewer, "queue_bulk.html", status_code=400, title=_("Nothing was done"), results=[],
+                              error=problem, back="/queue")
+    outcome = await bulk(console.core, viewer.staff, tip_ids, action, assignee=forms.field(form, "assignee"),
+                         language=viewer.language)
+    results = [{"id": r.tip_id, "done": r.done, "message": r.message} for r in outcome]
+    done = sum(1 for r in outcome if r.done)
+    return console.render(
+        viewer, "queue_bulk.html", title=_("Done for %(done)s of %(total)s tips", done=done, total=len(outcome)),
+        results=results, back="/queue", action_label=_(BULK_ACTIONS[action]),
+    )

@@ -4,12 +4,14 @@ to a tip's lead unit."""
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse, Response
 
 from console import forms
-from console.web import Console, Id
+from console.dependencies import ConsoleDep, SignedForm, role
+from console.web import Id, Viewer
 from i18n import N_
 from intake.platform import audit
 from intake.platform.audit import actions, read_log
@@ -20,10 +22,6 @@ from intake.staff.staff import Role
 from intake.casework.supervision import SupervisionRefused, overdue_list, send_supervision
 from intake.domain.workflow import STATUS_LABELS, Status
 
-REFUSALS = {
-    "role": N_("Only coordinators send supervision notices."),
-    "no_unit": N_("This tip has no lead unit to send a supervision notice to."),
-}
 OVERDUE_KINDS = {"accept": N_("Not accepted in time"), "finish": N_("Not finished in time")}
 DONE = {
     "alerted": N_("Done: the supervision notice is in the tip's timeline and the unit is alerted by e-mail."),
@@ -31,71 +29,59 @@ DONE = {
 }
 
 
-def routes(console: Console) -> APIRouter:
-    router = APIRouter()
-    core = console.core
-    deployment = core.deployment
+Auditor = Annotated[Viewer, Depends(role(
+    Role.AUDITOR, title=N_("Audit log"), message=N_("The audit log is read by auditors.")))]
+Coordinator = Annotated[Viewer, Depends(role(
+    Role.COORDINATOR, title=N_("Overdue tips"),
+    message=N_("The overdue list is for coordinators; officers see their unit's overdue tips in the queue.")))]
+
+router = APIRouter()
 
 
-    @router.get("/audit")
-    async def audit_log(request: Request, tip: str = "", actor: str = "", action: str = "", before: str = "") -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        _ = viewer._
-        if viewer.staff.role != Role.AUDITOR:
-            return console.render(viewer, "message.html", status_code=403, title=_("Audit log"),
-                                  message=_("The audit log is read by auditors."))
-        tip_id = parse_id(tip)
-        rows, next_before = await read_log(core, tip_id=tip_id, actor=actor.strip() or None, action=action or None,
-                                           before=parse_id(before))
-        return console.render(
-            viewer, "audit.html", title=_("Audit log"), tip=tip if tip_id else "", actor=actor.strip(), action=action,
-            actions=await actions(core), next_before=next_before,
-            rows=[{"id": r.id, "at": aware(r.at), "actor": r.actor, "action": r.action, "tip_id": r.tip_id,
-                   "detail": json.dumps(r.detail, ensure_ascii=False, sort_keys=True) if r.detail else ""} for r in rows],
-        )
+@router.get("/audit")
+async def audit_log(viewer: Auditor, console: ConsoleDep, tip: str = "", actor: str = "", action: str = "",
+                    before: str = "") -> Response:
+    _, core = viewer._, console.core
+    tip_id = parse_id(tip)
+    rows, next_before = await read_log(core, tip_id=tip_id, actor=actor.strip() or None, action=action or None,
+                                       before=parse_id(before))
+    return console.render(
+        viewer, "audit.html", title=_("Audit log"), tip=tip if tip_id else "", actor=actor.strip(), action=action,
+        actions=await actions(core), next_before=next_before,
+        rows=[{"id": r.id, "at": aware(r.at), "actor": r.actor, "action": r.action, "tip_id": r.tip_id,
+               "detail": json.dumps(r.detail, ensure_ascii=False, sort_keys=True) if r.detail else ""} for r in rows],
+    )
 
-    @router.get("/overdue")
-    async def overdue(request: Request, done: str = "") -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        _, c_, lang = viewer._, viewer.core_, viewer.language
-        if viewer.staff.role != Role.COORDINATOR:
-            return console.render(viewer, "message.html", status_code=403, title=_("Overdue tips"),
-                                  message=_("The overdue list is for coordinators; officers see their unit's overdue tips in the queue."))
-        found = await overdue_list(core, viewer.staff)
-        units: dict[str, list[dict]] = {}
-        for item in found:
-            category = deployment.category_by_code.get(item.category)
-            units.setdefault(deployment.unit_name(item.lead_unit, lang) if item.lead_unit else _("No unit"), []).append({
-                "id": item.id, "status": c_(STATUS_LABELS[Status(item.status)]), "kind": _(OVERDUE_KINDS[item.overdue]),
-                "category": category.label.get(lang) if category else item.category,
-                "due": item.due, "days": item.days_late, "supervised": item.supervised, "last": item.last_supervised,
-            })
-        return console.render(viewer, "overdue.html", title=_("Overdue tips"), units=units, total=len(found),
-                              done=_(DONE[done]) if done in DONE else None)
 
-    @router.post("/tips/{tip_id}/supervise")
-    async def supervise(request: Request, tip_id: Id) -> Response:
-        signed = await console.signed_form(request)
-        if isinstance(signed, Response):
-            return signed
-        viewer, form = signed
-        _ = viewer._
-        try:
-            _event, alerted = await send_supervision(core, viewer.staff, tip_id, forms.field(form, "text"))
-        except TipNotFound:
-            return console.not_found(viewer)
-        except SupervisionRefused as refused:
-            if refused.reason == "role":  # not a coordinator: the same answer for every tip, and audited
-                await audit.record_now(core, viewer.staff.username, "refused:supervise", tip_id, reason="role")
-            message = (viewer.core_(refused.invalid.message, **refused.invalid.params) if refused.invalid
-                       else _(REFUSALS[refused.reason]))
-            return console.render(viewer, "message.html", status_code=400, title=_("There is a problem"), message=message)
-        if forms.field(form, "back") == "tip":
-            return RedirectResponse(f"/tips/{tip_id}?done=supervised", status_code=303)
-        return RedirectResponse(f"/overdue?done={'alerted' if alerted else 'recorded'}", status_code=303)
+@router.get("/overdue")
+async def overdue(viewer: Coordinator, console: ConsoleDep, done: str = "") -> Response:
+    _, c_, lang = viewer._, viewer.core_, viewer.language
+    deployment = console.core.deployment
+    found = await overdue_list(console.core, viewer.staff)
+    units: dict[str, list[dict]] = {}
+    for item in found:
+        category = deployment.category_by_code.get(item.category)
+        units.setdefault(deployment.unit_name(item.lead_unit, lang) if item.lead_unit else _("No unit"), []).append({
+            "id": item.id, "status": c_(STATUS_LABELS[Status(item.status)]), "kind": _(OVERDUE_KINDS[item.overdue]),
+            "category": category.label.get(lang) if category else item.category,
+            "due": item.due, "days": item.days_late, "supervised": item.supervised, "last": item.last_supervised,
+        })
+    return console.render(viewer, "overdue.html", title=_("Overdue tips"), units=units, total=len(found),
+                          done=_(DONE[done]) if done in DONE else None)
 
-    return router
+
+@router.post("/tips/{tip_id}/supervise")
+async def supervise(tip_id: Id, signed: SignedForm, console: ConsoleDep) -> Response:
+    """A refusal shows "There is a problem" (console/app.py); a role's, the same for every tip, is audited."""
+    viewer, form = signed
+    try:
+        _event, alerted = await send_supervision(console.core, viewer.staff, tip_id, forms.field(form, "text"))
+    except TipNotFound:
+        return console.not_found(viewer)
+    except SupervisionRefused as refused:
+        if refused.reason == "role":
+            await audit.record_now(console.core, viewer.staff.username, "refused:supervise", tip_id, reason="role")
+        raise
+    if forms.field(form, "back") == "tip":
+        return RedirectResponse(f"/tips/{tip_id}?done=supervised", status_code=303)
+    return RedirectResponse(f"/overdue?done={'alerted' if alerted else 'recorded'}", status_code=303)

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from console import sessions
 from console.i18n import CONSOLE_LANGUAGES
+from console.dependencies import AccountHolder, ConsoleDep
 from console.web import Console, Viewer
 from intake.platform import audit, ratelimit
 from intake.staff import staff_sessions
@@ -77,170 +78,172 @@ def _grouped(secret: str) -> str:
     return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
 
 
-def routes(console: Console) -> APIRouter:
-    router = APIRouter()
+router = APIRouter()
+
+
+def sign_in_page(console: Console, viewer: Viewer, *, error: str | None = None, status_code: int = 200,
+                 notice: str | None = None, username: str = "") -> Response:
+    _ = viewer._
+    return console.render(viewer, "signin.html", status_code=status_code, title=_("Sign in"), error=error,
+                          notice=notice, username=username)
+
+
+@router.get("/signin")
+async def sign_in_form(request: Request, console: ConsoleDep, lang: str | None = None, expired: str | None = None) -> Response:
+    if await console.staff(request) is not None:
+        return RedirectResponse("/queue", status_code=303)
+    session = console.session(request)
+    if lang in CONSOLE_LANGUAGES:
+        session.lang = lang
+    viewer = console.anonymous_viewer(request)
+    notice = viewer._("Your session has ended. Please sign in again.") if expired else None
+    return sign_in_page(console, viewer, notice=notice)
+
+
+@router.post("/signin")
+async def sign_in(request: Request, console: ConsoleDep) -> Response:
     core = console.core
+    form = await request.form()
+    viewer = console.anonymous_viewer(request)
+    _ = viewer._
+    if not console.csrf_ok(request, form.get("csrf")):
+        return console.forbidden_form(viewer)
+    username = str(form.get("username") or "").strip()
+    if not await ratelimit.hit(core, SIGN_IN_ATTEMPTS, _address(request)):
+        return sign_in_page(console, viewer, status_code=429, username=username, error=_(
+            "Too many sign-in attempts from this computer. Please wait 15 minutes and try again."))
+    result = await check_password(core, username, str(form.get("password") or ""), _attempt(console, request))
+    if result.status == "refused":  # an unknown name, a wrong password, or a wait: one answer
+        return sign_in_page(console, viewer, status_code=400, username=username, error=_(
+            "The user name or the password is not right, or this name was tried too often just now. "
+            "Check them and try again; after several failed tries, wait a few minutes first."))
+    lang = viewer.session.lang
+    if result.status == "ok":
+        staff = await get_staff_by_id(core, result.user_id)  # type: ignore[arg-type]
+        return await _signed_in(console, request, staff, lang, "/queue")  # type: ignore[arg-type]
+    pending = _seal_pending(console, new_totp_secret()) if result.status == "enrol" else ""
+    console.replace_session(request, sessions.new_session(
+        core, stage=result.status, user_id=result.user_id, pending=pending, lang=lang))
+    return RedirectResponse("/signin/totp" if result.status == "totp" else "/signin/enrol", status_code=303)
 
-    def sign_in_page(viewer: Viewer, *, error: str | None = None, status_code: int = 200, notice: str | None = None,
-                     username: str = "") -> Response:
-        _ = viewer._
-        return console.render(viewer, "signin.html", status_code=status_code, title=_("Sign in"), error=error,
-                              notice=notice, username=username)
 
-    @router.get("/signin")
-    async def sign_in_form(request: Request, lang: str | None = None, expired: str | None = None) -> Response:
-        if await console.staff(request) is not None:
-            return RedirectResponse("/queue", status_code=303)
-        session = console.session(request)
-        if lang in CONSOLE_LANGUAGES:
-            session.lang = lang
-        viewer = console.anonymous_viewer(request)
-        notice = viewer._("Your session has ended. Please sign in again.") if expired else None
-        return sign_in_page(viewer, notice=notice)
+@router.get("/signin/totp")
+async def totp_form(request: Request, console: ConsoleDep) -> Response:
+    viewer = console.anonymous_viewer(request)
+    if viewer.session.stage != "totp":
+        return console.to_sign_in()
+    return console.render(viewer, "totp.html", title=viewer._("Second step: the code from your app"), error=None)
 
-    @router.post("/signin")
-    async def sign_in(request: Request) -> Response:
-        form = await request.form()
-        viewer = console.anonymous_viewer(request)
-        _ = viewer._
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
-        username = str(form.get("username") or "").strip()
-        if not await ratelimit.hit(core, SIGN_IN_ATTEMPTS, _address(request)):
-            return sign_in_page(viewer, status_code=429, username=username, error=_(
-                "Too many sign-in attempts from this computer. Please wait 15 minutes and try again."))
-        result = await check_password(core, username, str(form.get("password") or ""), _attempt(console, request))
-        if result.status == "refused":  # an unknown name, a wrong password, or a wait: one answer
-            return sign_in_page(viewer, status_code=400, username=username, error=_(
-                "The user name or the password is not right, or this name was tried too often just now. "
-                "Check them and try again; after several failed tries, wait a few minutes first."))
-        lang = viewer.session.lang
-        if result.status == "ok":
-            staff = await get_staff_by_id(core, result.user_id)  # type: ignore[arg-type]
-            return await _signed_in(console, request, staff, lang, "/queue")  # type: ignore[arg-type]
-        pending = _seal_pending(console, new_totp_secret()) if result.status == "enrol" else ""
-        console.replace_session(request, sessions.new_session(
-            core, stage=result.status, user_id=result.user_id, pending=pending, lang=lang))
-        return RedirectResponse("/signin/totp" if result.status == "totp" else "/signin/enrol", status_code=303)
 
-    @router.get("/signin/totp")
-    async def totp_form(request: Request) -> Response:
-        viewer = console.anonymous_viewer(request)
-        if viewer.session.stage != "totp":
-            return console.to_sign_in()
-        return console.render(viewer, "totp.html", title=viewer._("Second step: the code from your app"), error=None)
-
-    @router.post("/signin/totp")
-    async def totp(request: Request) -> Response:
-        form = await request.form()
-        viewer = console.anonymous_viewer(request)
-        _ = viewer._
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
-        session = viewer.session
-        if session.stage != "totp" or session.user_id is None:
-            return console.to_sign_in()
-        if not await ratelimit.hit(core, SIGN_IN_ATTEMPTS, _address(request)):
-            return console.render(viewer, "totp.html", status_code=429, title=_("Second step: the code from your app"),
-                                  error=_("Too many sign-in attempts from this computer. Please wait 15 minutes and try again."))
-        result = await check_totp(core, session.user_id, str(form.get("code") or ""), _attempt(console, request))
-        if result.status == "ok":
-            staff = await get_staff_by_id(core, session.user_id)
-            return await _signed_in(console, request, staff, session.lang, "/queue")  # type: ignore[arg-type]
-        if result.status == "wait":
-            console.replace_session(request, sessions.new_session(core, lang=session.lang))
-            return sign_in_page(console.anonymous_viewer(request), status_code=429, error=_(
-                "Too many failed attempts with this name just now. Please wait a few minutes, then sign in again."))
-        if result.status == "used":
-            return console.render(viewer, "totp.html", status_code=400, title=_("Second step: the code from your app"),
-                                  error=_("That code has been used already. Wait until your app shows a new code, then type that one."))
+@router.post("/signin/totp")
+async def totp(request: Request, console: ConsoleDep) -> Response:
+    core = console.core
+    form = await request.form()
+    viewer = console.anonymous_viewer(request)
+    _ = viewer._
+    if not console.csrf_ok(request, form.get("csrf")):
+        return console.forbidden_form(viewer)
+    session = viewer.session
+    if session.stage != "totp" or session.user_id is None:
+        return console.to_sign_in()
+    if not await ratelimit.hit(core, SIGN_IN_ATTEMPTS, _address(request)):
+        return console.render(viewer, "totp.html", status_code=429, title=_("Second step: the code from your app"),
+                              error=_("Too many sign-in attempts from this computer. Please wait 15 minutes and try again."))
+    result = await check_totp(core, session.user_id, str(form.get("code") or ""), _attempt(console, request))
+    if result.status == "ok":
+        staff = await get_staff_by_id(core, session.user_id)
+        return await _signed_in(console, request, staff, session.lang, "/queue")  # type: ignore[arg-type]
+    if result.status == "wait":
+        console.replace_session(request, sessions.new_session(core, lang=session.lang))
+        return sign_in_page(console, console.anonymous_viewer(request), status_code=429, error=_(
+            "Too many failed attempts with this name just now. Please wait a few minutes, then sign in again."))
+    if result.status == "used":
         return console.render(viewer, "totp.html", status_code=400, title=_("Second step: the code from your app"),
-                              error=_("That code is not right. Type the 6 digits your app shows now."))
+                              error=_("That code has been used already. Wait until your app shows a new code, then type that one."))
+    return console.render(viewer, "totp.html", status_code=400, title=_("Second step: the code from your app"),
+                          error=_("That code is not right. Type the 6 digits your app shows now."))
 
-    async def enrol_page(request: Request, viewer: Viewer, *, status_code: int = 200, error: str | None = None,
-                         action: str) -> Response:
-        secret = _open_pending(console, viewer.session.pending)
-        if secret is None:
-            secret = new_totp_secret()
-            viewer.session.pending = _seal_pending(console, secret)
-        user = viewer.staff or await get_staff_by_id(core, viewer.session.user_id or 0)
-        return console.render(
-            viewer, "enrol.html", status_code=status_code, title=viewer._("Set up your second factor"), error=error,
-            secret=_grouped(secret), uri=totp_uri(secret, user.username if user else ""), action=action,
-        )
 
-    async def enrol(request: Request, viewer: Viewer, action: str) -> Response:
-        form = await request.form()
-        _ = viewer._
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(viewer)
-        secret = _open_pending(console, viewer.session.pending)
-        user_id = viewer.staff.id if viewer.staff else viewer.session.user_id
-        if secret is None or user_id is None:
-            return console.to_sign_in()
-        if not await enrol_totp(core, user_id, secret, str(form.get("code") or ""), signing_in=viewer.staff is None):
-            return await enrol_page(request, viewer, status_code=400, action=action,
-                                    error=_("That code is not right. Type the 6 digits your app shows now."))
-        staff = await get_staff_by_id(core, user_id)
-        location = "/queue" if action == "/signin/enrol" else "/account?enrolled=1"
-        return await _signed_in(console, request, staff, viewer.session.lang, location)  # type: ignore[arg-type]
+async def enrol_page(console: Console, viewer: Viewer, *, status_code: int = 200, error: str | None = None,
+                     action: str) -> Response:
+    secret = _open_pending(console, viewer.session.pending)
+    if secret is None:
+        secret = new_totp_secret()
+        viewer.session.pending = _seal_pending(console, secret)
+    user = viewer.staff or await get_staff_by_id(console.core, viewer.session.user_id or 0)
+    return console.render(
+        viewer, "enrol.html", status_code=status_code, title=viewer._("Set up your second factor"), error=error,
+        secret=_grouped(secret), uri=totp_uri(secret, user.username if user else ""), action=action,
+    )
 
-    @router.get("/signin/enrol")
-    async def enrol_form(request: Request) -> Response:
-        viewer = console.anonymous_viewer(request)
-        if viewer.session.stage != "enrol":
-            return console.to_sign_in()
-        return await enrol_page(request, viewer, action="/signin/enrol")
 
-    @router.post("/signin/enrol")
-    async def enrol_at_sign_in(request: Request) -> Response:
-        viewer = console.anonymous_viewer(request)
-        if not console.csrf_ok(request, (await request.form()).get("csrf")):
-            return console.forbidden_form(viewer)
-        if viewer.session.stage != "enrol":
-            return console.to_sign_in()
-        return await enrol(request, viewer, "/signin/enrol")
+async def enrol(request: Request, console: Console, viewer: Viewer, action: str) -> Response:
+    form = await request.form()
+    _ = viewer._
+    if not console.csrf_ok(request, form.get("csrf")):
+        return console.forbidden_form(viewer)
+    secret = _open_pending(console, viewer.session.pending)
+    user_id = viewer.staff.id if viewer.staff else viewer.session.user_id
+    if secret is None or user_id is None:
+        return console.to_sign_in()
+    if not await enrol_totp(console.core, user_id, secret, str(form.get("code") or ""), signing_in=viewer.staff is None):
+        return await enrol_page(console, viewer, status_code=400, action=action,
+                                error=_("That code is not right. Type the 6 digits your app shows now."))
+    staff = await get_staff_by_id(console.core, user_id)
+    location = "/queue" if action == "/signin/enrol" else "/account?enrolled=1"
+    return await _signed_in(console, request, staff, viewer.session.lang, location)  # type: ignore[arg-type]
 
-    @router.get("/account")
-    async def account(request: Request, enrolled: str | None = None) -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.to_sign_in(expired=True)
-        _ = viewer._
-        staff = viewer.staff
-        return console.render(
-            viewer, "account.html", title=_("Your account"), has_totp=bool(staff.totp_sealed),
-            required=totp_required(core, staff), enrolled=bool(enrolled),
-        )
 
-    @router.get("/account/totp")
-    async def account_enrol_form(request: Request) -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.to_sign_in(expired=True)
-        if viewer.staff.totp_sealed:
-            return RedirectResponse("/account", status_code=303)
-        return await enrol_page(request, viewer, action="/account/totp")
+@router.get("/signin/enrol")
+async def enrol_form(request: Request, console: ConsoleDep) -> Response:
+    viewer = console.anonymous_viewer(request)
+    if viewer.session.stage != "enrol":
+        return console.to_sign_in()
+    return await enrol_page(console, viewer, action="/signin/enrol")
 
-    @router.post("/account/totp")
-    async def account_enrol(request: Request) -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.to_sign_in(expired=True)
-        if viewer.staff.totp_sealed:
-            return RedirectResponse("/account", status_code=303)
-        return await enrol(request, viewer, "/account/totp")
 
-    @router.post("/signout")
-    async def sign_out(request: Request) -> Response:
-        form = await request.form()
-        staff = await console.staff(request)
-        if not console.csrf_ok(request, form.get("csrf")):
-            return console.forbidden_form(console.anonymous_viewer(request))
-        if staff is not None:
-            await staff_sessions.end(core, console.session(request).sid)
-            await audit.record_now(core, staff.username, "staff.sign_out")
-        console.replace_session(request, None)
-        return RedirectResponse("/signin", status_code=303)
+@router.post("/signin/enrol")
+async def enrol_at_sign_in(request: Request, console: ConsoleDep) -> Response:
+    viewer = console.anonymous_viewer(request)
+    if not console.csrf_ok(request, (await request.form()).get("csrf")):
+        return console.forbidden_form(viewer)
+    if viewer.session.stage != "enrol":
+        return console.to_sign_in()
+    return await enrol(request, console, viewer, "/signin/enrol")
 
-    return router
+
+@router.get("/account")
+async def account(viewer: AccountHolder, console: ConsoleDep, enrolled: str | None = None) -> Response:
+    _ = viewer._
+    staff = viewer.staff
+    return console.render(
+        viewer, "account.html", title=_("Your account"), has_totp=bool(staff.totp_sealed),
+        required=totp_required(console.core, staff), enrolled=bool(enrolled),
+    )
+
+
+@router.get("/account/totp")
+async def account_enrol_form(viewer: AccountHolder, console: ConsoleDep) -> Response:
+    if viewer.staff.totp_sealed:
+        return RedirectResponse("/account", status_code=303)
+    return await enrol_page(console, viewer, action="/account/totp")
+
+
+@router.post("/account/totp")
+async def account_enrol(request: Request, viewer: AccountHolder, console: ConsoleDep) -> Response:
+    if viewer.staff.totp_sealed:
+        return RedirectResponse("/account", status_code=303)
+    return await enrol(request, console, viewer, "/account/totp")
+
+
+@router.post("/signout")
+async def sign_out(request: Request, console: ConsoleDep) -> Response:
+    form = await request.form()
+    staff = await console.staff(request)
+    if not console.csrf_ok(request, form.get("csrf")):
+        return console.forbidden_form(console.anonymous_viewer(request))
+    if staff is not None:
+        await staff_sessions.end(console.core, console.session(request).sid)
+        await audit.record_now(console.core, staff.username, "staff.sign_out")
+    console.replace_session(request, None)
+    return RedirectResponse("/signin", status_code=303)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from console import forms
+from console.dependencies import ConsoleDep, SignedForm, SignedIn
+from console.refusals import refusal_text
 from console.web import Console, Viewer
 from i18n import N_
 from intake.platform.clock import aware
@@ -34,11 +36,6 @@ KIND_LABELS = {
     "address": N_("Address"),
     "website": N_("Website, app or WeChat account"),
     "credit_code": N_("Unified social credit code"),
-}
-REFUSALS = {
-    "role": N_("Only a unit lead or a coordinator sets an organisation's colour."),
-    "colour": N_("Choose one of the four colours."),
-    "unknown": N_("There is no such organisation among the tips you may see."),
 }
 COLOUR_NAMES = {"green": N_("Green"), "yellow": N_("Yellow"), "orange": N_("Orange"), "red": N_("Red")}
 
@@ -77,98 +74,84 @@ async def panel(console: Console, viewer: Viewer, tip) -> dict:  # noqa: ANN001 
     }
 
 
-def routes(console: Console) -> APIRouter:
-    router = APIRouter()
-    core = console.core
+router = APIRouter()
 
 
-    def kind_label(viewer: Viewer, kind: str) -> str:
-        return viewer._(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+def kind_label(viewer: Viewer, kind: str) -> str:
+    return viewer._(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
-    @router.get("/duplicates")
-    async def group_list(request: Request, kind: str = "") -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        kind = kind if kind in KINDS else ""
-        found = await groups(core, viewer.staff, kind=kind or None)
-        return console.render(
-            viewer, "duplicates.html", title=viewer._("Possible duplicates"), kind=kind,
-            kinds=[(k, kind_label(viewer, k)) for k in KINDS],
-            groups=[{"kind": kind_label(viewer, g.kind), "value": g.value, "tips": g.tips,
-                     "url": f"/duplicates/group?kind={g.kind}&key={quote(g.key)}"} for g in found],
-        )
 
-    @router.get("/duplicates/group")
-    async def group(request: Request, kind: str = "", key: str = "") -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        tips = await group_tips(core, viewer.staff, kind, key)
-        if not tips:
-            return console.not_found(viewer)
-        c_ = viewer.core_
-        return console.render(
-            viewer, "duplicate_group.html", title=viewer._("Tips naming the same %(what)s", what=kind_label(viewer, kind)),
-            kind=kind_label(viewer, kind), key=key, organisation=kind == "organisation",
-            organisation_url=f"/organisations/one?key={quote(key)}",
-            tips=[{"id": t.id, "status": c_(STATUS_LABELS[Status(t.status)]), "created_at": aware(t.created_at),
-                   "merged_into": t.merged_into_id} for t in tips],
-        )
+@router.get("/duplicates")
+async def group_list(viewer: SignedIn, console: ConsoleDep, kind: str = "") -> Response:
+    kind = kind if kind in KINDS else ""
+    found = await groups(console.core, viewer.staff, kind=kind or None)
+    return console.render(
+        viewer, "duplicates.html", title=viewer._("Possible duplicates"), kind=kind,
+        kinds=[(k, kind_label(viewer, k)) for k in KINDS],
+        groups=[{"kind": kind_label(viewer, g.kind), "value": g.value, "tips": g.tips,
+                 "url": f"/duplicates/group?kind={g.kind}&key={quote(g.key)}"} for g in found],
+    )
 
-    @router.get("/organisations")
-    async def organisations(request: Request, done: str = "") -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        _ = viewer._
-        rows = await organisation_summaries(core, viewer.staff)
-        return console.render(
-            viewer, "organisations.html", title=_("Organisations and their risk colours"),
-            rows=[{"name": row.display_name if row else g.value, "tips": g.tips, "colour": row.colour if row else "",
-                   "colour_name": _(COLOUR_NAMES[row.colour]) if row else _("Not set"),
-                   "url": f"/organisations/one?key={quote(g.key)}"} for g, row in rows],
-        )
 
-    async def organisation_page(viewer: Viewer, key: str, *, error: str | None = None, done: bool = False,
-                                status_code: int = 200) -> Response:
-        _, c_ = viewer._, viewer.core_
-        found = await organisation_file(core, viewer.staff, key)
-        if found is None:
-            return console.not_found(viewer)
-        return console.render(
-            viewer, "organisation.html", status_code=status_code, title=found.name, org=found, key=key,
-            error=error, done=done,
-            tips=[{"id": t.id, "status": c_(STATUS_LABELS[Status(t.status)]), "created_at": aware(t.created_at)} for t in found.tips],
-            money=f"{found.money_fen / 100:,.2f}",
-            suggested=found.suggestion.colour, suggested_name=_(COLOUR_NAMES[found.suggestion.colour]),
-            reasons=_suggestion_reasons(viewer, found.suggestion),
-            colour_name=_(COLOUR_NAMES[found.colour.colour]) if found.colour else "",
-            colours=[(c, _(COLOUR_LABELS[c])) for c in COLOURS],
-            can_set=viewer.staff.role in COLOUR_ROLES,
-        )
+@router.get("/duplicates/group")
+async def group(viewer: SignedIn, console: ConsoleDep, kind: str = "", key: str = "") -> Response:
+    tips = await group_tips(console.core, viewer.staff, kind, key)
+    if not tips:
+        return console.not_found(viewer)
+    c_ = viewer.core_
+    return console.render(
+        viewer, "duplicate_group.html", title=viewer._("Tips naming the same %(what)s", what=kind_label(viewer, kind)),
+        kind=kind_label(viewer, kind), key=key, organisation=kind == "organisation",
+        organisation_url=f"/organisations/one?key={quote(key)}",
+        tips=[{"id": t.id, "status": c_(STATUS_LABELS[Status(t.status)]), "created_at": aware(t.created_at),
+               "merged_into": t.merged_into_id} for t in tips],
+    )
 
-    @router.get("/organisations/one")
-    async def organisation(request: Request, key: str = "", done: str = "") -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        return await organisation_page(viewer, key, done=done == "1")
 
-    @router.post("/organisations/colour")
-    async def colour(request: Request) -> Response:
-        signed = await console.signed_form(request)
-        if isinstance(signed, Response):
-            return signed
-        viewer, form = signed
-        key = forms.field(form, "key")
-        try:
-            await set_colour(core, viewer.staff, key, forms.field(form, "colour"), note=forms.field(form, "note"))
-        except ColourRefused as refused:
-            error = (viewer.core_(refused.invalid.message, **refused.invalid.params) if refused.invalid
-                     else viewer._(REFUSALS[refused.reason]))
-            # Not a role that sets colours: refused (403) the same for every organisation.
-            return await organisation_page(viewer, key, status_code=403 if refused.reason == "role" else 400, error=error)
-        return RedirectResponse(f"/organisations/one?key={quote(key)}&done=1", status_code=303)
+@router.get("/organisations")
+async def organisations(viewer: SignedIn, console: ConsoleDep, done: str = "") -> Response:
+    _ = viewer._
+    rows = await organisation_summaries(console.core, viewer.staff)
+    return console.render(
+        viewer, "organisations.html", title=_("Organisations and their risk colours"),
+        rows=[{"name": row.display_name if row else g.value, "tips": g.tips, "colour": row.colour if row else "",
+               "colour_name": _(COLOUR_NAMES[row.colour]) if row else _("Not set"),
+               "url": f"/organisations/one?key={quote(g.key)}"} for g, row in rows],
+    )
 
-    return router
+
+async def organisation_page(console: Console, viewer: Viewer, key: str, *, error: str | None = None, done: bool = False,
+                            status_code: int = 200) -> Response:
+    _, c_ = viewer._, viewer.core_
+    found = await organisation_file(console.core, viewer.staff, key)
+    if found is None:
+        return console.not_found(viewer)
+    return console.render(
+        viewer, "organisation.html", status_code=status_code, title=found.name, org=found, key=key,
+        error=error, done=done,
+        tips=[{"id": t.id, "status": c_(STATUS_LABELS[Status(t.status)]), "created_at": aware(t.created_at)} for t in found.tips],
+        money=f"{found.money_fen / 100:,.2f}",
+        suggested=found.suggestion.colour, suggested_name=_(COLOUR_NAMES[found.suggestion.colour]),
+        reasons=_suggestion_reasons(viewer, found.suggestion),
+        colour_name=_(COLOUR_NAMES[found.colour.colour]) if found.colour else "",
+        colours=[(c, _(COLOUR_LABELS[c])) for c in COLOURS],
+        can_set=viewer.staff.role in COLOUR_ROLES,
+    )
+
+
+@router.get("/organisations/one")
+async def organisation(viewer: SignedIn, console: ConsoleDep, key: str = "", done: str = "") -> Response:
+    return await organisation_page(console, viewer, key, done=done == "1")
+
+
+@router.post("/organisations/colour")
+async def colour(signed: SignedForm, console: ConsoleDep) -> Response:
+    viewer, form = signed
+    key = forms.field(form, "key")
+    try:
+        await set_colour(console.core, viewer.staff, key, forms.field(form, "colour"), note=forms.field(form, "note"))
+    except ColourRefused as refused:
+        # Not a role that sets colours: refused (403) the same for every organisation.
+        return await organisation_page(console, viewer, key, status_code=403 if refused.reason == "role" else 400,
+                                       error=refusal_text(viewer, refused))
+    return RedirectResponse(f"/organisations/one?key={quote(key)}&done=1", status_code=303)

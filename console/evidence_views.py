@@ -3,10 +3,11 @@ downloadable. Files are served only to staff who may see the tip (intake.casewor
 and audits every view), under a policy that lets nothing in them run."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from console.web import Console, Id
+from console.dependencies import ConsoleDep, SignedIn
+from console.web import Id
 from intake.casework.casefile import evidence_file
 from intake.casework.casework import TipNotFound
 
@@ -20,26 +21,21 @@ INLINE_KINDS = {"image", "audio"}
 FILE_POLICY = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame-ancestors 'none'"
 
 
-def routes(console: Console) -> APIRouter:
-    router = APIRouter()
+router = APIRouter()
 
-    @router.get("/tips/{tip_id}/files/{number}")
-    async def evidence(request: Request, tip_id: Id, number: Id, download: int = 0) -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        try:
-            stored = await evidence_file(console.core, viewer.staff, tip_id, number)
-        except TipNotFound:
-            return console.not_found(viewer)
-        # The reporter's own file name may name them: the download is named after the tip.
-        filename = f"tip-{tip_id}-file-{number}.{EXTENSIONS.get(stored.media_type, 'bin')}"
-        disposition = "inline" if stored.kind in INLINE_KINDS and not download else "attachment"
-        return Response(stored.content, media_type=stored.media_type, headers={
-            "Content-Disposition": f'{disposition}; filename="{filename}"',
-            "Content-Security-Policy": FILE_POLICY,
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        })
 
-    return router
+@router.get("/tips/{tip_id}/files/{number}")
+async def evidence(tip_id: Id, number: Id, viewer: SignedIn, console: ConsoleDep, download: int = 0) -> Response:
+    try:
+        stored = await evidence_file(console.core, viewer.staff, tip_id, number)
+    except TipNotFound:
+        return console.not_found(viewer)
+    # The reporter's own file name may name them: the download is named after the tip.
+    filename = f"tip-{tip_id}-file-{number}.{EXTENSIONS.get(stored.media_type, 'bin')}"
+    disposition = "inline" if stored.kind in INLINE_KINDS and not download else "attachment"
+    return Response(stored.content, media_type=stored.media_type, headers={
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Content-Security-Policy": FILE_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    })

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from console import forms
+from console.dependencies import ConsoleDep, SignedForm, SignedIn
 from console.web import Console, Viewer
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, N_
 from intake.domain import conversation as conv
@@ -26,6 +27,7 @@ from intake.reporting.phone_intake import (
 )
 from intake.domain.questionnaire import DONT_KNOW, STEP_BY_KEY, URGENT_NOTICE
 from intake.domain.steps import Kind
+from intake.platform.core import Core
 from intake.reporting.submission import Receipt
 from intake.domain.tracking import format_code
 from intake.domain.workflow import ACCEPT_DAYS
@@ -75,181 +77,186 @@ def shown_value(kind: Kind, value: object) -> tuple[str, list[str]]:
     return str(value), []
 
 
-def routes(console: Console) -> APIRouter:
-    router = APIRouter()
-    core = console.core
-
-    def context() -> Context:
-        return Context(core.deployment, core.today(), CAPABILITIES)
+router = APIRouter()
 
 
-    def see(url: str) -> RedirectResponse:
-        return RedirectResponse(url, status_code=303)
+def context(core: Core) -> Context:
+    return Context(core.deployment, core.today(), CAPABILITIES)
 
-    def gone(viewer: Viewer) -> Response:
-        _ = viewer._
-        return console.render(viewer, "message.html", status_code=404, title=_("Not found"), message=_(
-            "There is no such report in progress, or it is not one you started. Drafts expire after 30 days without an answer."))
 
-    def in_officer_language(state: DraftState, viewer: Viewer) -> DraftState:
-        return replace(state, language=viewer.language)
+def see(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
 
-    def source_label(viewer: Viewer, source: str) -> str:
-        return viewer._(SOURCE_LABELS.get(source, source))
 
-    @router.get("/intake")
-    async def start_page(request: Request) -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        if not may_take_tips(viewer.staff):
-            return gone(viewer)
-        return console.render(
-            viewer, "intake_start.html", title=viewer._("Take a tip by phone, letter or visit"),
-            sources=[(s, source_label(viewer, s)) for s in SOURCES], languages=[(l, LANGUAGE_NAMES[l]) for l in LANGUAGES],
-        )
+def gone(console: Console, viewer: Viewer) -> Response:
+    _ = viewer._
+    return console.render(viewer, "message.html", status_code=404, title=_("Not found"), message=_(
+        "There is no such report in progress, or it is not one you started. Drafts expire after 30 days without an answer."))
 
-    @router.post("/intake")
-    async def start(request: Request) -> Response:
-        signed = await console.signed_form(request)
-        if isinstance(signed, Response):
-            return signed
-        viewer, form = signed
-        source, language = forms.field(form, "source"), forms.field(form, "language")
-        try:
-            intake = await start_intake(core, viewer.staff, source=source if source in SOURCES else "", language=language)
-        except IntakeNotFound:
-            return gone(viewer)
-        return see(f"/intake/{intake.ref}")
 
-    async def opened(request: Request, ref: str, *, posted: bool) -> tuple[Viewer | None, StaffIntake | None, FormData, Response | None]:
-        """The viewer, this officer's intake and the posted form, or the response to give instead."""
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return None, None, FormData(), console.sign_in_again(request)
-        form = FormData()
-        if posted:
-            form = await request.form()
-            if not console.csrf_ok(request, form.get("csrf")):
-                return viewer, None, form, console.forbidden_form(viewer)
-        try:
-            intake = await open_intake(core, viewer.staff, ref)
-        except IntakeNotFound:
-            return viewer, None, form, gone(viewer)
-        if posted and intake.receipt is not None and not request.url.path.endswith("/submit"):
-            return viewer, intake, form, see(f"/intake/{ref}")  # already sent: nothing more to change
-        return viewer, intake, form, None
+def in_officer_language(state: DraftState, viewer: Viewer) -> DraftState:
+    return replace(state, language=viewer.language)
 
-    @router.get("/intake/{ref}")
-    async def show(request: Request, ref: str, notice: str = "") -> Response:
-        viewer, intake, _form, response = await opened(request, ref, posted=False)
-        if response is not None:
-            return response
-        if intake.receipt is not None:
-            return await receipt_page(viewer, intake)
-        if intake.record.state.at_review:
-            return review_page(viewer, intake)
-        return question_page(viewer, intake, notice_after=notice)
 
-    def page_context(viewer: Viewer, intake: StaffIntake) -> dict:
-        language = intake.record.state.language
-        return {
-            "ref": intake.ref, "source_label": source_label(viewer, intake.source),
-            "caller_language": LANGUAGE_NAMES.get(language, language),
-        }
+def source_label(viewer: Viewer, source: str) -> str:
+    return viewer._(SOURCE_LABELS.get(source, source))
 
-    def question_page(viewer: Viewer, intake: StaffIntake, *, error: Invalid | None = None, typed: str | None = None,
-                      chosen: list[str] | None = None, notice_after: str = "", status_code: int = 200) -> Response:
-        state = intake.record.state
-        prompt = conv.prompt(in_officer_language(state, viewer), context())
-        step = STEP_BY_KEY[prompt.key]
-        stored_text, stored_chosen = shown_value(step.kind, state.answers.get(step.key))
-        notices = []
-        earlier = STEP_BY_KEY.get(notice_after)
-        if earlier is not None:
-            notices = [viewer.core_(text) for condition, text in earlier.notice_when if condition(state.answers)]
-        return console.render(
-            viewer, "intake_question.html", status_code=status_code, title=prompt.question, prompt=prompt,
-            **page_context(viewer, intake),
-            error=viewer.core_(error.message, **error.params) if error else None,
-            typed=stored_text if typed is None else typed, chosen=stored_chosen if chosen is None else chosen,
-            typed_kind=step.kind in TYPED_KINDS, long_text=step.kind is Kind.TEXT and step.max_chars > LONG_TEXT,
-            input_type=INPUT_TYPES.get(step.kind, "text"), multiple=step.kind is Kind.MULTI_CHOICE,
-            notices=notices, can_go_back=bool(state.history) or state.back_to_review,
-        )
 
-    def review_page(viewer: Viewer, intake: StaffIntake, *, status_code: int = 200) -> Response:
-        items = conv.review(in_officer_language(intake.record.state, viewer), context())
-        return console.render(viewer, "intake_review.html", status_code=status_code, title=viewer._("Check the answers with the caller"),
-                              items=items, **page_context(viewer, intake))
+@router.get("/intake")
+async def start_page(viewer: SignedIn, console: ConsoleDep) -> Response:
+    if not may_take_tips(viewer.staff):
+        return gone(console, viewer)
+    return console.render(
+        viewer, "intake_start.html", title=viewer._("Take a tip by phone, letter or visit"),
+        sources=[(s, source_label(viewer, s)) for s in SOURCES], languages=[(l, LANGUAGE_NAMES[l]) for l in LANGUAGES],
+    )
 
-    async def receipt_page(viewer: Viewer, intake: StaffIntake) -> Response:
-        receipt: Receipt = intake.receipt  # type: ignore[assignment]
-        await receipt_shown(core, viewer.staff, intake)
-        category = core.deployment.category_by_code.get(receipt.category)
-        return console.render(
-            viewer, "intake_receipt.html", title=viewer._("Read the tracking code and PIN to the caller"),
-            **page_context(viewer, intake), tip_id=receipt.tip_id, code=format_code(receipt.code), pin=receipt.pin,
-            urgent=viewer.core_(URGENT_NOTICE) if receipt.urgent else None, accept_days=ACCEPT_DAYS,
-            advice=category.advice.get(viewer.language) if category else None,
-            caller_advice=category.advice.get(receipt.language) if category and receipt.language != viewer.language else None,
-            caller_tag=LANGUAGE_TAGS.get(receipt.language, receipt.language),
-        )
 
-    @router.post("/intake/{ref}/answer")
-    async def answer(request: Request, ref: str) -> Response:
-        viewer, intake, form, response = await opened(request, ref, posted=True)
-        if response is not None:
-            return response
-        record = intake.record
-        key = forms.field(form, "key")
-        if key != record.state.current or key not in STEP_BY_KEY:
-            return see(f"/intake/{ref}")  # an old page (another tab, the browser's Back): show where the draft is
-        step = STEP_BY_KEY[key]
-        outcome = conv.answer(record.state, raw_answer(step.kind, form), context())
-        if outcome.error is not None:
-            return question_page(viewer, intake, error=outcome.error, typed=forms.field(form, "answer") if step.kind in TYPED_KINDS else "",
-                                 chosen=ticked(form) or [forms.field(form, "choice")], status_code=400)
-        record.state = outcome.state
-        await save_draft(core, record)
-        return see(f"/intake/{ref}?notice={key}" if outcome.notices else f"/intake/{ref}")
+@router.post("/intake")
+async def start(signed: SignedForm, console: ConsoleDep) -> Response:
+    viewer, form = signed
+    source, language = forms.field(form, "source"), forms.field(form, "language")
+    try:
+        intake = await start_intake(console.core, viewer.staff, source=source if source in SOURCES else "", language=language)
+    except IntakeNotFound:
+        return gone(console, viewer)
+    return see(f"/intake/{intake.ref}")
 
-    @router.post("/intake/{ref}/back")
-    async def back(request: Request, ref: str) -> Response:
-        _viewer, intake, _form, response = await opened(request, ref, posted=True)
-        if response is not None:
-            return response
-        intake.record.state = conv.back(intake.record.state)
-        await save_draft(core, intake.record)
-        return see(f"/intake/{ref}")
 
-    @router.post("/intake/{ref}/change")
-    async def change(request: Request, ref: str) -> Response:
-        _viewer, intake, form, response = await opened(request, ref, posted=True)
-        if response is not None:
-            return response
-        if intake.record.state.current == REVIEW:
-            intake.record.state = conv.change(intake.record.state, forms.field(form, "key"), CAPABILITIES)
-            await save_draft(core, intake.record)
-        return see(f"/intake/{ref}")
+async def opened(request: Request, console: Console, viewer: Viewer, ref: str, *,
+                 posted: bool) -> tuple[StaffIntake | None, Response | None]:
+    """This officer's intake, or the response to give instead (the session, and the form's
+    token when `posted`, are checked already)."""
+    try:
+        intake = await open_intake(console.core, viewer.staff, ref)
+    except IntakeNotFound:
+        return None, gone(console, viewer)
+    if posted and intake.receipt is not None and not request.url.path.endswith("/submit"):
+        return intake, see(f"/intake/{ref}")  # already sent: nothing more to change
+    return intake, None
 
-    @router.post("/intake/{ref}/submit")
-    async def submit(request: Request, ref: str) -> Response:
-        viewer, intake, _form, response = await opened(request, ref, posted=True)
-        if response is not None:
-            return response
-        result = await submit_intake(core, viewer.staff, ref)
-        if not isinstance(result, Receipt):
-            intake.record.state = conv.change(intake.record.state, result.missing[0].key, CAPABILITIES)
-            await save_draft(core, intake.record)
-        return see(f"/intake/{ref}")
 
-    @router.post("/intake/{ref}/discard")
-    async def discard(request: Request, ref: str) -> Response:
-        _viewer, intake, _form, response = await opened(request, ref, posted=True)
-        if response is not None:
-            return response
-        await discard_draft(core, intake.record.id)
-        return see("/intake")
+@router.get("/intake/{ref}")
+async def show(request: Request, ref: str, viewer: SignedIn, console: ConsoleDep, notice: str = "") -> Response:
+    intake, response = await opened(request, console, viewer, ref, posted=False)
+    if response is not None:
+        return response
+    if intake.receipt is not None:
+        return await receipt_page(console, viewer, intake)
+    if intake.record.state.at_review:
+        return review_page(console, viewer, intake)
+    return question_page(console, viewer, intake, notice_after=notice)
 
-    return router
+
+def page_context(viewer: Viewer, intake: StaffIntake) -> dict:
+    language = intake.record.state.language
+    return {
+        "ref": intake.ref, "source_label": source_label(viewer, intake.source),
+        "caller_language": LANGUAGE_NAMES.get(language, language),
+    }
+
+
+def question_page(console: Console, viewer: Viewer, intake: StaffIntake, *, error: Invalid | None = None,
+                  typed: str | None = None, chosen: list[str] | None = None, notice_after: str = "",
+                  status_code: int = 200) -> Response:
+    state = intake.record.state
+    prompt = conv.prompt(in_officer_language(state, viewer), context(console.core))
+    step = STEP_BY_KEY[prompt.key]
+    stored_text, stored_chosen = shown_value(step.kind, state.answers.get(step.key))
+    notices = []
+    earlier = STEP_BY_KEY.get(notice_after)
+    if earlier is not None:
+        notices = [viewer.core_(text) for condition, text in earlier.notice_when if condition(state.answers)]
+    return console.render(
+        viewer, "intake_question.html", status_code=status_code, title=prompt.question, prompt=prompt,
+        **page_context(viewer, intake),
+        error=viewer.core_(error.message, **error.params) if error else None,
+        typed=stored_text if typed is None else typed, chosen=stored_chosen if chosen is None else chosen,
+        typed_kind=step.kind in TYPED_KINDS, long_text=step.kind is Kind.TEXT and step.max_chars > LONG_TEXT,
+        input_type=INPUT_TYPES.get(step.kind, "text"), multiple=step.kind is Kind.MULTI_CHOICE,
+        notices=notices, can_go_back=bool(state.history) or state.back_to_review,
+    )
+
+
+def review_page(console: Console, viewer: Viewer, intake: StaffIntake, *, status_code: int = 200) -> Response:
+    items = conv.review(in_officer_language(intake.record.state, viewer), context(console.core))
+    return console.render(viewer, "intake_review.html", status_code=status_code, title=viewer._("Check the answers with the caller"),
+                          items=items, **page_context(viewer, intake))
+
+
+async def receipt_page(console: Console, viewer: Viewer, intake: StaffIntake) -> Response:
+    receipt: Receipt = intake.receipt  # type: ignore[assignment]
+    await receipt_shown(console.core, viewer.staff, intake)
+    category = console.core.deployment.category_by_code.get(receipt.category)
+    return console.render(
+        viewer, "intake_receipt.html", title=viewer._("Read the tracking code and PIN to the caller"),
+        **page_context(viewer, intake), tip_id=receipt.tip_id, code=format_code(receipt.code), pin=receipt.pin,
+        urgent=viewer.core_(URGENT_NOTICE) if receipt.urgent else None, accept_days=ACCEPT_DAYS,
+        advice=category.advice.get(viewer.language) if category else None,
+        caller_advice=category.advice.get(receipt.language) if category and receipt.language != viewer.language else None,
+        caller_tag=LANGUAGE_TAGS.get(receipt.language, receipt.language),
+    )
+
+
+@router.post("/intake/{ref}/answer")
+async def answer(request: Request, ref: str, signed: SignedForm, console: ConsoleDep) -> Response:
+    viewer, form = signed
+    intake, response = await opened(request, console, viewer, ref, posted=True)
+    if response is not None:
+        return response
+    record = intake.record
+    key = forms.field(form, "key")
+    if key != record.state.current or key not in STEP_BY_KEY:
+        return see(f"/intake/{ref}")  # an old page (another tab, the browser's Back): show where the draft is
+    step = STEP_BY_KEY[key]
+    outcome = conv.answer(record.state, raw_answer(step.kind, form), context(console.core))
+    if outcome.error is not None:
+        return question_page(console, viewer, intake, error=outcome.error,
+                             typed=forms.field(form, "answer") if step.kind in TYPED_KINDS else "",
+                             chosen=ticked(form) or [forms.field(form, "choice")], status_code=400)
+    record.state = outcome.state
+    await save_draft(console.core, record)
+    return see(f"/intake/{ref}?notice={key}" if outcome.notices else f"/intake/{ref}")
+
+
+@router.post("/intake/{ref}/back")
+async def back(request: Request, ref: str, signed: SignedForm, console: ConsoleDep) -> Response:
+    intake, response = await opened(request, console, signed.viewer, ref, posted=True)
+    if response is not None:
+        return response
+    intake.record.state = conv.back(intake.record.state)
+    await save_draft(console.core, intake.record)
+    return see(f"/intake/{ref}")
+
+
+@router.post("/intake/{ref}/change")
+async def change(request: Request, ref: str, signed: SignedForm, console: ConsoleDep) -> Response:
+    intake, response = await opened(request, console, signed.viewer, ref, posted=True)
+    if response is not None:
+        return response
+    if intake.record.state.current == REVIEW:
+        intake.record.state = conv.change(intake.record.state, forms.field(signed.form, "key"), CAPABILITIES)
+        await save_draft(console.core, intake.record)
+    return see(f"/intake/{ref}")
+
+
+@router.post("/intake/{ref}/submit")
+async def submit(request: Request, ref: str, signed: SignedForm, console: ConsoleDep) -> Response:
+    viewer = signed.viewer
+    intake, response = await opened(request, console, viewer, ref, posted=True)
+    if response is not None:
+        return response
+    result = await submit_intake(console.core, viewer.staff, ref)
+    if not isinstance(result, Receipt):
+        intake.record.state = conv.change(intake.record.state, result.missing[0].key, CAPABILITIES)
+        await save_draft(console.core, intake.record)
+    return see(f"/intake/{ref}")
+
+
+@router.post("/intake/{ref}/discard")
+async def discard(request: Request, ref: str, signed: SignedForm, console: ConsoleDep) -> Response:
+    intake, response = await opened(request, console, signed.viewer, ref, posted=True)
+    if response is not None:
+        return response
+    await discard_draft(console.core, intake.record.id)
+    return see("/intake")

@@ -8,12 +8,14 @@ presentation attributes, a title and a text label on every bar.
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 
+from console.dependencies import ConsoleDep, NotForRole, SignedIn, role
 from console.web import Console, Viewer
 from i18n import N_
 from intake.platform import audit
@@ -22,6 +24,7 @@ from intake.reports.ledger import COLUMNS, LedgerRefused, export_ledger, yuan
 from intake.reporting.ratings import CHOICES as SATISFACTION_LABELS
 from intake.staff.staff import UNIT_ROLES, Role
 from intake.reports.statistics import Period, Statistics, StatisticsRefused, campaign_statistics, regions_in_scope
+from intake.domain.deployment import Deployment
 from intake.domain.workflow import STATUS_LABELS, Status
 
 STATISTICS_ROLES = (Role.COORDINATOR, Role.AUDITOR)
@@ -144,220 +147,210 @@ def bar_chart(chart_id: str, title: str, items: list[tuple[str, int, str]]) -> M
     return Markup("".join(parts))
 
 
-def routes(console: Console) -> APIRouter:
-    router = APIRouter()
-    core = console.core
-    deployment = core.deployment
+STATISTICS_ONLY = N_("Campaign statistics are for coordinators and auditors.")
+LEDGER_ONLY = N_("The ledger is for the staff of a unit, coordinators and auditors.")
+NOT_AVAILABLE = N_("Not available")
+Statistician = Annotated[Viewer, Depends(role(*STATISTICS_ROLES, title=NOT_AVAILABLE, message=STATISTICS_ONLY))]
+LedgerReader = Annotated[Viewer, Depends(role(*LEDGER_ROLES, title=NOT_AVAILABLE, message=LEDGER_ONLY))]
 
-    def category_label(code: str, language: str) -> str:
-        found = deployment.category_by_code.get(code)
-        return found.label.get(language) if found else code
+router = APIRouter()
 
-    def region_name(code: str, language: str) -> str:
-        found = deployment.region_by_code.get(code)
-        return found.name.get(language) if found else code
 
-    def period_of(viewer: Viewer, start: str, end: str) -> tuple[Period, str | None]:
-        """The dates asked for; by default this year so far. A bad field gives the default and a message."""
-        _ = viewer._
-        today = core.today()
-        first, last = _day(start) if start else date(today.year, 1, 1), _day(end) if end else today
-        if first is None or last is None:
-            return Period(date(today.year, 1, 1), today), _("Give the dates as YYYY-MM-DD.")
-        if first > last:
-            return Period(last, first), _("The first date was after the last one, so they were swapped.")
-        return Period(first, last), None
+def category_label(deployment: Deployment, code: str, language: str) -> str:
+    found = deployment.category_by_code.get(code)
+    return found.label.get(language) if found else code
 
-    def query(period: Period, region: str) -> str:
-        values = {"start": period.start.isoformat(), "end": period.end.isoformat()}
-        if region:
-            values["region"] = region
-        return urlencode(values)
 
-    async def viewer_or_redirect(request: Request) -> Viewer | Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        return viewer
+def region_name(deployment: Deployment, code: str, language: str) -> str:
+    found = deployment.region_by_code.get(code)
+    return found.name.get(language) if found else code
 
-    def refused(viewer: Viewer, message: str) -> Response:
-        return console.render(viewer, "message.html", status_code=403, title=viewer._("Not available"), message=message)
 
-    @router.get("/reports")
-    async def reports(request: Request) -> Response:
-        viewer = await viewer_or_redirect(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
-        return RedirectResponse("/statistics" if viewer.staff.role in STATISTICS_ROLES else "/ledger", status_code=303)
+def period_of(console: Console, viewer: Viewer, start: str, end: str) -> tuple[Period, str | None]:
+    """The dates asked for; by default this year so far. A bad field gives the default and a message."""
+    _ = viewer._
+    today = console.core.today()
+    first, last = _day(start) if start else date(today.year, 1, 1), _day(end) if end else today
+    if first is None or last is None:
+        return Period(date(today.year, 1, 1), today), _("Give the dates as YYYY-MM-DD.")
+    if first > last:
+        return Period(last, first), _("The first date was after the last one, so they were swapped.")
+    return Period(first, last), None
 
-    def dimension_rows(viewer: Viewer, stats: Statistics) -> dict[str, list[tuple[str, int, str]]]:
-        lang, c_, _ = viewer.language, viewer.core_, viewer._
-        total = stats.total or 1
 
-        def shown(count: int) -> str:
-            return f"{count} ({100 * count / total:.1f}%)"
+def query(period: Period, region: str) -> str:
+    values = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    if region:
+        values["region"] = region
+    return urlencode(values)
 
-        return {
-            "by_category": [(category_label(code, lang), n, shown(n)) for code, n in stats.by_category],
-            "by_unit": [(deployment.unit_name(code, lang) if code else _(NO_UNIT), n, shown(n)) for code, n in stats.by_unit],
-            "by_status": [(c_(STATUS_LABELS[Status(code)]), n, shown(n)) for code, n in stats.by_status],
-            "by_region": [(region_name(code, lang), n, shown(n)) for code, n in stats.by_region],
-        }
 
-    def figures(viewer: Viewer, stats: Statistics) -> list[tuple[str, str, str, str]]:
-        """(key, figure, value, definition) for the summary table and the CSV."""
-        _ = viewer._
-        return [
-            ("total", _("Tips"), str(stats.total), _(DEFINITIONS["total"])),
-            ("merged", _("Merged duplicates (not counted)"), str(stats.merged_not_counted), _(DEFINITIONS["merged"])),
-            ("money_lost", _("Money reported lost (yuan)"),
-             _("%(money)s, in %(tips)s tips", money=_money(stats.money_lost_fen), tips=stats.tips_with_money_lost),
-             _(DEFINITIONS["money_lost"])),
-            ("money_recovered", _("Money recovered (yuan)"),
-             _("%(money)s, in %(tips)s tips", money=_money(stats.money_recovered_fen), tips=stats.tips_with_money_recovered),
-             _(DEFINITIONS["money_recovered"])),
-            ("to_accept", _("Days to accept (median / mean)"),
-             _("%(median)s / %(mean)s, over %(tips)s tips", median=_days(stats.to_accept.median_days),
-               mean=_days(stats.to_accept.mean_days), tips=stats.to_accept.count),
-             _(DEFINITIONS["to_accept"])),
-            ("to_finish", _("Days to finish (median / mean)"),
-             _("%(median)s / %(mean)s, over %(tips)s tips", median=_days(stats.to_finish.median_days),
-               mean=_days(stats.to_finish.mean_days), tips=stats.to_finish.count),
-             _(DEFINITIONS["to_finish"])),
-            ("overdue", _("Overdue now"),
-             _("%(total)s (not accepted in time: %(accept)s; not finished in time: %(finish)s)",
-               total=stats.overdue_total, accept=stats.overdue_accept, finish=stats.overdue_finish),
-             _(DEFINITIONS["overdue"])),
-            ("satisfaction", _("Satisfaction"),
-             "; ".join(f"{viewer.core_(SATISFACTION_LABELS[k])}: {v}" for k, v in stats.satisfaction.items()),
-             _(DEFINITIONS["satisfaction"])),
-        ]
+@router.get("/reports")
+async def reports(viewer: SignedIn) -> Response:
+    return RedirectResponse("/statistics" if viewer.staff.role in STATISTICS_ROLES else "/ledger", status_code=303)
 
-    async def statistics_for(request: Request, start: str, end: str, region: str):
-        viewer = await viewer_or_redirect(request)
-        if not isinstance(viewer, Viewer):
-            return viewer, None, None, None
-        if viewer.staff.role not in STATISTICS_ROLES:
-            return refused(viewer, viewer._("Campaign statistics are for coordinators and auditors.")), None, None, None
-        period, error = period_of(viewer, start, end)
-        allowed = regions_in_scope(core, viewer.staff)
-        chosen = region if region in allowed else allowed[0]
-        try:
-            stats = await campaign_statistics(core, viewer.staff, period, region=chosen)
-        except StatisticsRefused:
-            return refused(viewer, viewer._("Campaign statistics are for coordinators and auditors.")), None, None, None
-        return viewer, stats, error, chosen
 
-    @router.get("/statistics")
-    async def statistics_page(request: Request, start: str = "", end: str = "", region: str = "") -> Response:
-        viewer, stats, error, chosen = await statistics_for(request, start, end, region)
-        if stats is None:
-            return viewer
-        _, lang = viewer._, viewer.language
-        dimensions = dimension_rows(viewer, stats)
-        titles = {
-            "by_category": _("Tips by category"), "by_unit": _("Tips by lead unit"),
-            "by_status": _("Tips by status"), "by_region": _("Tips by region"),
-        }
-        sections = [
-            {"key": key, "title": titles[key], "definition": _(DEFINITIONS[key]), "rows": rows,
-             "chart": bar_chart(f"chart-{key}", titles[key], rows) if rows else None}
-            for key, rows in dimensions.items()
-        ]
-        satisfaction = [(viewer.core_(SATISFACTION_LABELS[k]), v, str(v)) for k, v in stats.satisfaction.items()]
-        money = [(_("Money reported lost"), stats.money_lost_fen, _money(stats.money_lost_fen)),
-                 (_("Money recovered"), stats.money_recovered_fen, _money(stats.money_recovered_fen))]
-        overdue_rows = [
-            {"id": item.id, "kind": _("Not accepted in time") if item.kind == "accept" else _("Not finished in time"),
-             "category": category_label(item.category, lang), "region": region_name(item.region, lang),
-             "unit": deployment.unit_name(item.lead_unit, lang) if item.lead_unit else "", "created_at": item.created_at,
-             "due": item.due}
-            for item in stats.overdue
-        ]
-        q = query(stats.period, chosen)
-        return console.render(
-            viewer, "statistics.html", title=_("Campaign statistics"), stats=stats, error=error,
-            start=stats.period.start.isoformat(), end=stats.period.end.isoformat(), region=chosen,
-            regions=[(code, region_name(code, lang)) for code in regions_in_scope(core, viewer.staff)],
-            figures=figures(viewer, stats), sections=sections,
-            money_chart=bar_chart("chart-money", _("Money reported lost and recovered (yuan)"), money),
-            satisfaction_chart=bar_chart("chart-satisfaction", _("Satisfaction"), satisfaction) if stats.ratings else None,
-            overdue_definition=_(DEFINITIONS["overdue"]), overdue_rows=overdue_rows,
-            xlsx_url=f"/ledger.xlsx?{q}", csv_url=f"/ledger.csv?{q}", stats_csv_url=f"/statistics.csv?{q}",
-        )
+def dimension_rows(deployment: Deployment, viewer: Viewer, stats: Statistics) -> dict[str, list[tuple[str, int, str]]]:
+    lang, c_, _ = viewer.language, viewer.core_, viewer._
+    total = stats.total or 1
 
-    @router.get("/statistics.csv")
-    async def statistics_csv(request: Request, start: str = "", end: str = "", region: str = "") -> Response:
-        viewer, stats, _error, chosen = await statistics_for(request, start, end, region)
-        if stats is None:
-            return viewer
-        _ = viewer._
-        rows: list[list[object]] = [
-            [_("Campaign statistics"), region_name(chosen, viewer.language), stats.period.start.isoformat(), stats.period.end.isoformat()],
-            [_("Figure"), _("Value"), _("Definition")],
-        ]
-        rows += [[label, value, definition] for _key, label, value, definition in figures(viewer, stats)]
-        titles = {"by_category": _("Category"), "by_unit": _("Lead unit"), "by_status": _("Status"), "by_region": _("Region")}
-        for key, items in dimension_rows(viewer, stats).items():
-            rows.append([])
-            rows.append([titles[key], _("Tips"), _(DEFINITIONS[key])])
-            rows += [[label, count] for label, count, _shown in items]
+    def shown(count: int) -> str:
+        return f"{count} ({100 * count / total:.1f}%)"
+
+    return {
+        "by_category": [(category_label(deployment, code, lang), n, shown(n)) for code, n in stats.by_category],
+        "by_unit": [(deployment.unit_name(code, lang) if code else _(NO_UNIT), n, shown(n)) for code, n in stats.by_unit],
+        "by_status": [(c_(STATUS_LABELS[Status(code)]), n, shown(n)) for code, n in stats.by_status],
+        "by_region": [(region_name(deployment, code, lang), n, shown(n)) for code, n in stats.by_region],
+    }
+
+
+def figures(viewer: Viewer, stats: Statistics) -> list[tuple[str, str, str, str]]:
+    """(key, figure, value, definition) for the summary table and the CSV."""
+    _ = viewer._
+    return [
+        ("total", _("Tips"), str(stats.total), _(DEFINITIONS["total"])),
+        ("merged", _("Merged duplicates (not counted)"), str(stats.merged_not_counted), _(DEFINITIONS["merged"])),
+        ("money_lost", _("Money reported lost (yuan)"),
+         _("%(money)s, in %(tips)s tips", money=_money(stats.money_lost_fen), tips=stats.tips_with_money_lost),
+         _(DEFINITIONS["money_lost"])),
+        ("money_recovered", _("Money recovered (yuan)"),
+         _("%(money)s, in %(tips)s tips", money=_money(stats.money_recovered_fen), tips=stats.tips_with_money_recovered),
+         _(DEFINITIONS["money_recovered"])),
+        ("to_accept", _("Days to accept (median / mean)"),
+         _("%(median)s / %(mean)s, over %(tips)s tips", median=_days(stats.to_accept.median_days),
+           mean=_days(stats.to_accept.mean_days), tips=stats.to_accept.count),
+         _(DEFINITIONS["to_accept"])),
+        ("to_finish", _("Days to finish (median / mean)"),
+         _("%(median)s / %(mean)s, over %(tips)s tips", median=_days(stats.to_finish.median_days),
+           mean=_days(stats.to_finish.mean_days), tips=stats.to_finish.count),
+         _(DEFINITIONS["to_finish"])),
+        ("overdue", _("Overdue now"),
+         _("%(total)s (not accepted in time: %(accept)s; not finished in time: %(finish)s)",
+           total=stats.overdue_total, accept=stats.overdue_accept, finish=stats.overdue_finish),
+         _(DEFINITIONS["overdue"])),
+        ("satisfaction", _("Satisfaction"),
+         "; ".join(f"{viewer.core_(SATISFACTION_LABELS[k])}: {v}" for k, v in stats.satisfaction.items()),
+         _(DEFINITIONS["satisfaction"])),
+    ]
+
+
+async def statistics_for(console: Console, viewer: Viewer, start: str, end: str,
+                         region: str) -> tuple[Statistics, str | None, str]:
+    """The statistics asked for, the message on a bad date, and the region shown."""
+    period, error = period_of(console, viewer, start, end)
+    allowed = regions_in_scope(console.core, viewer.staff)
+    chosen = region if region in allowed else allowed[0]
+    try:
+        stats = await campaign_statistics(console.core, viewer.staff, period, region=chosen)
+    except StatisticsRefused:
+        raise NotForRole(viewer, NOT_AVAILABLE, STATISTICS_ONLY) from None
+    return stats, error, chosen
+
+
+@router.get("/statistics")
+async def statistics_page(viewer: Statistician, console: ConsoleDep, start: str = "", end: str = "",
+                          region: str = "") -> Response:
+    stats, error, chosen = await statistics_for(console, viewer, start, end, region)
+    _, lang = viewer._, viewer.language
+    core, deployment = console.core, console.core.deployment
+    dimensions = dimension_rows(deployment, viewer, stats)
+    titles = {
+        "by_category": _("Tips by category"), "by_unit": _("Tips by lead unit"),
+        "by_status": _("Tips by status"), "by_region": _("Tips by region"),
+    }
+    sections = [
+        {"key": key, "title": titles[key], "definition": _(DEFINITIONS[key]), "rows": rows,
+         "chart": bar_chart(f"chart-{key}", titles[key], rows) if rows else None}
+        for key, rows in dimensions.items()
+    ]
+    satisfaction = [(viewer.core_(SATISFACTION_LABELS[k]), v, str(v)) for k, v in stats.satisfaction.items()]
+    money = [(_("Money reported lost"), stats.money_lost_fen, _money(stats.money_lost_fen)),
+             (_("Money recovered"), stats.money_recovered_fen, _money(stats.money_recovered_fen))]
+    overdue_rows = [
+        {"id": item.id, "kind": _("Not accepted in time") if item.kind == "accept" else _("Not finished in time"),
+         "category": category_label(deployment, item.category, lang), "region": region_name(deployment, item.region, lang),
+         "unit": deployment.unit_name(item.lead_unit, lang) if item.lead_unit else "", "created_at": item.created_at,
+         "due": item.due}
+        for item in stats.overdue
+    ]
+    q = query(stats.period, chosen)
+    return console.render(
+        viewer, "statistics.html", title=_("Campaign statistics"), stats=stats, error=error,
+        start=stats.period.start.isoformat(), end=stats.period.end.isoformat(), region=chosen,
+        regions=[(code, region_name(deployment, code, lang)) for code in regions_in_scope(core, viewer.staff)],
+        figures=figures(viewer, stats), sections=sections,
+        money_chart=bar_chart("chart-money", _("Money reported lost and recovered (yuan)"), money),
+        satisfaction_chart=bar_chart("chart-satisfaction", _("Satisfaction"), satisfaction) if stats.ratings else None,
+        overdue_definition=_(DEFINITIONS["overdue"]), overdue_rows=overdue_rows,
+        xlsx_url=f"/ledger.xlsx?{q}", csv_url=f"/ledger.csv?{q}", stats_csv_url=f"/statistics.csv?{q}",
+    )
+
+
+@router.get("/statistics.csv")
+async def statistics_csv(viewer: Statistician, console: ConsoleDep, start: str = "", end: str = "",
+                         region: str = "") -> Response:
+    stats, _error, chosen = await statistics_for(console, viewer, start, end, region)
+    _, deployment = viewer._, console.core.deployment
+    rows: list[list[object]] = [
+        [_("Campaign statistics"), region_name(deployment, chosen, viewer.language), stats.period.start.isoformat(), stats.period.end.isoformat()],
+        [_("Figure"), _("Value"), _("Definition")],
+    ]
+    rows += [[label, value, definition] for _key, label, value, definition in figures(viewer, stats)]
+    titles = {"by_category": _("Category"), "by_unit": _("Lead unit"), "by_status": _("Status"), "by_region": _("Region")}
+    for key, items in dimension_rows(deployment, viewer, stats).items():
         rows.append([])
-        rows.append([_("Overdue tips"), _("Deadline"), _(DEFINITIONS["overdue"])])
-        rows += [[item.id, console.local_date(item.due)] for item in stats.overdue]
-        await audit.record_now(core, viewer.staff.username, "statistics.export", None, start=stats.period.start.isoformat(),
-                               end=stats.period.end.isoformat(), region=chosen)
-        return _download(csv_bytes(rows), f"statistics-{stats.period.start}-{stats.period.end}.csv", "text/csv; charset=utf-8")
+        rows.append([titles[key], _("Tips"), _(DEFINITIONS[key])])
+        rows += [[label, count] for label, count, _shown in items]
+    rows.append([])
+    rows.append([_("Overdue tips"), _("Deadline"), _(DEFINITIONS["overdue"])])
+    rows += [[item.id, console.local_date(item.due)] for item in stats.overdue]
+    await audit.record_now(console.core, viewer.staff.username, "statistics.export", None, start=stats.period.start.isoformat(),
+                           end=stats.period.end.isoformat(), region=chosen)
+    return _download(csv_bytes(rows), f"statistics-{stats.period.start}-{stats.period.end}.csv", "text/csv; charset=utf-8")
 
-    @router.get("/ledger")
-    async def ledger_page(request: Request, start: str = "", end: str = "", region: str = "") -> Response:
-        viewer = await viewer_or_redirect(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
-        if viewer.staff.role not in LEDGER_ROLES:
-            return refused(viewer, viewer._("The ledger is for the staff of a unit, coordinators and auditors."))
-        period, error = period_of(viewer, start, end)
-        allowed = regions_in_scope(core, viewer.staff)
-        chosen = region if region in allowed else (allowed[0] if allowed else "")
-        q = query(period, chosen)
-        return console.render(
-            viewer, "ledger.html", title=viewer._("Ledger (台账)"), error=error,
-            start=period.start.isoformat(), end=period.end.isoformat(), region=chosen,
-            regions=[(code, region_name(code, viewer.language)) for code in allowed],
-            xlsx_url=f"/ledger.xlsx?{q}", csv_url=f"/ledger.csv?{q}",
-            can_statistics=viewer.staff.role in STATISTICS_ROLES,
+
+@router.get("/ledger")
+async def ledger_page(viewer: LedgerReader, console: ConsoleDep, start: str = "", end: str = "",
+                      region: str = "") -> Response:
+    period, error = period_of(console, viewer, start, end)
+    allowed = regions_in_scope(console.core, viewer.staff)
+    chosen = region if region in allowed else (allowed[0] if allowed else "")
+    q = query(period, chosen)
+    return console.render(
+        viewer, "ledger.html", title=viewer._("Ledger (台账)"), error=error,
+        start=period.start.isoformat(), end=period.end.isoformat(), region=chosen,
+        regions=[(code, region_name(console.core.deployment, code, viewer.language)) for code in allowed],
+        xlsx_url=f"/ledger.xlsx?{q}", csv_url=f"/ledger.csv?{q}",
+        can_statistics=viewer.staff.role in STATISTICS_ROLES,
+    )
+
+
+async def ledger_file(console: Console, viewer: Viewer, fmt: str, start: str, end: str, region: str) -> Response:
+    _ = viewer._
+    period, _error = period_of(console, viewer, start, end)
+    try:
+        content, _count = await export_ledger(
+            console.core, viewer.staff, period, fmt, headers=[_(LEDGER_HEADERS[c]) for c in COLUMNS],
+            words={key: _(msgid) for key, msgid in LEDGER_WORDS.items()}, region=region or None,
+            title=_("Ledger"),
         )
+    except LedgerRefused:
+        raise NotForRole(viewer, NOT_AVAILABLE, LEDGER_ONLY) from None
+    name = f"ledger-{period.start}-{period.end}.{fmt}"
+    media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+             else "text/csv; charset=utf-8")
+    return _download(content, name, media)
 
-    async def ledger_file(request: Request, fmt: str, start: str, end: str, region: str) -> Response:
-        viewer = await viewer_or_redirect(request)
-        if not isinstance(viewer, Viewer):
-            return viewer
-        _ = viewer._
-        if viewer.staff.role not in LEDGER_ROLES:
-            return refused(viewer, _("The ledger is for the staff of a unit, coordinators and auditors."))
-        period, _error = period_of(viewer, start, end)
-        try:
-            content, _count = await export_ledger(
-                core, viewer.staff, period, fmt, headers=[_(LEDGER_HEADERS[c]) for c in COLUMNS],
-                words={key: _(msgid) for key, msgid in LEDGER_WORDS.items()}, region=region or None,
-                title=_("Ledger"),
-            )
-        except LedgerRefused:
-            return refused(viewer, _("The ledger is for the staff of a unit, coordinators and auditors."))
-        name = f"ledger-{period.start}-{period.end}.{fmt}"
-        media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-                 else "text/csv; charset=utf-8")
-        return _download(content, name, media)
 
-    @router.get("/ledger.xlsx")
-    async def ledger_xlsx(request: Request, start: str = "", end: str = "", region: str = "") -> Response:
-        return await ledger_file(request, "xlsx", start, end, region)
+@router.get("/ledger.xlsx")
+async def ledger_xlsx(viewer: LedgerReader, console: ConsoleDep, start: str = "", end: str = "", region: str = "") -> Response:
+    return await ledger_file(console, viewer, "xlsx", start, end, region)
 
-    @router.get("/ledger.csv")
-    async def ledger_csv(request: Request, start: str = "", end: str = "", region: str = "") -> Response:
-        return await ledger_file(request, "csv", start, end, region)
 
-    return router
+@router.get("/ledger.csv")
+async def ledger_csv(viewer: LedgerReader, console: ConsoleDep, start: str = "", end: str = "", region: str = "") -> Response:
+    return await ledger_file(console, viewer, "csv", start, end, region)
 
 
 def _download(content: bytes, filename: str, media_type: str) -> Response:

@@ -1,24 +1,26 @@
 """The tip page's extras: recording a call or visit with the reporter, confirming the suggested
 category or choosing another (the tip follows the routing rules), and the printable assignment
-sheet (交办单). The routes use tip_views' `act` (session, CSRF, conflict guard, errors shown on
-the page with the failed form open); the core does the work and the audit."""
+sheet (交办单). The two forms' actions run through tip_views' `act` (session, CSRF, conflict guard,
+errors shown on the page with the failed form open); the core does the work and the audit."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from console import forms
 from console.forms import FormError
 from console.report_views import LEDGER_WORDS
+from console.dependencies import ConsoleDep, SignedIn
 from console.web import Console, Id, Viewer
 from i18n import N_
 from intake.casework.casefile import TipFile
 from intake.casework.casework import TipNotFound
 from intake.casework.categorising import CATEGORY, set_category
+from intake.platform.core import Core
 from intake.casework.contacts import CONTACT, DIRECTIONS, KINDS, record_contact
 from intake.reports.sheet import Sheet, assignment_sheet
 from intake.domain.workflow import COORDINATOR, UNIT
@@ -104,35 +106,30 @@ def _category(deployment, code: object, language: str) -> str:  # noqa: ANN001
     return found.label.get(language) if found else str(code)
 
 
-def add_routes(router: APIRouter, console: Console, act: Callable[..., Awaitable[Response]]) -> None:
-    core = console.core
+async def record_contact_work(core: Core, tip_id: int, viewer: Viewer, form: Mapping[str, object]) -> str:
+    """The call-or-visit form's action, run by tip_views' `act` (session, CSRF, errors on the tip page)."""
+    await record_contact(core, tip_id, staff=viewer.staff, **contact_fields(form, core.settings.timezone))  # type: ignore[arg-type]
+    return "contact"
 
-    @router.post("/tips/{tip_id}/contact")
-    async def contact(request: Request, tip_id: Id) -> Response:
-        async def work(viewer: Viewer, form: dict) -> str:
-            await record_contact(core, tip_id, staff=viewer.staff, **contact_fields(form, core.settings.timezone))  # type: ignore[arg-type]
-            return "contact"
-        return await act(request, tip_id, work, versioned=None)  # a record adds, it never overwrites
 
-    @router.post("/tips/{tip_id}/category")
-    async def category(request: Request, tip_id: Id) -> Response:
-        async def work(viewer: Viewer, form: dict) -> str:
-            event = await set_category(core, tip_id, forms.field(form, "category"), staff=viewer.staff,
-                                       reason=forms.field(form, "reason"))
-            return "rerouted" if (event.detail or {}).get("rerouted") else "category"
-        return await act(request, tip_id, work)
+async def set_category_work(core: Core, tip_id: int, viewer: Viewer, form: Mapping[str, object]) -> str:
+    """The category form's action, run by tip_views' `act` (it also checks the tip's version)."""
+    event = await set_category(core, tip_id, forms.field(form, "category"), staff=viewer.staff,
+                               reason=forms.field(form, "reason"))
+    return "rerouted" if (event.detail or {}).get("rerouted") else "category"
 
-    @router.get("/tips/{tip_id}/sheet")
-    async def sheet(request: Request, tip_id: Id) -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        try:
-            facts = await assignment_sheet(core, viewer.staff, tip_id)
-        except TipNotFound:
-            return console.not_found(viewer)
-        return console.render(viewer, "sheet.html", title=viewer._("Assignment sheet (交办单) for tip %(id)s", id=tip_id),
-                              **sheet_context(console, viewer, facts))
+
+router = APIRouter()
+
+
+@router.get("/tips/{tip_id}/sheet")
+async def sheet(tip_id: Id, viewer: SignedIn, console: ConsoleDep) -> Response:
+    try:
+        facts = await assignment_sheet(console.core, viewer.staff, tip_id)
+    except TipNotFound:
+        return console.not_found(viewer)
+    return console.render(viewer, "sheet.html", title=viewer._("Assignment sheet (交办单) for tip %(id)s", id=tip_id),
+                          **sheet_context(console, viewer, facts))
 
 
 def sheet_context(console: Console, viewer: Viewer, sheet: Sheet) -> dict:

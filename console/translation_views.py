@@ -3,27 +3,27 @@
 translation. Each form is one call of intake.casework.translations, which checks scope and audits."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from collections.abc import Awaitable
+
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from console import forms
+from console.dependencies import ConsoleDep, Signed, SignedForm, SignedIn
+from console.refusals import refusal_text
 from console.web import Console, Id, Viewer
-from i18n import LANGUAGE_NAMES, LANGUAGES, N_
-from intake.casework.casework import CaseworkError, TipNotFound, describe
+from i18n import LANGUAGE_NAMES, LANGUAGES
+from intake.casework.casework import TipNotFound
 from intake.domain.ids import parse_id
+from intake.domain.refusals import Refused
 from intake.platform.models.tips import Tip
 from intake.casework.translations import (
-    STAFF_LANGUAGE, TRANSLATOR_ROLES, TranslationRefused, messages_to_translate, translatable, translate_public_message,
+    STAFF_LANGUAGE, TRANSLATOR_ROLES, messages_to_translate, translatable, translate_public_message,
     translate_reporter_words, words_to_translate,
 )
 from intake.domain.workflow import STATUS_LABELS, Status
 
-
-REFUSALS = {
-    "language": N_("Choose a language other than the one the text is written in."),
-    "nothing": N_("There is no such text to translate on this tip."),
-}
 
 
 def _cursor(value: str) -> int | None:
@@ -45,74 +45,65 @@ async def panel(console: Console, viewer: Viewer, tip_id: int, stored: dict | No
     return {"words_translations": made, "can_translate": viewer.staff.role in TRANSLATOR_ROLES}
 
 
-def routes(console: Console) -> APIRouter:
-    router = APIRouter()
-    core = console.core
+router = APIRouter()
 
 
-    @router.get("/translations")
-    async def queue(request: Request, after: str = "", words_after: str = "") -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        messages, next_messages = await messages_to_translate(core, viewer.staff, after=_cursor(after))
-        words, next_words = await words_to_translate(core, viewer.staff, after=_cursor(words_after))
-        return console.render(
-            viewer, "translations.html", title=viewer._("Needs translation"),
-            messages=messages, next_messages=next_messages, words=words, next_words=next_words,
-            status_labels={s.value: viewer.core_(STATUS_LABELS[s]) for s in Status},
-            can_translate=viewer.staff.role in TRANSLATOR_ROLES,
-        )
+@router.get("/translations")
+async def queue(viewer: SignedIn, console: ConsoleDep, after: str = "", words_after: str = "") -> Response:
+    messages, next_messages = await messages_to_translate(console.core, viewer.staff, after=_cursor(after))
+    words, next_words = await words_to_translate(console.core, viewer.staff, after=_cursor(words_after))
+    return console.render(
+        viewer, "translations.html", title=viewer._("Needs translation"),
+        messages=messages, next_messages=next_messages, words=words, next_words=next_words,
+        status_labels={s.value: viewer.core_(STATUS_LABELS[s]) for s in Status},
+        can_translate=viewer.staff.role in TRANSLATOR_ROLES,
+    )
 
-    async def tip_translations(request: Request, viewer: Viewer, tip_id: int, *, error: str | None = None,
-                               done: bool = False, status_code: int = 200) -> Response:
-        try:
-            found = await translatable(core, viewer.staff, tip_id)
-        except TipNotFound:
-            return console.not_found(viewer)
-        return console.render(
-            viewer, "translate_tip.html", status_code=status_code, title=viewer._("Translations of tip %(id)s", id=tip_id),
-            found=found, error=error, done=done, staff_language=STAFF_LANGUAGE,
-            reporter_language_name=LANGUAGE_NAMES.get(found.reporter_language, found.reporter_language),
-            languages=LANGUAGES,
-        )
 
-    @router.get("/tips/{tip_id}/translate")
-    async def show(request: Request, tip_id: Id, done: str = "") -> Response:
-        viewer = await console.viewer(request)
-        if viewer is None:
-            return console.sign_in_again(request)
-        return await tip_translations(request, viewer, tip_id, done=done == "1")
+async def tip_translations(console: Console, viewer: Viewer, tip_id: int, *, error: str | None = None,
+                           done: bool = False, status_code: int = 200) -> Response:
+    try:
+        found = await translatable(console.core, viewer.staff, tip_id)
+    except TipNotFound:
+        return console.not_found(viewer)
+    return console.render(
+        viewer, "translate_tip.html", status_code=status_code, title=viewer._("Translations of tip %(id)s", id=tip_id),
+        found=found, error=error, done=done, staff_language=STAFF_LANGUAGE,
+        reporter_language_name=LANGUAGE_NAMES.get(found.reporter_language, found.reporter_language),
+        languages=LANGUAGES,
+    )
 
-    async def act(request: Request, tip_id: int, work) -> Response:  # noqa: ANN001 - a closure
-        signed = await console.signed_form(request)
-        if isinstance(signed, Response):
-            return signed
-        viewer, form = signed
-        try:
-            await work(viewer, form)
-        except TipNotFound:
-            return console.not_found(viewer)
-        except CaseworkError as error:
-            return await tip_translations(request, viewer, tip_id, error=describe(error, viewer.language), status_code=400)
-        except TranslationRefused as refused:
-            return await tip_translations(request, viewer, tip_id, error=viewer._(REFUSALS[refused.reason]), status_code=400)
-        if forms.field(form, "back") == "queue":
-            return RedirectResponse("/translations", status_code=303)
-        return RedirectResponse(f"/tips/{tip_id}/translate?done=1", status_code=303)
 
-    @router.post("/tips/{tip_id}/translate/message")
-    async def translate_message(request: Request, tip_id: Id) -> Response:
-        async def work(viewer: Viewer, form: dict) -> None:
-            event_id = forms.positive_int(form, "event_id") or 0
-            await translate_public_message(core, viewer.staff, tip_id, event_id, forms.field(form, "language"), forms.field(form, "text"))
-        return await act(request, tip_id, work)
+@router.get("/tips/{tip_id}/translate")
+async def show(tip_id: Id, viewer: SignedIn, console: ConsoleDep, done: str = "") -> Response:
+    return await tip_translations(console, viewer, tip_id, done=done == "1")
 
-    @router.post("/tips/{tip_id}/translate/words")
-    async def translate_words(request: Request, tip_id: Id) -> Response:
-        async def work(viewer: Viewer, form: dict) -> None:
-            await translate_reporter_words(core, viewer.staff, tip_id, forms.field(form, "part"), forms.field(form, "text"))
-        return await act(request, tip_id, work)
 
-    return router
+async def act(console: Console, tip_id: int, signed: Signed, work: Awaitable[None]) -> Response:
+    """Run the translation (`work`, not yet awaited); show the tip's translations again with the
+    refusal, or go on (back to the queue when the form came from there)."""
+    viewer, form = signed
+    try:
+        await work
+    except TipNotFound:
+        return console.not_found(viewer)
+    except Refused as refused:  # a CaseworkError or a TranslationRefused
+        return await tip_translations(console, viewer, tip_id, error=refusal_text(viewer, refused), status_code=400)
+    if forms.field(form, "back") == "queue":
+        return RedirectResponse("/translations", status_code=303)
+    return RedirectResponse(f"/tips/{tip_id}/translate?done=1", status_code=303)
 
+
+@router.post("/tips/{tip_id}/translate/message")
+async def translate_message(tip_id: Id, signed: SignedForm, console: ConsoleDep) -> Response:
+    viewer, form = signed
+    event_id = forms.positive_int(form, "event_id") or 0
+    return await act(console, tip_id, signed, translate_public_message(
+        console.core, viewer.staff, tip_id, event_id, forms.field(form, "language"), forms.field(form, "text")))
+
+
+@router.post("/tips/{tip_id}/translate/words")
+async def translate_words(tip_id: Id, signed: SignedForm, console: ConsoleDep) -> Response:
+    viewer, form = signed
+    return await act(console, tip_id, signed, translate_reporter_words(
+        console.core, viewer.staff, tip_id, forms.field(form, "part"), forms.field(form, "text")))

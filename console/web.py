@@ -151,17 +151,6 @@ class Console:
         """To the sign-in page, saying the session ended when there was one."""
         return self.to_sign_in(expired=bool(getattr(request.state, "had_cookie", False)))
 
-    async def signed_form(self, request: Request) -> tuple[Viewer, dict] | Response:
-        """A posted form from a signed-in person with this session's form token: (viewer, fields),
-        or the response to give instead (sign in again, or "this form has expired")."""
-        viewer = await self.viewer(request)
-        if viewer is None:
-            return self.sign_in_again(request)
-        form = dict(await request.form())
-        if not self.csrf_ok(request, form.get("csrf")):
-            return self.forbidden_form(viewer)
-        return viewer, form
-
     def forbidden_form(self, viewer: Viewer) -> HTMLResponse:
         _ = viewer._
         return self.render(

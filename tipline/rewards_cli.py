@@ -26,7 +26,8 @@ from intake.rewards.work import RewardError
 from intake.domain.answers.invalid import Invalid
 from intake.domain.answers.money import parse_amount
 from intake.staff.auth import check_password, check_totp, get_staff_by_id
-from intake.casework.casework import CaseworkError, describe
+from intake.casework.casework import CaseworkError
+from intake.domain.refusals import describe
 from intake.platform.core import Core
 from intake.platform.export import csv_bytes, xlsx_bytes
 from intake.platform.models.staff import StaffUser

@@ -13,6 +13,7 @@ from rich.table import Table
 from i18n import Translator
 from intake.casework import casefile, casework
 from intake.casework.casework import CaseworkError
+from intake.domain.refusals import describe
 from intake.platform.core import Core
 from intake.domain.messages import PublicMessage
 from intake.staff.staff import get_staff
@@ -31,7 +32,7 @@ async def _staff(core: Core, username: str):
 
 
 def _fail(error: CaseworkError, language: str) -> typer.Exit:
-    console.print(f"[red]{escape(casework.describe(error, language))}[/red]")
+    console.print(f"[red]{escape(describe(error, language))}[/red]")
     return typer.Exit(1)
 
 

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from i18n import N_, Translator
 from intake.platform import audit
-from intake.casework.casework import CaseworkError, TipNotFound, describe, move_tip, open_for, unit_of_work, write_event
+from intake.casework.casework import CaseworkError, TipNotFound, move_tip, open_for, unit_of_work, write_event
+from intake.domain.refusals import describe
 from intake.platform.core import Core
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tips import StatusEvent

@@ -25,6 +25,7 @@ from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.platform.unit_of_work import raise_event, transaction
 from intake.domain.messages import PublicMessage, check_free_text
+from intake.domain.refusals import Refused
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import Outcome, ReporterMessage, TipNote
 from intake.platform.models.tips import Assignment, StatusEvent, Tip
@@ -36,26 +37,11 @@ from intake.domain.workflow import (
 )
 
 
-class CaseworkError(Exception):
-    """A refused action, with a message id staff read in their language."""
+class CaseworkError(Refused):
+    """A refused action, with a message id staff read in their language (describe)."""
 
     def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message % params if params else message)
-        self.message = message
-        self.params = params
-
-
-def describe(error: CaseworkError, language: str) -> str:
-    """The error in the reader's language, with statuses by their names, not their codes."""
-    from i18n import Translator
-    from intake.domain.workflow import STATUS_LABELS
-
-    _ = Translator(language)
-    params = {
-        key: _(STATUS_LABELS[Status(value)]) if key in ("source", "target", "status") and value in Status.__members__.values() else value
-        for key, value in error.params.items()
-    }
-    return _(error.message, **params)
+        super().__init__(message, params)
 
 
 class TipNotFound(CaseworkError):

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.platform import audit
 from intake.domain.answers.invalid import Invalid
+from intake.domain.refusals import Refused
 from intake.domain.answers.matching import normalize_for_match
 from intake.domain.answers.phones import parse_phone
 from intake.domain.answers.text import clean_text
@@ -286,14 +287,12 @@ async def colours(core: Core, keys: list[str]) -> dict[str, Organisation]:
         return {o.key: o for o in (await session.scalars(select(Organisation).where(Organisation.key.in_(keys)))).all()}
 
 
-class ColourRefused(Exception):
+class ColourRefused(Refused):
     """`reason`: "role" (not a unit lead or coordinator), "colour" (not one of the four),
     "unknown" (no such organisation in scope) or "note" (with `invalid`, the core's message)."""
 
     def __init__(self, reason: str, invalid: Invalid | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.invalid = invalid
+        super().__init__(invalid.message if invalid else "", invalid.params if invalid else None, reason=reason)
 
 
 async def set_colour(core: Core, staff: StaffUser, key: str, colour: str, *, note: str = "") -> Organisation:

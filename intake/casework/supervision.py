@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from intake.platform import audit
 from intake.domain.answers.invalid import Invalid
+from intake.domain.refusals import Refused
 from intake.domain.answers.text import clean_text
 from intake.domain.events import SupervisionIssued
 from intake.casework.casework import TipNotFound, open_for, unit_of_work, write_event
@@ -35,13 +36,11 @@ MAX_NOTICE_CHARS = 2000
 OVERDUE_LIMIT = 500
 
 
-class SupervisionRefused(Exception):
+class SupervisionRefused(Refused):
     """`reason`: "role" (only coordinators send them), "text" (with `invalid`), "no_unit"."""
 
     def __init__(self, reason: str, invalid: Invalid | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.invalid = invalid
+        super().__init__(invalid.message if invalid else "", invalid.params if invalid else None, reason=reason)
 
 
 @dataclass(frozen=True)

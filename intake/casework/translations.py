@@ -33,6 +33,7 @@ from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.platform.unit_of_work import raise_event
 from intake.domain.messages import check_free_text
+from intake.domain.refusals import Refused
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import ReporterMessage
 from intake.platform.models.tips import StatusEvent, Tip
@@ -132,13 +133,12 @@ async def words_to_translate(core: Core, staff: StaffUser, *, after: int | None 
     return items, (items[-1].tip_id if len(rows) > limit else None)
 
 
-class TranslationRefused(Exception):
+class TranslationRefused(Refused):
     """`reason`: "language" (no such language, or the one the text is written in) or "nothing"
     (no such free-text message or reporter's text on this tip)."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+        super().__init__(reason=reason)
 
 
 async def _check_translator(core: Core, staff: StaffUser, tip_id: int) -> None:

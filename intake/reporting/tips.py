@@ -21,6 +21,7 @@ from intake.platform.models.tips import Tip
 from intake.reporting.submission import tracking_candidates
 from intake.domain.tracking import format_code, normalize_code
 from intake.domain.messages import render
+from intake.domain.refusals import Refused
 from intake.domain.workflow import STATUS_LABELS, Status
 
 
@@ -101,13 +102,8 @@ UNKNOWN_CODE = N_(
 MAX_PIN_FAILURES = 5
 
 
-class ReplyRefused(Exception):
+class ReplyRefused(Refused):
     """Adding information was refused; `message` is a msgid (with `params`) for the reporter."""
-
-    def __init__(self, message: str, params: dict[str, object] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.params = dict(params or {})
 
 
 # A try is counted before its PIN is compared, in the statement that also refuses once five

@@ -27,6 +27,7 @@ from intake.platform.models.tip_records import Outcome
 from intake.platform.models.tips import Assignment, StatusEvent, Tip
 from intake.staff.staff import UNIT_ROLES, visible_units
 from intake.reports.statistics import Period, regions_in_scope
+from intake.domain.refusals import Refused
 from intake.domain.workflow import STATUS_LABELS, Status
 
 #: The ledger's columns, in order (headers come from the channel, in the reader's language).
@@ -40,7 +41,7 @@ FORMATS = ("xlsx", "csv")
 FEN = Decimal("0.01")
 
 
-class LedgerRefused(PermissionError):
+class LedgerRefused(Refused):
     """This person has no tips to put in a ledger, or chose a region outside their own."""
 
 

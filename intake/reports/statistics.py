@@ -30,6 +30,7 @@ from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import Outcome, Rating
 from intake.platform.models.tips import StatusEvent, Tip
 from intake.staff.staff import UNIT_ROLES, Role, staff_region
+from intake.domain.refusals import Refused
 from intake.domain.workflow import ACTIVE, Status
 
 # Who may read statistics (scope_for): coordinators and auditors for their region and below; a
@@ -38,7 +39,7 @@ SATISFACTION = ("yes", "partly", "no")
 OVERDUE_LIST_LIMIT = 500
 
 
-class StatisticsRefused(PermissionError):
+class StatisticsRefused(Refused):
     """This person may not read statistics of that region."""
 
 
