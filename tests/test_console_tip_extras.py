@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from console.i18n import ConsoleTranslator
 from console.tip_extras import CONTACT_LABELS
-from intake.casework.casework import describe
+from intake.domain.refusals import describe
 from intake.domain.conversation import display_value
 from intake.domain.questionnaire import STEP_BY_KEY
 from intake.domain.deployment import CONFIG_DIR, Deployment, read_config
