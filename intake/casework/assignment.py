@@ -40,7 +40,7 @@ def _refused(error: CaseworkError) -> CaseworkError:
 async def assign_tip(core: Core, tip_id: int, assignee: str, *, staff: StaffUser) -> StatusEvent:
     """Give the tip's lead-unit assignment to `assignee` (a user name)."""
     async with unit_of_work(core, staff, "assign", tip_id) as session:
-        loaded, caps = await open_for(core, session, staff, tip_id, "assign")
+        loaded, caps = await open_for(core, session, staff, tip_id)
         tip = loaded.tip
         if not caps & {UNIT, LEAD, COORDINATOR}:
             raise _refused(CaseworkError(N_("Only the lead unit or a coordinator assigns this tip.")))

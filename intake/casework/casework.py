@@ -106,7 +106,9 @@ def _refuse(error: CaseworkError) -> CaseworkError:
     return error
 
 
-async def open_for(core: Core, session: AsyncSession, staff: StaffUser, tip_id: int, action: str) -> tuple[Loaded, set[str]]:
+async def open_for(core: Core, session: AsyncSession, staff: StaffUser, tip_id: int) -> tuple[Loaded, set[str]]:
+    """The tip and what this person may do on it; else TipNotFound, which the unit of work audits
+    under its own action."""
     loaded = await _load(session, tip_id)
     caps = capacities(core, staff, loaded) if loaded else set()
     if loaded is None or not caps:
@@ -170,7 +172,7 @@ async def move_tip(
             if loaded is None:
                 raise TipNotFound()
         else:
-            loaded, caps = await open_for(core, session, staff, tip_id, "move")
+            loaded, caps = await open_for(core, session, staff, tip_id)
         return await _move(core, session, loaded, caps, target, staff, public, internal_note, merged_into)
 
 
@@ -265,7 +267,7 @@ async def reroute_tip(core: Core, tip_id: int, unit_code: str, *, staff: StaffUs
     if not reason.strip():
         raise CaseworkError(N_("Say why the tip goes to another unit."))
     async with unit_of_work(core, staff, "reroute", tip_id) as session:
-        loaded, caps = await open_for(core, session, staff, tip_id, "reroute")
+        loaded, caps = await open_for(core, session, staff, tip_id)
         tip = loaded.tip
         if tip.status not in REROUTE_FROM:
             raise _refuse(CaseworkError(N_("Only a tip not yet being checked can go to another unit.")))
@@ -297,7 +299,7 @@ async def extend_deadline(core: Core, tip_id: int, days: int, *, staff: StaffUse
     if not reason.strip() or not public_reason.strip():
         raise CaseworkError(N_("Give the reason for the extension, for staff and for the reporter."))
     async with unit_of_work(core, staff, "extend", tip_id) as session:
-        loaded, caps = await open_for(core, session, staff, tip_id, "extend")
+        loaded, caps = await open_for(core, session, staff, tip_id)
         tip = loaded.tip
         if LEAD not in caps:
             raise _refuse(CaseworkError(N_("Only the unit lead can approve an extension.")))
@@ -322,7 +324,7 @@ async def add_note(core: Core, tip_id: int, text: str, *, staff: StaffUser, kind
     if kind not in ("note", "finding") or not text.strip():
         raise CaseworkError(N_("Write the note."))
     async with unit_of_work(core, staff, "note", tip_id) as session:
-        loaded, caps = await open_for(core, session, staff, tip_id, "note")
+        loaded, caps = await open_for(core, session, staff, tip_id)
         if kind == "finding" and not caps & {"assisting", UNIT, POLICE}:
             raise CaseworkError(N_("Only units working on the tip add findings."))
         note = TipNote(tip_id=tip_id, unit_code=staff.unit_code, author=staff.username, kind=kind, text=text.strip(), at=core.clock.now())
@@ -342,7 +344,7 @@ async def record_outcome(core: Core, tip_id: int, *, staff: StaffUser, **values:
     if int(values.get("money_recovered_fen", 0) or 0) < 0:
         raise CaseworkError(N_("Money recovered cannot be negative."))
     async with unit_of_work(core, staff, "outcome", tip_id) as session:
-        loaded, caps = await open_for(core, session, staff, tip_id, "outcome")
+        loaded, caps = await open_for(core, session, staff, tip_id)
         if not caps & {UNIT, COORDINATOR, POLICE}:
             raise _refuse(CaseworkError(N_("Only the lead unit or a coordinator records the outcome.")))
         if loaded.tip.status not in (Status.SUBSTANTIATED, Status.CLOSED, Status.TRANSFERRED_POLICE, Status.UNSUBSTANTIATED):

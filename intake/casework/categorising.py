@@ -46,7 +46,7 @@ async def set_category(core: Core, tip_id: int, category: str, *, staff: StaffUs
     if len(reason) > MAX_REASON_CHARS:
         raise CaseworkError(N_("The reason is %(count)s characters long; the most is %(max)s."), count=len(reason), max=MAX_REASON_CHARS)
     async with unit_of_work(core, staff, "category", tip_id) as session:
-        loaded, caps = await open_for(core, session, staff, tip_id, "category")
+        loaded, caps = await open_for(core, session, staff, tip_id)
         if not caps & {UNIT, COORDINATOR}:
             raise _refused(N_("Only the lead unit or a coordinator sets a tip's category."))
         tip = loaded.tip

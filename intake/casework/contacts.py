@@ -47,7 +47,7 @@ async def record_contact(
     if happened_at > core.clock.now() + CLOCK_SKEW:
         raise CaseworkError(N_("The time of the call or visit cannot be in the future."))
     async with unit_of_work(core, staff, "contact", tip_id) as session:
-        loaded, caps = await open_for(core, session, staff, tip_id, "contact")
+        loaded, caps = await open_for(core, session, staff, tip_id)
         if not caps & {UNIT, COORDINATOR}:
             error = CaseworkError(N_("Only the lead unit or a coordinator records calls and visits with the reporter."))
             error.refused = True  # audited as a refusal

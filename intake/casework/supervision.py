@@ -93,7 +93,7 @@ async def send_supervision(core: Core, staff: StaffUser, tip_id: int, text: str)
     if isinstance(cleaned, Invalid):
         raise SupervisionRefused("text", cleaned)
     async with unit_of_work(core, staff, "supervise", tip_id) as session:
-        loaded, caps = await open_for(core, session, staff, tip_id, "supervise")
+        loaded, caps = await open_for(core, session, staff, tip_id)
         if COORDINATOR not in caps:
             raise TipNotFound()
         tip = loaded.tip

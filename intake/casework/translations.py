@@ -157,7 +157,7 @@ async def translate_public_message(core: Core, staff: StaffUser, tip_id: int, ev
     if isinstance(checked, Invalid):
         raise CaseworkError(checked.message, **checked.params)
     async with unit_of_work(core, staff, "translate", tip_id) as session:
-        loaded, _caps = await open_for(core, session, staff, tip_id, "translate")
+        loaded, _caps = await open_for(core, session, staff, tip_id)
         event = await session.get(StatusEvent, event_id, with_for_update=True)
         message = event.public_message if event is not None and event.tip_id == tip_id else None
         if not message or "text" not in message:
@@ -179,7 +179,7 @@ async def translate_reporter_words(core: Core, staff: StaffUser, tip_id: int, pa
     if isinstance(cleaned, Invalid):
         raise CaseworkError(cleaned.message, **cleaned.params)
     async with unit_of_work(core, staff, "translate", tip_id) as session:
-        loaded, _caps = await open_for(core, session, staff, tip_id, "translate")
+        loaded, _caps = await open_for(core, session, staff, tip_id)
         tip = loaded.tip
         replies = (await session.execute(
             select(ReporterMessage.id, ReporterMessage.language).where(ReporterMessage.tip_id == tip_id).order_by(ReporterMessage.id)
