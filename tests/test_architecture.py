@@ -1,6 +1,7 @@
 """DESIGN.md's import rules, checked by import-linter's contracts in pyproject.toml."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,44 @@ def test_no_module_of_the_core_is_longer_than_400_lines():
         if "migrations" not in path.parts and (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert too_long == {}, too_long
+
+
+def _console_modules() -> dict[str, str]:
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted((ROOT / "console").glob("*.py"))}
+
+
+def test_no_console_page_checks_who_is_signed_in_by_hand():
+    """The signed-in person comes from console/dependencies.py; only app.py's error pages ask
+    themselves (a page for any visitor, signed in or not)."""
+    by_hand = {
+        name: len(found)
+        for name, text in _console_modules().items()
+        if name not in ("dependencies.py", "app.py", "web.py")
+        and (found := re.findall(r"\.viewer\(request\)|\.signed_form\(", text))
+    }
+    assert by_hand == {}, by_hand
+    app = _console_modules()["app.py"]
+    assert app.count(".viewer(request)") == 1 and "async def page_viewer" in app
+
+
+def test_console_handlers_are_at_module_level_not_closures_of_a_routes_function():
+    nested = {name for name, text in _console_modules().items() if re.search(r"^def routes\(", text, re.MULTILINE)}
+    assert nested == set(), nested
+    indented_routes = {name for name, text in _console_modules().items() if re.search(r"^[ \t]+@router\.", text, re.MULTILINE)}
+    assert indented_routes == set(), indented_routes
+
+
+def test_every_refusal_of_the_core_shares_one_base():
+    from intake.casework.casework import CaseworkError
+    from intake.casework.duplicates import ColourRefused
+    from intake.casework.supervision import SupervisionRefused
+    from intake.casework.translations import TranslationRefused
+    from intake.domain.refusals import Refused
+    from intake.reporting.lookups import LookupRefused, ReplyRefused
+    from intake.reports.ledger import LedgerRefused
+    from intake.reports.statistics import StatisticsRefused
+    from intake.rewards.work import RewardError
+
+    kinds = (CaseworkError, RewardError, ColourRefused, SupervisionRefused, TranslationRefused, ReplyRefused,
+             LookupRefused, LedgerRefused, StatisticsRefused)
+    assert [kind.__name__ for kind in kinds if not issubclass(kind, Refused)] == []
