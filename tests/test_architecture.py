@@ -83,7 +83,7 @@ def test_no_console_page_checks_who_is_signed_in_by_hand():
     by_hand = {
         name: len(found)
         for name, text in _console_modules().items()
-        if name not in ("dependencies.py", "app.py", "web.py")
+        if name not in ("dependencies.py", "app.py")
         and (found := re.findall(r"\.viewer\(request\)|\.signed_form\(", text))
     }
     assert by_hand == {}, by_hand
