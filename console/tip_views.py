@@ -147,6 +147,7 @@ async def queue(request: Request, viewer: SignedIn, console: ConsoleDep, view: s
         categories=[(c.code, c.label.get(lang)) for c in deployment.categories], **extra,
     )
 
+
 def _queue_rows(console: Console, viewer: Viewer, items: list) -> list[QueueRow]:
     """The queue's rows with every text ready: each label is translated once per page (50
     rows repeat a few statuses, categories and units) and the template only prints."""
@@ -174,13 +175,16 @@ def _queue_rows(console: Console, viewer: Viewer, items: list) -> list[QueueRow]
         for item in items
     ]
 
+
 def _category_label(deployment: Deployment, code: str, language: str) -> str:
     category = deployment.category_by_code.get(code)
     return category.label.get(language) if category else code
 
+
 def _region_name(deployment: Deployment, code: str, language: str) -> str:
     region = deployment.region_by_code.get(code)
     return region.name.get(language) if region else code
+
 
 async def tip_page(
     request: Request, console: Console, viewer: Viewer, tip_id: int, *, status_code: int = 200, error: str | None = None,
@@ -204,6 +208,7 @@ async def tip_page(
         revealed=revealed, notices=_notices(console, viewer, await delivery_report(core, tip_id)) if tip.has_notifications else [],
     )
 
+
 def _notices(console: Console, viewer: Viewer, report: list[dict]) -> list[dict]:
     _ = viewer._
     return [
@@ -216,6 +221,7 @@ def _notices(console: Console, viewer: Viewer, report: list[dict]) -> list[dict]
         for row in report
         if row["kind"] != UNIT_ALERT  # alerts to units are not notices to the reporter
     ]
+
 
 def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_reveal: bool) -> dict:  # noqa: ANN001
     _, c_, lang = viewer._, viewer.core_, viewer.language
@@ -281,6 +287,7 @@ def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_r
         },
     }
 
+
 def _template_preview(deployment: Deployment, template, tip: TipFile, language: str) -> str:  # noqa: ANN001
     params = {"unit": deployment.unit_name(tip.lead_unit, language) if tip.lead_unit else "",
               "phone": deployment.unit_phone(tip.lead_unit), "days": "…", "reason": "…"}
@@ -289,6 +296,7 @@ def _template_preview(deployment: Deployment, template, tip: TipFile, language: 
         return text % params
     except (KeyError, ValueError, TypeError):
         return text
+
 
 @router.get("/tips/{tip_id}")
 async def show_tip(request: Request, tip_id: Id, viewer: SignedIn, console: ConsoleDep, done: str | None = None) -> Response:
@@ -398,6 +406,7 @@ async def reveal(request: Request, tip_id: Id, signed: SignedForm, console: Cons
         request.state.revealed = await reveal_reporter(core, viewer.staff, tip_id, reason=forms.field(form, "reason"))
         return "revealed"
     return await act(request, console, tip_id, signed, work, versioned=None)
+
 
 @router.post("/tips/{tip_id}/contact")
 async def contact(request: Request, tip_id: Id, signed: SignedForm, console: ConsoleDep) -> Response:

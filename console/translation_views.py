@@ -25,7 +25,6 @@ from intake.casework.translations import (
 from intake.domain.workflow import STATUS_LABELS, Status
 
 
-
 def _cursor(value: str) -> int | None:
     return parse_id(value)
 
