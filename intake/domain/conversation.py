@@ -20,6 +20,8 @@ from intake.domain.answers.invalid import Invalid
 from intake.domain.answers.money import parse_amount
 from intake.domain.answers.phones import parse_phone
 from intake.domain.answers.text import clean_text
+from intake.domain.channel_kit.kinds import TYPED_KINDS
+from intake.domain.channel_kit.progress import progress
 from intake.domain.deployment import Deployment
 from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, STEP_BY_KEY
 from intake.domain.steps import ChannelCapabilities, Kind, Step
@@ -172,7 +174,7 @@ def _is_blank(raw: object) -> bool:
 def validate(step: Step, raw: object, state: DraftState, ctx: Context) -> object | Invalid:
     if _is_blank(raw):
         if step.is_required(state.answers):
-            if step.kind in (Kind.TEXT, Kind.PHONE, Kind.EMAIL, Kind.DATE, Kind.MONEY):
+            if step.kind in TYPED_KINDS:
                 return Invalid(N_("Please answer this question."))
             return Invalid(N_("Please choose one of the answers."))
         return None
@@ -259,8 +261,9 @@ class Prompt:
     choices: list[Choice]
     optional: bool
     dont_know: str | None  # label of the "don't know" answer where it is valid
-    number: int
+    number: int  # the count, from channel_kit.progress
     total: int
+    left: int
 
 
 def options(step: Step, language: str, deployment: Deployment) -> list[Choice]:
@@ -291,8 +294,7 @@ def _region_label(code: str, language: str, deployment: Deployment) -> str:
 def prompt(state: DraftState, ctx: Context) -> Prompt:
     _ = Translator(state.language)
     step = STEP_BY_KEY[state.current]
-    steps = applicable_steps(state.answers, ctx.capabilities)
-    number = next((i for i, s in enumerate(steps, 1) if s.key == step.key), len(steps))
+    count = progress(step.key, state.answers, ctx.capabilities, back_to_review=state.back_to_review)
     hint = step.hint_for(state.answers)
     return Prompt(
         key=step.key,
@@ -302,8 +304,9 @@ def prompt(state: DraftState, ctx: Context) -> Prompt:
         choices=options(step, state.language, ctx.deployment),
         optional=not step.is_required(state.answers),
         dont_know=_(N_("I don't know")) if step.dont_know else None,
-        number=number,
-        total=len(steps),
+        number=count.number,
+        total=count.total,
+        left=count.left,
     )
 
 

@@ -1,0 +1,55 @@
+"""How far along a reporter is: the question's place, and how many questions are left, at most.
+
+The count uses the skip rules that are still open: a question whose skip rule depends on an
+answer not given yet is counted. So as the reporter answers, "left" goes down by one or more
+and never up, and the total ("question 7 of N") never grows; it is exact at the last question.
+It depends only on the answers before the current question, so Back shows the count again
+that the reporter saw there before. Every channel shows this one count.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from intake.domain.questionnaire import QUESTIONS
+from intake.domain.steps import ChannelCapabilities, Condition, Step, Unless
+
+_INDEX = {step.key: index for index, step in enumerate(QUESTIONS)}
+
+
+@dataclass(frozen=True)
+class Progress:
+    number: int  # the current question's place among the questions that apply
+    total: int  # number - 1 + the questions from here to the end that may still apply
+    left: int  # questions still to answer, this one included, at most (to "check your answers")
+
+
+def _condition_key(condition: Condition) -> str:
+    return condition.condition.key if isinstance(condition, Unless) else condition.key
+
+
+def _may_apply(step: Step, answers: Mapping[str, object], capabilities: ChannelCapabilities, settled: set[str]) -> bool:
+    """False only when the step is sure to be skipped: the answer its skip rule reads is settled."""
+    if not capabilities.supports(step):
+        return False
+    if step.skip_if is None or _condition_key(step.skip_if) not in settled:
+        return True
+    return not step.skip_if(dict(answers))
+
+
+def progress(current: str, answers: Mapping[str, object], capabilities: ChannelCapabilities, *,
+             back_to_review: bool = False) -> Progress:
+    """The count at question `current`; `back_to_review` while changing one answer from
+    "check your answers" (then only the questions that answer opens are left)."""
+    here = _INDEX[current]
+    before = {step.key for step in QUESTIONS[:here]}
+    number = 1 + sum(1 for step in QUESTIONS[:here] if _may_apply(step, answers, capabilities, before))
+    ahead = 1 + sum(1 for step in QUESTIONS[here + 1:] if _may_apply(step, answers, capabilities, before))
+    if not back_to_review:
+        return Progress(number, number - 1 + ahead, ahead)
+    given = set(answers) - {current}
+    gaps = sum(
+        1 for step in QUESTIONS
+        if step.key != current and step.key not in answers and _may_apply(step, answers, capabilities, given)
+    )
+    return Progress(number, number - 1 + ahead, 1 + gaps)
