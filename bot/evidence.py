@@ -23,8 +23,6 @@ from intake.platform.models.reporting import Attachment
 
 log = logging.getLogger(__name__)
 
-MAX_FILES = 10
-
 
 @dataclass(frozen=True)
 class Incoming:

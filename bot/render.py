@@ -12,13 +12,13 @@ from bot.callbacks import Lang, Rate, Step, draft_ref
 from i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from intake.domain import conversation as conv
 from intake.domain.answers.invalid import Invalid
+from intake.domain.channel_kit.kinds import TYPED_KINDS
 from intake.domain.conversation import REVIEW
 from intake.domain.steps import Kind
 from intake.reporting.ratings import CHOICES as RATING_CHOICES
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message
 REVIEW_VALUE_CHARS = 300
-TYPED_KINDS = (Kind.TEXT, Kind.PHONE, Kind.EMAIL, Kind.DATE, Kind.MONEY)
 
 Markup = InlineKeyboardMarkup
 

@@ -18,22 +18,23 @@ from sqlalchemy import delete
 from bot import followup, render, texts
 from bot.callbacks import Lang, Resume, Step, draft_ref, offered
 from bot.chat import CAPABILITIES, CHANNEL, Chat
-from bot.evidence import MAX_FILES, download, draft_files, incoming_file
+from bot.evidence import download, draft_files, incoming_file
 from bot.users import set_language
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_
 from intake.platform import attachments
 from intake.domain import conversation as conv
-from intake.domain.answers.digits import normalize_digits
 from intake.domain.answers.invalid import Invalid
-from intake.domain.conversation import SKIP
+from intake.domain.channel_kit.navigation import at_first_missing
+from intake.domain.channel_kit.receipt import after_receipt
+from intake.domain.channel_kit.typed import typed_answer
+from intake.domain.conversation import MAX_FILES, SKIP
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, new_draft, save_draft
 from intake.platform.models.reporting import Attachment
 from intake.domain import questionnaire
-from intake.domain.questionnaire import DONT_KNOW, URGENT_NOTICE
+from intake.domain.questionnaire import DONT_KNOW
 from intake.domain.steps import Kind
 from intake.reporting.submission import Incomplete, submit_draft
-from intake.domain.tracking import format_code
 
 log = logging.getLogger(__name__)
 
@@ -200,23 +201,6 @@ async def apply_answer(chat: Chat, record: DraftRecord, raw: object, *, query: C
     await show_step(chat, record)
 
 
-def _typed(prompt: conv.Prompt, text: str) -> object:
-    """Numbers typed for buttons stand for the buttons; words go to the core as they are."""
-    if prompt.kind in render.TYPED_KINDS:
-        return text
-    digits = normalize_digits(text.strip())
-    if prompt.kind is Kind.MULTI_CHOICE:
-        parts = [p.strip() for p in digits.replace("，", ",").split(",") if p.strip()]
-        return [_choice(prompt, p) for p in parts]
-    return _choice(prompt, digits)
-
-
-def _choice(prompt: conv.Prompt, text: str) -> str:
-    if text.isdigit() and 1 <= int(text) <= len(prompt.choices):
-        return prompt.choices[int(text) - 1].value
-    return text
-
-
 async def pressed(query: CallbackQuery, callback_data: Step, core: Core, bot: Bot, state: FSMContext) -> None:
     chat = await _chat_of_query(query, core, bot, state)
     record = await chat.draft()
@@ -281,7 +265,7 @@ async def _submit(chat: Chat, record: DraftRecord, query: CallbackQuery) -> None
     await _sync_evidence(chat, record)
     result = await submit_draft(chat.core, record.id, CAPABILITIES, channel_address=str(chat.chat_id))
     if isinstance(result, Incomplete):
-        record.state = conv.change(record.state, result.missing[0].key, CAPABILITIES)
+        record.state = at_first_missing(record.state, result.missing, CAPABILITIES)
         await save_draft(chat.core, record)
         await chat.say(chat._(N_("Please answer this question.")))
         await show_step(chat, record)
@@ -289,16 +273,16 @@ async def _submit(chat: Chat, record: DraftRecord, query: CallbackQuery) -> None
     await _close(query, chat._(texts.SEND_REPORT))
     await chat.point_at(None)
     _ = chat._
-    grouped = format_code(result.code)
+    shown = after_receipt(result, chat.core.deployment)
     await chat.say("\n".join([
-        _(texts.SENT), "", _(texts.TRACKING_CODE), grouped, "", _(texts.REPLY_PIN), result.pin, "", _(texts.WRITE_DOWN),
+        _(texts.SENT), "", _(texts.TRACKING_CODE), shown.code, "", _(texts.REPLY_PIN), shown.pin, "", _(texts.WRITE_DOWN),
     ]))
-    if result.urgent:
-        await chat.say("⚠ " + _(URGENT_NOTICE))
-    category = chat.core.deployment.category_by_code.get(result.category)
-    if category:
-        await chat.say(_(texts.WHAT_NOW) + "\n\n" + category.advice.get(result.language))
-    closing = [_(texts.STATUS_HINT, code=grouped)]
+    if shown.urgent_notice:
+        await chat.say("⚠ " + _(shown.urgent_notice))
+    advice = shown.advice_in()
+    if advice:
+        await chat.say(_(texts.WHAT_NOW) + "\n\n" + advice)
+    closing = [_(texts.STATUS_HINT, code=shown.code)]
     if record.state.answers.get("notify") == "yes":
         closing.append(_(texts.NOTICES_HERE))
     base = chat.core.settings.public_base_url
@@ -341,7 +325,7 @@ async def any_message(message: Message, core: Core, bot: Bot, state: FSMContext)
         await chat.say(chat._(texts.FILES_ONLY_HERE))
         await show_step(chat, record)
         return
-    await apply_answer(chat, record, _typed(prompt, message.text))
+    await apply_answer(chat, record, typed_answer(prompt, message.text))
 
 
 async def _store(chat: Chat, record: DraftRecord, incoming) -> str | Invalid:

@@ -16,17 +16,19 @@ from rich.text import Text
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator
 from intake.domain import conversation as conv
 from intake.domain.answers.invalid import Invalid
-from intake.domain.conversation import SKIP, Context, DraftState
+from intake.domain.channel_kit.kinds import TYPED_KINDS
+from intake.domain.channel_kit.navigation import at_first_missing
+from intake.domain.channel_kit.receipt import after_receipt
+from intake.domain.channel_kit.typed import DONT_KNOW_NUMBER, numbered, typed_answer
+from intake.domain.conversation import Context, DraftState
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, new_draft, save_draft
 from intake.domain.questionnaire import DONT_KNOW
 from intake.domain.steps import Kind
 from intake.reporting.submission import Receipt, submit_draft
-from intake.domain.tracking import format_code
 
 CHANNEL = "terminal"
 CAPABILITIES = conv.ChannelCapabilities()  # the terminal takes no files
-TYPED_KINDS = (Kind.TEXT, Kind.PHONE, Kind.EMAIL, Kind.DATE, Kind.MONEY)
 LETTERS = "abcdefghij"
 
 ReadLine = Callable[[str], str]
@@ -82,7 +84,7 @@ class TerminalChat:
                     if isinstance(result, Receipt):
                         self._receipt(result)
                         return result
-                    record.state = conv.change(record.state, result.missing[0].key, CAPABILITIES)
+                    record.state = at_first_missing(record.state, result.missing, CAPABILITIES)
                     self._warn(self._(N_("Please answer this question.")))
                     continue
                 record.state = action
@@ -113,31 +115,12 @@ class TerminalChat:
         return outcome.state
 
     def _raw_answer(self, prompt: conv.Prompt, line: str) -> object:
-        """Map numbers and letters to the answers they stand for; pass typed text on."""
-        text = line.strip()
-        if not text:
-            return SKIP
+        """Letters stand for a typed question's other answers; the kit reads the rest."""
         if prompt.kind in TYPED_KINDS:
-            extras = self._typed_extras(prompt)
-            return extras.get(text.lower(), line)
-        choices = prompt.choices
-        if text == "0" and prompt.dont_know:
-            return DONT_KNOW
-        if prompt.kind is Kind.MULTI_CHOICE:
-            picked = [part.strip() for part in text.replace("，", ",").replace(" ", ",").split(",") if part.strip()]
-            if picked == ["0"] and prompt.dont_know:
-                return DONT_KNOW
-            return [self._choice_value(choices, part) for part in picked]
-        return self._choice_value(choices, text)
-
-    @staticmethod
-    def _choice_value(choices: list[conv.Choice], text: str) -> str:
-        from intake.domain.answers.digits import normalize_digits
-
-        digits = normalize_digits(text)
-        if digits.isdigit() and 1 <= int(digits) <= len(choices):
-            return choices[int(digits) - 1].value
-        return text  # the core also accepts an option's words
+            extra = self._typed_extras(prompt).get(line.strip().lower())
+            if extra is not None:
+                return extra
+        return typed_answer(prompt, line)
 
     @staticmethod
     def _typed_extras(prompt: conv.Prompt) -> dict[str, str]:
@@ -168,7 +151,7 @@ class TerminalChat:
                 if choice.hint:
                     self.console.print(Text("       " + choice.hint, style="dim"))
             if prompt.dont_know:
-                self.console.print(f"  [bold]0[/bold]  {_escape(prompt.dont_know)}")
+                self.console.print(f"  [bold]{DONT_KNOW_NUMBER}[/bold]  {_escape(prompt.dont_know)}")
             if prompt.kind is Kind.MULTI_CHOICE:
                 self.console.print(Text(_(N_("You can type several numbers, for example 1,3.")), style="dim"))
         if prompt.optional:
@@ -201,7 +184,7 @@ class TerminalChat:
             return conv.restart(state, CAPABILITIES)
         if line.lower() in ("/back", "<"):
             return conv.back(state)
-        choice = self._choice_value([conv.Choice(i.key, i.label) for i in items], line)
+        choice = numbered([conv.Choice(i.key, i.label) for i in items], line)
         if choice in {i.key for i in items}:
             return conv.change(state, choice, CAPABILITIES)
         self._warn(_(N_("Please type S or one of the numbers.")))
@@ -209,24 +192,25 @@ class TerminalChat:
 
     def _receipt(self, receipt: Receipt) -> None:
         _ = self._
-        grouped = format_code(receipt.code)
+        shown = after_receipt(receipt, self.core.deployment)
+        grouped = shown.code
         self.console.print()
         self.console.print(Text(_(N_("Thank you. Your report has been sent.")), style="bold green"))
         self.console.print(_(N_("Your tracking code is:")))
         self.console.print(Text(pyfiglet.figlet_format(grouped, font="big", width=200), style="bold"))
         self.console.print(Text(grouped, style="bold"))
         self.console.print(_(N_("Your reply PIN is:")))
-        self.console.print(Text(pyfiglet.figlet_format(receipt.pin, font="big", width=200), style="bold"))
-        self.console.print(Text(receipt.pin, style="bold"))
+        self.console.print(Text(pyfiglet.figlet_format(shown.pin, font="big", width=200), style="bold"))
+        self.console.print(Text(shown.pin, style="bold"))
         self.console.print(
             _(N_("Please write both down. With the code you can follow the report at any time; "
                  "the PIN is needed to add information. Keep them to yourself: nobody from the government will ever ask you for them."))
         )
-        category = self.core.deployment.category_by_code.get(receipt.category)
-        if category:
-            self.console.print(Panel(Text(category.advice.get(receipt.language)), title=_(N_("What you can do now"))))
-        if receipt.urgent:
-            self.console.print(Panel(Text(_(conv_urgent_notice()), style="bold"), border_style="red"))
+        advice = shown.advice_in()
+        if advice:
+            self.console.print(Panel(Text(advice), title=_(N_("What you can do now"))))
+        if shown.urgent_notice:
+            self.console.print(Panel(Text(_(shown.urgent_notice), style="bold"), border_style="red"))
         self.console.print(_(N_("Type this to see the progress: tipline status \"%(code)s\""), code=grouped))
 
     def _welcome(self) -> None:
@@ -265,12 +249,6 @@ class TerminalChat:
             if line.isdigit() and 1 <= int(line) <= len(answers):
                 return int(line) - 1
             self._warn(self._(N_("Please choose one of the answers.")))
-
-
-def conv_urgent_notice() -> str:
-    from intake.domain.questionnaire import URGENT_NOTICE
-
-    return URGENT_NOTICE
 
 
 def _escape(text: str) -> str:

@@ -17,16 +17,19 @@ from starlette.formparsers import MultiPartException
 from i18n import N_
 from intake.domain import conversation as conv
 from intake.domain.answers.invalid import Invalid
+from intake.domain.channel_kit import navigation
+from intake.domain.channel_kit.fields import Filled, filled_from_answer, filled_from_form, raw_answer
+from intake.domain.channel_kit.kinds import TYPED_KINDS, takes_long_text
+from intake.domain.channel_kit.receipt import after_receipt
 from intake.platform.attachments import MAX_BYTES, check_files, load, store
 from intake.domain.conversation import MAX_FILES, REVIEW, Context, DraftState
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, get_draft, new_draft, owner_hash, save_draft
 from intake.reporting.linking import TOKEN_LIFETIME, new_link_token
 from intake.platform.models.reporting import Draft
-from intake.domain.questionnaire import STEP_BY_KEY, URGENT_NOTICE
+from intake.domain.questionnaire import STEP_BY_KEY
 from intake.domain.steps import ChannelCapabilities, Kind
 from intake.reporting.submission import DraftGone, Receipt, draft_receipt, submit_draft
-from intake.domain.tracking import format_code
 from intake.domain.workflow import ACCEPT_DAYS, FINISH_DAYS
 from web_form import fields
 from web_form.common import (
@@ -124,34 +127,12 @@ async def resume(request: Request) -> Response:
 # --- one question per page -------------------------------------------------------------------
 
 def _viewable(state: DraftState, key: str) -> bool:
-    step = STEP_BY_KEY.get(key)
-    if step is None:
-        return False
-    return key == state.current or (key in state.answers and conv.applies(step, state.answers, CAPABILITIES))
-
-
-def _position(state: DraftState, key: str, from_review: bool) -> DraftState | None:
-    """Put the conversation at `key`, the page the reporter answered (it may be an earlier page
-    reached with the browser's Back button, or a Change link); None if that page is not open."""
-    if key == state.current and not (from_review and not state.back_to_review):
-        return state
-    if not _viewable(state, key):
-        return None
-    if not from_review and not state.back_to_review and key in state.history:
-        while state.current != key and state.history:
-            state = conv.back(state)
-        return state
-    moved = conv.change(state, key, CAPABILITIES)
-    return moved if moved.current == key else None
+    return navigation.can_show(state, key, CAPABILITIES)
 
 
 def _back_link(state: DraftState, key: str, from_review: bool) -> str:
-    if from_review or state.back_to_review:
-        return "/report/review"
-    if key in state.history:
-        index = state.history.index(key)
-        return question_url(state.history[index - 1]) if index > 0 else "/"
-    return question_url(state.history[-1]) if state.history else "/"
+    before = navigation.before(state, key, from_review=from_review)
+    return "/" if before is None else question_url(before)
 
 
 async def _file_names(core: Core, ids: list[str]) -> list[tuple[str, str]]:
@@ -165,7 +146,7 @@ async def _file_names(core: Core, ids: list[str]) -> list[tuple[str, str]]:
 
 async def _question_page(
     request: Request, record: DraftRecord, key: str, *, from_review: bool,
-    filled: fields.Filled | None = None, error: Invalid | None = None, message: str | None = None,
+    filled: Filled | None = None, error: Invalid | None = None, message: str | None = None,
 ) -> Response:
     core = core_of(request)
     state = record.state
@@ -173,14 +154,14 @@ async def _question_page(
     prompt = conv.prompt(shown, _context(core))
     step = STEP_BY_KEY[key]
     if filled is None:
-        filled = fields.filled_from_answer(step.kind, state.answers.get(key))
+        filled = filled_from_answer(step.kind, state.answers.get(key))
     files = await _file_names(core, filled.chosen) if step.kind is Kind.FILES else []
     error_text = message_text(error, state.language) if error else None
     return render(
         request, "question.html",
         prompt=prompt, step=step, filled=filled, files=files, error=error_text,
         field_id=_field_id(prompt), back=_back_link(state, key, from_review), from_review=from_review,
-        message=message, long_text=step.kind is Kind.TEXT and step.max_chars > fields.LONG_TEXT,
+        message=message, long_text=takes_long_text(step),
         max_files=MAX_FILES, max_mb=MAX_BYTES // (1024 * 1024),
     )
 
@@ -189,7 +170,7 @@ def _field_id(prompt: conv.Prompt) -> str:
     """Where the error summary's link goes: the field, or the first radio or box."""
     if prompt.kind is Kind.FILES:
         return "files"
-    if prompt.kind in fields.TYPED_KINDS:
+    if prompt.kind in TYPED_KINDS:
         return "answer"
     return "answer-0"
 
@@ -217,14 +198,14 @@ async def answer_question(request: Request, key: str) -> Response:
     from_review = form.get("from") == "review"
     if too_big is not None:
         return await _question_page(request, record, key, from_review=from_review, error=too_big)
-    filled = fields.filled_from_form(step.kind, form)
+    filled = filled_from_form(step.kind, form)
     if step.kind is Kind.FILES:
         filled.chosen = [v for v in form.getlist("keep") if isinstance(v, str) and v in (record.state.answers.get(key) or [])]
     if form_token_state(request, form) != "ok":
         return await _question_page(request, record, key, from_review=from_review, filled=filled, message=TOKEN_EXPIRED)
     if not await allowed(request, ANSWERS_PER_DRAFT, record.id):
         return too_many(request)
-    state = _position(record.state, key, from_review)
+    state = navigation.go_to(record.state, key, CAPABILITIES, from_review=from_review)
     if state is None:
         return _see(question_url(record.state.current))
     if step.kind is Kind.FILES:
@@ -232,7 +213,7 @@ async def answer_question(request: Request, key: str) -> Response:
         if isinstance(raw, Invalid):
             return await _question_page(request, record, key, from_review=from_review, filled=filled, error=raw)
     else:
-        raw = fields.raw_answer(step.kind, form)
+        raw = raw_answer(step.kind, form)
     outcome = conv.answer(state, raw, _context(core))
     if outcome.error is not None:
         return await _question_page(request, record, key, from_review=from_review, filled=filled, error=outcome.error)
@@ -349,7 +330,7 @@ async def submit(request: Request) -> Response:
         record = await get_draft(core, draft_id)
         if record is None:
             return _see("/?gone=1")
-        record.state = conv.change(record.state, result.missing[0].key, CAPABILITIES)
+        record.state = navigation.at_first_missing(record.state, result.missing, CAPABILITIES)
         await save_draft(core, record)
         return _see(question_url(record.state.current))
     response = _see("/report/done")
@@ -368,11 +349,11 @@ async def confirmation(request: Request) -> Response:
         receipt = await draft_receipt(core, record) if record else None
     if receipt is None:
         return render(request, "sent_elsewhere.html")
-    lang = visitor_of(request).language
-    category = core.deployment.category_by_code.get(receipt.category)
+    shown = after_receipt(receipt, core.deployment)
     return render(
-        request, "confirmation.html", code=format_code(receipt.code), pin=receipt.pin, urgent=receipt.urgent, urgent_notice=URGENT_NOTICE,
-        advice=category.advice.get(lang) if category else None, accept_days=ACCEPT_DAYS, finish_days=FINISH_DAYS,
+        request, "confirmation.html", code=shown.code, pin=shown.pin, urgent=shown.urgent_notice is not None,
+        urgent_notice=shown.urgent_notice, advice=shown.advice_in(visitor_of(request).language),
+        accept_days=ACCEPT_DAYS, finish_days=FINISH_DAYS,
         telegram_link=await _telegram_link(core, receipt.tip_id), link_days=TOKEN_LIFETIME.days,
     )
 
