@@ -19,13 +19,16 @@ from console.web import Console, Viewer
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, N_
 from intake.domain import conversation as conv
 from intake.domain.answers.invalid import Invalid
-from intake.domain.conversation import REVIEW, SKIP, Context, DraftState
+from intake.domain.channel_kit.fields import filled_from_answer, filled_from_form, raw_answer
+from intake.domain.channel_kit.kinds import TYPED_KINDS, takes_long_text
+from intake.domain.channel_kit.navigation import at_first_missing
+from intake.domain.conversation import REVIEW, Context, DraftState
 from intake.reporting.drafts import discard_draft, save_draft
 from intake.reporting.phone_intake import (
     CAPABILITIES, SOURCES, IntakeNotFound, StaffIntake, may_take_tips, open_intake, receipt_shown, start_intake,
     submit_intake,
 )
-from intake.domain.questionnaire import DONT_KNOW, STEP_BY_KEY, URGENT_NOTICE
+from intake.domain.questionnaire import STEP_BY_KEY, URGENT_NOTICE
 from intake.domain.steps import Kind
 from intake.platform.core import Core
 from intake.reporting.submission import Receipt
@@ -37,45 +40,7 @@ SOURCE_LABELS = {
     "letter": N_("Letter (来信)"),
     "visit": N_("Visit (来访)"),
 }
-TYPED_KINDS = (Kind.TEXT, Kind.PHONE, Kind.EMAIL, Kind.DATE, Kind.MONEY)
 INPUT_TYPES = {Kind.PHONE: "tel", Kind.EMAIL: "email"}
-LONG_TEXT = 500
-
-
-def ticked(form: FormData) -> list[str]:
-    return [v for v in form.getlist("answer") if isinstance(v, str) and v]
-
-
-def raw_answer(kind: Kind, form: FormData) -> object:
-    """The raw answer the core validates: a button (I don't know, no money lost) wins over
-    typed text; ticked boxes are a list; a blank answer is SKIP."""
-    button = forms.field(form, "choice")
-    if button:
-        return button
-    if kind is Kind.MULTI_CHOICE:
-        values = ticked(form)
-        chosen = [v for v in values if v != DONT_KNOW]
-        return chosen or (DONT_KNOW if DONT_KNOW in values else SKIP)
-    return forms.field(form, "answer") or SKIP
-
-
-def shown_value(kind: Kind, value: object) -> tuple[str, list[str]]:
-    """A stored answer back in its fields: (typed text, chosen values)."""
-    if value is None:
-        return "", []
-    if kind is Kind.MULTI_CHOICE:
-        return "", [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    if kind not in TYPED_KINDS or value == DONT_KNOW:
-        return "", [str(value)]
-    if kind is Kind.DATE and isinstance(value, dict):
-        return conv.format_when(value), []
-    if kind is Kind.MONEY:
-        if isinstance(value, int):
-            yuan, fen = divmod(value, 100)
-            return (f"{yuan}.{fen:02d}" if fen else str(yuan)), []
-        return "", [str(value)]
-    return str(value), []
-
 
 router = APIRouter()
 
@@ -157,12 +122,13 @@ def page_context(viewer: Viewer, intake: StaffIntake) -> dict:
 
 
 def question_page(console: Console, viewer: Viewer, intake: StaffIntake, *, error: Invalid | None = None,
-                  typed: str | None = None, chosen: list[str] | None = None, notice_after: str = "",
-                  status_code: int = 200) -> Response:
+                  posted: FormData | None = None, notice_after: str = "", status_code: int = 200) -> Response:
     state = intake.record.state
     prompt = conv.prompt(in_officer_language(state, viewer), context(console.core))
     step = STEP_BY_KEY[prompt.key]
-    stored_text, stored_chosen = shown_value(step.kind, state.answers.get(step.key))
+    # After an error, what was typed or chosen; otherwise the stored answer.
+    filled = (filled_from_form(step.kind, posted) if posted is not None
+              else filled_from_answer(step.kind, state.answers.get(step.key)))
     notices = []
     earlier = STEP_BY_KEY.get(notice_after)
     if earlier is not None:
@@ -171,8 +137,7 @@ def question_page(console: Console, viewer: Viewer, intake: StaffIntake, *, erro
         viewer, "intake_question.html", status_code=status_code, title=prompt.question, prompt=prompt,
         **page_context(viewer, intake),
         error=viewer.core_(error.message, **error.params) if error else None,
-        typed=stored_text if typed is None else typed, chosen=stored_chosen if chosen is None else chosen,
-        typed_kind=step.kind in TYPED_KINDS, long_text=step.kind is Kind.TEXT and step.max_chars > LONG_TEXT,
+        typed=filled.text, chosen=filled.chosen, typed_kind=step.kind in TYPED_KINDS, long_text=takes_long_text(step),
         input_type=INPUT_TYPES.get(step.kind, "text"), multiple=step.kind is Kind.MULTI_CHOICE,
         notices=notices, can_go_back=bool(state.history) or state.back_to_review,
     )
@@ -211,9 +176,7 @@ async def answer(request: Request, ref: str, signed: SignedForm, console: Consol
     step = STEP_BY_KEY[key]
     outcome = conv.answer(record.state, raw_answer(step.kind, form), context(console.core))
     if outcome.error is not None:
-        return question_page(console, viewer, intake, error=outcome.error,
-                             typed=forms.field(form, "answer") if step.kind in TYPED_KINDS else "",
-                             chosen=ticked(form) or [forms.field(form, "choice")], status_code=400)
+        return question_page(console, viewer, intake, error=outcome.error, posted=form, status_code=400)
     record.state = outcome.state
     await save_draft(console.core, record)
     return see(f"/intake/{ref}?notice={key}" if outcome.notices else f"/intake/{ref}")
@@ -248,7 +211,7 @@ async def submit(request: Request, ref: str, signed: SignedForm, console: Consol
         return response
     result = await submit_intake(console.core, viewer.staff, ref)
     if not isinstance(result, Receipt):
-        intake.record.state = conv.change(intake.record.state, result.missing[0].key, CAPABILITIES)
+        intake.record.state = at_first_missing(intake.record.state, result.missing, CAPABILITIES)
         await save_draft(console.core, intake.record)
     return see(f"/intake/{ref}")
 
