@@ -7,13 +7,13 @@ from collections.abc import Sequence
 
 from intake.domain import conversation as conv
 from intake.domain.conversation import REVIEW, DraftState
-from intake.domain.questionnaire import STEP_BY_KEY
+from intake.domain import questionnaire
 from intake.domain.steps import ChannelCapabilities, Step
 
 
 def can_show(state: DraftState, key: str, capabilities: ChannelCapabilities) -> bool:
     """The question is the current one, or one already answered that still applies."""
-    step = STEP_BY_KEY.get(key)
+    step = questionnaire.STEP_BY_KEY.get(key)
     if step is None:
         return False
     return key == state.current or (key in state.answers and conv.applies(step, state.answers, capabilities))

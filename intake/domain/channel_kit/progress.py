@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from intake.domain.questionnaire import QUESTIONS
+from intake.domain import questionnaire
 from intake.domain.steps import ChannelCapabilities, Condition, Step, Unless
-
-_INDEX = {step.key: index for index, step in enumerate(QUESTIONS)}
 
 
 @dataclass(frozen=True)
@@ -41,15 +39,16 @@ def progress(current: str, answers: Mapping[str, object], capabilities: ChannelC
              back_to_review: bool = False) -> Progress:
     """The count at question `current`; `back_to_review` while changing one answer from
     "check your answers" (then only the questions that answer opens are left)."""
-    here = _INDEX[current]
-    before = {step.key for step in QUESTIONS[:here]}
-    number = 1 + sum(1 for step in QUESTIONS[:here] if _may_apply(step, answers, capabilities, before))
-    ahead = 1 + sum(1 for step in QUESTIONS[here + 1:] if _may_apply(step, answers, capabilities, before))
+    questions = questionnaire.QUESTIONS  # read at each call, so a question added later is counted
+    here = next(index for index, step in enumerate(questions) if step.key == current)
+    before = {step.key for step in questions[:here]}
+    number = 1 + sum(1 for step in questions[:here] if _may_apply(step, answers, capabilities, before))
+    ahead = 1 + sum(1 for step in questions[here + 1:] if _may_apply(step, answers, capabilities, before))
     if not back_to_review:
         return Progress(number, number - 1 + ahead, ahead)
     given = set(answers) - {current}
     gaps = sum(
-        1 for step in QUESTIONS
+        1 for step in questions
         if step.key != current and step.key not in answers and _may_apply(step, answers, capabilities, given)
     )
     return Progress(number, number - 1 + ahead, 1 + gaps)
