@@ -8,8 +8,9 @@ passes the fields to `conversation.answer()` and saves the draft. No question is
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -21,6 +22,7 @@ from intake.domain import conversation as conv
 from intake.domain.answers.invalid import Invalid
 from intake.domain.channel_kit.fields import filled_from_answer, filled_from_form, raw_answer
 from intake.domain.channel_kit.kinds import TYPED_KINDS, takes_long_text
+from intake.domain.channel_kit import navigation
 from intake.domain.channel_kit.navigation import at_first_missing
 from intake.domain.conversation import REVIEW, Context, DraftState
 from intake.reporting.drafts import discard_draft, save_draft
@@ -47,6 +49,13 @@ router = APIRouter()
 
 def context(core: Core) -> Context:
     return Context(core.deployment, core.today(), CAPABILITIES)
+
+
+def question_url(ref: str, key: str, *, from_review: bool = False) -> str:
+    """Every question has its own address, as in the public form, so the browser's Back works."""
+    if key == REVIEW:
+        return f"/intake/{ref}"
+    return f"/intake/{ref}/q/{quote(key)}" + ("?from=review" if from_review else "")
 
 
 def see(url: str) -> RedirectResponse:
@@ -113,6 +122,18 @@ async def show(request: Request, ref: str, viewer: SignedIn, console: ConsoleDep
     return question_page(console, viewer, intake, notice_after=notice)
 
 
+@router.get("/intake/{ref}/q/{key}")
+async def question(request: Request, ref: str, key: str, viewer: SignedIn, console: ConsoleDep, notice: str = "",
+                   came_from: str = Query("", alias="from")) -> Response:
+    """One question: the current one, or one answered before (the browser's Back, a Change link)."""
+    intake, response = await opened(request, console, viewer, ref, posted=False)
+    if response is not None:
+        return response
+    if intake.receipt is not None or not navigation.can_show(intake.record.state, key, CAPABILITIES):
+        return see(f"/intake/{ref}")
+    return question_page(console, viewer, intake, key=key, from_review=came_from == "review", notice_after=notice)
+
+
 def page_context(viewer: Viewer, intake: StaffIntake) -> dict:
     language = intake.record.state.language
     return {
@@ -121,11 +142,15 @@ def page_context(viewer: Viewer, intake: StaffIntake) -> dict:
     }
 
 
-def question_page(console: Console, viewer: Viewer, intake: StaffIntake, *, error: Invalid | None = None,
-                  posted: FormData | None = None, notice_after: str = "", status_code: int = 200) -> Response:
+def question_page(console: Console, viewer: Viewer, intake: StaffIntake, *, key: str | None = None,
+                  from_review: bool = False, error: Invalid | None = None, posted: FormData | None = None,
+                  notice_after: str = "", status_code: int = 200) -> Response:
     state = intake.record.state
-    prompt = conv.prompt(in_officer_language(state, viewer), context(console.core))
+    key = key or state.current
+    shown = state if key == state.current else replace(state, current=key)
+    prompt = conv.prompt(in_officer_language(shown, viewer), context(console.core))
     step = STEP_BY_KEY[prompt.key]
+    before = navigation.before(state, key, from_review=from_review)
     # After an error, what was typed or chosen; otherwise the stored answer.
     filled = (filled_from_form(step.kind, posted) if posted is not None
               else filled_from_answer(step.kind, state.answers.get(step.key)))
@@ -139,7 +164,8 @@ def question_page(console: Console, viewer: Viewer, intake: StaffIntake, *, erro
         error=viewer.core_(error.message, **error.params) if error else None,
         typed=filled.text, chosen=filled.chosen, typed_kind=step.kind in TYPED_KINDS, long_text=takes_long_text(step),
         input_type=INPUT_TYPES.get(step.kind, "text"), multiple=step.kind is Kind.MULTI_CHOICE,
-        notices=notices, can_go_back=bool(state.history) or state.back_to_review,
+        notices=notices, from_review=from_review,
+        back_url=question_url(intake.ref, before) if before is not None else None,
     )
 
 
@@ -170,16 +196,20 @@ async def answer(request: Request, ref: str, signed: SignedForm, console: Consol
     if response is not None:
         return response
     record = intake.record
-    key = forms.field(form, "key")
-    if key != record.state.current or key not in STEP_BY_KEY:
-        return see(f"/intake/{ref}")  # an old page (another tab, the browser's Back): show where the draft is
-    step = STEP_BY_KEY[key]
-    outcome = conv.answer(record.state, raw_answer(step.kind, form), context(console.core))
+    key, from_review = forms.field(form, "key"), forms.field(form, "from") == "review"
+    step = STEP_BY_KEY.get(key)
+    # The question may be an earlier one (the browser's Back) or one changed from the check.
+    state = navigation.go_to(record.state, key, CAPABILITIES, from_review=from_review) if step else None
+    if step is None or state is None:
+        return see(f"/intake/{ref}")  # not open (another tab moved on): show where the draft is
+    outcome = conv.answer(state, raw_answer(step.kind, form), context(console.core))
     if outcome.error is not None:
-        return question_page(console, viewer, intake, error=outcome.error, posted=form, status_code=400)
+        return question_page(console, viewer, intake, key=key, from_review=from_review, error=outcome.error,
+                             posted=form, status_code=400)
     record.state = outcome.state
     await save_draft(console.core, record)
-    return see(f"/intake/{ref}?notice={key}" if outcome.notices else f"/intake/{ref}")
+    following = question_url(ref, record.state.current)
+    return see(f"{following}?notice={quote(key)}" if outcome.notices else following)
 
 
 @router.post("/intake/{ref}/back")

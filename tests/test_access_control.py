@@ -95,6 +95,7 @@ RULES: dict[tuple[str, str], dict[str, str] | str] = {
     ("GET", "/intake"): INTAKE,
     ("POST", "/intake"): INTAKE,
     ("GET", "/intake/{ref}"): INTAKE_OWN,
+    ("GET", "/intake/{ref}/q/{key}"): INTAKE_OWN,
     ("POST", "/intake/{ref}/answer"): INTAKE_OWN,
     ("POST", "/intake/{ref}/back"): INTAKE_OWN,
     ("POST", "/intake/{ref}/change"): INTAKE_OWN,

@@ -188,3 +188,34 @@ async def test_a_phone_intake_in_the_browser_is_accessible(core, console_url, br
     async with core.db.session() as session:
         tip = await session.scalar(select(Tip))
     assert (tip_source(tip), tip_operator(tip), tip.language) == ("letter", "li", "en")
+
+
+async def test_every_question_has_its_own_address_so_back_works_as_in_the_public_form(core):
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    async with client_for(core) as client:
+        await sign_in(client, "li")
+        url = await start(client, "phone", "en")
+        page = await client.get(url)
+        answered = await client.post(f"{url}/answer", data={"csrf": csrf_of(page.text), "key": "urgent", "answer": "no"})
+        assert answered.headers["location"] == f"{url}/q/reporting_for"
+        page = await client.get(answered.headers["location"])
+        answered = await client.post(f"{url}/answer", data={"csrf": csrf_of(page.text), "key": "reporting_for", "answer": "self"})
+        assert answered.headers["location"] == f"{url}/q/category"
+        page = await client.get(answered.headers["location"])
+        assert f'href="{url}/q/reporting_for"' in page.text  # the Back link: the previous question's address
+        # The browser's Back: the earlier question, with its answer, and answering it there carries on from it.
+        earlier = await client.get(f"{url}/q/reporting_for")
+        assert 'value="reporting_for"' in earlier.text and re.search(r'value="self" checked', earlier.text)
+        assert f'href="{url}/q/urgent"' in earlier.text
+        answered = await client.post(f"{url}/answer", data={"csrf": csrf_of(earlier.text), "key": "reporting_for", "answer": "family"})
+        assert answered.headers["location"] == f"{url}/q/relationship"
+        assert (await client.get(f"{url}/q/consent")).headers["location"] == url  # not reached yet
+        review = await walk(client, url, {**ANSWERS_FOR_MOTHER, "reporting_for": "family"})
+        # "Change" from the check is an address too; after the answer the check comes back.
+        assert f'href="{url}/q/place?from=review"' in review
+        change = await client.get(f"{url}/q/place?from=review")
+        assert 'name="from" value="review"' in change.text and f'href="{url}"' in change.text
+        changed = await client.post(f"{url}/answer", data={"csrf": csrf_of(change.text), "key": "place", "from": "review",
+                                                           "answer": "幸福路10号"})
+        assert changed.headers["location"] == url
+        assert "幸福路10号" in (await client.get(url)).text
