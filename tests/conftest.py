@@ -19,6 +19,12 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+# pytest-xdist's workers inherit COLUMNS=80 and LINES from execnet; rich would fix that width into
+# the CLI's consoles when their modules are imported, and wrap what `tests.cli.run_tipline` (which
+# sets COLUMNS=200 for each command, as a wide terminal would) reads. Remove them first.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
