@@ -60,10 +60,9 @@ async def overdue(viewer: Coordinator, console: ConsoleDep, done: str = "") -> R
     found = await overdue_list(console.core, viewer.staff)
     units: dict[str, list[dict]] = {}
     for item in found:
-        category = deployment.category_by_code.get(item.category)
         units.setdefault(deployment.unit_name(item.lead_unit, lang) if item.lead_unit else _("No unit"), []).append({
             "id": item.id, "status": c_(STATUS_LABELS[Status(item.status)]), "kind": _(OVERDUE_KINDS[item.overdue]),
-            "category": category.label.get(lang) if category else item.category,
+            "category": deployment.category_label(item.category, lang),
             "due": item.due, "days": item.days_late, "supervised": item.supervised, "last": item.last_supervised,
         })
     return console.render(viewer, "overdue.html", title=_("Overdue tips"), units=units, total=len(found),

@@ -156,15 +156,6 @@ LedgerReader = Annotated[Viewer, Depends(role(*LEDGER_ROLES, title=NOT_AVAILABLE
 router = APIRouter()
 
 
-def category_label(deployment: Deployment, code: str, language: str) -> str:
-    found = deployment.category_by_code.get(code)
-    return found.label.get(language) if found else code
-
-
-def region_name(deployment: Deployment, code: str, language: str) -> str:
-    found = deployment.region_by_code.get(code)
-    return found.name.get(language) if found else code
-
 
 def period_of(console: Console, viewer: Viewer, start: str, end: str) -> tuple[Period, str | None]:
     """The dates asked for; by default this year so far. A bad field gives the default and a message."""
@@ -198,10 +189,10 @@ def dimension_rows(deployment: Deployment, viewer: Viewer, stats: Statistics) ->
         return f"{count} ({100 * count / total:.1f}%)"
 
     return {
-        "by_category": [(category_label(deployment, code, lang), n, shown(n)) for code, n in stats.by_category],
+        "by_category": [(deployment.category_label(code, lang), n, shown(n)) for code, n in stats.by_category],
         "by_unit": [(deployment.unit_name(code, lang) if code else _(NO_UNIT), n, shown(n)) for code, n in stats.by_unit],
         "by_status": [(c_(STATUS_LABELS[Status(code)]), n, shown(n)) for code, n in stats.by_status],
-        "by_region": [(region_name(deployment, code, lang), n, shown(n)) for code, n in stats.by_region],
+        "by_region": [(deployment.region_name(code, lang), n, shown(n)) for code, n in stats.by_region],
     }
 
 
@@ -269,7 +260,7 @@ async def statistics_page(viewer: Statistician, console: ConsoleDep, start: str 
              (_("Money recovered"), stats.money_recovered_fen, _money(stats.money_recovered_fen))]
     overdue_rows = [
         {"id": item.id, "kind": _("Not accepted in time") if item.kind == "accept" else _("Not finished in time"),
-         "category": category_label(deployment, item.category, lang), "region": region_name(deployment, item.region, lang),
+         "category": deployment.category_label(item.category, lang), "region": deployment.region_name(item.region, lang),
          "unit": deployment.unit_name(item.lead_unit, lang) if item.lead_unit else "", "created_at": item.created_at,
          "due": item.due}
         for item in stats.overdue
@@ -278,7 +269,7 @@ async def statistics_page(viewer: Statistician, console: ConsoleDep, start: str 
     return console.render(
         viewer, "statistics.html", title=_("Campaign statistics"), stats=stats, error=error,
         start=stats.period.start.isoformat(), end=stats.period.end.isoformat(), region=chosen,
-        regions=[(code, region_name(deployment, code, lang)) for code in regions_in_scope(core, viewer.staff)],
+        regions=[(code, deployment.region_name(code, lang)) for code in regions_in_scope(core, viewer.staff)],
         figures=figures(viewer, stats), sections=sections,
         money_chart=bar_chart("chart-money", _("Money reported lost and recovered (yuan)"), money),
         satisfaction_chart=bar_chart("chart-satisfaction", _("Satisfaction"), satisfaction) if stats.ratings else None,
@@ -293,7 +284,7 @@ async def statistics_csv(viewer: Statistician, console: ConsoleDep, start: str =
     stats, _error, chosen = await statistics_for(console, viewer, start, end, region)
     _, deployment = viewer._, console.core.deployment
     rows: list[list[object]] = [
-        [_("Campaign statistics"), region_name(deployment, chosen, viewer.language), stats.period.start.isoformat(), stats.period.end.isoformat()],
+        [_("Campaign statistics"), deployment.region_name(chosen, viewer.language), stats.period.start.isoformat(), stats.period.end.isoformat()],
         [_("Figure"), _("Value"), _("Definition")],
     ]
     rows += [[label, value, definition] for _key, label, value, definition in figures(viewer, stats)]
@@ -320,7 +311,7 @@ async def ledger_page(viewer: LedgerReader, console: ConsoleDep, start: str = ""
     return console.render(
         viewer, "ledger.html", title=viewer._("Ledger (台账)"), error=error,
         start=period.start.isoformat(), end=period.end.isoformat(), region=chosen,
-        regions=[(code, region_name(console.core.deployment, code, viewer.language)) for code in allowed],
+        regions=[(code, console.core.deployment.region_name(code, viewer.language)) for code in allowed],
         xlsx_url=f"/ledger.xlsx?{q}", csv_url=f"/ledger.csv?{q}",
         can_statistics=viewer.staff.role in STATISTICS_ROLES,
     )

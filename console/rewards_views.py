@@ -75,16 +75,6 @@ RewardAdmin = Annotated[Viewer, Depends(role(
 router = APIRouter()
 
 
-def region_name(deployment: Deployment, code: str, language: str) -> str:
-    region = deployment.region_by_code.get(code)
-    return region.name.get(language) if region else code
-
-
-def category_label(deployment: Deployment, code: str, language: str) -> str:
-    category = deployment.category_by_code.get(code)
-    return category.label.get(language) if category else code
-
-
 def tier_label(core: Core, code: str, language: str) -> str:
     tier = scheme(core).tier(code)
     return tier.label.get(language) if tier else code
@@ -92,7 +82,7 @@ def tier_label(core: Core, code: str, language: str) -> str:
 
 def budget_rows(deployment: Deployment, viewer: Viewer, lines) -> list[dict]:  # noqa: ANN001
     return [
-        {"region": region_name(deployment, line.region, viewer.language), "year": line.year,
+        {"region": deployment.region_name(line.region, viewer.language), "year": line.year,
          "budget": yuan(line.budget_fen) if line.budget_fen is not None else viewer._("No budget set"),
          "committed": yuan(line.committed_fen), "paid": yuan(line.paid_fen),
          "left": yuan(line.left_fen) if line.left_fen is not None else "—"}
@@ -114,8 +104,8 @@ async def overview_page(console: Console, viewer: Viewer, *, status_code: int = 
     for item in await candidates(core, viewer.staff):
         failed = [rule.text(lang, item.eligibility.scheme) for rule in item.eligibility.rules if not rule.ok]
         rows.append({
-            "id": item.tip_id, "status": viewer.core_(STATUS_LABELS[Status(item.status)]), "category": category_label(deployment, item.category, lang),
-            "region": region_name(deployment, item.region, lang), "created_at": item.created_at,
+            "id": item.tip_id, "status": viewer.core_(STATUS_LABELS[Status(item.status)]), "category": deployment.category_label(item.category, lang),
+            "region": deployment.region_name(item.region, lang), "created_at": item.created_at,
             "eligible": item.eligibility.eligible, "failed": failed,
             "award": viewer.core_(AWARD_STATUS_LABELS[item.award.status]) if item.award else "",
         })
@@ -158,7 +148,7 @@ async def tip_page(console: Console, viewer: Viewer, tip_id: int, *, status_code
     return console.render(
         viewer, "rewards_tip.html", status_code=status_code, title=_("Reward for tip %(id)s", id=tip_id),
         tip=tip, error=error, done=_(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None, revealed=revealed,
-        region_name=region_name(deployment, tip.region, lang),
+        region_name=deployment.region_name(tip.region, lang),
         lead_name=deployment.unit_name(tip.lead_unit, lang) if tip.lead_unit else "",
         rules=[{"ok": rule.ok, "text": rule.text(lang, current)} for rule in found.rules],
         eligible=found.eligible, later_reports=found.later_reports, scheme_digest=current.digest[:12],
@@ -343,7 +333,7 @@ async def ledger_page(viewer: RewardAdmin, console: ConsoleDep, year: str = "") 
         rows=[[row[i] for i in shown] for row in rows], year=chosen or "",
         by_status=[(viewer.core_(AWARD_STATUS_LABELS[s]), yuan(v)) for s, v in found.by_status.items()],
         committed=yuan(found.committed_fen),
-        by_region=[(region_name(core.deployment, r, lang), y, yuan(v)) for (r, y), v in sorted(found.paid_by_region_year.items())],
+        by_region=[(core.deployment.region_name(r, lang), y, yuan(v)) for (r, y), v in sorted(found.paid_by_region_year.items())],
         by_month=[(m, yuan(v)) for m, v in found.paid_by_month.items()],
         budgets=budget_rows(core.deployment, viewer, await budgets(core, chosen)),
         query=f"?year={chosen}" if chosen else "",

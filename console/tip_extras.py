@@ -78,7 +78,7 @@ async def panel(console: Console, viewer: Viewer, tip: TipFile) -> dict:
                                  reached=_(REACHED_LABELS[bool(detail.get("reached"))]), time=moment)
             elif action == CATEGORY:
                 settled = True
-                names = {key: _category(deployment, detail.get(key), lang) for key in ("from", "to")}
+                names = {key: deployment.category_label(detail.get(key), lang) for key in ("from", "to")}
                 text = (_("Category confirmed: %(to)s", **names) if detail.get("from") == detail.get("to")
                         else _("Category changed from %(from)s to %(to)s", **{"from": names["from"], "to": names["to"]}))
                 if detail.get("rerouted"):
@@ -100,10 +100,6 @@ async def panel(console: Console, viewer: Viewer, tip: TipFile) -> dict:
         "category_preselected": preselected,
     }
 
-
-def _category(deployment, code: object, language: str) -> str:  # noqa: ANN001
-    found = deployment.category_by_code.get(str(code))
-    return found.label.get(language) if found else str(code)
 
 
 async def record_contact_work(core: Core, tip_id: int, viewer: Viewer, form: Mapping[str, object]) -> str:
@@ -135,13 +131,12 @@ async def sheet(tip_id: Id, viewer: SignedIn, console: ConsoleDep) -> Response:
 def sheet_context(console: Console, viewer: Viewer, sheet: Sheet) -> dict:
     _, lang = viewer._, viewer.language
     deployment = console.core.deployment
-    region = deployment.region_by_code.get(sheet.region_code)
     source = _(LEDGER_WORDS.get(f"channel:{sheet.source}", sheet.source)) if f"channel:{sheet.source}" in LEDGER_WORDS else sheet.source
     return {
         "sheet": sheet,
         "source": source,
         "priority_label": _(PRIORITY_WORDS.get(sheet.priority, PRIORITY_WORDS["normal"])),
-        "region_name": region.name.get(lang) if region else sheet.region_code,
+        "region_name": deployment.region_name(sheet.region_code, lang),
         "lead_name": deployment.unit_name(sheet.lead_unit, lang) if sheet.lead_unit else "—",
         "assisting_names": [deployment.unit_name(code, lang) for code in sheet.assisting],
         "printed_at": console.local_time(console.core.clock.now()),

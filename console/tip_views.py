@@ -155,9 +155,9 @@ def _queue_rows(console: Console, viewer: Viewer, items: list) -> list[QueueRow]
     deployment = console.core.deployment
     # Per page, each distinct code is translated once (functools.cache of a page's functions).
     status = cache(lambda code: c_(STATUS_LABELS[Status(code)]))
-    category = cache(lambda code: _category_label(deployment, code, lang))
+    category = cache(lambda code: deployment.category_label(code, lang))
     priority = cache(lambda code: _(PRIORITY_LABELS.get(code, code)))
-    region = cache(lambda code: _region_name(deployment, code, lang))
+    region = cache(lambda code: deployment.region_name(code, lang))
     unit = cache(lambda code: deployment.unit_name(code, lang) if code else "")
     overdue = cache(lambda code: _(OVERDUE_LABELS[code]) if code else "")
 
@@ -174,16 +174,6 @@ def _queue_rows(console: Console, viewer: Viewer, items: list) -> list[QueueRow]
         )
         for item in items
     ]
-
-
-def _category_label(deployment: Deployment, code: str, language: str) -> str:
-    category = deployment.category_by_code.get(code)
-    return category.label.get(language) if category else code
-
-
-def _region_name(deployment: Deployment, code: str, language: str) -> str:
-    region = deployment.region_by_code.get(code)
-    return region.name.get(language) if region else code
 
 
 async def tip_page(
@@ -250,7 +240,7 @@ def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_r
     suggestion = None
     if tip.suggestion and tip.suggestion.get("category") not in (None, "other", tip.category):
         suggestion = {
-            "label": _category_label(deployment, tip.suggestion["category"], lang),
+            "label": deployment.category_label(tip.suggestion["category"], lang),
             "confidence": round(100 * float(tip.suggestion.get("confidence") or 0)),
             "words": ", ".join(tip.suggestion.get("reasons") or []),
         }
@@ -263,7 +253,7 @@ def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_r
         timeline.append({**entry, "step": step})
     return {
         "tip": tip, "state": state, "actions": actions, "suggestion": suggestion, "timeline": timeline,
-        "category_label": tip.category_label, "region_name": _region_name(deployment, tip.region, lang),
+        "category_label": tip.category_label, "region_name": deployment.region_name(tip.region, lang),
         "lead_name": deployment.unit_name(tip.lead_unit, lang) if tip.lead_unit else "",
         "assisting_names": [deployment.unit_name(code, lang) for code in tip.assisting],
         "priority_label": _(PRIORITY_LABELS.get(tip.priority, tip.priority)),

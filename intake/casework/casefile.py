@@ -161,13 +161,12 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
         for step in QUESTIONS
         if step.key in tip.answers and step.key not in PERSONAL_KEYS
     ]
-    category = deployment.category_by_code.get(tip.category)
     return TipFile(
         id=tip.id,
         status=tip.status,
         status_label=_(STATUS_LABELS[Status(tip.status)]),
         category=tip.category,
-        category_label=category.label.get(language) if category else tip.category,
+        category_label=deployment.category_label(tip.category, language),
         suggestion=tip.suggestion,
         priority=tip.priority,
         region=tip.region_code,

@@ -204,6 +204,16 @@ class Deployment(BaseModel):
     def template_by_id(self) -> dict[str, Template]:
         return {t.id: t for t in self.templates}
 
+    def category_label(self, code: str | None, language: str) -> str:
+        """A category's label in `language`; an unknown (or retired and gone) code as it is."""
+        found = self.category_by_code.get(str(code or ""))
+        return found.label.get(language) if found else str(code or "")
+
+    def region_name(self, code: str | None, language: str) -> str:
+        """A region's name in `language`; an unknown code as it is."""
+        found = self.region_by_code.get(str(code or ""))
+        return found.name.get(language) if found else str(code or "")
+
     def unit_name(self, code: str, language: str) -> str:
         unit = self.unit_by_code.get(code)
         if unit is None:

@@ -321,8 +321,7 @@ async def render_unit_alert(core: Core, session: AsyncSession, notification: Not
         tip = await session.get(Tip, notification.tip_id) if notification.tip_id else None
         if tip is None:
             return None
-        category = deployment.category_by_code.get(tip.category)
-        category_label = category.label.get(UNIT_LANGUAGE) if category else tip.category
+        category_label = deployment.category_label(tip.category, UNIT_LANGUAGE)
         subject = _(SUBJECTS[about], id=tip.id, category=category_label)
         if tip.priority == "urgent":
             subject = _(URGENT_SUBJECT, subject=subject)

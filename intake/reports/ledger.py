@@ -149,14 +149,6 @@ async def build_ledger(
         )).all():
             assisting[tip_id].append(unit)
 
-    def category(code: str) -> str:
-        found = deployment.category_by_code.get(code)
-        return found.label.get(language) if found else code
-
-    def region_name(code: str) -> str:
-        found = deployment.region_by_code.get(code)
-        return found.name.get(language) if found else code
-
     separator = "、" if language == "zh_Hans" else "; "
     ledger_rows = []
     for row in rows:
@@ -172,9 +164,9 @@ async def build_ledger(
             source=words.get(f"channel:{channel}", channel),
             submitted_at=_local(created_at, tz),  # type: ignore[arg-type]
             accepted_at=_local(accepted_at, tz),
-            category=category(category_code),
+            category=deployment.category_label(category_code, language),
             subject=" / ".join(subject),
-            region=region_name(region_code),
+            region=deployment.region_name(region_code, language),
             lead_unit=deployment.unit_name(lead_unit, language) if lead_unit else "",
             assisting_units=separator.join(deployment.unit_name(code, language) for code in assisting.get(tip_id, [])),
             status=status_words(STATUS_LABELS[Status(status)]),

@@ -77,12 +77,11 @@ async def assignment_sheet(core: Core, staff: StaffUser, tip_id: int) -> Sheet:
                 accused.append((_(step.summary_label or step.question), display_value(step, value, language, deployment)))
             continue
         facts.append((_(step.summary_label or step.question), display_value(step, value, language, deployment)))
-    category = deployment.category_by_code.get(tip.category)
     return Sheet(
         id=tip.id, source=tip_source(tip), taken_by_staff=tip_operator(tip) is not None,
         status_label=_(STATUS_LABELS[Status(tip.status)]), received_at=aware(tip.created_at),
         accepted_at=aware(accepted_at) if accepted_at else None,
-        category_label=category.label.get(language) if category else tip.category, priority=tip.priority,
+        category_label=deployment.category_label(tip.category, language), priority=tip.priority,
         region_code=tip.region_code, accused=accused, facts=facts,
         reasons=[render_reason(Reason.from_dict(r), language, deployment) for r in (tip.routing or {}).get("reasons", [])],
         lead_unit=tip.lead_unit,

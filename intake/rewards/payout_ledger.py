@@ -133,20 +133,13 @@ def ledger_cells(core: Core, found: Ledger, language: str) -> tuple[list[str], l
     deployment = core.deployment
     labels = {t.code: t.label.get(language) for t in scheme(core).tiers}
 
-    def region(code: str) -> str:
-        found_region = deployment.region_by_code.get(code)
-        return found_region.name.get(language) if found_region else code
-
-    def category(code: str) -> str:
-        found_category = deployment.category_by_code.get(code)
-        return found_category.label.get(language) if found_category else code
-
     def day(moment: datetime | None) -> str:
         return local_day(core, moment) if moment else ""
 
     rows = [
         [r.award_id, r.tip_id, _(AWARD_STATUS_LABELS[r.status]), labels.get(r.tier, r.tier), yuan(r.amount_fen), r.amount_fen,
-         region(r.region), region(r.budget_region), deployment.unit_name(r.unit, language) if r.unit else "", category(r.category),
+         deployment.region_name(r.region, language), deployment.region_name(r.budget_region, language),
+         deployment.unit_name(r.unit, language) if r.unit else "", deployment.category_label(r.category, language),
          r.proposed_by, day(r.proposed_at), r.decided_by or "", day(r.decided_at), day(r.claim_until), r.paid_on or "",
          r.payment_reference or "", r.scheme_digest[:12],
          "; ".join(f"{tip}: {yuan(fen)}" for tip, fen in r.shares) if len(r.shares) > 1 else ""]
