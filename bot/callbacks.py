@@ -54,3 +54,11 @@ class Resume(CallbackData, prefix="r"):
 class Rate(CallbackData, prefix="rate"):
     t: int
     v: str
+
+
+class Addition(CallbackData, prefix="add"):
+    """Yes or no to "Add this to your report?"; `n` is the id of the message it asks about, so
+    only the latest question's buttons count."""
+
+    n: int
+    go: bool

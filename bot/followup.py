@@ -7,7 +7,9 @@ limits (intake.reporting.lookups).
 """
 from __future__ import annotations
 
+import base64
 import logging
+from dataclasses import asdict
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,9 +20,9 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
 
 from bot import render, texts
-from bot.callbacks import Rate
+from bot.callbacks import Addition, Rate
 from bot.chat import CHANNEL, Chat
-from bot.evidence import download, incoming_file
+from bot.evidence import Incoming, download, incoming_file
 from bot.users import user_hash
 from intake.platform import attachments
 from intake.domain.answers.invalid import Invalid
@@ -39,7 +41,7 @@ from intake.domain.workflow import STATUS_LABELS, Status
 
 log = logging.getLogger(__name__)
 
-FOLLOW_UP_WINDOW = timedelta(hours=1)  # more text or photos after answering go to the same tip
+FOLLOW_UP_WINDOW = timedelta(hours=1)  # more text or photos after answering: offered to the same tip
 
 
 async def my_tips(message: Message, core: Core, bot: Bot, state: FSMContext) -> None:
@@ -97,39 +99,100 @@ async def link(chat: Chat, token: str) -> None:
 
 
 async def idle_message(chat: Chat, message: Message) -> None:
-    """A message outside a report: an answer to a staff question, or more for the same tip."""
-    tip = await tip_for_reply(chat.core, chat.chat_id)
+    """A message outside a report: a tracking code (its status), the answer to a staff question
+    (added at once), or more for a report whose question was answered (asked first: it may be
+    meant for a new report, or for nobody)."""
+    if message.text and looks_like_code(message.text):  # a code on its own is a look-up, never a reply
+        await show_status(chat, message.text)
+        return
+    waiting = await waiting_tip(chat.core, chat.chat_id)
+    tip = waiting or await recently_answered_tip(chat.core, chat.chat_id)
     if tip is None:
-        if message.text and looks_like_code(message.text):  # a tracking code on its own: /status
-            await show_status(chat, message.text)
-            return
         await chat.say(chat._(texts.IDLE))
         return
     incoming = incoming_file(message)
+    if incoming is None and message.text is None:
+        await chat.say(chat._(texts.TEXT_EXPECTED))
+        return
+    text = None
+    if incoming is None:
+        text = clean_text(message.text or "", max_chars=5000, min_chars=1)
+        if isinstance(text, Invalid):
+            await chat.say(render.error_text(text, chat._))
+            return
+    elif message.caption:
+        caption = clean_text(message.caption, max_chars=1000)
+        text = caption if isinstance(caption, str) and caption else None
+    if waiting is not None:
+        await add_to_tip(chat, waiting.id, text, incoming)
+        return
+    await ask_to_add(chat, message.message_id, tip.id, text, incoming)
+
+
+async def add_to_tip(chat: Chat, tip_id: int, text: str | None, incoming: Incoming | None) -> None:
+    """Store the reporter's words (and file) on their tip."""
     if incoming is not None:
         data = await download(chat.bot, incoming)
         checked = data if isinstance(data, Invalid) else await attachments.check_files(chat.core, [data])
         if isinstance(checked, Invalid):
             await chat.say(render.error_text(checked, chat._))
             return
-        caption = clean_text(message.caption or "", max_chars=1000) if message.caption else None
-        text = caption if isinstance(caption, str) and caption else chat._(texts.PHOTO_REPLY)
-        reply = await reporter_reply(chat.core, tip.id, text, language=chat._.language)
-        stored = await attachments.store(chat.core, checked[0], incoming.name, tip_id=tip.id, reporter_message_id=reply.id)
+        reply = await reporter_reply(chat.core, tip_id, text or chat._(texts.PHOTO_REPLY), language=chat._.language)
+        stored = await attachments.store(chat.core, checked[0], incoming.name, tip_id=tip_id, reporter_message_id=reply.id)
         if isinstance(stored, Invalid):  # e.g. the store is full: the words are kept, the file is not
             await chat.say(render.error_text(stored, chat._))
             return
-        await chat.say(chat._(texts.REPLY_SAVED))
-        return
-    if message.text is None:
-        await chat.say(chat._(texts.TEXT_EXPECTED))
-        return
-    cleaned = clean_text(message.text, max_chars=5000, min_chars=1)
-    if isinstance(cleaned, Invalid):
-        await chat.say(render.error_text(cleaned, chat._))
-        return
-    await reporter_reply(chat.core, tip.id, cleaned, language=chat._.language)
+    else:
+        await reporter_reply(chat.core, tip_id, text or "", language=chat._.language)
     await chat.say(chat._(texts.REPLY_SAVED))
+
+
+# --- "Add this to your report?" -------------------------------------------------------------
+# What waits for the answer is kept in the conversation state, sealed (it is the reporter's
+# words), with the id of the message it came from; only the latest question's buttons count.
+
+PENDING = "addition"
+_SEALED_FOR = "bot-pending-addition"
+
+
+async def ask_to_add(chat: Chat, message_id: int, tip_id: int, text: str | None, incoming: Incoming | None) -> None:
+    held = {"tip": tip_id, "text": text, "file": asdict(incoming) if incoming else None}
+    sealed = base64.b64encode(chat.core.keys.seal(held, purpose=_SEALED_FOR)).decode("ascii")
+    await chat.state.update_data({PENDING: {"n": message_id, "sealed": sealed}})
+    _ = chat._
+    await chat.say(_(texts.ADD_QUESTION), render.Markup(inline_keyboard=[[
+        render.button(_(texts.ADD_YES), Addition(n=message_id, go=True).pack()),
+        render.button(_(texts.ADD_NO), Addition(n=message_id, go=False).pack()),
+    ]]))
+
+
+async def answered_addition(query: CallbackQuery, callback_data: Addition, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    chat = await Chat.open(core, bot, chat_id, state, query.from_user.language_code)
+    pending = (await state.get_data()).get(PENDING)
+    if not isinstance(pending, dict) or pending.get("n") != callback_data.n:
+        await query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True)
+        return
+    await state.update_data({PENDING: None})
+    await query.answer()
+    await _remove_buttons(query)
+    if not callback_data.go:
+        await chat.say(chat._(texts.NOT_ADDED) + "\n\n" + chat._(texts.IDLE))
+        return
+    held = core.keys.open_json(base64.b64decode(pending["sealed"]), purpose=_SEALED_FOR)
+    if held["tip"] not in {tip.id for tip in await chat_tips(core, chat_id)}:  # erased meanwhile
+        await chat.say(chat._(texts.IDLE))
+        return
+    await add_to_tip(chat, held["tip"], held["text"], Incoming(**held["file"]) if held["file"] else None)
+
+
+async def _remove_buttons(query: CallbackQuery) -> None:
+    if query.message is None:
+        return
+    try:
+        await query.message.edit_reply_markup(reply_markup=None)
+    except Exception as error:  # noqa: BLE001 - the answer is taken either way
+        log.info("could not remove the buttons: %s", type(error).__name__)
 
 
 async def rated(query: CallbackQuery, callback_data: Rate, core: Core, bot: Bot, state: FSMContext) -> None:
@@ -144,11 +207,7 @@ async def rated(query: CallbackQuery, callback_data: Rate, core: Core, bot: Bot,
         await query.answer(render.error_text(result, chat._)[:190], show_alert=True)
         return
     await query.answer()
-    if query.message is not None:
-        try:
-            await query.message.edit_reply_markup(reply_markup=None)
-        except Exception as error:  # noqa: BLE001 - the rating is stored either way
-            log.info("could not remove the rating buttons: %s", type(error).__name__)
+    await _remove_buttons(query)
     await chat.say(chat._(texts.RATE_THANKS))
 
 
@@ -173,20 +232,22 @@ async def unrated_closed(core: Core, chat_id: int | str) -> list[Tip]:
         return list(rows.all())
 
 
-async def tip_for_reply(core: Core, chat_id: int | str) -> Tip | None:
-    """The tip a message outside a report belongs to: one waiting for the reporter's answer,
-    else the one the reporter answered within the last hour (a second photo after the text)."""
-    owner = user_hash(core, chat_id)
+async def waiting_tip(core: Core, chat_id: int | str) -> Tip | None:
+    """The chat's tip that waits for the reporter's answer to a staff question, if any."""
     async with core.db.session() as session:
-        waiting = await session.scalar(
-            select(Tip).where(Tip.channel == CHANNEL, Tip.channel_user_hash == owner, Tip.status == Status.NEEDS_INFO)
+        return await session.scalar(
+            select(Tip).where(Tip.channel == CHANNEL, Tip.channel_user_hash == user_hash(core, chat_id), Tip.status == Status.NEEDS_INFO)
             .order_by(Tip.updated_at.desc(), Tip.id.desc()).limit(1)
         )
-        if waiting is not None:
-            return waiting
+
+
+async def recently_answered_tip(core: Core, chat_id: int | str) -> Tip | None:
+    """The tip the reporter added to within the last hour (a second photo after the text)."""
+    async with core.db.session() as session:
         return await session.scalar(
             select(Tip).join(ReporterMessage, ReporterMessage.tip_id == Tip.id)
-            .where(Tip.channel == CHANNEL, Tip.channel_user_hash == owner, ReporterMessage.at >= core.clock.now() - FOLLOW_UP_WINDOW)
+            .where(Tip.channel == CHANNEL, Tip.channel_user_hash == user_hash(core, chat_id),
+                   ReporterMessage.at >= core.clock.now() - FOLLOW_UP_WINDOW)
             .order_by(ReporterMessage.at.desc(), ReporterMessage.id.desc()).limit(1)
         )
 
@@ -197,4 +258,5 @@ def make_router() -> Router:
     router.message.register(my_tips, Command("mytips"))
     router.message.register(status, Command("status"))
     router.callback_query.register(rated, Rate.filter())
+    router.callback_query.register(answered_addition, Addition.filter())
     return router

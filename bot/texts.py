@@ -83,6 +83,10 @@ OFFICER_WRITES = N_("The officer writes: %(text)s")
 
 REPLY_SAVED = N_("Thank you: your information was added to the report.")
 PHOTO_REPLY = N_("(a photo or file)")
+ADD_QUESTION = N_("Add this to your report?")
+ADD_YES = N_("Yes, add it")
+ADD_NO = N_("No")
+NOT_ADDED = N_("This message was not added to your report.")
 
 LINKED = N_("This chat will now receive the progress notices of your report.")
 LINK_UNKNOWN = N_("This link has expired or was already used. You can still follow your report with its tracking code.")

@@ -1,7 +1,7 @@
 """Story 2 end to end: aiogram's real Bot and polling against the fake Bot API on 127.0.0.1.
 
 A son reports in English, for his father, with a photo of a receipt; the tip goes to market
-regulation; staff ask a question; he answers in the chat with text and a second photo; staff
+regulation; staff ask a question; he answers in the chat with text, and adds a second photo when asked; staff
 mark it substantiated; every notice arrives in English.
 """
 from __future__ import annotations
@@ -92,7 +92,9 @@ async def test_a_son_reports_in_english_with_a_receipt_and_follows_the_check_in_
     # He answers in the chat: text, then a second photo.
     answered = await son.send("The receipt says Kangshou Health Technology Co., Ltd.")
     assert answered[-1].text == "Thank you: your information was added to the report."
-    answered = await son.send_photo(a_photo(gps=False, color="gray"), caption="the second receipt")
+    asked = await son.send_photo(a_photo(gps=False, color="gray"), caption="the second receipt")
+    assert asked[-1].text == "Add this to your report?"  # after his answer: asked first (issue 16)
+    answered = await son.press("Yes, add it")
     assert answered[-1].text == "Thank you: your information was added to the report."
     async with core.db.session() as session:
         tip = await session.get(Tip, tip.id)
