@@ -36,7 +36,7 @@ from fastapi import FastAPI, Request, Response
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot import followup, report, texts
+from bot import edits, followup, groups, report, texts
 from bot.chat import read_for_update
 from bot.users import get_user, set_blocked
 from i18n import DEFAULT_LANGUAGE, Translator, negotiate
@@ -63,8 +63,9 @@ class BotSettings(BaseSettings):
 
 
 class ChatGuard(BaseMiddleware):
-    """Private chats only (a group would show one reporter's questions to others), messages with
-    a sender only, a rate limit per chat, and a person who writes again after blocking the bot is reachable again.
+    """Private chats only (a group would show one reporter's questions to others: bot/groups.py
+    answers there instead), messages with a sender only, a rate limit per chat, and a person who
+    writes again after blocking the bot is reachable again.
 
     `local`: the chats' counts in this process's memory (no Redis configured, every update comes
     here); None: counted where every worker sees them (Redis, else the database)."""
@@ -75,6 +76,10 @@ class ChatGuard(BaseMiddleware):
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
         core: Core = data["core"]
+        if isinstance(event, Message) and event.chat.type != "private":
+            return await groups.message_in_group(event, core, data["bot"], self.local)
+        if isinstance(event, CallbackQuery) and event.message is not None and event.message.chat.type != "private":
+            return await groups.button_in_group(event, core)
         if isinstance(event, Message):
             if event.from_user is None:
                 # No sender (no client sends that in a private chat): nobody to answer, and the
@@ -85,8 +90,6 @@ class ChatGuard(BaseMiddleware):
         elif isinstance(event, CallbackQuery) and event.message is not None:
             chat = event.message.chat
         else:
-            return None
-        if chat.type != "private":
             return None
         counted = ratelimit.hit(core, CHAT_LIMIT, f"telegram:{chat.id}", local=self.local)
         # The person and their open draft, in one read (bot/chat.py), for the handler.
@@ -208,9 +211,10 @@ def build_dispatcher(core: Core, *, storage: BaseStorage | None = None, shared_l
     guard = ChatGuard(None if shared_limits else ratelimit.LocalCounts())
     dispatcher[GUARD] = guard
     dispatcher.message.outer_middleware(guard)
+    dispatcher.edited_message.outer_middleware(guard)
     dispatcher.callback_query.outer_middleware(guard)
     # Commands and buttons of the follow-up come before the report's catch-all handler.
-    dispatcher.include_routers(followup.make_router(), report.make_router())
+    dispatcher.include_routers(followup.make_router(), report.make_router(), edits.make_router())
     dispatcher.errors.register(_sorry)
     return dispatcher
 

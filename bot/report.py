@@ -15,7 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy import delete
 
-from bot import followup, render, texts
+from bot import answered, followup, render, texts
 from bot.callbacks import Lang, Resume, Step, draft_ref, offered
 from bot.chat import CAPABILITIES, CHANNEL, Chat
 from bot.evidence import download, draft_files, incoming_file
@@ -325,7 +325,9 @@ async def any_message(message: Message, core: Core, bot: Bot, state: FSMContext)
         await chat.say(chat._(texts.FILES_ONLY_HERE))
         await show_step(chat, record)
         return
+    before = record.state
     await apply_answer(chat, record, typed_answer(prompt, message.text))
+    await answered.remember(chat, record, message, before)  # an edit of it may replace it (bot/edits.py)
 
 
 async def _store(chat: Chat, record: DraftRecord, incoming) -> str | Invalid:

@@ -93,6 +93,14 @@ LINK_UNKNOWN = N_("This link has expired or was already used. You can still foll
 
 RATE_QUESTION = N_("Are you satisfied with how your report was handled?")
 RATE_THANKS = N_("Thank you for telling us.")
+EDIT_TAKEN = N_("Thank you: your answer was corrected.")
+EDIT_KEPT = N_("Your earlier answer is kept.")
+EDIT_TOO_LATE = N_(
+    "Changing a message you already sent does not change your report. To change an earlier answer, "
+    "press “%(back)s” under the question, or the answer's button on the “%(check)s” page before you send the report."
+)
+EDIT_NOT_READ = N_("Changing a message you already sent does not change anything here. Please send the correction as a new message.")
+PRIVATE_CHAT_ONLY = N_("Please write to me in a private chat, so that nobody else reads your report.")
 SLOW_DOWN = N_("You are sending messages very fast. Please wait a minute and try again.")
 SORRY_TRY_AGAIN = N_(
     "Sorry, we could not take your last message just now because of a problem on our side. "
