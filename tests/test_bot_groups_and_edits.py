@@ -13,6 +13,7 @@ from intake.reporting.drafts import find_draft
 from tests.bot_harness import (  # noqa: F401 - fixtures
     Choose, answer_until, fake_telegram, new_user, running_bot, step_of,
 )
+from tests.test_bot_reporting import SON
 
 FAMILY = {"urgent": Choose("no"), "reporting_for": Choose("family"), "relationship": Choose("child"),
           "category": Choose("care_service")}
@@ -127,3 +128,20 @@ async def test_an_edit_outside_a_report_is_answered_too(core, fake_telegram, run
     sent = await typed(user, "hello")
     shown = await edit(user, sent, "hello again")
     assert shown and "Please send the correction as a new message." in shown[-1].text
+
+
+async def test_editing_an_answer_changed_from_the_review_replaces_it_and_returns_to_the_review(core, fake_telegram, running_bot):
+    await running_bot()
+    user = new_user(fake_telegram)
+    await user.send("/start")
+    await user.press("English")
+    assert await answer_until(user, core, "en", {**SON, "description": "A man sold my mother a care bed"}) == "__review__"
+    d = step_of(user.last_with_buttons())[0]
+    await user.press(data=f"a:{d}:__review__:ch:description")
+    sent = await typed(user, "A man sold my mother a care bed for 9000 yuan")
+    assert step_of(user.last_with_buttons())[1] == "__review__"
+
+    shown = await edit(user, sent, "A man sold my mother a care bed for 19000 yuan")
+    assert shown[0].text == "Thank you: your answer was corrected."
+    assert "Check your answers" in shown[-1].text and "19000 yuan" in shown[-1].text
+    assert (await answers(core, user))["description"] == "A man sold my mother a care bed for 19000 yuan"
