@@ -1,5 +1,6 @@
 """After the report: /mytips, /status CODE, answering a staff question in the chat (the chat
-the tip came from is the credential), the satisfaction question, and linking a web tip.
+the tip came from is the credential; more sent in the hour after the answer is added only when
+the reporter says yes), the satisfaction question, and linking a web tip.
 
 Only the chat's own tips are ever shown with details; /status (or a tracking code sent on its
 own) shows the public timeline that anyone with the code may read, counted against the chat's
