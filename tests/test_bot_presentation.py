@@ -1,0 +1,58 @@
+"""What an elderly reporter sees in the chat (issue 16): numbered buttons that match "type its
+number", a "Start over" that asks first, Back from the first question to the language, hints
+and counts that fit the answers given, and a notice that says how to answer a question."""
+from __future__ import annotations
+
+from intake.reporting.drafts import find_draft
+from tests.bot_harness import (  # noqa: F401 - fixtures
+    Choose, answer_until, fake_telegram, new_user, running_bot,
+)
+
+FAMILY = {
+    "urgent": Choose("no"),
+    "reporting_for": Choose("family"),
+    "relationship": Choose("child"),
+    "category": Choose("care_service"),
+    "description": "The care home sells VIP cards for 30000 yuan with a 10% yearly return.",
+    "suspect_known": Choose("no"),
+    "region": Choose("990121"),
+    "when": "2026-10",
+    "ongoing": Choose("no"),
+}
+
+
+async def _english(user):
+    await user.send("/start")
+    return await user.press("English")
+
+
+def _labels(message) -> list[str]:
+    return [label for label, _ in message.buttons()]
+
+
+async def test_the_buttons_carry_the_numbers_the_text_asks_to_type(core, fake_telegram, running_bot):
+    await running_bot()
+    user = new_user(fake_telegram)
+    shown = await _english(user)
+    first = shown[-1]
+    assert "Press a button, or type its number." in first.text
+    assert _labels(first)[:3] == ["1. Yes, money is being paid or is about to be paid", "2. No", "3. I don't know"]
+    shown = await user.send("2")  # the number on the button
+    assert "Who are you reporting for?" in shown[-1].text
+    assert (await find_draft(core, "telegram", str(user.chat_id))).state.answers == {"urgent": "no"}
+    asked = shown[-1]
+    await user.press("2. A family member")
+    assert asked.text.endswith("✓ A family member")  # closed with the answer's words, not its number
+
+    await answer_until(user, core, "en", FAMILY, stop_at="money_lost")
+    money = user.last_with_buttons()
+    # A typed answer: a number typed is the amount, so its buttons carry no numbers.
+    assert "No money was lost" in _labels(money) and "I don't know" in _labels(money)
+    shown = await user.send("6000")
+    payment = shown[-1]
+    assert "How was the money paid?" in payment.text
+    assert _labels(payment)[:2] == ["☐ 1. Cash", "☐ 2. Bank transfer"]  # 0 is "I don't know", as typed
+    assert "0. I don't know" in _labels(payment)
+    await user.send("1,3")
+    record = await find_draft(core, "telegram", str(user.chat_id))
+    assert record.state.answers["payment_method"] == ["cash", "mobile_payment"]
