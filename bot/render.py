@@ -13,6 +13,7 @@ from i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from intake.domain import conversation as conv
 from intake.domain.answers.invalid import Invalid
 from intake.domain.channel_kit.kinds import TYPED_KINDS
+from intake.domain.channel_kit.typed import choice_number, dont_know_number
 from intake.domain.conversation import REVIEW
 from intake.domain.steps import Kind
 from intake.reporting.ratings import CHOICES as RATING_CHOICES
@@ -49,6 +50,11 @@ def values_of(mask: int, choices: list[conv.Choice]) -> list[str]:
     return [choice.value for i, choice in enumerate(choices) if mask & (1 << i)]
 
 
+def numbered(number: str | None, label: str) -> str:
+    """A button's label with the number that types it ("2. No"), so "type its number" can be done."""
+    return f"{number}. {label}" if number is not None else label
+
+
 def question(prompt: conv.Prompt, draft_id: str, _: Translator, *, selected: int = 0, files: int = 0) -> tuple[str, Markup]:
     """One question as a message: number, question, hint, the choices' explanations, and
     buttons for every answer plus Back / Start over / Help."""
@@ -65,17 +71,18 @@ def question(prompt: conv.Prompt, draft_id: str, _: Translator, *, selected: int
     if prompt.kind is Kind.MULTI_CHOICE:
         for i, choice in enumerate(prompt.choices):
             mark = "☑ " if selected & (1 << i) else "☐ "
-            rows.append([button(mark + choice.label, Step(d=d, k=k, a="t", x=str(selected ^ (1 << i))).pack())])
+            rows.append([button(mark + numbered(choice_number(prompt, i), choice.label), Step(d=d, k=k, a="t", x=str(selected ^ (1 << i))).pack())])
         rows.append([button(_(texts.DONE), Step(d=d, k=k, a="m", x=str(selected)).pack())])
         hint = texts.CHOOSE_SEVERAL
     elif prompt.kind is Kind.FILES:
         rows.append([button(_(texts.FILES_DONE if files else texts.FILES_NONE), Step(d=d, k=k, a="fd").pack())])
         hint = None
     else:
-        rows.extend([button(choice.label, Step(d=d, k=k, a="i", x=str(i)).pack())] for i, choice in enumerate(prompt.choices))
+        rows.extend([button(numbered(choice_number(prompt, i), choice.label), Step(d=d, k=k, a="i", x=str(i)).pack())]
+                    for i, choice in enumerate(prompt.choices))
         hint = texts.TYPE_OR_PRESS if prompt.kind in TYPED_KINDS else texts.PRESS_OR_TYPE_NUMBER
     if prompt.dont_know:
-        rows.append([button(prompt.dont_know, Step(d=d, k=k, a="dk").pack())])
+        rows.append([button(numbered(dont_know_number(prompt), prompt.dont_know), Step(d=d, k=k, a="dk").pack())])
     if prompt.optional and prompt.kind is not Kind.FILES:
         rows.append([button(_(texts.SKIP), Step(d=d, k=k, a="sk").pack())])
     rows.append(nav_row(d, k, _))

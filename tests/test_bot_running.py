@@ -101,7 +101,7 @@ async def test_a_question_added_to_the_questionnaire_shows_up_in_the_bot(core, f
     await answer_current(user, core, "en", Choose("no"))
     shown = await answer_current(user, core, "en", Choose("self"))
     assert "How did you hear about it?" in shown[-1].text
-    assert [label for label, _ in shown[-1].buttons()][:2] == ["On television", "From a friend"]
-    shown = await user.press("From a friend")
+    assert [label for label, _ in shown[-1].buttons()][:2] == ["1. On television", "2. From a friend"]
+    shown = await user.press("2. From a friend")
     assert "What was it about?" in shown[-1].text
     assert (await find_draft(core, "telegram", str(user.chat_id))).state.answers["heard_from"] == "friend"

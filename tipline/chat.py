@@ -19,7 +19,7 @@ from intake.domain.answers.invalid import Invalid
 from intake.domain.channel_kit.kinds import TYPED_KINDS
 from intake.domain.channel_kit.navigation import at_first_missing
 from intake.domain.channel_kit.receipt import after_receipt
-from intake.domain.channel_kit.typed import DONT_KNOW_NUMBER, numbered, typed_answer
+from intake.domain.channel_kit.typed import choice_number, dont_know_number, numbered, typed_answer
 from intake.domain.conversation import Context, DraftState
 from intake.platform.core import Core
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, new_draft, save_draft
@@ -146,12 +146,12 @@ class TerminalChat:
             if prompt.dont_know:
                 self.console.print(f"  [bold]?[/bold]  {_escape(prompt.dont_know)}")
         else:
-            for number, choice in enumerate(prompt.choices, 1):
-                self.console.print(f"  [bold]{number}[/bold]  {_escape(choice.label)}")
+            for index, choice in enumerate(prompt.choices):
+                self.console.print(f"  [bold]{choice_number(prompt, index)}[/bold]  {_escape(choice.label)}")
                 if choice.hint:
                     self.console.print(Text("       " + choice.hint, style="dim"))
             if prompt.dont_know:
-                self.console.print(f"  [bold]{DONT_KNOW_NUMBER}[/bold]  {_escape(prompt.dont_know)}")
+                self.console.print(f"  [bold]{dont_know_number(prompt)}[/bold]  {_escape(prompt.dont_know)}")
             if prompt.kind is Kind.MULTI_CHOICE:
                 self.console.print(Text(_(N_("You can type several numbers, for example 1,3.")), style="dim"))
         if prompt.optional:

@@ -12,6 +12,17 @@ from intake.domain.steps import Kind
 DONT_KNOW_NUMBER = "0"
 
 
+def choice_number(prompt: Prompt, index: int) -> str | None:
+    """The number a reporter types for the choice at `index` (0 is the first), as a chat shows it
+    beside the choice; None where typing a number is an answer itself (an amount, a date)."""
+    return None if prompt.kind in TYPED_KINDS else str(index + 1)
+
+
+def dont_know_number(prompt: Prompt) -> str | None:
+    """The number that stands for the prompt's "I don't know", where numbers stand for choices."""
+    return DONT_KNOW_NUMBER if prompt.dont_know and prompt.kind not in TYPED_KINDS else None
+
+
 def typed_answer(prompt: Prompt, line: str) -> object:
     """The raw answer the core validates: words go as typed (the core also accepts an option's
     words), numbers stand for the choices; a blank line leaves an optional question out."""
