@@ -80,7 +80,8 @@ async def test_back_and_start_over_and_the_urgent_advice(core, fake_telegram, ru
     shown = await user.press("⬅ Back")
     assert "Is money being paid" in shown[-1].text
     await answer_current(user, core, "en", Choose("no"))
-    shown = await user.press("Start over")
+    await user.press("Start over")
+    shown = await user.press("Yes, start again")  # Start over asks first
     assert shown[0].text == "Starting again from the first question."
     assert "Question 1 of" in shown[-1].text
     assert (await find_draft(core, "telegram", str(user.chat_id))).state.answers == {}

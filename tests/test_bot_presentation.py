@@ -3,6 +3,8 @@ number", a "Start over" that asks first, Back from the first question to the lan
 and counts that fit the answers given, and a notice that says how to answer a question."""
 from __future__ import annotations
 
+from i18n import Translator
+from intake.domain.questionnaire import STEP_BY_KEY
 from intake.reporting.drafts import find_draft
 from tests.bot_harness import (  # noqa: F401 - fixtures
     Choose, answer_until, fake_telegram, new_user, running_bot,
@@ -56,3 +58,37 @@ async def test_the_buttons_carry_the_numbers_the_text_asks_to_type(core, fake_te
     await user.send("1,3")
     record = await find_draft(core, "telegram", str(user.chat_id))
     assert record.state.answers["payment_method"] == ["cash", "mobile_payment"]
+
+
+async def test_start_over_asks_first_and_keeps_the_answers_until_confirmed(core, fake_telegram, running_bot):
+    await running_bot()
+    user = new_user(fake_telegram)
+    await _english(user)
+    await user.press("2. No")
+    shown = await user.press("Start over")
+    assert shown[-1].text == "Start again from the first question? The answers you gave will be deleted."
+    assert _labels(shown[-1]) == ["Yes, start again", "No, carry on"]
+    assert (await find_draft(core, "telegram", str(user.chat_id))).state.answers == {"urgent": "no"}
+
+    shown = await user.press("No, carry on")
+    assert "Who are you reporting for?" in shown[-1].text
+    assert (await find_draft(core, "telegram", str(user.chat_id))).state.answers == {"urgent": "no"}
+
+    await user.press("Start over")
+    shown = await user.press("Yes, start again")
+    assert shown[0].text == "Starting again from the first question."
+    assert "Is money being paid" in shown[-1].text
+    assert (await find_draft(core, "telegram", str(user.chat_id))).state.answers == {}
+
+
+async def test_back_on_the_first_question_goes_back_to_the_language_choice(core, fake_telegram, running_bot):
+    await running_bot()
+    user = new_user(fake_telegram)
+    await _english(user)
+    shown = await user.press("⬅ Back")
+    assert "Please choose your language." in shown[-1].text
+    assert _labels(shown[-1]) == ["中文", "བོད་ཡིག", "English"]
+    shown = await user.press("中文")
+    assert Translator("zh_Hans")(STEP_BY_KEY["urgent"].question) in shown[-1].text  # the first question, now in Chinese
+    record = await find_draft(core, "telegram", str(user.chat_id))
+    assert record.state.language == "zh_Hans" and record.state.current == "urgent"
