@@ -25,7 +25,8 @@ class Step(CallbackData, prefix="a"):
 
     a: i (choose option x), dk (don't know), sk (leave out), t (toggle a multi-choice: x is the
     selection as a bit mask), m (done with the multi-choice selection x), fd (files done),
-    back, restart, help, send (from the review), ch (change answer x from the review).
+    back, restart (asks first), rs (start over: confirmed), keep (do not start over), help,
+    send (from the review), ch (change answer x from the review).
     """
 
     d: str
@@ -41,8 +42,8 @@ QUESTION_ACTIONS = frozenset({"i", "dk", "sk", "t", "m", "fd"})
 
 
 def offered(action: str, *, at_review: bool) -> bool:
-    """Whether a button with `action` is on the screen the draft is at (back, restart and
-    help are on every screen)."""
+    """Whether a button with `action` is on the screen the draft is at (back, restart, its
+    confirmation and help are on every screen)."""
     return action not in (QUESTION_ACTIONS if at_review else REVIEW_ACTIONS)
 
 

@@ -99,6 +99,15 @@ def nav_row(d: str, k: str, _: Translator) -> list[InlineKeyboardButton]:
     ]
 
 
+def restart_question(draft_id: str, key: str, _: Translator) -> tuple[str, Markup]:
+    """"Start over" asks first: one tap on it must not delete a whole report."""
+    d = draft_ref(draft_id)
+    return _(texts.START_OVER_QUESTION), Markup(inline_keyboard=[
+        [button(_(texts.START_OVER_YES), Step(d=d, k=key, a="rs").pack())],
+        [button(_(texts.START_OVER_NO), Step(d=d, k=key, a="keep").pack())],
+    ])
+
+
 def review(items: list[conv.ReviewItem], draft_id: str, _: Translator) -> tuple[str, Markup]:
     d = draft_ref(draft_id)
     lines = [_(texts.CHECK_ANSWERS), ""]

@@ -211,9 +211,22 @@ async def pressed(query: CallbackQuery, callback_data: Step, core: Core, bot: Bo
         return
     await query.answer()
     action, arg = callback_data.a, callback_data.x
+    if action == "back" and not record.state.history and not record.state.back_to_review:
+        # Nothing before the first question but the language: choosing one carries on here.
+        await state.update_data({SWITCHING: True})
+        await chat.say(render.language_question(), render.language_keyboard())
+        return
     if action == "back":
         record.state = conv.back(record.state)
     elif action == "restart":
+        await chat.say(*render.restart_question(record.id, record.state.current, chat._))
+        return
+    elif action == "keep":
+        await _close(query, chat._(texts.START_OVER_NO))
+        await show_step(chat, record)
+        return
+    elif action == "rs":
+        await _close(query, chat._(texts.START_OVER_YES))
         await _drop_files(core, record.id)
         record.state = conv.restart(record.state, CAPABILITIES)
         await chat.say(chat._(texts.STARTING_OVER))
