@@ -3,12 +3,21 @@ number", a "Start over" that asks first, Back from the first question to the lan
 and counts that fit the answers given, and a notice that says how to answer a question."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from bot.notifier import TelegramChannel
 from i18n import Translator
+from intake.casework.casework import move_tip
+from intake.domain.messages import PublicMessage
 from intake.domain.questionnaire import STEP_BY_KEY
+from intake.notify.dispatch import Dispatcher
+from intake.notify.outbox import render_notice
+from intake.platform.models.notifications import Notification
 from intake.reporting.drafts import find_draft
 from tests.bot_harness import (  # noqa: F401 - fixtures
     Choose, answer_until, fake_telegram, new_user, running_bot,
 )
+from tests.factories import file_tip, staff
 
 FAMILY = {
     "urgent": Choose("no"),
@@ -92,3 +101,37 @@ async def test_back_on_the_first_question_goes_back_to_the_language_choice(core,
     assert Translator("zh_Hans")(STEP_BY_KEY["urgent"].question) in shown[-1].text  # the first question, now in Chinese
     record = await find_draft(core, "telegram", str(user.chat_id))
     assert record.state.language == "zh_Hans" and record.state.current == "urgent"
+
+
+async def _ask(core, tip_id: int) -> None:
+    officer = await staff(core, f"li-{tip_id}", "officer", "990121-civil_affairs")
+    for step in ("accepted", "verifying"):
+        await move_tip(core, tip_id, step, staff=officer)
+    await move_tip(core, tip_id, "needs_info", staff=officer,
+                   public=PublicMessage(text="Which company is named on the receipt?", language="en"))
+
+
+async def test_a_question_from_staff_says_how_to_answer_it(core, fake_telegram, running_bot):
+    bot = await running_bot()
+    user = new_user(fake_telegram)
+    await _english(user)
+    receipt = await file_tip(core, channel="telegram", channel_address=str(user.chat_id), owner=str(user.chat_id),
+                             language="en", category="care_service")
+    await _ask(core, receipt.tip_id)
+    await Dispatcher(core, {"telegram": TelegramChannel(bot.bot, core)}, worker_id="t").run_once()
+    asked = fake_telegram.sent_to(user.chat_id)[-1].text
+    assert "Waiting for your answer" in asked and "Which company is named on the receipt?" in asked
+    assert "To answer, reply here in this chat, or on the status page with your tracking code and reply PIN." in asked
+    shown = await user.send("Kangshou Health Technology")
+    assert shown[-1].text == "Thank you: your information was added to the report."
+
+    # Notified by e-mail: there is no chat to reply in, only the status page.
+    by_mail = await file_tip(core, language="en", category="care_service")
+    await _ask(core, by_mail.tip_id)
+    async with core.db.session() as session:
+        notification = (await session.scalars(select(Notification).where(
+            Notification.tip_id == by_mail.tip_id).order_by(Notification.id.desc()))).first()
+        notice = await render_notice(core, session, notification)
+    assert notice.channel == "email"
+    assert "To answer, open the status page and enter your tracking code and reply PIN." in notice.body
+    assert "reply here in this chat" not in notice.body
