@@ -114,7 +114,8 @@ async def _ask(core, tip_id: int) -> None:
 async def test_a_question_from_staff_says_how_to_answer_it(core, fake_telegram, running_bot):
     bot = await running_bot()
     user = new_user(fake_telegram)
-    await _english(user)
+    await user.send("/language")  # English, with no report open
+    await user.press("English")
     receipt = await file_tip(core, channel="telegram", channel_address=str(user.chat_id), owner=str(user.chat_id),
                              language="en", category="care_service")
     await _ask(core, receipt.tip_id)

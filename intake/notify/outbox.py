@@ -176,11 +176,22 @@ async def render_notices(core: Core, session: AsyncSession, notifications: Seque
     return notices
 
 
+ANSWER_IN_CHAT = N_("To answer, reply here in this chat, or on the status page with your tracking code and reply PIN.")
+ANSWER_ON_STATUS_PAGE = N_("To answer, open the status page and enter your tracking code and reply PIN.")
+
+
+def _how_to_answer(notification: Notification, tip: Tip) -> str:
+    """Staff asked the reporter something: a notice in the chat the tip came from can be answered
+    there (the chat is the credential); an e-mail or a text message only on the status page."""
+    return ANSWER_IN_CHAT if notification.channel == tip.channel else ANSWER_ON_STATUS_PAGE
+
+
 def _reporter_notice(core: Core, notification: Notification, tip: Tip, event: StatusEvent | None, address: str) -> Notice:
     language = tip.language
     _ = Translator(language)
     reported_on = local_date(aware(tip.created_at), core.settings.timezone).isoformat()
-    status_label = _(STATUS_LABELS[Status(event.to_status if event else tip.status)])
+    status = Status(event.to_status if event else tip.status)
+    status_label = _(STATUS_LABELS[status])
     message = render(event.public_message if event else notification.payload, language, core.deployment) or ""
     if event and event.public_message and "text" in event.public_message:
         message = _(N_("The officer writes: %(text)s"), text=message)
@@ -198,6 +209,7 @@ def _reporter_notice(core: Core, notification: Notification, tip: Tip, event: St
     lines = [
         _(N_("Your report of %(date)s: %(status)s"), date=reported_on, status=status_label),
         message,
+        _(_how_to_answer(notification, tip)) if status == Status.NEEDS_INFO else "",
         _(SAFETY_FOOTER, phone=phone),
     ]
     if core.settings.public_base_url:
