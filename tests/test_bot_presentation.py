@@ -12,12 +12,15 @@ from intake.domain.messages import PublicMessage
 from intake.domain.questionnaire import STEP_BY_KEY
 from intake.notify.dispatch import Dispatcher
 from intake.notify.outbox import render_notice
+from intake.platform.attachments import list_for_tip
 from intake.platform.models.notifications import Notification
+from intake.platform.models.tips import Tip
 from intake.reporting.drafts import find_draft
 from tests.bot_harness import (  # noqa: F401 - fixtures
     Choose, answer_until, fake_telegram, new_user, running_bot,
 )
-from tests.factories import file_tip, staff
+from tests.evidence_files import an_ogg_opus
+from tests.factories import a_photo, file_tip, staff
 
 FAMILY = {
     "urgent": Choose("no"),
@@ -136,3 +139,45 @@ async def test_a_question_from_staff_says_how_to_answer_it(core, fake_telegram, 
     assert notice.channel == "email"
     assert "To answer, open the status page and enter your tracking code and reply PIN." in notice.body
     assert "reply here in this chat" not in notice.body
+
+
+async def test_a_voice_note_is_not_counted_as_evidence_and_no_files_reads_no_files(core, fake_telegram, running_bot):
+    await running_bot()
+    user = new_user(fake_telegram)
+    await _english(user)
+    await answer_until(user, core, "en", FAMILY, stop_at="description")
+    await user.send_voice(an_ogg_opus(), duration=42)  # "what happened", told by voice
+    await answer_until(user, core, "en", {**FAMILY, "money_lost": "6000", "victim_age": Choose("70_79")},
+                       stop_at="evidence")
+    shown = await user.send_photo(a_photo(gps=False, color="white"))
+    assert shown[0].text.startswith("Thank you, the file was added (1 of 10).")  # the first photo is file 1
+    asked = user.last_with_buttons()
+    await user.press("No more files, continue")
+    assert asked.text.endswith("✓ 1 file")
+    await answer_until(user, core, "en", {"contact_mode": Choose("anonymous"), "notify": Choose("yes"),
+                                          "consent": Choose("yes")})
+    review = user.last_with_buttons()
+    assert "Evidence: 1 file" in review.text
+    await user.press("Send the report")
+    async with core.db.session() as session:
+        tip = (await session.scalars(select(Tip))).one()
+    assert sorted(a.kind for a in await list_for_tip(core, tip.id)) == ["audio", "image"]  # the voice note goes too
+
+
+async def test_no_files_reads_no_files_and_a_hint_that_no_longer_applies_is_not_shown(core, fake_telegram, running_bot):
+    await running_bot()
+    user = new_user(fake_telegram)
+    await _english(user)
+    await answer_until(user, core, "en", {**FAMILY, "money_lost": "6000", "victim_age": Choose("70_79")},
+                       stop_at="evidence")
+    asked = user.last_with_buttons()
+    await user.press("I have no files, continue")
+    assert asked.text.endswith("✓ No files")
+    await user.press("2. Yes, I will give my name and phone number")
+    shown = await user.send("Wang Li")
+    assert "What is your phone number?" in shown[-1].text
+    assert "If you stay anonymous" not in shown[-1].text  # the name was given
+    await user.press("⬅ Back")
+    await user.press("⬅ Back")
+    shown = await user.press("1. No, I want to stay anonymous")
+    assert "If you stay anonymous, we use it only to send you progress notices." in shown[-1].text
