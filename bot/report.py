@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from bot import answered, followup, render, texts
 from bot.callbacks import Lang, Resume, Step, draft_ref, offered
 from bot.chat import CAPABILITIES, CHANNEL, Chat
-from bot.evidence import download, draft_files, incoming_file
+from bot.evidence import download, evidence_files, incoming_file
 from bot.users import set_language
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_
 from intake.platform import attachments
@@ -150,7 +150,7 @@ async def show_step(chat: Chat, record: DraftRecord, *, selected: int = 0) -> No
         await show_review(chat, record)
         return
     prompt = conv.prompt(record.state, chat.context())
-    files = len(await draft_files(chat.core, record.id)) if prompt.kind is Kind.FILES else 0
+    files = len(await evidence_files(chat.core, record)) if prompt.kind is Kind.FILES else 0
     if prompt.kind is Kind.MULTI_CHOICE and not selected:
         current = record.state.answers.get(prompt.key)
         selected = render.mask_of(current if isinstance(current, list) else [], prompt.choices)
@@ -172,12 +172,12 @@ def _files_step(record: DraftRecord) -> str | None:
 
 
 async def _sync_evidence(chat: Chat, record: DraftRecord) -> None:
-    """The evidence answer is every file sent into the draft (a voice note that answered a
-    text question too), so all of them move to the tip on submission."""
+    """The evidence answer is every file sent into the draft as evidence (a voice note that
+    answered a text question moves to the tip on its own, see DraftState.voice_answers)."""
     key = _files_step(record)
     if key is None or key not in record.state.answers:
         return
-    ids = await draft_files(chat.core, record.id)
+    ids = await evidence_files(chat.core, record)
     if ids and record.state.answers.get(key) != ids:
         record.state.answers[key] = ids
         await save_draft(chat.core, record)
@@ -267,8 +267,9 @@ async def _answer_button(chat: Chat, record: DraftRecord, query: CallbackQuery, 
         labels = ", ".join(c.label for c in prompt.choices if c.value in values)
         await apply_answer(chat, record, values or SKIP, query=query, label=labels or chat._(texts.SKIP))
     elif action == "fd" and prompt.kind is Kind.FILES:
-        ids = await draft_files(chat.core, record.id)
-        await apply_answer(chat, record, ids or SKIP, query=query, label=chat._.plural("%(n)s file", "%(n)s files", len(ids)))
+        ids = await evidence_files(chat.core, record)
+        label = chat._.plural("%(n)s file", "%(n)s files", len(ids)) if ids else chat._(texts.NO_FILES)
+        await apply_answer(chat, record, ids or SKIP, query=query, label=label)
     else:
         await chat.say(chat._(texts.EXPIRED_BUTTON))
         await show_step(chat, record)
@@ -343,8 +344,9 @@ async def any_message(message: Message, core: Core, bot: Bot, state: FSMContext)
     await answered.remember(chat, record, message, before)  # an edit of it may replace it (bot/edits.py)
 
 
-async def _store(chat: Chat, record: DraftRecord, incoming) -> str | Invalid:
-    if len(await draft_files(chat.core, record.id)) >= MAX_FILES:
+async def _store(chat: Chat, record: DraftRecord, incoming, *, voice_answer: bool = False) -> str | Invalid:
+    held = record.state.voice_answers if voice_answer else await evidence_files(chat.core, record)
+    if len(held) >= MAX_FILES:  # voice answers have their own limit: they are not evidence
         return Invalid(N_("You can add at most %(max)s files."), {"max": MAX_FILES})
     data = await download(chat.bot, incoming)
     if isinstance(data, Invalid):
@@ -358,7 +360,7 @@ async def _add_file(chat: Chat, record: DraftRecord, incoming) -> None:
         await chat.say(render.error_text(stored, chat._))
         await show_step(chat, record)
         return
-    count = len(await draft_files(chat.core, record.id))
+    count = len(await evidence_files(chat.core, record))
     prompt = conv.prompt(record.state, chat.context())
     _, markup = render.question(prompt, record.id, chat._, files=count)
     await chat.say(chat._(texts.FILE_RECEIVED, count=count, max=MAX_FILES), markup)
@@ -372,11 +374,12 @@ async def _voice_answer(chat: Chat, record: DraftRecord, incoming) -> None:
         await chat.say(chat._(texts.TEXT_EXPECTED))
         await show_step(chat, record)
         return
-    stored = await _store(chat, record, incoming)
+    stored = await _store(chat, record, incoming, voice_answer=True)
     if isinstance(stored, Invalid):
         await chat.say(render.error_text(stored, chat._))
         await show_step(chat, record)
         return
+    record.state.voice_answers.append(stored)  # saved with the answer; not one of the evidence files
     await chat.say(chat._(texts.VOICE_TAKEN))
     await apply_answer(chat, record, text)
 

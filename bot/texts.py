@@ -34,6 +34,7 @@ SKIP = N_("Leave it out")
 DONE = N_("Done")
 FILES_DONE = N_("No more files, continue")
 FILES_NONE = N_("I have no files, continue")
+NO_FILES = N_("No files")
 
 RESUME_QUESTION = N_("You have a report you have not finished. Would you like to carry on with it?")
 RESUME_YES = N_("Yes, carry on")

@@ -43,6 +43,8 @@ class DraftState:
     current: str = QUESTIONS[0].key
     history: list[str] = field(default_factory=list)
     back_to_review: bool = False  # set while changing one answer from "check your answers"
+    # Files that answered a question by voice: they go with the report, but are not evidence files.
+    voice_answers: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

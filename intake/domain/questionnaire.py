@@ -278,6 +278,7 @@ QUESTIONS: tuple[Step, ...] = (
         Kind.PHONE,
         N_("What is your phone number?"),
         hint=N_("If you stay anonymous, we use it only to send you progress notices."),
+        hint_when=((When("contact_mode", "named"), N_("Staff handling the report may call you on this number.")),),
         required=When("contact_mode", "named"),
         personal=True,
         summary_label=N_("Your phone number"),

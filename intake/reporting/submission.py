@@ -189,7 +189,8 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
     await enqueue_for_event(session, core, tip, event)
     unit_alerts.queue_tip_alerts(core, session, tip, units, event_id=event.id)
     evidence = answers.get("evidence")
-    await move_draft_files_to_tip(session, draft.id, tip.id, list(evidence) if isinstance(evidence, list) else [])
+    files = (list(evidence) if isinstance(evidence, list) else []) + state.voice_answers
+    await move_draft_files_to_tip(session, draft.id, tip.id, files)
     draft.tip_id = tip.id
     draft.sealed_receipt = sealed_receipt
     draft.updated_at = now
