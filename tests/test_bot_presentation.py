@@ -181,3 +181,24 @@ async def test_no_files_reads_no_files_and_a_hint_that_no_longer_applies_is_not_
     await user.press("⬅ Back")
     shown = await user.press("1. No, I want to stay anonymous")
     assert "If you stay anonymous, we use it only to send you progress notices." in shown[-1].text
+
+
+async def test_the_category_question_shows_the_labels_and_examples_on_request(core, fake_telegram, running_bot):
+    await running_bot()
+    user = new_user(fake_telegram)
+    await _english(user)
+    await answer_until(user, core, "en", FAMILY, stop_at="category")
+    asked = user.last_with_buttons()
+    labels = _labels(asked)
+    assert "•" not in asked.text and len(asked.text) < 300  # the labels are on the buttons, no examples
+    assert any(label.endswith("Something else, or not sure") for label in labels)  # "not sure" is kept
+    assert "Show examples" in labels
+    care = next(c for c in core.deployment.active_categories() if c.code == "care_service")
+
+    shown = await user.press("Show examples")
+    examples = shown[-1]
+    assert f"• {care.label.get('en')}: {care.examples[0].get('en')}" in examples.text
+    assert "Show examples" not in _labels(examples)
+    await user.press(next(label for label in _labels(examples) if label.endswith(care.label.get("en"))))
+    record = await find_draft(core, "telegram", str(user.chat_id))
+    assert record.state.answers["category"] == "care_service" and record.state.current == "description"
