@@ -23,7 +23,7 @@ class Lang(CallbackData, prefix="lang"):
 class Step(CallbackData, prefix="a"):
     """An action on the question `k` of draft `d`.
 
-    a: i (choose option x), dk (don't know), sk (leave out), t (toggle a multi-choice: x is the
+    a: i (choose option x), ex (show the choices' examples), dk (don't know), sk (leave out), t (toggle a multi-choice: x is the
     selection as a bit mask), m (done with the multi-choice selection x), fd (files done),
     back, restart (asks first), rs (start over: confirmed), keep (do not start over), help,
     send (from the review), ch (change answer x from the review).
@@ -38,7 +38,7 @@ class Step(CallbackData, prefix="a"):
 #: Actions only the "check your answers" screen offers, and actions only a question offers; a
 #: press of one where it is not offered (forged: a client can send any data) has expired.
 REVIEW_ACTIONS = frozenset({"send", "ch"})
-QUESTION_ACTIONS = frozenset({"i", "dk", "sk", "t", "m", "fd"})
+QUESTION_ACTIONS = frozenset({"i", "ex", "dk", "sk", "t", "m", "fd"})
 
 
 def offered(action: str, *, at_review: bool) -> bool:

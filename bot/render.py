@@ -55,16 +55,18 @@ def numbered(number: str | None, label: str) -> str:
     return f"{number}. {label}" if number is not None else label
 
 
-def question(prompt: conv.Prompt, draft_id: str, _: Translator, *, selected: int = 0, files: int = 0) -> tuple[str, Markup]:
-    """One question as a message: number, question, hint, the choices' explanations, and
-    buttons for every answer plus Back / Start over / Help."""
+def question(prompt: conv.Prompt, draft_id: str, _: Translator, *, selected: int = 0, files: int = 0,
+             examples: bool = False) -> tuple[str, Markup]:
+    """One question as a message: number, question, hint, and buttons for every answer plus
+    Back / Start over / Help. The choices' explanations (a category's examples: 600 characters
+    for eleven categories) are shown when asked for with "Show examples"."""
     d, k = draft_ref(draft_id), prompt.key
     lines = [_(texts.QUESTION_NUMBER, number=prompt.number, total=prompt.total), ""]
     lines.append(prompt.question + (" " + _(texts.OPTIONAL) if prompt.optional else ""))
     if prompt.hint:
         lines.append(prompt.hint)
     explained = [c for c in prompt.choices if c.hint]
-    if explained:
+    if explained and examples:
         lines.append("")
         lines.extend(f"• {c.label}: {c.hint}" for c in explained)
     rows: list[list[InlineKeyboardButton]] = []
@@ -81,6 +83,8 @@ def question(prompt: conv.Prompt, draft_id: str, _: Translator, *, selected: int
         rows.extend([button(numbered(choice_number(prompt, i), choice.label), Step(d=d, k=k, a="i", x=str(i)).pack())]
                     for i, choice in enumerate(prompt.choices))
         hint = texts.TYPE_OR_PRESS if prompt.kind in TYPED_KINDS else texts.PRESS_OR_TYPE_NUMBER
+    if explained and not examples:
+        rows.append([button(_(texts.SHOW_EXAMPLES), Step(d=d, k=k, a="ex").pack())])
     if prompt.dont_know:
         rows.append([button(numbered(dont_know_number(prompt), prompt.dont_know), Step(d=d, k=k, a="dk").pack())])
     if prompt.optional and prompt.kind is not Kind.FILES:

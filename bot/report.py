@@ -145,7 +145,7 @@ async def _drop_files(core: Core, draft_id: str) -> None:
 
 # --- showing a step ------------------------------------------------------------------------
 
-async def show_step(chat: Chat, record: DraftRecord, *, selected: int = 0) -> None:
+async def show_step(chat: Chat, record: DraftRecord, *, selected: int = 0, examples: bool = False) -> None:
     if record.state.at_review:
         await show_review(chat, record)
         return
@@ -154,7 +154,7 @@ async def show_step(chat: Chat, record: DraftRecord, *, selected: int = 0) -> No
     if prompt.kind is Kind.MULTI_CHOICE and not selected:
         current = record.state.answers.get(prompt.key)
         selected = render.mask_of(current if isinstance(current, list) else [], prompt.choices)
-    text, markup = render.question(prompt, record.id, chat._, selected=selected, files=files)
+    text, markup = render.question(prompt, record.id, chat._, selected=selected, files=files, examples=examples)
     await chat.say(text, markup)
 
 
@@ -251,6 +251,8 @@ async def _answer_button(chat: Chat, record: DraftRecord, query: CallbackQuery, 
     if action == "i" and arg.isdigit() and int(arg) < len(prompt.choices):
         choice = prompt.choices[int(arg)]
         await apply_answer(chat, record, choice.value, query=query, label=choice.label)
+    elif action == "ex":
+        await show_step(chat, record, examples=True)
     elif action == "dk" and prompt.dont_know:
         await apply_answer(chat, record, DONT_KNOW, query=query, label=prompt.dont_know)
     elif action == "sk":
