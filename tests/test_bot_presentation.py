@@ -3,6 +3,8 @@ number", a "Start over" that asks first, Back from the first question to the lan
 and counts that fit the answers given, and a notice that says how to answer a question."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from bot.notifier import TelegramChannel
@@ -17,7 +19,7 @@ from intake.platform.models.notifications import Notification
 from intake.platform.models.tips import Tip
 from intake.reporting.drafts import find_draft
 from tests.bot_harness import (  # noqa: F401 - fixtures
-    Choose, answer_until, fake_telegram, new_user, running_bot,
+    SKIP, Choose, answer_current, answer_until, fake_telegram, new_user, running_bot, step_of,
 )
 from tests.evidence_files import an_ogg_opus
 from tests.factories import a_photo, file_tip, staff
@@ -202,3 +204,37 @@ async def test_the_category_question_shows_the_labels_and_examples_on_request(co
     await user.press(next(label for label in _labels(examples) if label.endswith(care.label.get("en"))))
     record = await find_draft(core, "telegram", str(user.chat_id))
     assert record.state.answers["category"] == "care_service" and record.state.current == "description"
+
+
+def _left(message) -> int:
+    """The count a question message shows: "About N questions left", or 1 for "Last question"."""
+    first = message.text.splitlines()[0]
+    if first == "Last question":
+        return 1
+    match = re.fullmatch(r"About (\d+) questions left", first)
+    assert match, first
+    return int(match.group(1))
+
+
+async def test_the_count_of_questions_left_only_goes_down(core, fake_telegram, running_bot):
+    await running_bot()
+    user = new_user(fake_telegram)
+    shown = await _english(user)
+    counts = [_left(shown[-1])]
+    assert "Question 1 of" not in shown[-1].text
+    answers = {**FAMILY, "money_lost": "6000", "victim_age": Choose("70_79"), "contact_mode": Choose("named"),
+               "reporter_name": "Wang Li", "reporter_phone": "13800138000", "notify": Choose("yes"),
+               "consent": Choose("yes")}
+    while True:
+        d, key = step_of(user.last_with_buttons())
+        if key == "__review__":
+            break
+        await answer_current(user, core, "en", answers.get(key, SKIP))
+        latest = user.last_with_buttons()
+        if step_of(latest)[1] != "__review__":
+            counts.append(_left(latest))
+    assert all(later < earlier for earlier, later in zip(counts, counts[1:])), counts  # down at every answer, never up
+    assert counts[-1] == 1  # the last question says so
+
+    shown = await user.press("Change: Progress notices")
+    assert shown[-1].text.splitlines()[0] == "Last question"  # one answer to change, then the check again
