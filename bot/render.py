@@ -55,13 +55,19 @@ def numbered(number: str | None, label: str) -> str:
     return f"{number}. {label}" if number is not None else label
 
 
+def questions_left(prompt: conv.Prompt, _: Translator) -> str:
+    """"About 7 questions left" rather than "question 5 of 28": a total that shrinks as skip
+    rules close reads as a jump; what is left only goes down."""
+    return _(texts.LAST_QUESTION) if prompt.left <= 1 else _(texts.QUESTIONS_LEFT, n=prompt.left)
+
+
 def question(prompt: conv.Prompt, draft_id: str, _: Translator, *, selected: int = 0, files: int = 0,
              examples: bool = False) -> tuple[str, Markup]:
-    """One question as a message: number, question, hint, and buttons for every answer plus
+    """One question as a message: how many are left, question, hint, and buttons for every answer plus
     Back / Start over / Help. The choices' explanations (a category's examples: 600 characters
     for eleven categories) are shown when asked for with "Show examples"."""
     d, k = draft_ref(draft_id), prompt.key
-    lines = [_(texts.QUESTION_NUMBER, number=prompt.number, total=prompt.total), ""]
+    lines = [questions_left(prompt, _), ""]
     lines.append(prompt.question + (" " + _(texts.OPTIONAL) if prompt.optional else ""))
     if prompt.hint:
         lines.append(prompt.hint)

@@ -132,7 +132,7 @@ async def test_an_answer_is_one_read_and_one_write_and_a_stale_pointer_is_found_
     saved = await get_draft(core, record.id)
     assert saved.state.answers[first.key] == first.choices[0].value
     assert saved.state.current != first.key
-    assert "Question 2 of" in session.sent[chat_id][-1]
+    assert "Who are you reporting for?" in session.sent[chat_id][-1]
 
     await discard_draft(core, record.id)  # the pointer now points at nothing
     await dispatcher.feed_update(bot, _text(chat_id, "hello"))

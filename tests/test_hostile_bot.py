@@ -41,7 +41,7 @@ async def at_description(core, fake, language: str = "English", code: str = "en"
     return user
 
 
-async def still_answers(user, words: str = "Question 5 of") -> None:
+async def still_answers(user, words: str = "What happened? Please tell us in your own words.") -> None:
     """The bot is alive and the reporter is where they were: /help, then the same question again."""
     replies = await user.send("/help")
     assert replies, "the bot did not answer /help"
