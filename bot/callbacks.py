@@ -23,8 +23,9 @@ class Lang(CallbackData, prefix="lang"):
 class Step(CallbackData, prefix="a"):
     """An action on the question `k` of draft `d`.
 
-    a: i (choose option x), ex (show the choices' examples), dk (don't know), sk (leave out), t (toggle a multi-choice: x is the
-    selection as a bit mask), m (done with the multi-choice selection x), fd (files done),
+    a: i (choose option x), ex (show the choices' examples), dk (don't know), sk (leave out),
+    t (toggle a multi-choice: x is the selection as a bit mask), m (done with the multi-choice
+    selection x), fd (files done),
     back, restart (asks first), rs (start over: confirmed), keep (do not start over), help,
     send (from the review), ch (change answer x from the review).
     """

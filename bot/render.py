@@ -63,8 +63,8 @@ def questions_left(prompt: conv.Prompt, _: Translator) -> str:
 
 def question(prompt: conv.Prompt, draft_id: str, _: Translator, *, selected: int = 0, files: int = 0,
              examples: bool = False) -> tuple[str, Markup]:
-    """One question as a message: how many are left, question, hint, and buttons for every answer plus
-    Back / Start over / Help. The choices' explanations (a category's examples: 600 characters
+    """One question as a message: how many are left, question, hint, and buttons for every
+    answer plus Back / Start over / Help. The choices' explanations (a category's examples: 600 characters
     for eleven categories) are shown when asked for with "Show examples"."""
     d, k = draft_ref(draft_id), prompt.key
     lines = [questions_left(prompt, _), ""]
@@ -79,7 +79,8 @@ def question(prompt: conv.Prompt, draft_id: str, _: Translator, *, selected: int
     if prompt.kind is Kind.MULTI_CHOICE:
         for i, choice in enumerate(prompt.choices):
             mark = "☑ " if selected & (1 << i) else "☐ "
-            rows.append([button(mark + numbered(choice_number(prompt, i), choice.label), Step(d=d, k=k, a="t", x=str(selected ^ (1 << i))).pack())])
+            label = mark + numbered(choice_number(prompt, i), choice.label)
+            rows.append([button(label, Step(d=d, k=k, a="t", x=str(selected ^ (1 << i))).pack())])
         rows.append([button(_(texts.DONE), Step(d=d, k=k, a="m", x=str(selected)).pack())])
         hint = texts.CHOOSE_SEVERAL
     elif prompt.kind is Kind.FILES:
