@@ -101,6 +101,7 @@ async def test_a_tibetan_reporter_is_answered_in_tibetan_from_start_to_the_last_
     pending = _pending_translation()
     # The reporter's own words, and the example amount "3万" the Tibetan hint quotes on purpose.
     own_words = [DESCRIPTION, "བཀྲ་ཤིས།", "12ab", "3万"]
+    assert _foreign_words_in_transcript(TRANSCRIPT.read_text(encoding="utf-8"), own_words, pending) == []
     for message in bo_messages[1:]:  # the first is the trilingual language question
         shown = message.text + "\n" + "\n".join(label for label, _ in message.buttons())
         for words in own_words:
@@ -121,6 +122,31 @@ async def test_a_tibetan_reporter_is_answered_in_tibetan_from_start_to_the_last_
     assert ("990123-social_security", "assisting") in units
     assert tip.answers["description"] == DESCRIPTION  # the reporter's own words, as written
     assert display_value(STEP_BY_KEY["category"], tip.answers["category"], "zh_Hans", core.deployment) == "代办“养老保险”"
+
+
+def _foreign_words_in_transcript(markdown: str, own_words: list[str], pending: list[str]) -> list[str]:
+    """Chinese characters or Latin words in the Tibetan column of the transcript for review, apart
+    from the trilingual language picker (section 1), commands, numbers and the reporter's own words."""
+    found = []
+    for section in markdown.split("\n## ")[2:]:  # [0] is the preamble, [1] the language picker
+        for row in section.splitlines():
+            if not row.startswith("| ") or row.startswith(("| བོད་ཡིག", "| ---")):
+                continue
+            tibetan_cell = row[2:].split(" | ")[0]
+            for words in own_words:
+                tibetan_cell = tibetan_cell.replace(words, "")
+            rest = re.sub(r"/[a-z]+", "", _without_pending(tibetan_cell, pending))
+            found += HAN.findall(rest) + re.findall(r"[A-Za-z]+", rest)
+    return found
+
+
+def test_the_transcript_scan_finds_chinese_and_english_outside_commands_and_numbers():
+    markdown = "\n".join([
+        "# T", "", "## 1", "", "| བོད་ཡིག | 中文 |", "| --- | --- |", "| Please choose your language. | x |",
+        "", "## 2", "", "| བོད་ཡིག | 中文 |", "| --- | --- |",
+        "| /language བཀོལ་ནས 110 · 138 0013 8000 | 语言 |", "| ཁ་པར Hotline 热线 | 热线 |",
+    ])
+    assert _foreign_words_in_transcript(markdown, [], []) == ["热", "线", "Hotline"]
 
 
 def _write_transcript(bo_messages, zh_messages) -> None:
