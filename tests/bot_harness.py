@@ -29,14 +29,16 @@ async def fake_telegram():
 class RunningBot:
     """The bot process: a Bot, a Dispatcher and its polling task; `kill()` ends it abruptly."""
 
-    def __init__(self, core, fake: FakeTelegram, storage: BaseStorage | None = None) -> None:
-        self.core, self.fake, self.storage = core, fake, storage
+    def __init__(self, core, fake: FakeTelegram, storage: BaseStorage | None = None, *, as_tasks: bool = False) -> None:
+        self.core, self.fake, self.storage, self.as_tasks = core, fake, storage, as_tasks
 
     async def start(self) -> RunningBot:
+        """Updates one after the other (`FakeUser.send` returns the replies), or, `as_tasks`, each
+        in its own task as `tipline bot` runs them (then wait for replies with `shown_in`)."""
         self.bot = make_bot(TOKEN, api_base=self.fake.base_url)
         self.dispatcher = build_dispatcher(self.core, storage=self.storage)
         self.task = asyncio.create_task(self.dispatcher.start_polling(
-            self.bot, handle_signals=False, handle_as_tasks=False, polling_timeout=1, close_bot_session=False))
+            self.bot, handle_signals=False, handle_as_tasks=self.as_tasks, polling_timeout=1, close_bot_session=False))
         return self
 
     async def kill(self) -> None:
@@ -50,8 +52,8 @@ class RunningBot:
 async def running_bot(core, fake_telegram):
     bots: list[RunningBot] = []
 
-    async def start(storage: BaseStorage | None = None) -> RunningBot:
-        bot = await RunningBot(core, fake_telegram, storage).start()
+    async def start(storage: BaseStorage | None = None, *, as_tasks: bool = False) -> RunningBot:
+        bot = await RunningBot(core, fake_telegram, storage, as_tasks=as_tasks).start()
         bots.append(bot)
         return bot
 
@@ -59,6 +61,20 @@ async def running_bot(core, fake_telegram):
     for bot in bots:
         if not bot.task.done():
             await bot.kill()
+
+
+async def shown_in(fake: FakeTelegram, chat_id: int, words: str, *, after: int = 0, timeout: float = 30) -> Sent:
+    """The first message from index `after` on in the chat that contains `words`, waited for
+    (a bot that handles updates as tasks answers after `FakeUser.send` returned)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        found = [m for m in fake.sent_to(chat_id)[after:] if words in m.text]
+        if found:
+            return found[0]
+        if loop.time() > deadline:
+            raise AssertionError(f"no message with {words!r} within {timeout} s")
+        await asyncio.sleep(0.02)
 
 
 def new_user(fake: FakeTelegram, language_code: str | None = "en") -> FakeUser:

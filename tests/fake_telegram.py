@@ -5,8 +5,8 @@ It serves what the bot uses (getMe, deleteWebhook, setWebhook, a long-polling ge
 from a queue, sendMessage, sendPhoto, editMessageText, editMessageReplyMarkup,
 answerCallbackQuery, getFile and the file download), records every call, enforces the limits
 the bot relies on (4096 characters a message, 20 MB for getFile), and can be told to fail:
-answer an HTTP error, stall until released, take a message and drop its reply, answer 403
-for a chat that blocked the bot, or 429 with a retry_after.
+answer an HTTP error, stall until released (or for ever, as on a connection that died), take
+a message and drop its reply, answer 403 for a chat that blocked the bot, or 429 with a retry_after.
 
 `FakeUser` is a person in a private chat: it sends messages, photos, documents, voice notes
 and stickers, presses buttons, and returns what the bot sent back.
@@ -58,6 +58,7 @@ class Fault:
     times: int | None  # None: until cleared
     status: int = 502
     retry_after: int = 1
+    lost: bool = False  # a stalled call is never answered, even after recover()
 
 
 class FakeTelegram:
@@ -78,6 +79,7 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._released = asyncio.Event()
         self._closing = False
+        self._stopped = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -98,6 +100,7 @@ class FakeTelegram:
     async def stop(self) -> None:
         self._closing = True
         self._released.set()
+        self._stopped.set()
         async with self._changed:
             self._changed.notify_all()
         if self._runner is not None:
@@ -108,10 +111,12 @@ class FakeTelegram:
     def fail(self, method: str, status: int = 502, times: int | None = None) -> None:
         self.faults[method] = Fault("status", times, status=status)
 
-    def stall(self, method: str) -> None:
-        """Hold every call of `method` without answering, until `recover()`."""
+    def stall(self, method: str, *, lost: bool = False) -> None:
+        """Hold every call of `method` without answering, until `recover()` (then answer 502).
+        `lost`: the calls held are never answered, as on a connection that died while the
+        network came back: only the caller's own timeout ends them; later calls go through."""
         self._released.clear()
-        self.faults[method] = Fault("stall", None)
+        self.faults[method] = Fault("stall", None, lost=lost)
 
     def drop_reply(self, method: str, times: int = 1) -> None:
         """Take the message (the chat shows it) but close the connection instead of answering."""
@@ -164,7 +169,7 @@ class FakeTelegram:
                 if fault.times <= 0:
                     del self.faults[method]
             if fault.kind == "stall":
-                await self._released.wait()
+                await (self._stopped if fault.lost else self._released).wait()
                 return _error(502, "Bad Gateway")
             if fault.kind == "retry_after":
                 return _error(429, f"Too Many Requests: retry after {fault.retry_after}", retry_after=fault.retry_after)
@@ -332,6 +337,7 @@ class FakeUser:
                 "chat": {"id": self.chat_id, "type": "private", "first_name": self.name}, "from": self._from, **content}
 
     async def _feed(self, update: dict) -> list[Sent]:
+        self.last_update = update
         before = len(self.fake.sent_to(self.chat_id))
         update_id = await self.fake.feed(update)
         await self.fake.processed(update_id)
@@ -364,6 +370,11 @@ class FakeUser:
         sticker = {"file_id": "sticker-1", "file_unique_id": "sticker-1", "type": "regular", "width": 512, "height": 512,
                    "is_animated": False, "is_video": False}
         return await self._feed({"message": self._message(sticker=sticker)})
+
+    async def redeliver(self) -> list[Sent]:
+        """The last update once more, as Telegram delivers one again when it did not hear that
+        the bot took it (the same message id; the fake gives it a new update id)."""
+        return await self._feed(self.last_update)
 
     def last_with_buttons(self) -> Sent:
         for message in reversed(self.fake.sent_to(self.chat_id)):
