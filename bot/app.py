@@ -3,7 +3,8 @@
 The composition root (tipline/) calls these; nothing here reads the environment except
 `BotSettings`, which the root may use or replace.
 
-- `build_dispatcher(core, storage=None)`: routers, per-chat rate limit, per-chat ordering.
+- `build_dispatcher(core, storage=None)`: routers, per-chat rate limit, per-chat ordering: an
+  update is stored under its chat's lock and its replies are sent after it (bot/replies.py).
   Without a storage, conversation state is in memory, which is enough: it only points at the
   draft, and the draft is in the database. With `TIPLINE_REDIS_URL`, `make_storage` gives
   aiogram's RedisStorage (and `build_dispatcher` its cross-process event isolation).
@@ -27,7 +28,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import ClientDecodeError
-from aiogram.methods import GetUpdates
+from aiogram.methods import GetUpdates, SendMessage
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StateType, StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
@@ -36,7 +37,7 @@ from fastapi import FastAPI, Request, Response
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot import edits, followup, groups, report, texts
+from bot import edits, followup, groups, replies, report, texts
 from bot.chat import read_for_update
 from bot.users import get_user, set_blocked
 from i18n import DEFAULT_LANGUAGE, Translator, negotiate
@@ -197,6 +198,19 @@ def make_storage(redis_url: str | None = None) -> BaseStorage:
     return MemoryStorage()
 
 
+class ReplyingDispatcher(Dispatcher):
+    """aiogram's Dispatcher, where each update's replies are collected while it is handled
+    (aiogram holds the chat's lock around its middlewares and handlers) and sent after."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reply_order = replies.ReplyOrder()
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        async with self.reply_order.collect(bot):
+            return await super().feed_update(bot, update, **kwargs)
+
+
 def build_dispatcher(core: Core, *, storage: BaseStorage | None = None, shared_limits: bool = False) -> Dispatcher:
     """The bot's Dispatcher; handlers receive `core` by injection.
 
@@ -207,7 +221,7 @@ def build_dispatcher(core: Core, *, storage: BaseStorage | None = None, shared_l
     isolation: BaseEventIsolation = SimpleEventIsolation()
     if hasattr(storage, "create_isolation"):  # Redis (through FallbackStorage or not)
         isolation = storage.create_isolation()  # type: ignore[attr-defined]
-    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, core=core)
+    dispatcher = ReplyingDispatcher(storage=storage, events_isolation=isolation, core=core)
     guard = ChatGuard(None if shared_limits else ratelimit.LocalCounts())
     dispatcher[GUARD] = guard
     dispatcher.message.outer_middleware(guard)
@@ -235,10 +249,7 @@ async def _sorry(event: ErrorEvent, bot: Bot, core: Core) -> bool:
     except Exception:  # noqa: BLE001 - the database may be what failed
         pass
     language = language or negotiate(person.language_code if person else None) or DEFAULT_LANGUAGE
-    try:
-        await bot.send_message(source.chat.id, Translator(language)(texts.SORRY_TRY_AGAIN))
-    except Exception as error:  # noqa: BLE001 - Telegram unreachable too: nothing more to do
-        log.warning("bot: could not say sorry (%s)", type(error).__name__)
+    await replies.queue(bot, source.chat.id, SendMessage(chat_id=source.chat.id, text=Translator(language)(texts.SORRY_TRY_AGAIN)))
     return True
 
 

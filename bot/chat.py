@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import bindparam, select
 
-from bot import render
+from bot import render, replies
 from bot.users import guess_language, remember_for_update, user_hash, user_of_update
 from i18n import Translator
 from intake.domain.conversation import Context
@@ -87,11 +88,21 @@ class Chat:
     def context(self) -> Context:
         return Context(self.core.deployment, self.core.today(), CAPABILITIES)
 
-    async def say(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Send text, cut into messages Telegram accepts; the keyboard goes with the last one."""
+    def messages(self, text: str, markup: InlineKeyboardMarkup | None = None) -> list[SendMessage]:
+        """Text cut into messages Telegram accepts; the keyboard goes with the last one."""
         parts = render.split(text)
-        for i, part in enumerate(parts):
-            await self.bot.send_message(self.chat_id, part, reply_markup=markup if i == len(parts) - 1 else None)
+        return [SendMessage(chat_id=self.chat_id, text=part, reply_markup=markup if i == len(parts) - 1 else None)
+                for i, part in enumerate(parts)]
+
+    async def say(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Send text once this update is handled (bot/replies.py: retried, in the chat's order)."""
+        for message in self.messages(text, markup):
+            await replies.queue(self.bot, self.chat_id, message)
+
+    async def later(self, method: TelegramMethod, *, instead: list[SendMessage] | None = None) -> None:
+        """Any other call about this chat (answer a button, edit a message), sent in the chat's
+        order once this update is handled; `instead` if Telegram refuses it."""
+        await replies.queue(self.bot, self.chat_id, method, instead=instead or ())
 
     async def draft(self) -> DraftRecord | None:
         """The chat's open draft. The database is the truth; the conversation state only points

@@ -7,9 +7,9 @@ Handlers only translate: they render the core's prompt, pass what was typed or p
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -62,12 +62,12 @@ async def language(message: Message, core: Core, bot: Bot, state: FSMContext) ->
 async def chose_language(query: CallbackQuery, callback_data: Lang, core: Core, bot: Bot, state: FSMContext) -> None:
     chat = await _chat_of_query(query, core, bot, state)
     if callback_data.code not in LANGUAGES:
-        await query.answer()
+        await chat.later(query.answer())
         return
     await set_language(core, chat.chat_id, callback_data.code)
     chat.language = callback_data.code
-    await query.answer()
-    await _close(query, LANGUAGE_NAMES[chat.language])
+    await chat.later(query.answer())
+    await _close(chat, query, LANGUAGE_NAMES[chat.language])
     await chat.say(chat._(texts.LANGUAGE_SET, language=LANGUAGE_NAMES[chat.language]))
     switching = (await state.get_data()).get(SWITCHING, False)
     await state.update_data({SWITCHING: False})
@@ -94,10 +94,10 @@ async def resume(query: CallbackQuery, callback_data: Resume, core: Core, bot: B
     chat = await _chat_of_query(query, core, bot, state)
     record = await chat.draft()
     if record is None or draft_ref(record.id) != callback_data.d:
-        await query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True)
+        await chat.later(query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True))
         return
-    await query.answer()
-    await _close(query, chat._(texts.RESUME_YES if callback_data.go else texts.RESUME_NO))
+    await chat.later(query.answer())
+    await _close(chat, query, chat._(texts.RESUME_YES if callback_data.go else texts.RESUME_NO))
     if callback_data.go:
         await show_step(chat, record)
         return
@@ -186,16 +186,18 @@ async def _sync_evidence(chat: Chat, record: DraftRecord) -> None:
 # --- answers -------------------------------------------------------------------------------
 
 async def apply_answer(chat: Chat, record: DraftRecord, raw: object, *, query: CallbackQuery | None = None,
-                       label: str | None = None) -> None:
+                       label: str | None = None, message: Message | None = None) -> None:
+    """Store the answer, then say what comes next. `message`: the message the answer came in,
+    remembered with it so that the same message delivered again is not taken twice."""
     outcome = conv.answer(record.state, raw, chat.context())
     if outcome.error:
         await chat.say(render.error_text(outcome.error, chat._))
         await show_step(chat, record)
         return
-    record.state = outcome.state
+    record.state = outcome.state if message is None else replace(outcome.state, last_message_id=message.message_id)
     await save_draft(chat.core, record)
     if query is not None and label:
-        await _close(query, label)
+        await _close(chat, query, label)
     for notice in outcome.notices:
         await chat.say("⚠ " + chat._(notice))
     await show_step(chat, record)
@@ -207,9 +209,9 @@ async def pressed(query: CallbackQuery, callback_data: Step, core: Core, bot: Bo
     if (record is None or draft_ref(record.id) != callback_data.d or record.state.current != callback_data.k
             or not offered(callback_data.a, at_review=record.state.at_review)):
         # An old message's button, or one forged ("change" from a question would skip the ones between).
-        await query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True)
+        await chat.later(query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True))
         return
-    await query.answer()
+    await chat.later(query.answer())
     action, arg = callback_data.a, callback_data.x
     if action == "back" and not record.state.history and not record.state.back_to_review:
         # Nothing before the first question but the language: choosing one carries on here.
@@ -258,12 +260,9 @@ async def _answer_button(chat: Chat, record: DraftRecord, query: CallbackQuery, 
     elif action == "sk":
         await apply_answer(chat, record, SKIP, query=query, label=chat._(texts.SKIP))
     elif action == "t" and arg.isdigit() and prompt.kind is Kind.MULTI_CHOICE:
-        _, markup = render.question(prompt, record.id, chat._, selected=int(arg))
-        try:
-            await query.message.edit_reply_markup(reply_markup=markup)
-        except TelegramAPIError as error:
-            log.info("could not update a multiple choice: %s", type(error).__name__)
-            await show_step(chat, record, selected=int(arg))
+        text, markup = render.question(prompt, record.id, chat._, selected=int(arg))
+        # The ticks on the question's own buttons; or the question again, ticked, if it cannot be edited.
+        await chat.later(query.message.edit_reply_markup(reply_markup=markup), instead=chat.messages(text, markup))
     elif action == "m" and arg.isdigit() and prompt.kind is Kind.MULTI_CHOICE:
         values = render.values_of(int(arg), prompt.choices)
         labels = ", ".join(c.label for c in prompt.choices if c.value in values)
@@ -286,7 +285,7 @@ async def _submit(chat: Chat, record: DraftRecord, query: CallbackQuery) -> None
         await chat.say(chat._(N_("Please answer this question.")))
         await show_step(chat, record)
         return
-    await _close(query, chat._(texts.SEND_REPORT))
+    await _close(chat, query, chat._(texts.SEND_REPORT))
     await chat.point_at(None)
     _ = chat._
     shown = after_receipt(result, chat.core.deployment)
@@ -322,13 +321,18 @@ async def any_message(message: Message, core: Core, bot: Bot, state: FSMContext)
         await chat.say(chat._(N_("Your answers are ready to check. Please confirm or change one.")))
         await show_review(chat, record)
         return
+    if _taken_already(record, message):
+        # Telegram delivered it again (it did not hear we took it): its answer is stored; the
+        # question it led to is shown again, and nothing is filed under it.
+        await show_step(chat, record)
+        return
     prompt = conv.prompt(record.state, chat.context())
     incoming = incoming_file(message)
     if incoming is not None:
         if prompt.kind is Kind.FILES:
             await _add_file(chat, record, incoming)
         elif incoming.kind in ("voice", "audio") and prompt.kind is Kind.TEXT:
-            await _voice_answer(chat, record, incoming)
+            await _voice_answer(chat, record, incoming, message)
         else:
             await chat.say(chat._(texts.FILES_HERE))
             await show_step(chat, record)
@@ -342,8 +346,14 @@ async def any_message(message: Message, core: Core, bot: Bot, state: FSMContext)
         await show_step(chat, record)
         return
     before = record.state
-    await apply_answer(chat, record, typed_answer(prompt, message.text))
+    await apply_answer(chat, record, typed_answer(prompt, message.text), message=message)
     await answered.remember(chat, record, message, before)  # an edit of it may replace it (bot/edits.py)
+
+
+def _taken_already(record: DraftRecord, message: Message) -> bool:
+    """A message whose answer is stored (message ids only grow within a chat)."""
+    last = record.state.last_message_id
+    return last is not None and message.message_id <= last
 
 
 async def _store(chat: Chat, record: DraftRecord, incoming, *, voice_answer: bool = False) -> str | Invalid:
@@ -368,7 +378,7 @@ async def _add_file(chat: Chat, record: DraftRecord, incoming) -> None:
     await chat.say(chat._(texts.FILE_RECEIVED, count=count, max=MAX_FILES), markup)
 
 
-async def _voice_answer(chat: Chat, record: DraftRecord, incoming) -> None:
+async def _voice_answer(chat: Chat, record: DraftRecord, incoming, message: Message) -> None:
     """A voice note answers a free-text question ("what happened") for people who cannot type."""
     step = questionnaire.STEP_BY_KEY[record.state.current]
     text = chat._(texts.VOICE_ANSWER, seconds=incoming.duration or 0)
@@ -383,7 +393,7 @@ async def _voice_answer(chat: Chat, record: DraftRecord, incoming) -> None:
         return
     record.state.voice_answers.append(stored)  # saved with the answer; not one of the evidence files
     await chat.say(chat._(texts.VOICE_TAKEN))
-    await apply_answer(chat, record, text)
+    await apply_answer(chat, record, text, message=message)
 
 
 # --- small helpers -------------------------------------------------------------------------
@@ -398,19 +408,17 @@ async def _chat_of_query(query: CallbackQuery, core: Core, bot: Bot, state: FSMC
     return await Chat.open(core, bot, chat_id, state, query.from_user.language_code)
 
 
-async def _close(query: CallbackQuery, label: str) -> None:
-    """Mark the answered question with the answer and take its buttons away."""
+async def _close(chat: Chat, query: CallbackQuery, label: str) -> None:
+    """Mark the answered question with the answer and take its buttons away (a message too old
+    to edit, or edited already, stays as it is: the answer stands)."""
     message = query.message
     if not isinstance(message, Message) or message.text is None:
         return
-    try:
-        text = f"{message.text}\n\n✓ {label}"
-        if len(text) <= render.MAX_MESSAGE_CHARS:
-            await message.edit_text(text, reply_markup=None)
-        else:
-            await message.edit_reply_markup(reply_markup=None)
-    except TelegramAPIError as error:  # too old to edit, or already edited: the answer stands
-        log.info("could not close an answered question: %s", type(error).__name__)
+    text = f"{message.text}\n\n✓ {label}"
+    if len(text) <= render.MAX_MESSAGE_CHARS:
+        await chat.later(message.edit_text(text, reply_markup=None))
+    else:
+        await chat.later(message.edit_reply_markup(reply_markup=None))
 
 
 def make_router() -> Router:
@@ -432,4 +440,4 @@ async def unknown_button(query: CallbackQuery, core: Core, bot: Bot, state: FSMC
     """A press whose data we never sent (a forged or very old button): answered, so the
     person's button stops spinning, and nothing else happens."""
     chat = await _chat_of_query(query, core, bot, state)
-    await query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True)
+    await chat.later(query.answer(chat._(texts.EXPIRED_BUTTON), show_alert=True))

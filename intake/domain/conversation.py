@@ -45,6 +45,9 @@ class DraftState:
     back_to_review: bool = False  # set while changing one answer from "check your answers"
     # Files that answered a question by voice: they go with the report, but are not evidence files.
     voice_answers: list[str] = field(default_factory=list)
+    # The channel's id of the message that gave the last stored answer: a message delivered twice
+    # is known by it, never by its words (the same words may be meant for the next question).
+    last_message_id: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
