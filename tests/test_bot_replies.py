@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot import texts
+from bot import report, texts
 from bot.chat import CAPABILITIES
 from i18n import Translator
 from intake.domain import conversation as conv
@@ -96,3 +96,23 @@ async def test_after_a_stalled_send_the_chats_next_message_is_answered_within_se
     assert all(SORRY not in m.text for m in sent)
     record = await find_draft(core, "telegram", str(chat))
     assert record.state.answers == {"urgent": "no"}
+
+
+async def test_a_failure_after_the_answer_is_stored_never_asks_to_send_it_again(core, fake_telegram, running_bot, monkeypatch):
+    await running_bot()
+    son = new_user(fake_telegram)
+    await _at_organisation(core, son)
+    showing = report.show_step
+
+    async def fails_once(*args, **kwargs):  # the database goes away between storing and showing
+        monkeypatch.setattr(report, "show_step", showing)
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(report, "show_step", fails_once)
+    shown = await son.send(ORGANISATION)
+    assert [m.text for m in shown] == [_(texts.ANSWER_KEPT)]  # kept: not "send it again"
+
+    shown = await son.send("/help")
+    assert step_of(shown[-1])[1] == "suspect_person"
+    record = await find_draft(core, "telegram", str(son.chat_id))
+    assert record.state.answers["suspect_organisation"] == ORGANISATION
