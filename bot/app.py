@@ -235,7 +235,8 @@ def build_dispatcher(core: Core, *, storage: BaseStorage | None = None, shared_l
 
 async def _sorry(event: ErrorEvent, bot: Bot, core: Core) -> bool:
     """An update we could not handle (the database restarting…): say so kindly, in the person's
-    language, so they send it again, instead of silence."""
+    language, instead of silence: send it again, or, when it was stored before the failure, that
+    it is kept (sent again, an answer would be filed under the next question)."""
     log.error("bot: an update failed (%s)", type(event.exception).__name__, exc_info=event.exception)
     update = event.update
     source = update.message or (update.callback_query.message if update.callback_query else None)
@@ -249,7 +250,8 @@ async def _sorry(event: ErrorEvent, bot: Bot, core: Core) -> bool:
     except Exception:  # noqa: BLE001 - the database may be what failed
         pass
     language = language or negotiate(person.language_code if person else None) or DEFAULT_LANGUAGE
-    await replies.queue(bot, source.chat.id, SendMessage(chat_id=source.chat.id, text=Translator(language)(texts.SORRY_TRY_AGAIN)))
+    said = texts.ANSWER_KEPT if replies.stored_before_failing() else texts.SORRY_TRY_AGAIN
+    await replies.queue(bot, source.chat.id, SendMessage(chat_id=source.chat.id, text=Translator(language)(said)))
     return True
 
 

@@ -5,7 +5,8 @@ again until Telegram takes it, because by then the answer is stored: asking the 
 it again would file it under the next question.
 
 `ReplyOrder.collect()` wraps the handling of one update (bot/app.py); `queue()` is how a
-handler speaks. The order holds within one process: with several webhook workers (a Redis
+handler speaks; `input_stored()` tells that what the person sent is stored, so that a failure
+after it says so instead of asking them to send it again. The order holds within one process: with several webhook workers (a Redis
 lock), two updates of one chat reaching two workers are stored in order, but their replies may
 cross.
 """
@@ -60,6 +61,7 @@ class _Collected:
     def __init__(self, order: ReplyOrder, bot: Bot) -> None:
         self.order, self.bot = order, bot
         self.chats: dict[int, _Delivery] = {}
+        self.stored = False
 
 
 _collecting: ContextVar[_Collected | None] = ContextVar("bot_replies", default=None)
@@ -115,6 +117,19 @@ async def queue(bot: Bot, chat_id: int, method: TelegramMethod, *, instead: Sequ
     if delivery is None:
         delivery = collected.chats[chat_id] = collected.order._reserve(chat_id)
     delivery.replies.append(reply)
+
+
+def input_stored() -> None:
+    """What this update brought (an answer, a press, a file) is stored."""
+    collected = _collecting.get()
+    if collected is not None:
+        collected.stored = True
+
+
+def stored_before_failing() -> bool:
+    """Whether this update's input was stored (read by the error handler)."""
+    collected = _collecting.get()
+    return collected is not None and collected.stored
 
 
 async def _deliver(collected: _Collected) -> None:

@@ -15,7 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy import delete
 
-from bot import answered, followup, render, texts
+from bot import answered, followup, render, replies, texts
 from bot.callbacks import Lang, Resume, Step, draft_ref, offered
 from bot.chat import CAPABILITIES, CHANNEL, Chat
 from bot.evidence import download, evidence_files, incoming_file
@@ -196,6 +196,7 @@ async def apply_answer(chat: Chat, record: DraftRecord, raw: object, *, query: C
         return
     record.state = outcome.state if message is None else replace(outcome.state, last_message_id=message.message_id)
     await save_draft(chat.core, record)
+    replies.input_stored()
     if query is not None and label:
         await _close(chat, query, label)
     for notice in outcome.notices:
@@ -245,6 +246,7 @@ async def pressed(query: CallbackQuery, callback_data: Step, core: Core, bot: Bo
         await _answer_button(chat, record, query, action, arg)
         return
     await save_draft(core, record)
+    replies.input_stored()
     await show_step(chat, record)
 
 
@@ -285,6 +287,7 @@ async def _submit(chat: Chat, record: DraftRecord, query: CallbackQuery) -> None
         await chat.say(chat._(N_("Please answer this question.")))
         await show_step(chat, record)
         return
+    replies.input_stored()  # submitted: pressed again, "Send" would find no draft
     await _close(chat, query, chat._(texts.SEND_REPORT))
     await chat.point_at(None)
     _ = chat._
@@ -372,6 +375,7 @@ async def _add_file(chat: Chat, record: DraftRecord, incoming) -> None:
         await chat.say(render.error_text(stored, chat._))
         await show_step(chat, record)
         return
+    replies.input_stored()
     count = len(await evidence_files(chat.core, record))
     prompt = conv.prompt(record.state, chat.context())
     _, markup = render.question(prompt, record.id, chat._, files=count)

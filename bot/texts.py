@@ -113,3 +113,7 @@ SORRY_TRY_AGAIN = N_(
     "Sorry, we could not take your last message just now because of a problem on our side. "
     "What you sent before is kept. Please send it again in a minute."
 )
+ANSWER_KEPT = N_(
+    "Your answer is saved. Because of a problem on our side we cannot show the next question just now: "
+    "please send /help in a minute to see it."
+)
