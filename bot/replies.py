@@ -80,17 +80,19 @@ class ReplyOrder:
         and released inside), even when handling failed: what was stored has its replies."""
         collected = _Collected(self, bot)
         token = _collecting.set(collected)
+        cancelled = False
         try:
             yield
         except asyncio.CancelledError:  # shutting down: nothing more is sent
-            self._release(collected)
+            cancelled = True
             raise
         finally:
             _collecting.reset(token)
-        try:
-            await _deliver(collected)
-        finally:
-            self._release(collected)
+            try:
+                if not cancelled:
+                    await _deliver(collected)
+            finally:
+                self._release(collected)  # the chat's next replies never wait for these in vain
 
     def _reserve(self, chat_id: int) -> _Delivery:
         done = asyncio.get_running_loop().create_future()
