@@ -90,6 +90,8 @@ async def test_after_a_stalled_send_the_chats_next_message_is_answered_within_se
 
     help_ = await shown_in(fake_telegram, chat, HELP, after=before, timeout=20)
     assert loop.time() - asked < 5
+    after_help = fake_telegram.sent_to(chat).index(help_) + 1
+    await shown_in(fake_telegram, chat, "Question 2 of", after=after_help)  # /help shows the question again
     sent = fake_telegram.sent_to(chat)[before:]
     second = next(i for i, m in enumerate(sent) if "Question 2 of" in m.text)
     assert second < sent.index(help_)  # the chat's replies in the order of its messages
