@@ -14,6 +14,7 @@ from intake.reporting.drafts import find_draft
 from tests.bot_harness import (  # noqa: F401 - fixtures
     Choose, answer_current, answer_until, fake_telegram, new_user, running_bot, shown_in, step_of,
 )
+from tests.factories import a_photo
 from tests.test_bot_reporting import SON
 
 _ = Translator("en")
@@ -118,3 +119,17 @@ async def test_a_failure_after_the_answer_is_stored_never_asks_to_send_it_again(
     assert step_of(shown[-1])[1] == "suspect_person"
     record = await find_draft(core, "telegram", str(son.chat_id))
     assert record.state.answers["suspect_organisation"] == ORGANISATION
+
+
+async def test_a_photo_delivered_twice_is_one_file_of_evidence(core, fake_telegram, running_bot):
+    await running_bot()
+    son = new_user(fake_telegram)
+    await son.send("/start")
+    await son.press("English")
+    assert await answer_until(son, core, "en", SON, stop_at="evidence") == "evidence"
+
+    shown = await son.send_photo(a_photo(gps=False))
+    assert "(1 of 10)" in shown[-1].text
+    await son.redeliver()  # Telegram delivers the same photo message again
+    shown = await son.send_photo(a_photo(gps=False, color="white"))
+    assert "(2 of 10)" in shown[-1].text
