@@ -333,7 +333,7 @@ async def any_message(message: Message, core: Core, bot: Bot, state: FSMContext)
     incoming = incoming_file(message)
     if incoming is not None:
         if prompt.kind is Kind.FILES:
-            await _add_file(chat, record, incoming)
+            await _add_file(chat, record, incoming, message)
         elif incoming.kind in ("voice", "audio") and prompt.kind is Kind.TEXT:
             await _voice_answer(chat, record, incoming, message)
         else:
@@ -369,12 +369,14 @@ async def _store(chat: Chat, record: DraftRecord, incoming, *, voice_answer: boo
     return await attachments.store(chat.core, data, incoming.name, draft_id=record.id)
 
 
-async def _add_file(chat: Chat, record: DraftRecord, incoming) -> None:
+async def _add_file(chat: Chat, record: DraftRecord, incoming, message: Message) -> None:
     stored = await _store(chat, record, incoming)
     if isinstance(stored, Invalid):
         await chat.say(render.error_text(stored, chat._))
         await show_step(chat, record)
         return
+    record.state = replace(record.state, last_message_id=message.message_id)  # the same photo again is not a second file
+    await save_draft(chat.core, record)
     replies.input_stored()
     count = len(await evidence_files(chat.core, record))
     prompt = conv.prompt(record.state, chat.context())
