@@ -225,11 +225,11 @@ async def pressed(query: CallbackQuery, callback_data: Step, core: Core, bot: Bo
         await chat.say(*render.restart_question(record.id, record.state.current, chat._))
         return
     elif action == "keep":
-        await _close(query, chat._(texts.START_OVER_NO))
+        await _close(chat, query, chat._(texts.START_OVER_NO))
         await show_step(chat, record)
         return
     elif action == "rs":
-        await _close(query, chat._(texts.START_OVER_YES))
+        await _close(chat, query, chat._(texts.START_OVER_YES))
         await _drop_files(core, record.id)
         record.state = conv.restart(record.state, CAPABILITIES)
         await chat.say(chat._(texts.STARTING_OVER))

@@ -78,7 +78,7 @@ async def test_after_a_stalled_send_the_chats_next_message_is_answered_within_se
     chat, loop = user.chat_id, asyncio.get_running_loop()
     await user.send("/start")
     await user.press("English", message=await shown_in(fake_telegram, chat, "Please choose your language."))
-    await shown_in(fake_telegram, chat, "Question 1 of")
+    await shown_in(fake_telegram, chat, "Is money being paid")
     before = len(fake_telegram.sent_to(chat))
 
     fake_telegram.stall("sendMessage", lost=True)  # the calls made now are never answered
@@ -92,9 +92,9 @@ async def test_after_a_stalled_send_the_chats_next_message_is_answered_within_se
     help_ = await shown_in(fake_telegram, chat, HELP, after=before, timeout=20)
     assert loop.time() - asked < 5
     after_help = fake_telegram.sent_to(chat).index(help_) + 1
-    await shown_in(fake_telegram, chat, "Question 2 of", after=after_help)  # /help shows the question again
+    await shown_in(fake_telegram, chat, "Who are you reporting for?", after=after_help)  # /help shows the question again
     sent = fake_telegram.sent_to(chat)[before:]
-    second = next(i for i, m in enumerate(sent) if "Question 2 of" in m.text)
+    second = next(i for i, m in enumerate(sent) if "Who are you reporting for?" in m.text)
     assert second < sent.index(help_)  # the chat's replies in the order of its messages
     assert all(SORRY not in m.text for m in sent)
     record = await find_draft(core, "telegram", str(chat))
