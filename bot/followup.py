@@ -35,6 +35,7 @@ from intake.reporting.linking import use_link_token
 from intake.platform.models.tip_records import Rating, ReporterMessage
 from intake.platform.models.tips import Tip
 from intake.reporting.ratings import rate
+from intake.reporting.submission import own_code
 from intake.reporting import lookups
 from intake.reporting.lookups import Client, LookupRefused
 from intake.domain.tracking import looks_like_code
@@ -59,6 +60,9 @@ async def my_tips(message: Message, core: Core, bot: Bot, state: FSMContext) -> 
         lines.append(_(texts.MY_TIP_LINE, date=aware(tip.created_at).astimezone(zone).date().isoformat(),
                        category=category.label.get(_.language) if category else tip.category,
                        status=_(STATUS_LABELS[Status(tip.status)])))
+        code = own_code(core, tip)
+        if code:  # to read out on the phone
+            lines.append(_(texts.MY_TIP_CODE, code=code))
     await chat.say("\n".join(lines))
     for tip in await unrated_closed(core, chat.chat_id):
         await chat.say(_(texts.RATE_QUESTION), render.rating_keyboard(tip.id, _))

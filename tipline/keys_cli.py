@@ -25,6 +25,7 @@ STEP_LABELS = {
     "people": "personal data",
     "chats": "chat look-ups",
     "drafts": "drafts and receipts",
+    "codes": "tracking codes kept for chats",
     "attachments": "attachments",
     "staff": "staff second factors",
 }

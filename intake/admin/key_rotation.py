@@ -36,6 +36,7 @@ SEALED_COLUMNS: tuple[tuple[InstrumentedAttribute, str], ...] = (
     (Person.sealed, purposes.PEOPLE),
     (Draft.sealed_state, purposes.DRAFT),
     (Draft.sealed_receipt, purposes.RECEIPT),
+    (Tip.sealed_code, purposes.OWN_CODE),
     (Attachment.sealed_name, purposes.ATTACHMENT_NAME),
     (Attachment.sealed_content, purposes.ATTACHMENT),
     (StaffUser.totp_sealed, purposes.TOTP),
@@ -103,6 +104,7 @@ async def rotate_data(core: Core, *, batch_size: int = 200, progress: Progress |
         ("chats", Tip, and_(_hash_not_current(Tip.channel_user_hash, keys), Tip.reporter_id.is_not(None)), _move_chat, batch_size),
         ("drafts", Draft, or_(_under_other_key(Draft.sealed_state, header), _under_other_key(Draft.sealed_receipt, header)),
          _move_draft, batch_size),
+        ("codes", Tip, _under_other_key(Tip.sealed_code, header), _move_code, batch_size),
         ("attachments", Attachment, or_(_under_other_key(Attachment.sealed_name, header),
                                         _under_other_key(Attachment.sealed_content, header)), _move_attachment,
          min(batch_size, ATTACHMENT_BATCH)),
@@ -158,6 +160,7 @@ async def plan_rotation(core: Core) -> list[Step]:
             and_(_hash_not_current(Tip.channel_user_hash, keys), Tip.reporter_id.is_not(None)))),
         ("drafts", select(func.count()).select_from(Draft).where(
             or_(_under_other_key(Draft.sealed_state, header), _under_other_key(Draft.sealed_receipt, header)))),
+        ("codes", select(func.count()).select_from(Tip).where(_under_other_key(Tip.sealed_code, header))),
         ("attachments", select(func.count()).select_from(Attachment).where(
             or_(_under_other_key(Attachment.sealed_name, header), _under_other_key(Attachment.sealed_content, header)))),
         ("staff", select(func.count()).select_from(StaffUser).where(_under_other_key(StaffUser.totp_sealed, header))),
@@ -226,6 +229,11 @@ async def _move_draft(core: Core, session, row: Draft) -> bool:
         if tip is not None and receipt.get("code"):
             tip.tracking_hash = _rehash(keys, tip.tracking_hash, receipt["code"], purposes.TRACKING_CODE)
             tip.pin_hash = _rehash(keys, tip.pin_hash, f"{receipt['code']}:{receipt.get('pin')}", purposes.REPLY_PIN)
+    return True
+
+
+async def _move_code(core: Core, session, row: Tip) -> bool:
+    row.sealed_code = _reseal(core.keys, row.sealed_code, purposes.OWN_CODE, f"tip #{row.id}")
     return True
 
 

@@ -2,7 +2,7 @@
 
 Per final status (retention.toml: closed after substantiated / unsubstantiated / referred,
 declined, merged) a number of days after the tip reached it; then `run_retention` erases the
-reporter's and the victim's sealed identity and contact, the chat look-up, the files, the
+reporter's and the victim's sealed identity and contact, the chat look-up and the code kept for it, the files, the
 drafts, the link tokens and the undelivered notices, keeps the tip's facts and statistics,
 writes a timeline step the reporter reads on the status page ("personal_data_erased") and
 audits each erasure. A tip whose reward is still open waits. Expired drafts (and the files
@@ -206,6 +206,7 @@ async def erase_tip(core: Core, session: AsyncSession, tip: Tip, item: Due) -> N
     chat = tip.channel_user_hash
     tip.reporter_id = tip.victim_id = None
     tip.channel_user_hash = None
+    tip.sealed_code = None  # the code the chat listed: the tip is no longer the chat's
     tip.notify = False
     tip.personal_erased_at = core.clock.now()
     await session.flush()

@@ -10,6 +10,7 @@ from __future__ import annotations
 PEOPLE = "people"  # a reporter's or victim's name and contact
 DRAFT = "draft"  # a draft's answers
 RECEIPT = "receipt"  # a draft's tracking code and PIN, kept to answer a repeated submission
+OWN_CODE = "own-code"  # a tip's tracking code, kept for its reporter's own chat (/mytips)
 ATTACHMENT = "attachment"  # an evidence file's content
 ATTACHMENT_NAME = "attachment-name"  # its file name
 TOTP = "totp"  # a member of staff's second-factor secret

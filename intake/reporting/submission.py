@@ -28,7 +28,7 @@ from intake.domain.questionnaire import PERSONAL_KEYS
 from intake.domain.steps import ChannelCapabilities, Step
 from intake.domain.routing import route
 from intake.domain.suggest import suggest
-from intake.domain.tracking import new_code, new_pin
+from intake.domain.tracking import format_code, new_code, new_pin
 from intake.domain.workflow import ACCEPT_DAYS, Status, due_after
 
 
@@ -74,6 +74,15 @@ def pin_hash(keys: Keyring, code: str, pin: str) -> str:
 def pin_matches(keys: Keyring, stored: str, code: str, pin: str) -> bool:
     """Whether `pin` is the tip's reply PIN, whichever hash key its stored hash was made with."""
     return keys.matches(stored, f"{code}:{pin}", purpose=purposes.REPLY_PIN)
+
+
+def own_code(core: Core, tip: Tip) -> str | None:
+    """The tip's tracking code (sealed at submission), grouped for reading out, for its reporter's
+    own chat or browser only: the caller found the tip by that owner. None for a tip filed before
+    codes were kept, or once retention erased it."""
+    if tip.sealed_code is None:
+        return None
+    return format_code(core.keys.open_text(tip.sealed_code, purpose=purposes.OWN_CODE))
 
 
 async def submit_draft(
@@ -165,6 +174,8 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
         accept_due=due_after(now, ACCEPT_DAYS, core.settings.timezone),
         extension_days=0,
         reporter_answered=False,
+        # Kept for the reporter's own chat or browser to list (/mytips); none without an owner.
+        sealed_code=core.keys.seal(code, purpose=purposes.OWN_CODE) if draft.owner_hash else None,
     )
     keys = duplicates.match_keys(answers)
     units = [(decision.lead, "lead")] if decision.lead else []

@@ -71,6 +71,9 @@ class Tip(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id"))
     # Staff translations of the reporter's own words (intake/casework/translations.py), marked with who made them.
     reporter_words_translation: Mapped[dict | None]
+    # The tracking code, sealed (purposes.OWN_CODE), for the reporter's own chat to list (/mytips):
+    # the draft's receipt expires, and tracking_hash cannot be read back. Retention erases it.
+    sealed_code: Mapped[bytes | None] = mapped_column(LargeBinary)
     # When retention (intake/admin/retention.py) erased the reporter's personal data; the facts stay.
     personal_erased_at: Mapped[datetime | None]
     # The queue's columns (intake/casework/queues.py, intake/casework/assignment.py), kept by the workflow so a
