@@ -1,15 +1,22 @@
 """After the report, in the chat (issue 16): /mytips gives each report's tracking code, so an
-elderly reporter can read it out on the phone, long after the receipt has scrolled away."""
+elderly reporter can read it out on the phone, long after the receipt has scrolled away; "Not
+satisfied" asks what went wrong, and the unit's lead and the coordinators read the answer
+without the reporter's name."""
 from __future__ import annotations
 
+from bot.users import set_language
 from intake.admin.retention import run_retention
 from intake.casework.casework import move_tip
 from intake.domain.tracking import format_code
+from intake.platform.models.tip_records import Rating
 from intake.platform.models.tips import Tip
 from tests.bot_harness import fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
+from tests.console_support import client_for, make_staff, sign_in
 from tests.factories import file_tip, staff
 
 UNIT = "990121-civil_affairs"
+COORDINATION = "990100-coordination"
+WHAT_WENT_WRONG = "What went wrong?"
 
 
 async def _english_chat(fake_telegram):
@@ -48,3 +55,65 @@ async def test_mytips_shows_each_tracking_code_until_retention_erases_it(core, c
         assert (await session.get(Tip, second.tip_id)).sealed_code is not None
     mine = (await son.send("/mytips"))[0].text
     assert format_code(first.code) not in mine and f"Tracking code: {format_code(second.code)}" in mine
+
+
+async def _returning_reporter(core, fake_telegram):
+    """A chat that reported in English before and has no report open now."""
+    user = new_user(fake_telegram)
+    await set_language(core, user.chat_id, "en")
+    return user
+
+
+async def _closed_tip_of(core, user) -> int:
+    receipt = await file_tip(core, channel="telegram", channel_address=str(user.chat_id), owner=str(user.chat_id), language="en")
+    officer, lead = await staff(core, f"o{receipt.tip_id}", "officer", UNIT), await staff(core, f"l{receipt.tip_id}", "unit_lead", UNIT)
+    for step, who in (("accepted", officer), ("verifying", officer), ("substantiated", officer), ("closed", lead)):
+        await move_tip(core, receipt.tip_id, step, staff=who)
+    return receipt.tip_id
+
+
+async def _rating_of(core, tip_id: int) -> Rating | None:
+    async with core.db.session() as session:
+        return await session.get(Rating, tip_id)
+
+
+async def test_not_satisfied_asks_what_went_wrong_and_the_lead_and_coordinator_read_it_without_the_name(core, fake_telegram, running_bot):
+    await running_bot()
+    son = await _returning_reporter(core, fake_telegram)
+    tip_id = await _closed_tip_of(core, son)
+    await son.send("/mytips")
+
+    asked = await son.press("Not satisfied")
+    assert WHAT_WENT_WRONG in asked[-1].text and "without your name" in asked[-1].text
+    assert [label for label, _ in asked[-1].buttons()] == ["Leave it out"]
+    answer = "Nobody called me back, and the lecture hall still sells the pills."
+    thanked = await son.send(answer)
+    assert thanked[-1].text == "Thank you for telling us."
+    rating = await _rating_of(core, tip_id)
+    assert (rating.satisfied, rating.comment) == ("no", answer)
+    await son.send("hello")  # asked once: a later message is no longer the answer
+    assert (await _rating_of(core, tip_id)).comment == answer
+
+    # The unit's lead and a coordinator read it on the tip page, without the reporter's name; an officer does not.
+    await make_staff(core, "lead", "unit_lead", UNIT, language="en")
+    await make_staff(core, "coord", "coordinator", COORDINATION, language="en")
+    await make_staff(core, "officer", "officer", UNIT, language="en")
+    for username, sees in (("lead", True), ("coord", True), ("officer", False)):
+        async with client_for(core) as client:
+            await sign_in(client, username)
+            page = (await client.get(f"/tips/{tip_id}")).text
+        assert (answer in page and "Not satisfied" in page) is sees, username
+        assert "李建国" not in page and "139-0013-9000" not in page
+
+
+async def test_what_went_wrong_can_be_left_out(core, fake_telegram, running_bot):
+    await running_bot()
+    son = await _returning_reporter(core, fake_telegram)
+    tip_id = await _closed_tip_of(core, son)
+    await son.send("/mytips")
+    await son.press("Not satisfied")
+    left_out = await son.press("Leave it out")
+    assert left_out[-1].text == "Thank you for telling us."
+    await son.send("the pills were expensive")
+    rating = await _rating_of(core, tip_id)
+    assert (rating.satisfied, rating.comment) == ("no", None)
