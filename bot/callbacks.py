@@ -64,3 +64,9 @@ class Addition(CallbackData, prefix="add"):
 
     n: int
     go: bool
+
+
+class LeaveOut(CallbackData, prefix="rlo"):
+    """'Leave it out' under "what went wrong?" for tip `t` (after "not satisfied")."""
+
+    t: int

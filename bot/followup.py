@@ -15,13 +15,14 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
 
 from bot import render, texts
-from bot.callbacks import Addition, Rate
+from bot.callbacks import Addition, LeaveOut, Rate
 from bot.chat import CHANNEL, Chat
 from bot.evidence import Incoming, download, incoming_file
 from bot.users import user_hash
@@ -34,7 +35,7 @@ from intake.platform.core import Core
 from intake.reporting.linking import use_link_token
 from intake.platform.models.tip_records import Rating, ReporterMessage
 from intake.platform.models.tips import Tip
-from intake.reporting.ratings import rate
+from intake.reporting.ratings import explain, rate
 from intake.reporting.submission import own_code
 from intake.reporting import lookups
 from intake.reporting.lookups import Client, LookupRefused
@@ -44,6 +45,7 @@ from intake.domain.workflow import STATUS_LABELS, Status
 log = logging.getLogger(__name__)
 
 FOLLOW_UP_WINDOW = timedelta(hours=1)  # more text or photos after answering: offered to the same tip
+WHAT_WENT_WRONG = "what_went_wrong"  # in the conversation state: [tip id, when asked] after "not satisfied"
 
 
 async def my_tips(message: Message, core: Core, bot: Bot, state: FSMContext) -> None:
@@ -213,6 +215,42 @@ async def rated(query: CallbackQuery, callback_data: Rate, core: Core, bot: Bot,
         return
     await query.answer()
     await _remove_buttons(query)
+    if callback_data.v == "no":  # one optional question, answered by the next message within the hour
+        await state.update_data({WHAT_WENT_WRONG: [callback_data.t, core.clock.now().timestamp()]})
+        await chat.say(chat._(texts.RATE_WHAT_WENT_WRONG), render.Markup(inline_keyboard=[
+            [render.button(chat._(texts.LEAVE_OUT), LeaveOut(t=callback_data.t).pack())]]))
+        return
+    await chat.say(chat._(texts.RATE_THANKS))
+
+
+async def what_went_wrong_asked(message: Message, state: FSMContext, core: Core) -> dict | bool:
+    """Filter: a text (not a command) in the hour after "what went wrong?" was asked; gives the tip."""
+    asked = (await state.get_data()).get(WHAT_WENT_WRONG)
+    if not asked or not message.text or message.text.startswith("/"):
+        return False
+    tip_id, at = asked
+    return {"rated_tip": int(tip_id)} if core.clock.now().timestamp() - at <= FOLLOW_UP_WINDOW.total_seconds() else False
+
+
+async def what_went_wrong(message: Message, core: Core, bot: Bot, state: FSMContext, rated_tip: int) -> None:
+    chat = await Chat.open(core, bot, message.chat.id, state, message.from_user.language_code if message.from_user else None)
+    if await chat.draft() is not None:  # a report begun since: the text answers its question
+        await state.update_data({WHAT_WENT_WRONG: None})
+        raise SkipHandler()
+    result = await explain(core, rated_tip, message.text or "")
+    if isinstance(result, Invalid):
+        await chat.say(render.error_text(result, chat._))
+        return
+    await state.update_data({WHAT_WENT_WRONG: None})
+    await chat.say(chat._(texts.RATE_THANKS))
+
+
+async def left_out(query: CallbackQuery, callback_data: LeaveOut, core: Core, bot: Bot, state: FSMContext) -> None:
+    chat = await Chat.open(core, bot, query.message.chat.id if query.message else query.from_user.id, state,
+                           query.from_user.language_code)
+    await state.update_data({WHAT_WENT_WRONG: None})
+    await query.answer()
+    await _remove_buttons(query)
     await chat.say(chat._(texts.RATE_THANKS))
 
 
@@ -264,4 +302,6 @@ def make_router() -> Router:
     router.message.register(status, Command("status"))
     router.callback_query.register(rated, Rate.filter())
     router.callback_query.register(answered_addition, Addition.filter())
+    router.callback_query.register(left_out, LeaveOut.filter())
+    router.message.register(what_went_wrong, what_went_wrong_asked)  # after the commands, before the report's
     return router

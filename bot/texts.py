@@ -109,6 +109,9 @@ EDIT_TOO_LATE = N_(
 )
 EDIT_NOT_READ = N_("Changing a message you already sent does not change anything here. Please send the correction as a new message.")
 PRIVATE_CHAT_ONLY = N_("Please write to me in a private chat, so that nobody else reads your report.")
+RATE_WHAT_WENT_WRONG = N_("We are sorry. What went wrong? If you like, write it in one message. The people in charge "
+                          "read it without your name.")
+LEAVE_OUT = N_("Leave it out")
 SLOW_DOWN = N_("You are sending messages very fast. Please wait a minute and try again.")
 SORRY_TRY_AGAIN = N_(
     "Sorry, we could not take your last message just now because of a problem on our side. "

@@ -28,6 +28,7 @@ from intake.domain.deployment import Deployment
 from intake.casework.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
 from intake.rewards.eligibility import may_reveal_for_rewards
 from intake.staff.staff import Role
+from intake.reporting.ratings import CHOICES as RATING_LABELS
 from intake.domain.workflow import (
     ACTIVE, COORDINATOR, LEAD, MAX_EXTENSION_DAYS, NEEDS_OWN_MESSAGE, POLICE, REROUTE_FROM, REROUTE_WHO, STATUS_LABELS,
     TRANSITION_BY_STEP, UNIT, Status,
@@ -196,6 +197,7 @@ async def tip_page(
         opened=getattr(request.state, "opened", None),  # the form that failed stays open
         done=viewer._(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
         revealed=revealed, notices=_notices(console, viewer, await delivery_report(core, tip_id)) if tip.has_notifications else [],
+        rating_label=viewer.core_(RATING_LABELS[tip.rating["satisfied"]]) if tip.rating else None,
     )
 
 

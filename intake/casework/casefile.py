@@ -25,12 +25,12 @@ from intake.platform.attachments import load as load_attachment
 from intake.platform.models.notifications import Notification
 from intake.platform.models.reporting import Attachment
 from intake.platform.models.staff import StaffUser
-from intake.platform.models.tip_records import Outcome, ReporterMessage, TipMatchKey, TipNote
+from intake.platform.models.tip_records import Outcome, Rating, ReporterMessage, TipMatchKey, TipNote
 from intake.platform.models.tips import Assignment, Person, StatusEvent, Tip
 from intake.domain.questionnaire import PERSONAL_KEYS, QUESTIONS
 from intake.domain.routing import Reason, render_reason
 from intake.staff.staff import can_see, tips_in_scope
-from intake.domain.workflow import ACTIVE, LEAD, STATUS_LABELS, UNIT, Status, allowed_targets
+from intake.domain.workflow import ACTIVE, COORDINATOR, LEAD, STATUS_LABELS, UNIT, Status, allowed_targets
 
 
 
@@ -113,6 +113,9 @@ class TipFile:
     # that would find nothing.
     has_match_keys: bool = True
     has_notifications: bool = True
+    # The reporter's rating and what they said went wrong, for the lead of the tip's unit and the
+    # coordinators only (an officer may be the one it is about); never with the reporter's identity.
+    rating: dict | None = None
 
 
 async def load_visible(core: Core, session, staff: StaffUser, tip_id: int, action: str) -> Loaded:
@@ -140,13 +143,13 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
         # whether it has notes, replies, files, match keys and notifications (an index probe each):
         # what it has not is not read again.
         found = (await session.execute(
-            select(Tip, Outcome, Assignment, *(exists().where(table.tip_id == tip_id) for table in _BESIDE))
-            .outerjoin(Outcome, Outcome.tip_id == Tip.id)
+            select(Tip, Outcome, Rating, Assignment, *(exists().where(table.tip_id == tip_id) for table in _BESIDE))
+            .outerjoin(Outcome, Outcome.tip_id == Tip.id).outerjoin(Rating, Rating.tip_id == Tip.id)
             .outerjoin(Assignment, Assignment.tip_id == Tip.id).where(Tip.id == tip_id).order_by(Assignment.id)
         )).all()
-        tip, outcome = (found[0][0], found[0][1]) if found else (None, None)
-        loaded = await _visible(core, staff, tip_id, tip, [row[2] for row in found if row[2] is not None], "view")
-        has_notes, has_replies, has_files, has_match_keys, has_notifications = (bool(flag) for flag in found[0][3:])
+        tip, outcome, rating = (found[0][0], found[0][1], found[0][2]) if found else (None, None, None)
+        loaded = await _visible(core, staff, tip_id, tip, [row[3] for row in found if row[3] is not None], "view")
+        has_notes, has_replies, has_files, has_match_keys, has_notifications = (bool(flag) for flag in found[0][4:])
         events = (await session.scalars(select(StatusEvent).where(StatusEvent.tip_id == tip_id).order_by(StatusEvent.id))).all()
         notes = (await session.scalars(
             select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id))).all() if has_notes else []
@@ -198,6 +201,8 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
         language=tip.language, channel=tip.channel, created_at=aware(tip.created_at), extension_days=tip.extension_days or 0,
         details=[(e.action, e.detail) for e in events], words_translation=tip.reporter_words_translation or {},
         has_match_keys=has_match_keys, has_notifications=has_notifications,
+        rating={"satisfied": rating.satisfied, "comment": rating.comment, "at": aware(rating.at)}
+        if rating is not None and caps & {LEAD, COORDINATOR} else None,
     )
 
 

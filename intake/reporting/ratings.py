@@ -32,3 +32,18 @@ async def rate(core: Core, tip_id: int, satisfied: str, comment: str = "") -> Ra
             rating.satisfied, rating.comment, rating.at = satisfied, cleaned or None, core.clock.now()
         audit.record(session, core, "reporter", "tip.rated", tip_id, satisfied=satisfied)
         return rating
+
+
+async def explain(core: Core, tip_id: int, what_went_wrong: str) -> Rating | Invalid:
+    """The reporter's answer to "what went wrong?" (the one question after "not satisfied"),
+    kept with the rating; staff read it without the reporter's identity (casework.casefile)."""
+    cleaned = clean_text(what_went_wrong, max_chars=2000, min_chars=1)
+    if isinstance(cleaned, Invalid):
+        return cleaned
+    async with core.db.transaction() as session:
+        rating = await session.get(Rating, tip_id)
+        if rating is None:
+            return Invalid(N_("You can say how your report was handled once it is finished."))
+        rating.comment = cleaned
+        audit.record(session, core, "reporter", "tip.rating_explained", tip_id)
+        return rating
