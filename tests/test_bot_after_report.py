@@ -4,11 +4,14 @@ satisfied" asks what went wrong, and the unit's lead and the coordinators read t
 without the reporter's name."""
 from __future__ import annotations
 
+import re
+
 from bot.users import set_language
 from intake.admin.retention import run_retention
 from intake.casework.casework import move_tip
 from intake.domain.tracking import format_code
 from intake.platform.models.tip_records import Rating
+from intake.reporting.submission import own_code
 from intake.platform.models.tips import Tip
 from tests.bot_harness import fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
 from tests.console_support import client_for, make_staff, sign_in
@@ -118,3 +121,20 @@ async def test_what_went_wrong_can_be_left_out(core, fake_telegram, running_bot)
     await son.send("the pills were expensive")
     rating = await _rating_of(core, tip_id)
     assert (rating.satisfied, rating.comment) == ("no", None)
+
+
+async def test_a_tibetan_reporter_reads_her_code_and_is_asked_what_went_wrong_in_tibetan(core, fake_telegram, running_bot):
+    await running_bot()
+    grandmother = new_user(fake_telegram, "bo")
+    await set_language(core, grandmother.chat_id, "bo")
+    tip_id = await _closed_tip_of(core, grandmother)
+    async with core.db.session() as session:
+        code = own_code(core, await session.get(Tip, tip_id))
+
+    shown = await grandmother.send("/mytips")
+    assert code in shown[0].text
+    asked = await grandmother.press("ཡིད་མ་ཚིམ།")  # "Not satisfied"
+    for message in (*shown, asked[-1]):
+        text = message.text.replace(code, "") + "".join(label for label, _ in message.buttons())
+        assert re.search(r"[\u0F00-\u0FFF]", text) and not re.search(r"[A-Za-z\u4E00-\u9FFF]", text), text
+    assert [label for label, _ in asked[-1].buttons()] == ["འདི་མི་འབྲི།"]  # "Leave it out"
