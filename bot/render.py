@@ -13,6 +13,7 @@ from i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from intake.domain import conversation as conv
 from intake.domain.answers.invalid import Invalid
 from intake.domain.channel_kit.kinds import TYPED_KINDS
+from intake.domain.channel_kit.progress import questions_left
 from intake.domain.channel_kit.typed import choice_number, dont_know_number
 from intake.domain.conversation import REVIEW
 from intake.domain.steps import Kind
@@ -55,19 +56,13 @@ def numbered(number: str | None, label: str) -> str:
     return f"{number}. {label}" if number is not None else label
 
 
-def questions_left(prompt: conv.Prompt, _: Translator) -> str:
-    """"About 7 questions left" rather than "question 5 of 28": a total that shrinks as skip
-    rules close reads as a jump; what is left only goes down."""
-    return _(texts.LAST_QUESTION) if prompt.left <= 1 else _(texts.QUESTIONS_LEFT, n=prompt.left)
-
-
 def question(prompt: conv.Prompt, draft_id: str, _: Translator, *, selected: int = 0, files: int = 0,
              examples: bool = False) -> tuple[str, Markup]:
     """One question as a message: how many are left, question, hint, and buttons for every
     answer plus Back / Start over / Help. The choices' explanations (a category's examples: 600 characters
     for eleven categories) are shown when asked for with "Show examples"."""
     d, k = draft_ref(draft_id), prompt.key
-    lines = [questions_left(prompt, _), ""]
+    lines = [questions_left(prompt.left, _), ""]
     lines.append(prompt.question + (" " + _(texts.OPTIONAL) if prompt.optional else ""))
     if prompt.hint:
         lines.append(prompt.hint)

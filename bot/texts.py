@@ -22,8 +22,6 @@ HELP = N_(
     "/mytips to see your reports, /status followed by a tracking code to see a report's progress."
 )
 # The channel kit's count of questions left (Prompt.left): it only goes down as the reporter answers.
-QUESTIONS_LEFT = N_("About %(n)s questions left")
-LAST_QUESTION = N_("Last question")
 OPTIONAL = N_("(optional)")
 TYPE_OR_PRESS = N_("Type your answer, or press a button.")
 PRESS_OR_TYPE_NUMBER = N_("Press a button, or type its number.")

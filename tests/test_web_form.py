@@ -310,3 +310,23 @@ async def test_the_confirmation_shows_the_category_advice(core, reporter):
     await reporter.get("/report/done")
     assert code not in reporter.page
     assert format_code(code.replace(" ", "")) == code
+
+
+async def test_the_count_of_questions_left_only_goes_down_and_ends_at_the_last_question(core, reporter):
+    # The channel kit's count, worded as the bot and the terminal chat word it.
+    await reporter.start()
+    shown = []
+    for _ in range(60):
+        if reporter.url.startswith("/report/notice/"):
+            await reporter.get("/report")
+            continue
+        key = reporter.current_key
+        if key is None:
+            break
+        caption = re.search(r'<p class="caption">([^<]+)</p>', reporter.page).group(1)
+        shown.append(0 if caption == "Last question" else int(re.fullmatch(r"About (\d+) questions left", caption).group(1)))
+        await reporter.answer(ANSWERS_FOR_MOTHER.get(key, SKIP))
+    assert reporter.url == "/report/review"
+    assert shown[-1] == 0 and shown[0] > 10
+    counts = [n for n in shown if n]
+    assert counts == sorted(counts, reverse=True), shown

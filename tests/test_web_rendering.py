@@ -51,7 +51,7 @@ async def test_every_wizard_page_is_what_the_plain_environment_renders(core, mon
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_constant_texts_are_folded_with_the_same_escaping_and_formatting(language):
     source = (
-        '{{ _("Continue") }}|{{ _("Question %(number)s of %(total)s", number=n, total="<b>") }}|'
+        '{{ _("Continue") }}|{{ _("You can add at most %(max)s files.", max="<b>") }}|'
         '{{ _(message) }}|{% if _("Back") %}{{ _("Back")|length }}{% endif %}|{{ _("Back") ~ "<i>" }}'
     )
     context = {"n": 3, "message": "Back"}

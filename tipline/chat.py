@@ -17,6 +17,7 @@ from i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator
 from intake.domain import conversation as conv
 from intake.domain.answers.invalid import Invalid
 from intake.domain.channel_kit.kinds import TYPED_KINDS
+from intake.domain.channel_kit.progress import questions_left
 from intake.domain.channel_kit.navigation import at_first_missing
 from intake.domain.channel_kit.receipt import after_receipt
 from intake.domain.channel_kit.typed import choice_number, dont_know_number, numbered, typed_answer
@@ -135,7 +136,7 @@ class TerminalChat:
     def _show_prompt(self, prompt: conv.Prompt) -> None:
         _ = self._
         self.console.print()
-        self.console.print(Text(_(N_("Question %(number)s of %(total)s"), number=prompt.number, total=prompt.total), style="dim"))
+        self.console.print(Text(questions_left(prompt.left, _), style="dim"))
         title = prompt.question + ("  " + _(N_("(optional)")) if prompt.optional else "")
         self.console.print(Text(title, style="bold"))
         if prompt.hint:

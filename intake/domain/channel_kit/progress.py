@@ -8,11 +8,22 @@ that the reporter saw there before. Every channel shows this one count.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from i18n import N_
 from intake.domain import questionnaire
 from intake.domain.steps import ChannelCapabilities, Condition, Step, Unless
+
+
+QUESTIONS_LEFT = N_("About %(n)s questions left")
+LAST_QUESTION = N_("Last question")
+
+
+def questions_left(left: int, _: Callable[..., str]) -> str:
+    """What every channel shows of the count: "about 7 questions left" rather than "question 5 of
+    28", because a total that shrinks as skip rules close reads as a jump; what is left only goes down."""
+    return _(LAST_QUESTION) if left <= 1 else _(QUESTIONS_LEFT, n=left)
 
 
 @dataclass(frozen=True)
