@@ -154,7 +154,12 @@ async def core(settings: Settings, clock: FrozenClock):
     core = await bootstrap(settings, clock=clock)
     yield core
     if core.db.dialect == "postgresql":
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        # Emptied for the next test: DELETE of a few rows takes 7 ms where TRUNCATE takes 65, and the
+        # ids start again at 1 as on a fresh SQLite copy.
         async with core.db.transaction() as session:
-            await session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            for table in reversed(Base.metadata.sorted_tables):
+                await session.execute(table.delete())
+            await session.execute(text(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
     await core.db.dispose()
