@@ -133,7 +133,7 @@ async def test_staff_of_another_unit_get_not_found_and_the_attempt_is_audited(co
     with pytest.raises(TipNotFound):
         await move_tip(core, receipt.tip_id, "accepted", staff=people["stranger"])
     async with core.db.session() as session:
-        actions = [e.action for e in (await session.scalars(select(AuditEvent).where(AuditEvent.actor == "stranger"))).all()]
+        actions = [e.action for e in (await session.scalars(select(AuditEvent).where(AuditEvent.actor == "stranger").order_by(AuditEvent.id))).all()]
     assert actions == ["refused:view", "refused:move"]
     assert [row.id for row in await queue(core, people["coordinator"])] == [receipt.tip_id]
     assert await queue(core, people["stranger"]) == []
