@@ -94,7 +94,7 @@ async def start(signed: SignedForm, console: ConsoleDep) -> Response:
         intake = await start_intake(console.core, viewer.staff, source=source if source in SOURCES else "", language=language)
     except IntakeNotFound:
         return gone(console, viewer)
-    return see(f"/intake/{intake.ref}")
+    return see(question_url(intake.ref, intake.record.state.current))  # the first question has its own address too
 
 
 async def opened(request: Request, console: Console, viewer: Viewer, ref: str, *,

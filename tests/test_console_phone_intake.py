@@ -42,7 +42,9 @@ async def start(client, source: str = "phone", language: str = "en") -> str:
     assert page.status_code == 200
     started = await client.post("/intake", data={"csrf": csrf_of(page.text), "source": source, "language": language})
     assert started.status_code == 303
-    return started.headers["location"]
+    first = started.headers["location"]  # the first question's own address, as in the public form
+    assert first.endswith("/q/urgent"), first
+    return first.removesuffix("/q/urgent")  # the intake's address
 
 
 async def walk(client, url: str, answers: dict) -> str:
