@@ -7,10 +7,11 @@ import secrets
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from console import sessions
 from console.i18n import CONSOLE_LANGUAGES
-from console.dependencies import AccountHolder, ConsoleDep
+from console.dependencies import AccountHolder, ConsoleDep, VisitorForm
 from console.web import Console, Viewer
 from intake.platform import audit, ratelimit
 from intake.staff import staff_sessions
@@ -101,13 +102,10 @@ async def sign_in_form(request: Request, console: ConsoleDep, lang: str | None =
 
 
 @router.post("/signin")
-async def sign_in(request: Request, console: ConsoleDep) -> Response:
+async def sign_in(request: Request, signed: VisitorForm, console: ConsoleDep) -> Response:
     core = console.core
-    form = await request.form()
-    viewer = console.anonymous_viewer(request)
+    viewer, form = signed
     _ = viewer._
-    if not console.csrf_ok(request, form.get("csrf")):
-        return console.forbidden_form(viewer)
     username = str(form.get("username") or "").strip()
     if not await ratelimit.hit(core, SIGN_IN_ATTEMPTS, _address(request)):
         return sign_in_page(console, viewer, status_code=429, username=username, error=_(
@@ -136,13 +134,10 @@ async def totp_form(request: Request, console: ConsoleDep) -> Response:
 
 
 @router.post("/signin/totp")
-async def totp(request: Request, console: ConsoleDep) -> Response:
+async def totp(request: Request, signed: VisitorForm, console: ConsoleDep) -> Response:
     core = console.core
-    form = await request.form()
-    viewer = console.anonymous_viewer(request)
+    viewer, form = signed
     _ = viewer._
-    if not console.csrf_ok(request, form.get("csrf")):
-        return console.forbidden_form(viewer)
     session = viewer.session
     if session.stage != "totp" or session.user_id is None:
         return console.to_sign_in()
@@ -177,11 +172,9 @@ async def enrol_page(console: Console, viewer: Viewer, *, status_code: int = 200
     )
 
 
-async def enrol(request: Request, console: Console, viewer: Viewer, action: str) -> Response:
-    form = await request.form()
+async def enrol(request: Request, console: Console, viewer: Viewer, form: FormData, action: str) -> Response:
+    """The second factor set up: at sign-in, or from the account page (the form's token checked by the caller)."""
     _ = viewer._
-    if not console.csrf_ok(request, form.get("csrf")):
-        return console.forbidden_form(viewer)
     secret = _open_pending(console, viewer.session.pending)
     user_id = viewer.staff.id if viewer.staff else viewer.session.user_id
     if secret is None or user_id is None:
@@ -203,13 +196,10 @@ async def enrol_form(request: Request, console: ConsoleDep) -> Response:
 
 
 @router.post("/signin/enrol")
-async def enrol_at_sign_in(request: Request, console: ConsoleDep) -> Response:
-    viewer = console.anonymous_viewer(request)
-    if not console.csrf_ok(request, (await request.form()).get("csrf")):
-        return console.forbidden_form(viewer)
-    if viewer.session.stage != "enrol":
+async def enrol_at_sign_in(request: Request, signed: VisitorForm, console: ConsoleDep) -> Response:
+    if signed.viewer.session.stage != "enrol":
         return console.to_sign_in()
-    return await enrol(request, console, viewer, "/signin/enrol")
+    return await enrol(request, console, signed.viewer, signed.form, "/signin/enrol")
 
 
 @router.get("/account")
@@ -233,7 +223,10 @@ async def account_enrol_form(viewer: AccountHolder, console: ConsoleDep) -> Resp
 async def account_enrol(request: Request, viewer: AccountHolder, console: ConsoleDep) -> Response:
     if viewer.staff.totp_sealed:
         return RedirectResponse("/account", status_code=303)
-    return await enrol(request, console, viewer, "/account/totp")
+    form = await request.form()
+    if not console.csrf_ok(request, form.get("csrf")):
+        return console.forbidden_form(viewer)
+    return await enrol(request, console, viewer, form, "/account/totp")
 
 
 @router.post("/signout")

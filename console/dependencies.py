@@ -102,6 +102,18 @@ async def signed_form(request: Request, viewer: SignedIn, console: ConsoleDep) -
 
 SignedForm = Annotated[Signed, Depends(signed_form)]
 
+
+async def visitor_form(request: Request, console: ConsoleDep) -> Signed:
+    """A form posted before anyone is signed in (the sign-in steps), with this session's token."""
+    viewer = console.anonymous_viewer(request)
+    form = await request.form()
+    if not console.csrf_ok(request, form.get("csrf")):
+        raise FormExpired(viewer)
+    return Signed(viewer, form)
+
+
+VisitorForm = Annotated[Signed, Depends(visitor_form)]
+
 #: What a role check may do before refusing (the rewards area audits who tried a tip's page).
 OnRefusal = Callable[[Request, Console, Viewer], Awaitable[None]]
 
