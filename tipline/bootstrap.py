@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from intake.platform.clock import Clock, SystemClock
-from intake.admin.config_store import digest, load_active, stored_config
+from intake.admin.config_store import load_active
 from intake.platform.core import Core
 from intake.platform.keyring_file import load_or_create
 from intake.platform.db import Database
@@ -49,8 +49,8 @@ async def bootstrap(settings: Settings | None = None, *, clock: Clock | None = N
     protect(settings.var_dir, db.sqlite_path, production=settings.production)  # before anything is written there
     keys = load_or_create(settings.resolved_keys_dir, production=settings.production)
     await migrate(db)
-    deployment = await load_active(db, settings.config_dir, clock.now())
-    if digest(read_config(settings.config_dir or CONFIG_DIR)) != digest(await stored_config(db) or {}):
+    deployment, files_differ = await load_active(db, read_config(settings.config_dir or CONFIG_DIR), clock.now())
+    if files_differ:
         log.info("the configuration files differ from the version in force: see `tipline config apply`")
     core = Core(db=db, keys=keys, deployment=deployment, settings=settings, clock=clock)
     await scheme.versions(core)  # a changed rewards.toml is in force from the day it is first served

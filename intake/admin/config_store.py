@@ -18,7 +18,7 @@ from sqlalchemy import select
 from intake.domain.answers.invalid import Invalid
 from intake.domain.answers.text import clean_text
 from intake.platform.db import Database
-from intake.domain.deployment import CONFIG_DIR, Deployment, read_config
+from intake.domain.deployment import Deployment
 from intake.platform.export import looks_like_formula
 from intake.platform.models.operations import ConfigVersion
 from intake.domain.routing import holes
@@ -98,17 +98,18 @@ async def stored_config(db: Database) -> dict | None:
         return version.content if version else None
 
 
-async def load_active(db: Database, config_dir: Path | None, now) -> Deployment:
-    """The deployment in force; on a new database, the files become version 1."""
+async def load_active(db: Database, files: dict, now) -> tuple[Deployment, bool]:
+    """The deployment in force, and whether `files` (the configuration files as read) differ from
+    it; on a new database, the files become version 1."""
     raw = await stored_config(db)
     if raw is None:
-        raw = read_config(config_dir or CONFIG_DIR)
+        raw = files
         problems = check(raw)
         if problems:
             raise ConfigProblem(problems)
         async with db.transaction() as session:
             session.add(ConfigVersion(applied_at=now, applied_by="system", digest=digest(raw), content=raw))
-    return Deployment.model_validate(raw)
+    return Deployment.model_validate(raw), raw is not files and digest(files) != digest(raw)
 
 
 async def plan(db: Database, raw: dict) -> tuple[dict, ConfigDiff]:
