@@ -1,23 +1,22 @@
 """Every string of the code is translated into Chinese, Tibetan and English."""
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
 import i18n
 from i18n import LANGUAGES, LOCALES_DIR, Translator, negotiate, translations
+from i18n.checks import nfc_problems, placeholder_problems, tibetan_problems
+from i18n.review import review_state
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "plural": (1, 2)}
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def source_messages() -> dict[str, str | tuple[str, str]]:
@@ -62,20 +61,37 @@ def test_every_string_of_the_code_is_translated(language):
             problems.append(f"empty: {key!r}")
         if isinstance(message, tuple) and not isinstance(entry.id, tuple):
             problems.append(f"not a plural entry: {key!r}")
-        wanted = set(PLACEHOLDER.findall(key if isinstance(message, str) else message[1]))
         for text in strings:
-            if text and set(PLACEHOLDER.findall(text)) != wanted and set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(key)):
-                problems.append(f"placeholders differ: {key!r} -> {text!r}")
+            if text:
+                problems += [f"{problem}: {key!r} -> {text!r}"
+                             for problem in placeholder_problems(text, *((key,) if isinstance(message, str) else message))]
     assert not problems, f"{language}: {len(problems)} problems\n" + "\n".join(problems[:30])
 
 
-def test_tibetan_is_nfc_and_every_entry_awaits_a_native_speakers_review():
-    for entry in catalog("bo"):
-        if not entry.id:
-            continue
-        for text in entry.string if isinstance(entry.string, tuple) else (entry.string,):
-            assert unicodedata.normalize("NFC", text) == text, entry.id
-        assert any("native Tibetan speaker" in c for c in entry.user_comments), entry.id
+def tibetan_entry_problems(entry: Message) -> list[str]:
+    """NFC, the shad and tsheg rules (i18n/checks.py, which `tipline i18n import` applies too), and a
+    review comment: the marker that it awaits a native speaker, or who reviewed it and when."""
+    problems = []
+    for text in entry.string if isinstance(entry.string, tuple) else (entry.string,):
+        problems += nfc_problems(text) + tibetan_problems(text)
+    state = review_state(entry)
+    if not state.awaiting and state.reviewed_by is None:
+        problems.append("neither awaits a native speaker's review nor says who reviewed it")
+    return problems
+
+
+def test_tibetan_is_nfc_well_punctuated_and_every_entry_reviewed_or_awaiting_review():
+    problems = [f"{entry.id!r}: {problem}" for entry in catalog("bo") if entry.id for problem in tibetan_entry_problems(entry)]
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_a_reviewed_tibetan_entry_passes_and_an_unmarked_or_misspelled_one_fails():
+    reviewed = Message("Yes", "ཡིན།", user_comments=["Reviewed by Tenzin Dolma, 2026-12-07."])
+    unmarked = Message("Yes", "ཡིན།")
+    badly_punctuated = Message("Yes", "ཡོད་ཀྱི་ཡག།", user_comments=["Needs review by a native Tibetan speaker."])
+    assert tibetan_entry_problems(reviewed) == []
+    assert tibetan_entry_problems(unmarked) == ["neither awaits a native speaker's review nor says who reviewed it"]
+    assert tibetan_entry_problems(badly_punctuated) and "no shad after a final ག" in tibetan_entry_problems(badly_punctuated)[0]
 
 
 def test_the_glossary_records_a_source_for_every_term():

@@ -21,6 +21,7 @@ from tipline.bootstrap import bootstrap
 from tipline.alerts_cli import alerts_app
 from tipline.admin_cli import config_app, demo, regions_app, route, staff_app, suggest
 from tipline.chat import TerminalChat
+from tipline.i18n_cli import i18n_app
 from tipline import keys_cli
 from tipline.partners_cli import partners_app
 from tipline.rewards_cli import rewards_app
@@ -42,6 +43,7 @@ app.add_typer(rewards_app, name="rewards")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(retention_app, name="retention")
 app.add_typer(search_app, name="search")
+app.add_typer(i18n_app, name="i18n")
 app.command()(route)
 app.command()(demo)
 app.command()(suggest)

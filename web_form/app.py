@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.requests import ClientDisconnect
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, negotiate
+from intake.admin.text_review import awaiting_native_review
 from intake.platform.body_limits import BodyTooLarge, CappedBodies
 from intake.platform.core import Core
 from intake.platform.db import TRANSIENT_ERRORS, is_transient
@@ -50,6 +51,7 @@ def create_app(core: Core, *, secure_cookies: bool | None = None, lookup_floor_s
     app = FastAPI(title="Elder-fraud tip-line", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.core = core
     app.state.renderer = Renderer()
+    app.state.renderer.say_translation_is_checked(awaiting_native_review(core.deployment), core.deployment.contact.hotline)
     app.state.secure_cookies = core.settings.production if secure_cookies is None else secure_cookies
     app.state.lookup_floor_seconds = lookup_floor_seconds
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -135,6 +135,12 @@ class Renderer:
     def __init__(self) -> None:
         self.envs = {language: make_environment(language) for language in LANGUAGES}
 
+    def say_translation_is_checked(self, languages: set[str], phone: str) -> None:
+        """Pages in these languages say in their footer that the translation is still being
+        checked, and which number to call about a mistake."""
+        for language in languages & set(self.envs):
+            self.envs[language].globals["translation_check_phone"] = phone
+
     def page(self, request: Request, template: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
         visitor: Visitor = request.state.visitor
         env = self.envs.get(visitor.language) or self.envs[DEFAULT_LANGUAGE]

@@ -78,12 +78,18 @@ def diff(old: dict, new: dict) -> ConfigDiff:
                 getattr(result, name)[section] = codes
     if old.get("routing") != new.get("routing"):
         result.other.append("routing table")
+    if old.get("reviews", []) != new.get("reviews", []):
+        result.other.append("native speakers' reviews of texts")
     return result
 
 
 def carry_over_retired(old: dict, new: dict) -> dict:
-    """Codes are permanent: an entry missing from `new` comes back from `old`, retired."""
+    """Codes are permanent: an entry missing from `new` comes back from `old`, retired. The
+    reviews of texts, which the files never hold, come over too (each lapses by itself when
+    its text changes)."""
     merged = json.loads(json.dumps(new))
+    if "reviews" not in merged and old.get("reviews"):
+        merged["reviews"] = old["reviews"]
     for section, key in SECTIONS.items():
         present = {item[key] for item in merged.get(section, [])}
         for item in old.get(section, []):

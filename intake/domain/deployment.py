@@ -8,6 +8,7 @@ strings: each carries one entry per language.
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -121,6 +122,22 @@ class Template(BaseModel):
     retired: bool = False
 
 
+class TextReview(BaseModel):
+    """A native speaker checked one deployment text in one language (`tipline i18n import`).
+
+    `text` names it as "categories/care_service/advice"; `digest` fingerprints the texts as they
+    were reviewed (intake/admin/text_review.py), so the review lapses when any of them changes.
+    The files never carry reviews: they live in the configuration versions."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: NonEmpty
+    language: Literal["zh_Hans", "bo", "en"]
+    by: NonEmpty
+    on: date
+    digest: NonEmpty
+
+
 class Deployment(BaseModel):
     """Everything a deployment configures, validated as a whole."""
 
@@ -133,6 +150,7 @@ class Deployment(BaseModel):
     routing: Routing
     templates: tuple[Template, ...] = ()
     contact: Contact = Contact()
+    reviews: tuple[TextReview, ...] = ()
 
     @model_validator(mode="after")
     def _codes_unique_and_linked(self) -> Deployment:
