@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -19,7 +20,8 @@ from intake.admin import config_store, text_review
 from intake.domain.deployment import CONFIG_DIR, DEPLOYMENT_FILES
 from intake.platform.models.operations import ConfigVersion
 from tests.cli import Ran, run_tipline
-from tests.console_support import LEAD_UNIT, client_for, make_staff, sign_in
+from tests.console_support import LEAD_UNIT, PASSWORD, client_for, make_staff, sign_in
+from tests.test_console_browser import CHROMIUM, assert_accessible, browser, console_url  # noqa: F401 - fixtures
 from tests.webclient import web_client
 
 REVIEWER = "Tenzin Dolma"
@@ -275,3 +277,20 @@ async def test_the_tibetan_site_says_its_translation_is_being_checked_and_whom_t
     assert text_review.awaiting_native_review(core.deployment, catalogs) == {"bo"}
     assert text_review.awaiting_native_review(Deployment.model_validate(reviewed), LOCALES_DIR) == {"bo"}
     assert text_review.awaiting_native_review(Deployment.model_validate(reviewed), catalogs) == set()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+async def test_the_review_page_passes_axe_in_the_browser(core, console_url, browser):  # noqa: F811
+    core.settings = core.settings.model_copy(update={"console_totp_required_roles": ()})
+    await make_staff(core, "zhou", "coordinator", COORDINATION)
+    page = await browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    await page.goto(f"{console_url}/signin")
+    await page.get_by_label("用户名").fill("zhou")
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录", exact=True).click()
+    await page.wait_for_url(f"{console_url}/queue")
+    await page.get_by_role("link", name="译文审校").click()
+    await page.wait_for_url(f"{console_url}/translation-review")
+    assert await page.get_by_role("table").count() == 3  # one per language
+    await assert_accessible(page, "translation-review")
+    await page.close()

@@ -31,7 +31,8 @@ async def test_every_wizard_page_is_what_the_plain_environment_renders(core, mon
         expected = _plain_render(
             plain, template, visitor.language, request=request, visitor=visitor, lang=visitor.language,
             html_lang=LANGUAGE_TAGS[visitor.language], csrf_token=request.state.csrf_token,
-            here=rendering._here(request), **context)
+            here=rendering._here(request), translation_check_phone=self.translation_check_phone.get(visitor.language),
+            **context)
         assert response.body == expected.encode(), template
         compared.append(template)
         return response

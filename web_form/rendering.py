@@ -134,12 +134,13 @@ def local_time(moment: datetime, language: str) -> str:
 class Renderer:
     def __init__(self) -> None:
         self.envs = {language: make_environment(language) for language in LANGUAGES}
+        #: language -> the number to call about a mistake, while its translation is being checked
+        self.translation_check_phone: dict[str, str] = {}
 
     def say_translation_is_checked(self, languages: set[str], phone: str) -> None:
         """Pages in these languages say in their footer that the translation is still being
         checked, and which number to call about a mistake."""
-        for language in languages & set(self.envs):
-            self.envs[language].globals["translation_check_phone"] = phone
+        self.translation_check_phone = {language: phone for language in languages}
 
     def page(self, request: Request, template: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
         visitor: Visitor = request.state.visitor
@@ -153,6 +154,7 @@ class Renderer:
                 html_lang=LANGUAGE_TAGS[visitor.language],
                 csrf_token=request.state.csrf_token,
                 here=_here(request),
+                translation_check_phone=self.translation_check_phone.get(visitor.language),
                 **context,
             )
         finally:
