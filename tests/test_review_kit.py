@@ -209,6 +209,13 @@ async def test_deployment_texts_come_back_as_a_new_configuration_version_shown_f
     assert set(text_review.reviews_in_force(raw, "bo")) == {advice, "regions/990121/name"}
     assert {name: (CONFIG_DIR / name).read_bytes() for name in DEPLOYMENT_FILES} == files_before  # never behind its back
 
+    # The files, which hold no reviews, applied again: the reviews come over; the advice's lapses,
+    # since the files bring back the text it approved no longer.
+    applied = tipline(settings, "config", "apply", str(CONFIG_DIR), "--yes")
+    assert applied.returncode == 0, applied.stdout
+    raw = await config_store.stored_config(core.db)
+    assert set(text_review.reviews_in_force(raw, "bo")) == {"regions/990121/name"}
+
 
 async def test_status_counts_entries_reviewed_and_awaiting_per_language_and_screen(core, settings, tmp_path):
     catalogs = copy_of_the_catalogs(tmp_path)
