@@ -112,6 +112,7 @@ RULES: dict[tuple[str, str], dict[str, str] | str] = {
     ("POST", "/organisations/colour"): COLOUR,
     ("GET", "/audit"): AUDITOR,
     ("GET", "/overdue"): COORDINATOR,
+    ("GET", "/translation-review"): COORDINATOR,
     ("POST", "/tips/{tip_id}/supervise"): SUPERVISE,
     ("GET", "/rewards"): REWARDS,
     ("POST", "/rewards/come-forward"): REWARDS,
