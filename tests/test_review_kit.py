@@ -18,6 +18,7 @@ from i18n import LOCALES_DIR, translations
 from i18n.review import REVIEW_MARKER, catalog_path, entry_code, read_catalog, review_state
 from intake.admin import config_store, text_review
 from intake.domain.deployment import CONFIG_DIR, DEPLOYMENT_FILES
+from intake.domain.questionnaire import QUESTIONS
 from intake.platform.models.operations import ConfigVersion
 from tests.cli import Ran, run_tipline
 from tests.console_support import LEAD_UNIT, PASSWORD, client_for, make_staff, sign_in
@@ -105,6 +106,8 @@ async def test_export_then_import_of_three_changed_entries_changes_exactly_those
     comment = rows[code_of(catalogs, "Comment")]
     assert [comment[2].value, comment[3].value, comment[4].value] == ["Comment", "备注", "མཆན།"]
     assert rows[code_of(catalogs, "Back")][1].value == "དྲ་ངོས།"  # where it is shown: web pages
+    number = next(n for n, step in enumerate(QUESTIONS, 1) if step.question == "Who are you reporting for?")
+    assert rows[code_of(catalogs, "Who are you reporting for?")][1].value.endswith(f" · དྲི་བ་ཨང་ {number}")
     assert len(rows) == len(before)
 
     fill_in(sheet, {code_of(catalogs, msgid): {"translation": text, "verdict": "change", "back": "…"}

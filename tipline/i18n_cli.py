@@ -19,13 +19,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from i18n import LANGUAGES, LOCALES_DIR, Translator, negotiate
+from i18n import LANGUAGES, LOCALES_DIR, N_, Translator, negotiate
 from i18n.checks import translation_problems
 from i18n.review import (
     SCREENS, Outcome, catalog_path, decide, digest, entries, entry_code, forms, key_of, mark_reviewed, read_catalog,
     screen_label, screens_of, sources, status as catalog_status, write_catalog,
 )
 from intake.admin import config_store, text_review
+from intake.domain.questionnaire import QUESTIONS
 from intake.platform.settings import Settings
 from tipline.review_sheet import Row, Sheet, SheetError, read_sheet, write_sheet
 from tipline.runner import with_core
@@ -33,6 +34,7 @@ from tipline.runner import with_core
 i18n_app = typer.Typer(help="Translations: a native speaker's review, in a spreadsheet.", no_args_is_help=True)
 console = Console(highlight=False)
 
+QUESTION = N_("Question %(number)s")  # where a text of the questionnaire is shown
 CatalogsOption = Annotated[Path, typer.Option("--catalogs", help="the folder of the catalogs (i18n/locales)")]
 
 
@@ -72,8 +74,9 @@ def export(
     _ = Translator(language)
     path = catalog_path(language, catalogs)
     catalog, chinese = read_catalog(path), _chinese(catalogs)
+    questions = _question_numbers()
     catalog_rows = [
-        Row(id=entry_code(m), where="; ".join(_(SCREENS[s]) for s in screens_of(m)),
+        Row(id=entry_code(m), where=_where(m, questions, _),
             texts=_source_columns(m, chinese), translation="\n".join(forms(m)),
             source=digest(*_catalog_sources(m, chinese, language)))
         for m in entries(catalog)
@@ -93,6 +96,26 @@ def export(
     console.print(f"{stem.with_suffix('.xlsx')}: {len(catalog_rows)} program texts, "
                   f"{len(sheet.parts['deployment'])} deployment texts in {language}")
     console.print(f"{stem.with_suffix('.po')}: the catalog they came from")
+
+
+def _question_numbers() -> dict[str, int]:
+    """msgid -> the number of the question whose text (or choice, hint, notice) it is."""
+    found: dict[str, int] = {}
+    for number, step in enumerate(QUESTIONS, 1):
+        texts = [step.question, step.hint, step.summary_label, *(text for _, text in step.hint_when),
+                 *(text for _, text in step.notice_when)]
+        for option in step.options:
+            texts += [option.label, option.hint]
+        for text in texts:
+            if text:
+                found.setdefault(text, number)
+    return found
+
+
+def _where(message, questions: dict[str, int], _: Translator) -> str:
+    where = "; ".join(_(SCREENS[s]) for s in screens_of(message))
+    number = questions.get(key_of(message))
+    return f"{where} · {_(QUESTION, number=number)}" if number else where
 
 
 def _source_columns(message, chinese: dict) -> dict[str, str]:
