@@ -148,7 +148,11 @@ def import_(
         raise typer.Exit(1)
     day = _today()
     console.print(f"review of the {language} texts by {escape(name)}, {day.isoformat()}")
-    refused = _import_catalog(sheet.parts.get("catalog", []), language, name, day, catalogs)
+    try:
+        refused = _import_catalog(sheet.parts.get("catalog", []), language, name, day, catalogs)
+    except OSError as error:  # no catalog of that language where --catalogs points
+        console.print(f"[red]✗[/red] {escape(str(error))}")
+        raise typer.Exit(1) from None
     refused += _import_deployment(sheet.parts.get("deployment", []), language, name, day, yes=yes)
     if refused:
         console.print(f"[red]{refused} entries refused[/red]: correct them in the sheet and import it again "
