@@ -11,13 +11,16 @@ from fastapi.responses import Response
 
 from console.dependencies import ConsoleDep, role
 from console.web import Viewer
-from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, N_
+from i18n import LANGUAGES, N_
 from i18n.review import ALL, screen_label, status as catalog_status
 from intake.admin import text_review
 from intake.staff.staff import Role
 
 Coordinator = Annotated[Viewer, Depends(role(
     Role.COORDINATOR, title=N_("Translation review"), message=N_("The translation review is for coordinators.")))]
+
+#: Each language named in the reader's (the public site names each in its own).
+LANGUAGE_LABELS = {"zh_Hans": N_("Chinese"), "bo": N_("Tibetan"), "en": N_("English")}
 
 router = APIRouter()
 
@@ -33,7 +36,7 @@ def _languages(raw: dict) -> list[dict]:
         if everything is not None:
             total = [total[0] + everything.entries, total[1] + everything.reviewed, total[2] + everything.awaiting]
         found.append({
-            "code": language, "name": LANGUAGE_NAMES[language], "tag": LANGUAGE_TAGS[language],
+            "code": language, "label": LANGUAGE_LABELS[language],
             "program": [(screen_label(c.screen), c) for c in program if c.screen != ALL],
             "deployment": [(c.screen, c) for c in deployment],
             "total": total,
