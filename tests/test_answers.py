@@ -141,6 +141,49 @@ def test_amount_reads_simple_chinese_numerals_as_people_say_them(typed: str, fen
     assert parse_amount(typed) == fen
 
 
+@pytest.mark.parametrize(("typed", "fen"), [
+    ("ཁྲི་3", 3_000_000),  # ten thousand, three: the unit comes before its count
+    ("ཁྲི་༣", 3_000_000),
+    ("ཁྲི་གསུམ", 3_000_000),
+    ("ཁྲི་གསུམ།", 3_000_000),
+    ("ཁྲི་ཕྲག་གསུམ", 3_000_000),
+    ("ཁྲི 3", 3_000_000),
+    ("3 ཁྲི", 3_000_000),  # written in the Chinese order, as "3万"
+    ("ཁྲི་3.5", 3_500_000),
+    ("ཁྲི་༣.༥", 3_500_000),
+    ("སྟོང་ལྔ", 500_000),
+    ("འབུམ་གཅིག", 10_000_000),
+    ("ས་ཡ", 100_000_000),
+    ("ས་ཡ་གཉིས", 200_000_000),
+    ("ཁྲི་གཉིས་དང་སྟོང་ལྔ", 2_500_000),
+    ("ཁྲི་2 སྟོང་5", 2_500_000),
+    ("ཁྲི་བཅུ་གཉིས", 12_000_000),
+    ("ཁྲི་ཉི་ཤུ", 20_000_000),
+    ("ཉིས་སྟོང", 200_000),
+    ("ལྔ་བརྒྱ", 50_000),
+    ("སྟོང་དང་ལྔ་བརྒྱ", 150_000),
+    ("ཁྲི་གཉིས་དང་ལྔ", 2_000_500),
+    ("སུམ་ཅུ་རྩ་གཉིས", 3_200),
+    ("སྒོར་མོ་ཁྲི་3", 3_000_000),
+    ("ཁྲི་གསུམ་སྒོར", 3_000_000),
+])
+def test_amount_reads_tibetan_number_words_with_digits_of_either_script(typed: str, fen: int) -> None:
+    assert parse_amount(typed) == fen
+
+
+@pytest.mark.parametrize("typed", [
+    "ཁྲི་ཁྲི", "ཉིས", "དང", "ཁྲི་དང", "སྟོང་3 ཁྲི་2", "ཁྲི་3.5.5", "ཁྲི་abc",
+    "སྟོང་ལྔ་བརྒྱ",  # 1500 or 5100: asked again rather than guessed
+])
+def test_amount_refuses_tibetan_words_that_are_not_one_number(typed: str) -> None:
+    assert_invalid(parse_amount(typed), AMOUNT_IN_NUMBERS)
+
+
+def test_amount_in_tibetan_words_too_large_is_refused() -> None:
+    assert_invalid(parse_amount("དུང་ཕྱུར་200"),
+                   "That amount looks too large. Please check the number of zeros, for example 30000 or 3万.")
+
+
 @pytest.mark.parametrize("typed", [
     "30a00", "abc", "30,50", "3,0000", "3..5", "万", "百", "一二", "三万三万", "五百三千",
     "$", "30000 dollars", "3 + 4", "½",
@@ -358,6 +401,58 @@ def test_date_yesterday_on_new_years_day_is_last_year() -> None:
 ])
 def test_date_understands_last_month_and_last_year(typed: str, expected: dict) -> None:
     assert parse_date(typed, TODAY) == expected
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("ཟླ་བ་སྔོན་མ།", {"month": "2026-10"}), ("ཟླ་བ་སྔོན་མ", {"month": "2026-10"}),
+    ("ཟླ་བ་གོང་མ།", {"month": "2026-10"}), ("ཟླ་བ་འདི།", {"month": "2026-11"}), ("ཟླ་བ་འདིར", {"month": "2026-11"}),
+])
+def test_date_understands_last_month_and_this_month_in_tibetan(typed: str, expected: dict) -> None:
+    assert parse_date(typed, TODAY) == expected
+
+
+@pytest.mark.parametrize("typed", [
+    "སྤྱི་ལོ་2026 ཟླ་བ་བཅུ་པའི་ཚེས་3", "སྤྱི་ལོ་༢༠༢༦ ཟླ་བ་བཅུ་པའི་ཚེས་༣", "སྤྱི་ལོ་2026 ཟླ་བ་བཅུ་པའི་ཚེས་གསུམ།",
+    "སྤྱི་ལོ་2026 ལོའི་ཟླ་བ་བཅུ་པའི་ཚེས་3", "2026 ལོའི་ཟླ་༡༠ཚེས་3", "ལོ་2026 ཟླ་10 ཚེས་3",
+    "སྤྱི་ལོ་2026 ཟླ་བ་10 ཚེས་3 ལ",
+])
+def test_date_reads_a_spelled_out_tibetan_date(typed: str) -> None:
+    assert parse_date(typed, TODAY) == {"date": "2026-10-03"}
+
+
+@pytest.mark.parametrize(("typed", "month"), [
+    ("ཟླ་བ་དང་པོ", 1), ("ཟླ་བ་གཉིས་པ", 2), ("ཟླ་བ་གསུམ་པ", 3), ("ཟླ་བ་བཞི་པ", 4), ("ཟླ་བ་ལྔ་པ", 5),
+    ("ཟླ་བ་དྲུག་པ", 6), ("ཟླ་བ་བདུན་པ", 7), ("ཟླ་བ་བརྒྱད་པ", 8), ("ཟླ་བ་དགུ་པ", 9), ("ཟླ་བ་བཅུ་པ", 10),
+    ("ཟླ་བ་བཅུ་གཅིག་པ", 11), ("ཟླ་བ་བཅུ་གཉིས་པ", 12),
+])
+def test_date_reads_every_tibetan_month_word(typed: str, month: int) -> None:
+    assert parse_date(f"སྤྱི་ལོ་2025 {typed}", TODAY) == {"month": f"2025-{month:02d}"}
+    assert parse_date(f"སྤྱི་ལོ་2025 {typed}འི་ཚེས་1", TODAY) == {"date": f"2025-{month:02d}-01"}
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("ཟླ་བ་བཅུ་པའི་ཚེས་3", {"date": "2026-10-03"}),
+    ("ཟླ་བ་བཅུ་གཅིག་པའི་ཚེས་བཅོ་ལྔ", {"date": "2026-11-15"}),
+    ("ཟླ་བ་བཅུ་གཉིས་པ", {"month": "2025-12"}),  # not yet this year, so last December
+    ("ཟླ་བ་དང་པོའི་ཚེས་ཉེར་གཅིག", {"date": "2026-01-21"}),
+    ("སྤྱི་ལོ་2025", {"year": "2025"}),
+    ("སྤྱི་ལོ་2026 ཟླ་བ་བཅུ་པ", {"month": "2026-10"}),
+])
+def test_date_in_tibetan_without_a_day_or_a_year(typed: str, expected: dict) -> None:
+    assert parse_date(typed, TODAY) == expected
+
+
+def test_date_in_tibetan_is_checked_against_the_calendar_and_today() -> None:
+    assert_invalid(parse_date("སྤྱི་ལོ་2026 ཟླ་བ་གཉིས་པའི་ཚེས་སུམ་ཅུ", TODAY), NOT_IN_CALENDAR)
+    assert_invalid(parse_date("སྤྱི་ལོ་2026 ཟླ་བ་བཅུ་གསུམ་པ", TODAY), NOT_IN_CALENDAR)
+    assert_invalid(parse_date("སྤྱི་ལོ་2027 ཟླ་བ་གཉིས་པ", TODAY), FUTURE_DATE)
+
+
+@pytest.mark.parametrize("typed", ["ཟླ་བ་གསུམ", "ཚེས་3", "ཟླ་བ་བཅུ་པའི་ཚེས", "སྤྱི་ལོ", "ཟླ་བ་བཅུ་པ་2026"])
+def test_date_in_tibetan_that_is_not_a_date_asks_again(typed: str) -> None:
+    # ཟླ་བ་གསུམ alone is "three months", not "the third month".
+    result = parse_date(typed, TODAY)
+    assert isinstance(result, Invalid) and result.message.startswith("Please write the date as year-month-day")
 
 
 def test_date_last_month_in_january_is_december_of_last_year() -> None:

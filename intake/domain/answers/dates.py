@@ -8,6 +8,7 @@ import unicodedata
 from i18n import N_
 from intake.domain.answers.digits import normalize_digits
 from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.tibetan_numbers import has_tibetan_letters, numbers_at, ordinals_at, syllables
 
 _EARLIEST_YEAR = 1900
 
@@ -24,7 +25,10 @@ _DAYS_AGO = {
     "day before yesterday": 2, "the day before yesterday": 2, "前天": 2,
     "大前天": 3,
 }
-_MONTHS_AGO = {"this month": 0, "本月": 0, "这个月": 0, "last month": 1, "上个月": 1, "上月": 1}
+_MONTHS_AGO = {
+    "this month": 0, "本月": 0, "这个月": 0, "ཟླ་བ་འདི": 0, "ཟླ་བ་འདིར": 0,
+    "last month": 1, "上个月": 1, "上月": 1, "ཟླ་བ་སྔོན་མ": 1, "ཟླ་བ་སྔོན་མར": 1, "ཟླ་བ་གོང་མ": 1, "ཟླ་བ་གོང་མར": 1,
+}
 _YEARS_AGO = {"this year": 0, "今年": 0, "ད་ལོ": 0, "last year": 1, "去年": 1, "ན་ནིང": 1}
 
 _ORD = r"(?:st|nd|rd|th)?"
@@ -104,7 +108,62 @@ def _parse_date_parts(key: str, today: datetime.date) -> DateParts | Invalid | N
         return _latest_past(int(m[1]), int(m[2]), today)
     if m := _M_CHINESE.fullmatch(key):
         return _latest_past(int(m[1]), None, today)
+    if has_tibetan_letters(key):
+        return _parse_tibetan_date(key, today)
     return _parse_english_date(key, today)
+
+
+_YEAR_WORDS = ("ལོ", "ལོའི", "ལོར")  # 2026 ལོའི: of the year 2026
+_COMMON_ERA = ("སྤྱི", "ལོ")
+_MONTH_WORDS = (("ཟླ", "བ"), ("ཟླ",))
+_DAY_WORD = "ཚེས"
+_DAY_ENDINGS = ("ལ", "ཉིན", "པ")  # ཚེས་3 ལ: on the 3rd
+
+
+def _parse_tibetan_date(key: str, today: datetime.date) -> DateParts | None:
+    """"སྤྱི་ལོ་2026 ཟླ་བ་བཅུ་པའི་ཚེས་3", "2026 ལོའི་ཟླ་10 ཚེས་3", "ཟླ་བ་དང་པོ": year, month and
+    day in that order, each optional but a day needs its month (the form the site shows dates in)."""
+    words = syllables(key)
+    if not words:
+        return None
+    year, i = _tibetan_year(words)
+    for month, after_month in _tibetan_months(words, i):
+        if after_month == len(words):
+            return (year, month, None) if year is not None else _latest_past(month, None, today)
+        if words[after_month] != _DAY_WORD:
+            continue
+        for day, end in numbers_at(words, after_month + 1):
+            if end < len(words) and words[end] in _DAY_ENDINGS:
+                end += 1
+            if end == len(words):
+                return (year, month, day) if year is not None else _latest_past(month, day, today)
+    if year is not None and i == len(words):
+        return year, None, None
+    return None
+
+
+def _tibetan_year(words: list[str]) -> tuple[int | None, int]:
+    """The year at the start (སྤྱི་ལོ་2026, ལོ་2026, 2026 ལོ(འི)) and where the rest begins."""
+    i = 0
+    if tuple(words[:2]) == _COMMON_ERA:
+        i = 2
+    elif words[0] in _YEAR_WORDS:
+        i = 1
+    if i < len(words) and words[i].isdigit() and len(words[i]) == 4:
+        year, i = int(words[i]), i + 1
+        if i < len(words) and words[i] in _YEAR_WORDS:
+            i += 1
+        return year, i
+    if i == 0 and len(words) > 1 and words[0].isdigit() and len(words[0]) == 4 and words[1] in _YEAR_WORDS:
+        return int(words[0]), 2
+    return None, 0
+
+
+def _tibetan_months(words: list[str], i: int) -> list[tuple[int, int]]:
+    for spelling in _MONTH_WORDS:
+        if tuple(words[i:i + len(spelling)]) == spelling:
+            return list(ordinals_at(words, i + len(spelling)))
+    return []
 
 
 def _parse_english_date(key: str, today: datetime.date) -> DateParts | None:

@@ -1,4 +1,4 @@
-"""Sums of money as reporters write them ("3.5万", "￥30,000", "三万五"), read into fen."""
+"""Sums of money as reporters write them ("3.5万", "￥30,000", "三万五", "ཁྲི་3"), read into fen."""
 from __future__ import annotations
 
 import re
@@ -8,6 +8,7 @@ from decimal import Decimal, localcontext
 from i18n import N_
 from intake.domain.answers.digits import normalize_digits
 from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.tibetan_numbers import has_tibetan_letters, read_amount as read_tibetan_amount
 
 _MAX_FEN = 10**12  # 100亿 yuan: anything above is a typing slip, not a loss
 _MAX_AMOUNT_CHARS = 100  # keeps Decimal arithmetic exact and cheap
@@ -41,7 +42,7 @@ _AMOUNT_EXAMPLE = N_("Please write the amount in numbers, for example 30000 or 3
 
 
 def parse_amount(text: str) -> int | Invalid:
-    """Read a sum of money in yuan ("3.5万", "￥30,000", "三万五") and return it in fen."""
+    """Read a sum of money in yuan ("3.5万", "￥30,000", "三万五", "ཁྲི་གསུམ") and return it in fen."""
     core = _strip_currency(unicodedata.normalize("NFKC", normalize_digits(text)))
     if not core:
         return Invalid(N_("Please write the amount of money, for example 30000 or 3万."))
@@ -49,6 +50,10 @@ def parse_amount(text: str) -> int | Invalid:
         return Invalid(N_("Please write the amount without a minus sign, for example 30000."))
     if len(core) > _MAX_AMOUNT_CHARS:
         return Invalid(_AMOUNT_EXAMPLE)
+    if has_tibetan_letters(core):  # Tibetan number words ("ཁྲི་3"): spaces separate their syllables
+        with localcontext() as ctx:
+            ctx.prec = 4 * _MAX_AMOUNT_CHARS  # exact for every input we let through
+            return _in_fen(read_tibetan_amount(core))
     # A space between digits is a thousands separator ("30 000"); any other space
     # only sits between a number and its unit ("3.5 万").
     core = re.sub(r"(?<=\d)\s+(?=\d)", ",", core)
@@ -103,7 +108,10 @@ def _amount_in_fen(tokens: list[tuple[str, str]]) -> int | Invalid:
         decimals = [len(v.split(".")[1]) for kind, v in tokens if kind == "num" and "." in v]
         if any(d > 2 for d in decimals):
             return _too_many_decimals()
-    yuan = _evaluate_chinese_number(tokens)
+    return _in_fen(_evaluate_chinese_number(tokens))
+
+
+def _in_fen(yuan: Decimal | None) -> int | Invalid:
     if yuan is None:
         return Invalid(_AMOUNT_EXAMPLE)
     fen = yuan * 100
