@@ -1,6 +1,8 @@
 """Every string of the code is translated into Chinese, Tibetan and English."""
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ import i18n
 from i18n import LANGUAGES, LOCALES_DIR, Translator, negotiate, translations
 from i18n.checks import nfc_problems, placeholder_problems, tibetan_problems
 from i18n.review import review_state
+from intake.domain.answers.money import parse_amount
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "plural": (1, 2)}
@@ -92,6 +95,48 @@ def test_a_reviewed_tibetan_entry_passes_and_an_unmarked_or_misspelled_one_fails
     assert tibetan_entry_problems(reviewed) == []
     assert tibetan_entry_problems(unmarked) == ["neither awaits a native speaker's review nor says who reviewed it"]
     assert tibetan_entry_problems(badly_punctuated) and "no shad after a final ག" in tibetan_entry_problems(badly_punctuated)[0]
+
+
+# Han ideographs (with extensions A and B+ and compatibility forms), CJK punctuation and full-width forms.
+CHINESE_CHARACTERS = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]")
+
+
+def tibetan_deployment_texts() -> list[tuple[str, str]]:
+    """(where, text) of every `bo` field of the deployment's configuration files."""
+    found: list[tuple[str, str]] = []
+
+    def walk(value: object, where: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "bo" and isinstance(item, str):
+                    found.append((where, item))
+                else:
+                    walk(item, f"{where}.{key}")
+        elif isinstance(value, list):
+            for position, item in enumerate(value):
+                walk(item, f"{where}[{position}]")
+
+    for path in sorted((ROOT / "intake" / "config").glob("*.toml")):
+        walk(tomllib.loads(path.read_text(encoding="utf-8")), path.name)
+    return found
+
+
+def test_tibetan_texts_hold_no_chinese_characters():
+    texts = [(repr(entry.id), text) for entry in catalog("bo") if entry.id
+             for text in (entry.string if isinstance(entry.string, tuple) else (entry.string,))]
+    deployment = tibetan_deployment_texts()
+    assert len(deployment) > 50  # the walk found the deployment's texts
+    chinese = [f"{where}: {CHINESE_CHARACTERS.findall(text)}" for where, text in texts + deployment
+               if CHINESE_CHARACTERS.search(text)]
+    assert not chinese, "\n".join(chinese)
+
+
+def test_the_tibetan_amount_examples_are_tibetan_and_read_by_the_parser():
+    examples = [entry for entry in catalog("bo") if entry.id and "3万" in entry.id]
+    assert len(examples) == 4
+    for entry in examples:
+        assert "ཁྲི་3" in entry.string, entry.id
+    assert parse_amount("ཁྲི་3") == parse_amount("3万") == 3_000_000
 
 
 def test_the_glossary_records_a_source_for_every_term():
