@@ -75,6 +75,26 @@ async def test_mrs_wang_walks_the_wizard_and_gets_one_tip_however_often_she_pres
     assert view.status == "submitted" and view.language == "en"
 
 
+@pytest.mark.parametrize("language,when,amount", [
+    ("bo", "ཟླ་བ་སྔོན་མ།", "ཁྲི་3"),  # last month; ten thousand, three
+    ("bo", "ཟླ་བ་སྔོན་མ།", "ཁྲི་གསུམ"),
+    ("zh_Hans", "上个月", "三万"),
+], ids=["tibetan-digit", "tibetan-words", "chinese"])
+async def test_a_whole_report_in_tibetan_or_chinese_takes_amounts_and_months_in_words(core, language, when, amount):
+    async with web_client(core, language=language) as client:
+        reporter = Reporter(client)
+        await reporter.start()
+        await reporter.walk({**ANSWERS_FOR_MOTHER, "when": when, "money_lost": amount})
+        assert reporter.url == "/report/review"
+        await reporter.send()
+        assert reporter.url == "/report/done"
+    async with core.db.session() as session:
+        tip = await session.scalar(select(Tip))
+    assert tip.language == language
+    assert tip.answers["when"] == {"month": "2026-10"}  # the clock says 27 November 2026
+    assert tip.answers["money_lost"] == 3_000_000  # fen
+
+
 async def test_the_back_link_and_the_browser_back_button_keep_the_answers(core, reporter):
     await reporter.start()
     await reporter.walk(ANSWERS_FOR_MOTHER, stop_at="suspect_known")
