@@ -29,6 +29,7 @@ from bot.users import user_hash
 from intake.platform import attachments
 from intake.domain.answers.invalid import Invalid
 from intake.domain.answers.text import clean_text
+from intake.domain.dates_in_words import day_in_words, moment_in_words
 from intake.casework.casework import reporter_reply
 from intake.platform.clock import aware
 from intake.platform.core import Core
@@ -59,7 +60,7 @@ async def my_tips(message: Message, core: Core, bot: Bot, state: FSMContext) -> 
     lines = [_(texts.MY_TIPS), ""]
     for tip in tips:
         category = core.deployment.category_by_code.get(tip.category)
-        lines.append(_(texts.MY_TIP_LINE, date=aware(tip.created_at).astimezone(zone).date().isoformat(),
+        lines.append(_(texts.MY_TIP_LINE, date=day_in_words(aware(tip.created_at).astimezone(zone), _.language),
                        category=category.label.get(_.language) if category else tip.category,
                        status=_(STATUS_LABELS[Status(tip.status)])))
         code = own_code(core, tip)
@@ -92,7 +93,7 @@ async def show_status(chat: Chat, code_text: str) -> None:
         return
     lines = [_(texts.STATUS_TITLE, code=view.code, status=view.status_label)]
     for entry in view.entries:
-        lines.extend(["", f"{entry.at:%Y-%m-%d %H:%M} · {entry.label}"])
+        lines.extend(["", f"{moment_in_words(entry.at, _.language)} · {entry.label}"])
         if entry.message:
             lines.append(_(texts.OFFICER_WRITES, text=entry.message) if entry.from_officer else entry.message)
     await chat.say("\n".join(lines))

@@ -217,13 +217,13 @@ async def test_an_award_lapses_after_the_claim_period(core, clock):
         await pay_award(core, award.id, staff=ann, reference="late", paid_on=core.today(), id_checked=True)
     sent = await notices(core, tip_id)
     assert [template for template, _notice in sent] == ["reward_approved", "reward_lapsed"]
-    assert "时间" in sent[1][1].body or "领取期限已于 2027-02-25 届满" in sent[1][1].body
+    assert "时间" in sent[1][1].body or "领取期限已于 2027年2月25日 届满" in sent[1][1].body
 
 
 EXPECTED = {
-    "zh_Hans": ("您可以领取举报奖励 3000 元", "身份证原件", "东湖县民政局"),
-    "en": ("collect a reward of 3000 yuan", "original ID card", "before 2027-02-25"),
-    "bo": ("བྱ་དགའ་སྒོར་མོ་ 3000", "ཐོབ་ཐང་ལག་ཁྱེར", "2027-02-25"),
+    "zh_Hans": ("您可以领取举报奖励 3000 元", "身份证原件", "东湖县民政局", "请在 2027年2月25日 之前"),
+    "en": ("collect a reward of 3000 yuan", "original ID card", "before 25 February 2027"),
+    "bo": ("བྱ་དགའ་སྒོར་མོ་ 3000", "ཐོབ་ཐང་ལག་ཁྱེར", "སྤྱི་ལོ་2027 ཟླ་བ་གཉིས་པའི་ཚེས་25"),
 }
 
 

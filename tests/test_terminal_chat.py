@@ -135,5 +135,8 @@ def test_the_tipline_command_files_a_report_and_shows_its_status(tmp_path: Path)
     status = subprocess.run([*tipline, "status", code], capture_output=True, text=True, env=env, timeout=60)
     assert status.returncode == 0, status.stderr
     assert "Received" in status.stdout and code in status.stdout
+    # The day in words ("7 December 2026 16:50"), never "2026-12-07".
+    assert re.search(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December)\b",
+                     status.stdout) and not re.search(r"\b20\d\d-\d\d-\d\d\b", status.stdout), status.stdout
     unknown = subprocess.run([*tipline, "status", "1234 5678 9012", "--lang", "en"], capture_output=True, text=True, env=env, timeout=60)
     assert unknown.returncode == 1 and "could not find" in unknown.stdout

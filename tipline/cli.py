@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from i18n import N_, Translator, negotiate
+from intake.domain.dates_in_words import moment_in_words
 from intake.platform.crypto import Keyring
 from intake.platform.keyring_file import keyring_path, save_new_keyring
 from intake.platform.private_files import private_dir
@@ -161,7 +162,7 @@ def status(code: str, lang: LangOption = None) -> None:
             message = entry.message or ""
             if entry.from_officer and message:
                 message = _(N_("The officer writes: %(text)s"), text=message)
-            table.add_row(entry.at.strftime("%Y-%m-%d %H:%M"), entry.label, message)
+            table.add_row(moment_in_words(entry.at, view.language), entry.label, message)
         console.print(table)
         return 0
 

@@ -16,7 +16,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
-from babel.dates import format_date, format_time
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, nodes, select_autoescape
@@ -24,11 +23,11 @@ from jinja2.visitor import NodeTransformer
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, Translator, negotiate, translations
 from intake.domain.answers.invalid import Invalid
+from intake.domain.dates_in_words import moment_in_words
 
 LANG_COOKIE = "tl_lang"
 TEXT_COOKIE = "tl_text"  # "large" for bigger text
 CONTRAST_COOKIE = "tl_contrast"  # "high" for high contrast
-BABEL_LOCALES = {"zh_Hans": "zh_Hans_CN", "bo": "bo_CN", "en": "en"}
 
 _catalog: ContextVar[_gettext.NullTranslations] = ContextVar("web_form_catalog")
 
@@ -127,8 +126,7 @@ def message_text(error: Invalid | str, language: str) -> str:
 
 
 def local_time(moment: datetime, language: str) -> str:
-    locale = BABEL_LOCALES.get(language, "zh_Hans_CN")
-    return f"{format_date(moment, format='long', locale=locale)} {format_time(moment, format='HH:mm', locale=locale)}"
+    return moment_in_words(moment, language)
 
 
 class Renderer:

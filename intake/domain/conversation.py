@@ -22,6 +22,7 @@ from intake.domain.answers.phones import parse_phone
 from intake.domain.answers.text import clean_text
 from intake.domain.channel_kit.kinds import TYPED_KINDS
 from intake.domain.channel_kit.progress import progress
+from intake.domain.dates_in_words import when_in_words
 from intake.domain.deployment import Deployment
 from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, STEP_BY_KEY
 from intake.domain.steps import ChannelCapabilities, Kind, Step
@@ -354,7 +355,7 @@ def display_value(step: Step, value: object, language: str, deployment: Deployme
                 return _(N_("No money was lost"))
             return format_money(int(value), language)  # type: ignore[arg-type]
         case Kind.DATE:
-            return format_when(value)  # type: ignore[arg-type]
+            return when_in_words(value, language)  # type: ignore[arg-type]
         case Kind.FILES:
             return _.plural("%(n)s file", "%(n)s files", len(value))  # type: ignore[arg-type]
     return str(value)
@@ -366,4 +367,5 @@ def format_money(fen: int, language: str) -> str:
 
 
 def format_when(value: dict) -> str:
+    """An answer to "when" as it goes back into a form field to be edited: 2026-10-03, 2026-10, 2026."""
     return value.get("date") or value.get("month") or value.get("year") or ""

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_, Translator
 from intake.domain import purposes
+from intake.domain.dates_in_words import day_in_words
 from intake.platform.clock import aware, local_date
 from intake.platform.core import Core
 from intake.platform.db import in_chunks
@@ -189,7 +190,7 @@ def _how_to_answer(notification: Notification, tip: Tip) -> str:
 def _reporter_notice(core: Core, notification: Notification, tip: Tip, event: StatusEvent | None, address: str) -> Notice:
     language = tip.language
     _ = Translator(language)
-    reported_on = local_date(aware(tip.created_at), core.settings.timezone).isoformat()
+    reported_on = day_in_words(local_date(aware(tip.created_at), core.settings.timezone), language)
     status = Status(event.to_status if event else tip.status)
     status_label = _(STATUS_LABELS[status])
     message = render(event.public_message if event else notification.payload, language, core.deployment) or ""

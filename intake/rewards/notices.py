@@ -2,8 +2,11 @@
 and rendered from the scheme's texts (the composition root registers the renderer by kind)."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.domain.dates_in_words import day_in_words
 from intake.domain.deployment import LocalText
 from intake.notify.outbox import destinations
 from intake.platform.core import Core
@@ -42,6 +45,9 @@ def render_reward_notice(core: Core, tip: Tip, payload: dict, language: str) -> 
         "unit": core.deployment.unit_name(tip.lead_unit, language) if tip.lead_unit else "",
         "phone": core.deployment.unit_phone(tip.lead_unit),
     }
+    for day in ("until", "date"):  # queued as YYYY-MM-DD, read in the reporter's own words
+        if params[day]:
+            params[day] = day_in_words(date.fromisoformat(params[day]), language)
     text: LocalText | None = getattr(texts, str(payload.get("template")), None)
     if not isinstance(text, LocalText):
         return texts.subject.get(language), "", params
