@@ -223,7 +223,7 @@ async def test_a_date_next_year_is_refused(core, reporter):
     await walk_to(reporter, "when")
     await reporter.answer("2027-03-01")
     assert reporter.current_key == "when"
-    assert "That date is in the future" in text_of(reporter.page)
+    assert "That date is in the future. Please write the day it happened: today, 27 November 2026, or earlier." in text_of(reporter.page)
     assert 'value="2027-03-01"' in reporter.page
 
 

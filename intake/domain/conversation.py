@@ -22,7 +22,7 @@ from intake.domain.answers.phones import parse_phone
 from intake.domain.answers.text import clean_text
 from intake.domain.channel_kit.kinds import TYPED_KINDS
 from intake.domain.channel_kit.progress import progress
-from intake.domain.dates_in_words import when_in_words
+from intake.domain.dates_in_words import day_in_words, when_in_words
 from intake.domain.deployment import Deployment
 from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, STEP_BY_KEY
 from intake.domain.steps import ChannelCapabilities, Kind, Step
@@ -198,7 +198,7 @@ def validate(step: Step, raw: object, state: DraftState, ctx: Context) -> object
         case Kind.EMAIL:
             return parse_email(str(raw))
         case Kind.DATE:
-            return parse_date(str(raw), ctx.today)
+            return _today_in_words(parse_date(str(raw), ctx.today), ctx.today, state.language)
         case Kind.MONEY:
             if raw == NO_MONEY:
                 return NO_MONEY
@@ -211,6 +211,14 @@ def validate(step: Step, raw: object, state: DraftState, ctx: Context) -> object
                 return Invalid(N_("You can add at most %(max)s files."), {"max": MAX_FILES})
             return raw
     raise AssertionError(f"unhandled step kind {step.kind}")
+
+
+def _today_in_words(result: object, today: date, language: str) -> object:
+    """"That date is in the future … today, 2026年11月27日, or earlier": today as the reporter
+    reads days (the examples of what to type stay year-month-day)."""
+    if isinstance(result, Invalid) and "today" in result.params:
+        return replace(result, params={**result.params, "today": day_in_words(today, language)})
+    return result
 
 
 def _one_option(step: Step, raw: object, state: DraftState, ctx: Context) -> str | Invalid:
