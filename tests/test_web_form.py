@@ -86,6 +86,7 @@ async def test_a_whole_report_in_tibetan_or_chinese_takes_amounts_and_months_in_
         await reporter.start()
         await reporter.walk({**ANSWERS_FOR_MOTHER, "when": when, "money_lost": amount})
         assert reporter.url == "/report/review"
+        assert {"bo": "2026 ཟླ་བ་བཅུ་པ", "zh_Hans": "2026年10月"}[language] in text_of(reporter.page)  # last month
         await reporter.send()
         assert reporter.url == "/report/done"
     async with core.db.session() as session:
