@@ -17,7 +17,7 @@ from sqlalchemy import select
 from i18n import LOCALES_DIR, translations
 from i18n.review import REVIEW_MARKER, catalog_path, entry_code, read_catalog, review_state
 from intake.admin import config_store, text_review
-from intake.domain.deployment import CONFIG_DIR, DEPLOYMENT_FILES
+from intake.domain.deployment import CONFIG_DIR, DEPLOYMENT_FILES, read_config
 from intake.domain.questionnaire import QUESTIONS
 from intake.platform.models.operations import ConfigVersion
 from tests.cli import Ran, run_tipline
@@ -218,6 +218,8 @@ async def test_deployment_texts_come_back_as_a_new_configuration_version_shown_f
     assert applied.returncode == 0, applied.stdout
     raw = await config_store.stored_config(core.db)
     assert set(text_review.reviews_in_force(raw, "bo")) == {"regions/990121/name"}
+    # Started again on those files: a review is not a difference from them (no "the files differ").
+    assert (await config_store.load_active(core.db, read_config(CONFIG_DIR), core.clock.now()))[1] is False
 
 
 async def test_status_counts_entries_reviewed_and_awaiting_per_language_and_screen(core, settings, tmp_path):

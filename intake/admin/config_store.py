@@ -115,7 +115,8 @@ async def load_active(db: Database, files: dict, now) -> tuple[Deployment, bool]
             raise ConfigProblem(problems)
         async with db.transaction() as session:
             session.add(ConfigVersion(applied_at=now, applied_by="system", digest=digest(raw), content=raw))
-    return Deployment.model_validate(raw), raw is not files and digest(files) != digest(raw)
+    from_files = {key: value for key, value in raw.items() if key != "reviews"}  # reviews are never in the files
+    return Deployment.model_validate(raw), raw is not files and digest(files) != digest(from_files)
 
 
 async def plan(db: Database, raw: dict) -> tuple[dict, ConfigDiff]:
