@@ -9,7 +9,8 @@ migration from empty on both.
 The PostgreSQL run takes only the tests that touch the database under test (they use the
 `settings`, `empty_database_url` or `migrated_template` fixture, or are marked `database`); the
 others (the questionnaire, the catalogs, the architecture, servers that make their own
-databases) gave the same answer in the SQLite run and are deselected, not skipped.
+databases, and browser checks of markup marked `same_on_every_database`) gave the same answer in
+the SQLite run and are deselected, not skipped.
 """
 from __future__ import annotations
 
@@ -66,6 +67,8 @@ async def _recreate(admin_url: str, name: str, *, create: bool) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "database: uses the database under test without the usual fixtures")
     config.addinivalue_line("markers", "alone: measures time, so it runs after the parallel run, alone")
+    config.addinivalue_line("markers", "same_on_every_database: checks only what the browser shows of a page's markup "
+                                       "(accessibility, layout), so the PostgreSQL run leaves it to the SQLite run")
     if POSTGRES_URL != SHARED_POSTGRES_URL:  # an xdist worker: a database of its own, new each run
         asyncio.run(_recreate(SHARED_POSTGRES_URL, make_url(POSTGRES_URL).database, create=True))
 
@@ -79,7 +82,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not SHARED_POSTGRES_URL:
         return
     uses_database = [item for item in items
-                     if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("database")]
+                     if (DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("database"))
+                     and not item.get_closest_marker("same_on_every_database")]
     if len(uses_database) < len(items):
         kept = set(uses_database)
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])

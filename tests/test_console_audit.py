@@ -162,6 +162,7 @@ async def test_every_new_form_refuses_a_post_without_the_sessions_token(core):
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+@pytest.mark.same_on_every_database  # what the browser shows of the markup: checked in the SQLite run
 async def test_the_new_pages_pass_axe_in_the_browser(core, console_url, browser):  # noqa: F811
     from intake.casework.casework import move_tip
     from intake.domain.messages import PublicMessage

@@ -145,6 +145,7 @@ async def test_only_the_officer_who_started_it_can_open_an_intake(core):
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+@pytest.mark.same_on_every_database  # what the browser shows of the markup: checked in the SQLite run
 async def test_a_phone_intake_in_the_browser_is_accessible(core, console_url, browser):  # noqa: F811
     from playwright.async_api import expect
 

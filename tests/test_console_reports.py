@@ -138,6 +138,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+@pytest.mark.same_on_every_database  # what the browser shows of the markup: checked in the SQLite run
 async def test_the_statistics_page_in_a_real_browser_passes_axe(core, clock):
     """Story 10 in Chromium: the coordinator signs in (with the TOTP code), opens the statistics,
     sees the charts drawn, and axe-core finds no WCAG 2.2 AA violation."""

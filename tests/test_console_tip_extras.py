@@ -272,6 +272,7 @@ async def test_every_action_form_is_folded_until_opened(core):
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+@pytest.mark.same_on_every_database  # what the browser shows of the markup: checked in the SQLite run
 async def test_the_folded_forms_open_from_the_keyboard_and_the_pages_pass_axe(core, console_url, browser):  # noqa: F811
     await make_staff(core, "li", "officer", LEAD_UNIT)
     tip_id = (await file_tip(core, category="other", description="免费讲座后卖保健品，说能治百病。", region="990121")).tip_id

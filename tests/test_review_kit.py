@@ -292,6 +292,7 @@ async def test_the_tibetan_site_says_its_translation_is_being_checked_and_whom_t
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
+@pytest.mark.same_on_every_database  # what the browser shows of the markup: checked in the SQLite run
 async def test_the_review_page_passes_axe_in_the_browser(core, console_url, browser):  # noqa: F811
     core.settings = core.settings.model_copy(update={"console_totp_required_roles": ()})
     await make_staff(core, "zhou", "coordinator", COORDINATION)
