@@ -3,8 +3,12 @@ the workflow by staff with `tipline tips`, answered by the reporter with `tiplin
 followed with `tipline status` in the reporter's language."""
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -68,3 +72,30 @@ def test_the_reporter_follows_every_step_of_the_verification_in_their_language(t
     shown = tipline(tmp_path, "tips", "show", "1", "--as", "zhou")
     assert "It was on the 2nd floor." in shown.stdout
     assert "Market Regulation" in shown.stdout or "市场监督管理局" in shown.stdout
+
+
+def test_staff_read_times_on_the_command_line_in_the_deployments_zone_as_on_the_status_page(tmp_path):
+    """Issue 17, item 8: `tipline tips` showed UTC while the status page shows Beijing time."""
+    chat = tipline(tmp_path, "chat", "--lang", "en", "--session", "grandma", input="\n".join(SELF_ANONYMOUS) + "\n")
+    assert chat.returncode == 0, chat.stderr
+    assert tipline(tmp_path, "staff", "add", "li", "--role", "officer", "--unit", "990122-market_regulation").returncode == 0
+    assert tipline(tmp_path, "tips", "move", "1", "accepted", "--as", "li").returncode == 0
+
+    with sqlite3.connect(tmp_path / "tipline.db") as db:
+        stored = [datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
+                  for (at,) in db.execute("SELECT at FROM status_events WHERE tip_id = 1 ORDER BY id")]
+        (due,) = db.execute("SELECT finish_due FROM tips WHERE id = 1").fetchone()
+    beijing = ZoneInfo("Asia/Shanghai")  # the deployment's zone (settings.timezone, the default)
+    shown = tipline(tmp_path, "tips", "show", "1", "--as", "li").stdout
+    for moment in stored:
+        assert f"{moment.astimezone(beijing):%Y-%m-%d %H:%M} " in shown, shown
+        assert f"{moment:%Y-%m-%d %H:%M} " not in shown  # eight hours apart: never the same minute
+    due_day = datetime.fromisoformat(due).replace(tzinfo=timezone.utc).astimezone(beijing)
+    assert f"due: {due_day:%Y-%m-%d}" in shown
+
+    as_json = json.loads(tipline(tmp_path, "tips", "show", "1", "--as", "li", "--json").stdout)
+    assert [datetime.fromisoformat(step["at"]) for step in as_json["timeline"]] == stored
+    assert all(step["at"].endswith("+08:00") for step in as_json["timeline"])
+
+    listing = tipline(tmp_path, "tips", "list", "--as", "li").stdout
+    assert f"{stored[0].astimezone(beijing):%Y-%m-%d}" in listing

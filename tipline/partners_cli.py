@@ -9,6 +9,7 @@ from rich.table import Table
 
 from intake.reporting.partners import PartnerError, add_partner, list_partners, revoke_partner
 from tipline.runner import with_core
+from tipline.staff_times import local_day
 
 partners_app = typer.Typer(help="Partner apps of the JSON API and their keys.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -51,8 +52,13 @@ def revoke(name: str) -> None:
 @partners_app.command("list")
 def list_all() -> None:
     """The partners, with the first characters of their keys."""
+
+    async def listed(core):
+        return await list_partners(core), core.settings.timezone
+
+    partners, zone = with_core(listed)
     table = Table("name", "key starts", "added", "revoked", "reports per hour")
-    for info in with_core(list_partners):
-        table.add_row(info.name, info.key_prefix, f"{info.created_at:%Y-%m-%d}", f"{info.revoked_at:%Y-%m-%d}" if info.revoked_at else "",
+    for info in partners:
+        table.add_row(info.name, info.key_prefix, local_day(info.created_at, zone), local_day(info.revoked_at, zone),
                       f"{info.reports_per_hour:,}" if info.reports_per_hour is not None else "default")
     console.print(table)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from intake.admin.retention import PolicyProblem, run_retention
 from tipline.runner import with_core
+from tipline.staff_times import local_day
 
 retention_app = typer.Typer(help="Erasing reporters' personal data when the retention policy says so.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -21,10 +22,10 @@ def run(dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would
     and their files; tip facts and statistics stay. Also done once a day by `tipline serve`."""
 
     async def go(core):
-        return await run_retention(core, dry_run=dry_run)
+        return await run_retention(core, dry_run=dry_run), core.settings.timezone
 
     try:
-        report = with_core(go)
+        report, zone = with_core(go)
     except PolicyProblem as problem:
         for line in problem.problems:
             console.print(f"[red]✗[/red] {line}")
@@ -33,7 +34,7 @@ def run(dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would
     if report.erased or report.held:
         table = Table("tip", "status", "policy", "final since", "due", "people", "files", "drafts", "")
         for item in [*report.erased, *report.held]:
-            table.add_row(str(item.tip_id), item.status, item.policy, f"{item.final_at:%Y-%m-%d}", f"{item.due_at:%Y-%m-%d}",
+            table.add_row(str(item.tip_id), item.status, item.policy, local_day(item.final_at, zone), local_day(item.due_at, zone),
                           str(item.people), str(item.attachments), str(item.drafts),
                           f"held: {item.held}" if item.held else verb)
         console.print(table)

@@ -3,6 +3,7 @@ a named staff user (every action audited)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated, Optional
 
 import typer
@@ -16,8 +17,10 @@ from intake.casework.casework import CaseworkError
 from intake.domain.refusals import describe
 from intake.platform.core import Core
 from intake.domain.messages import PublicMessage
+from intake.platform.clock import in_zone
 from intake.staff.staff import get_staff
 from tipline.runner import with_core
+from tipline.staff_times import local_day, local_minute
 
 tips_app = typer.Typer(help="Work tips as a staff user.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -43,10 +46,11 @@ def list_tips(user: AsUser, status: Annotated[Optional[str], typer.Option()] = N
     async def run(core):
         staff = await _staff(core, user)
         rows = await casefile.queue(core, staff, status=status)
+        zone = core.settings.timezone
         table = Table("id", "status", "priority", "category", "lead unit", "received", "overdue")
         for row in rows:
             table.add_row(str(row.id), row.status, row.priority, row.category, row.lead_unit or "-",
-                          row.created_at.strftime("%Y-%m-%d"), row.overdue or "")
+                          local_day(row.created_at, zone), row.overdue or "")
         console.print(table)
 
     with_core(run)
@@ -59,14 +63,14 @@ def show(tip_id: int, user: AsUser, as_json: Annotated[bool, typer.Option("--jso
     async def run(core):
         staff = await _staff(core, user)
         try:
-            return await casefile.tip_file(core, staff, tip_id), staff
+            return await casefile.tip_file(core, staff, tip_id), core.settings.timezone
         except CaseworkError as error:
             raise _fail(error, staff.language) from None
 
-    file, staff = with_core(run)
+    file, zone = with_core(run)
     if as_json:
         data = {k: v for k, v in vars(file).items() if k != "capacities"}
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=lambda value: _json_value(value, zone)))
         return
     console.print(f"[bold]#{file.id} {escape(file.status_label)}[/bold] ({file.status}) · {escape(file.category_label)} · {file.priority}")
     console.print(f"lead: {file.lead_unit}  assisting: {', '.join(file.assisting) or '-'}")
@@ -77,7 +81,7 @@ def show(tip_id: int, user: AsUser, as_json: Annotated[bool, typer.Option("--jso
     for question, answer in file.answers:
         console.print(f"[dim]{escape(question)}[/dim]  {escape(answer)}")
     for event in file.timeline:
-        console.print(f"{event['at']:%Y-%m-%d %H:%M} {event['action']} {event['from'] or ''}→{event['to']} by {event['actor'] or 'system'}")
+        console.print(f"{local_minute(event['at'], zone)} {event['action']} {event['from'] or ''}→{event['to']} by {event['actor'] or 'system'}")
         if event["public"]:
             console.print(f"    public: {escape(event['public'])}")
         if event["internal"]:
@@ -89,8 +93,13 @@ def show(tip_id: int, user: AsUser, as_json: Annotated[bool, typer.Option("--jso
     if file.outcome:
         console.print(f"outcome: {file.outcome}")
     due = file.finish_due or file.accept_due
-    console.print(f"due: {due:%Y-%m-%d}" + (f" [red]overdue ({file.overdue})[/red]" if file.overdue else "") if due else "")
+    console.print(f"due: {local_day(due, zone)}" + (f" [red]overdue ({file.overdue})[/red]" if file.overdue else "") if due else "")
     console.print(f"next: {', '.join(file.next_statuses) or '-'}")
+
+
+def _json_value(value: object, zone: str) -> str:
+    """Times in the deployment's zone, with their offset ("2026-11-27T10:00:00+08:00")."""
+    return in_zone(value, zone).isoformat() if isinstance(value, datetime) else str(value)
 
 
 @tips_app.command("move")

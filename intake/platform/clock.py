@@ -40,3 +40,8 @@ def local_date(moment: datetime, tz: str = "Asia/Shanghai") -> date:
 def aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes for timezone-aware columns; they are UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def in_zone(moment: datetime, tz: str) -> datetime:
+    """A stored moment (UTC, naive from SQLite) in the deployment's time zone, for showing."""
+    return aware(moment).astimezone(ZoneInfo(tz))
