@@ -11,6 +11,7 @@ from bot import texts
 from bot.callbacks import Lang, Rate, Step, draft_ref
 from i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from intake.domain import conversation as conv
+from intake.domain import joins
 from intake.domain.answers.invalid import Invalid
 from intake.domain.channel_kit.kinds import TYPED_KINDS
 from intake.domain.channel_kit.progress import questions_left
@@ -69,7 +70,7 @@ def question(prompt: conv.Prompt, draft_id: str, _: Translator, *, selected: int
     explained = [c for c in prompt.choices if c.hint]
     if explained and examples:
         lines.append("")
-        lines.extend(f"• {c.label}: {c.hint}" for c in explained)
+        lines.extend("• " + joins.labelled(c.label, c.hint, _.language) for c in explained if c.hint)
     rows: list[list[InlineKeyboardButton]] = []
     if prompt.kind is Kind.MULTI_CHOICE:
         for i, choice in enumerate(prompt.choices):
@@ -119,7 +120,7 @@ def review(items: list[conv.ReviewItem], draft_id: str, _: Translator) -> tuple[
     lines = [_(texts.CHECK_ANSWERS), ""]
     for item in items:
         value = item.value if len(item.value) <= REVIEW_VALUE_CHARS else item.value[: REVIEW_VALUE_CHARS - 1] + "…"
-        lines.append(f"{item.label}: {value}")
+        lines.append(joins.labelled(item.label, value, _.language))
     lines.extend(["", _(texts.CHECK_HINT)])
     rows = [[button(_(texts.SEND_REPORT), Step(d=d, k=REVIEW, a="send").pack())]]
     rows.extend([button(_(texts.CHANGE, label=item.label), Step(d=d, k=REVIEW, a="ch", x=item.key).pack())] for item in items)

@@ -23,6 +23,7 @@ from bot.users import set_language
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_
 from intake.platform import attachments
 from intake.domain import conversation as conv
+from intake.domain import joins
 from intake.domain.answers.invalid import Invalid
 from intake.domain.channel_kit.navigation import at_first_missing
 from intake.domain.channel_kit.receipt import after_receipt
@@ -267,7 +268,7 @@ async def _answer_button(chat: Chat, record: DraftRecord, query: CallbackQuery, 
         await chat.later(query.message.edit_reply_markup(reply_markup=markup), instead=chat.messages(text, markup))
     elif action == "m" and arg.isdigit() and prompt.kind is Kind.MULTI_CHOICE:
         values = render.values_of(int(arg), prompt.choices)
-        labels = ", ".join(c.label for c in prompt.choices if c.value in values)
+        labels = joins.listed((c.label for c in prompt.choices if c.value in values), chat._.language)
         await apply_answer(chat, record, values or SKIP, query=query, label=labels or chat._(texts.SKIP))
     elif action == "fd" and prompt.kind is Kind.FILES:
         ids = await evidence_files(chat.core, record)

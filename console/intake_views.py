@@ -30,7 +30,7 @@ from intake.reporting.phone_intake import (
     CAPABILITIES, SOURCES, IntakeNotFound, StaffIntake, may_take_tips, open_intake, receipt_shown, start_intake,
     submit_intake,
 )
-from intake.domain.questionnaire import STEP_BY_KEY, URGENT_NOTICE
+from intake.domain.questionnaire import STEP_BY_KEY, URGENT_AFTER_SENDING
 from intake.domain.steps import Kind
 from intake.platform.core import Core
 from intake.reporting.submission import Receipt
@@ -182,7 +182,7 @@ async def receipt_page(console: Console, viewer: Viewer, intake: StaffIntake) ->
     return console.render(
         viewer, "intake_receipt.html", title=viewer._("Read the tracking code and PIN to the caller"),
         **page_context(viewer, intake), tip_id=receipt.tip_id, code=format_code(receipt.code), pin=receipt.pin,
-        urgent=viewer.core_(URGENT_NOTICE) if receipt.urgent else None, accept_days=ACCEPT_DAYS,
+        urgent=viewer.core_(URGENT_AFTER_SENDING) if receipt.urgent else None, accept_days=ACCEPT_DAYS,
         advice=category.advice.get(viewer.language) if category else None,
         caller_advice=category.advice.get(receipt.language) if category and receipt.language != viewer.language else None,
         caller_tag=LANGUAGE_TAGS.get(receipt.language, receipt.language),

@@ -18,6 +18,7 @@ from console import sessions
 from console.i18n import CONSOLE_LANGUAGES, ConsoleTranslator, console_language
 from console.sessions import Session
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, Translator
+from intake.domain import joins
 from intake.staff import staff_sessions
 from intake.platform.core import Core
 from intake.domain.ids import parse_id
@@ -76,6 +77,7 @@ class Console:
         )
         self.env.filters["local"] = self.local_time
         self.env.filters["local_date"] = self.local_date
+        self.env.globals["labelled"] = joins.labelled  # "label：value" in Chinese, "label: value" in English
 
     # -- time ------------------------------------------------------------------------------------
     def local_time(self, moment: datetime | None) -> str:

@@ -13,7 +13,7 @@ from intake.domain.tracking import format_code
 from intake.platform.models.tip_records import Rating
 from intake.reporting.submission import own_code
 from intake.platform.models.tips import Tip
-from tests.bot_harness import fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
+from tests.bot_harness import Choose, answer_until, fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
 from tests.console_support import client_for, make_staff, sign_in
 from tests.factories import file_tip, staff
 
@@ -138,3 +138,24 @@ async def test_a_tibetan_reporter_reads_her_code_and_is_asked_what_went_wrong_in
         text = message.text.replace(code, "") + "".join(label for label, _ in message.buttons())
         assert re.search(r"[\u0F00-\u0FFF]", text) and not re.search(r"[A-Za-z\u4E00-\u9FFF]", text), text
     assert [label for label, _ in asked[-1].buttons()] == ["འདི་མི་འབྲི།"]  # "Leave it out"
+
+
+async def test_after_an_urgent_report_is_sent_the_bot_says_call_110_but_not_carry_on(core, fake_telegram, running_bot):
+    """Issue 17, item 8: the warning given at the first question came back after sending, still
+    saying "carry on with this report"."""
+    await running_bot()
+    user = await _english_chat(fake_telegram)
+    answers = {"urgent": Choose("yes"), "reporting_for": Choose("self"), "category": Choose("care_product"),
+               "description": "They are at my door asking for 5000 yuan now.", "suspect_known": Choose("no"),
+               "region": Choose("990121"), "when": "2026-11", "ongoing": Choose("yes"), "money_lost": "5000",
+               "victim_age": Choose("80_plus"), "contact_mode": Choose("anonymous"), "notify": Choose("no"),
+               "consent": Choose("yes")}
+    await answer_until(user, core, "en", answers, stop_at="reporting_for")
+    at_once = "\n".join(m.text for m in fake_telegram.sent_to(user.chat_id))
+    assert "Then carry on with this report when you are safe." in at_once  # while reporting, it should
+    assert await answer_until(user, core, "en", answers) == "__review__"
+    before = len(fake_telegram.sent_to(user.chat_id))
+    await user.press(message=user.last_with_buttons(), index=0)  # "Send the report"
+    after = "\n".join(m.text for m in fake_telegram.sent_to(user.chat_id)[before:])
+    assert "call the police on 110 now" in after and "96110" in after
+    assert "carry on" not in after

@@ -52,7 +52,7 @@ async def test_the_buttons_carry_the_numbers_the_text_asks_to_type(core, fake_te
     shown = await _english(user)
     first = shown[-1]
     assert "Press a button, or type its number." in first.text
-    assert _labels(first)[:3] == ["1. Yes, money is being paid or is about to be paid", "2. No", "3. I don't know"]
+    assert _labels(first)[:3] == ["1. Yes, money is being paid or is about to be paid", "2. No, not now", "3. I don't know"]
     shown = await user.send("2")  # the number on the button
     assert "Who are you reporting for?" in shown[-1].text
     assert (await find_draft(core, "telegram", str(user.chat_id))).state.answers == {"urgent": "no"}
@@ -78,7 +78,7 @@ async def test_start_over_asks_first_and_keeps_the_answers_until_confirmed(core,
     await running_bot()
     user = new_user(fake_telegram)
     await _english(user)
-    await user.press("2. No")
+    await user.press("2. No, not now")
     shown = await user.press("Start over")
     assert shown[-1].text == "Start again from the first question? The answers you gave will be deleted."
     assert _labels(shown[-1]) == ["Yes, start again", "No, carry on"]

@@ -13,7 +13,7 @@ from intake.domain.channel_kit.kinds import TYPED_KINDS
 from intake.domain.channel_kit.receipt import after_receipt
 from intake.domain.channel_kit.typed import typed_answer
 from intake.domain.conversation import REVIEW, SKIP, Context
-from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, URGENT_NOTICE
+from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, URGENT_AFTER_SENDING, URGENT_NOTICE
 from intake.domain.steps import ChannelCapabilities, Kind
 from tests.walk import ANSWERS_ANONYMOUS_SELF, ANSWERS_FOR_MOTHER, walk
 
@@ -161,5 +161,7 @@ def test_after_a_receipt_every_channel_shows_the_grouped_code_the_pin_the_advice
     assert (shown.code, shown.pin, shown.urgent_notice) == ("4821 0937 5562", "1234", None)
     advice = deployment.category_by_code["care_product"].advice
     assert shown.advice_in() == advice.get("bo") and shown.advice_in("zh_Hans") == advice.get("zh_Hans")
-    assert after_receipt(Sent(urgent=True), deployment).urgent_notice == URGENT_NOTICE
+    urgent = after_receipt(Sent(urgent=True), deployment).urgent_notice
+    # Sent: "call 110 now" again, but no longer "carry on with this report" (there is none to carry on with).
+    assert urgent == URGENT_AFTER_SENDING != URGENT_NOTICE and "110" in urgent and "carry on" not in urgent
     assert after_receipt(Sent(category="retired-or-unknown"), deployment).advice_in() is None

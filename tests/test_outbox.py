@@ -28,7 +28,7 @@ from intake.notify.dispatch import Dispatcher, backoff
 from intake.reporting.drafts import new_draft, save_draft
 from intake.platform.models.notifications import Notification
 from intake.platform.models.tips import Tip
-from intake.notify.outbox import SAFETY_FOOTER, DeliveryError, Notice
+from intake.notify.outbox import SAFETY_FOOTER, DeliveryError, Notice, render_notice, safety_footer
 from intake.domain.steps import ChannelCapabilities
 from intake.platform.settings import Settings
 from intake.staff.staff import add_staff, get_staff
@@ -551,3 +551,25 @@ def test_configured_channels_follow_the_settings(settings, tmp_path):
     assert "sms" not in configured_channels(no_url, tmp_path)  # unconfigured: SMS notices wait
     production = settings.model_copy(update={"env": "production"})
     assert "sms" not in configured_channels(production, tmp_path)  # the demo log never holds real numbers
+
+
+async def test_the_english_footer_of_a_notice_says_plainly_whom_to_call_to_check_it(core):
+    """Issue 17, item 8: "If you are unsure whether this notice is real, call 12345 or …" read
+    stiffly, and said "12345 or 12345" for a unit with no number of its own."""
+    tip_id = await make_tip(core, language="en")
+    await move(core, tip_id, Status.ACCEPTED)
+    async with core.db.session() as session:
+        tip = await session.get(Tip, tip_id)
+        unit = core.deployment.unit_by_code[tip.lead_unit]
+        rows = (await session.scalars(select(Notification).where(Notification.tip_id == tip_id, Notification.channel == "email")
+                                      .order_by(Notification.id))).all()
+        notices = [await render_notice(core, session, row) for row in rows]
+    assert len(notices) == 2 and unit.phone
+    footer = ("We will never ask you for money, bank card numbers, passwords or verification codes. "
+              f"If you are not sure this message is really from us, call {unit.phone} or the government service hotline 12345.")
+    for notice in notices:
+        assert footer in notice.body.split("\n\n"), notice.body
+    # A unit with no number of its own: the hotline, once.
+    assert safety_footer(Translator("en"), "12345").endswith("call the government service hotline 12345.")
+    assert "12345 or" not in safety_footer(Translator("en"), "12345")
+    assert "12345 或" not in safety_footer(Translator("zh_Hans"), "12345")

@@ -156,7 +156,9 @@ async def test_urgent_advice_comes_before_any_other_question(core, reporter):
     await reporter.get("/report")
     await reporter.walk({**ANSWERS_ANONYMOUS_SELF, "urgent": "yes"})
     await reporter.send()
-    assert "Act now" in text_of(reporter.page)
+    sent = text_of(reporter.page)
+    assert "Act now" in sent and "call the police on 110 now" in sent
+    assert "carry on with this report" not in sent  # it is sent: nothing is left to carry on with
     async with core.db.session() as session:
         tip = await session.scalar(select(Tip))
     assert tip.urgent and tip.lead_unit.endswith("police")

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator
 from intake.domain import conversation as conv
+from intake.domain import joins
 from intake.domain.answers.invalid import Invalid
 from intake.domain.channel_kit.kinds import TYPED_KINDS
 from intake.domain.channel_kit.progress import questions_left
@@ -173,7 +174,7 @@ class TerminalChat:
         self.console.print()
         self.console.print(Text(_(N_("Check your answers")), style="bold underline"))
         for number, item in enumerate(items, 1):
-            self.console.print(f"  [bold]{number}[/bold]  {_escape(item.label)}: {_escape(item.value)}")
+            self.console.print(f"  [bold]{number}[/bold]  {_escape(joins.labelled(item.label, item.value, _.language))}")
         self.console.print()
         self.console.print(_(N_("Type S to send the report, or the number of an answer to change it.")))
         line = self.read_line("> ").strip()

@@ -9,9 +9,11 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from i18n import N_, Translator, negotiate
 from intake.domain.dates_in_words import moment_in_words
+from intake.domain import joins
 from intake.platform.crypto import Keyring
 from intake.platform.keyring_file import keyring_path, save_new_keyring
 from intake.platform.private_files import private_dir
@@ -152,8 +154,8 @@ def status(code: str, lang: LangOption = None) -> None:
             return 1
         _ = Translator(view.language)
         code_label, status_label = _(N_("Tracking code")), _(N_("Status"))
-        console.print(f"[bold]{code_label}: {view.code}[/bold]")
-        console.print(f"[bold]{status_label}: {view.status_label}[/bold]")
+        console.print(Text(joins.labelled(code_label, view.code, view.language), style="bold"))
+        console.print(Text(joins.labelled(status_label, view.status_label, view.language), style="bold"))
         table = Table(show_lines=True)
         table.add_column(_(N_("Date")))
         table.add_column(_(N_("Step")))

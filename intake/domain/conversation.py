@@ -13,19 +13,22 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 
-from i18n import N_, Translator
+from i18n import LANGUAGES, N_, Translator
+from intake.domain import joins
 from intake.domain.answers.dates import parse_date
 from intake.domain.answers.emails import parse_email
 from intake.domain.answers.invalid import Invalid
+from intake.domain.answers.matching import normalize_for_match
 from intake.domain.answers.money import parse_amount
 from intake.domain.answers.phones import parse_phone
 from intake.domain.answers.text import clean_text
+from intake.domain.answers.yes_no import typed_yes_no
 from intake.domain.channel_kit.kinds import TYPED_KINDS
 from intake.domain.channel_kit.progress import progress
 from intake.domain.dates_in_words import day_in_words, when_in_words
 from intake.domain.deployment import Deployment
 from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, STEP_BY_KEY
-from intake.domain.steps import ChannelCapabilities, Kind, Step
+from intake.domain.steps import NO, YES, ChannelCapabilities, Kind, Step
 
 REVIEW = "__review__"
 #: A channel passes SKIP when the user leaves an optional question blank.
@@ -224,7 +227,10 @@ def _today_in_words(result: object, today: date, language: str) -> object:
 def _one_option(step: Step, raw: object, state: DraftState, ctx: Context) -> str | Invalid:
     if not isinstance(raw, str):
         return Invalid(N_("Please choose one of the answers."))
-    value = _match_option(raw, options(step, state.language, ctx.deployment))
+    choices = options(step, state.language, ctx.deployment)
+    value = _match_option(raw, choices)
+    if value is None and {YES, NO} <= {choice.value for choice in choices}:
+        value = typed_yes_no(raw, {o.value: [Translator(lang)(o.label) for lang in LANGUAGES] for o in step.options})
     if value is None:
         return Invalid(N_("Please choose one of the answers."))
     if step.key == "consent" and value != "yes":
@@ -248,9 +254,15 @@ def _many_options(step: Step, raw: object, state: DraftState, ctx: Context) -> l
 
 
 def _match_option(raw: str, choices: list[Choice]) -> str | None:
+    """The choice whose value or label was typed; the label also without its punctuation
+    ("ཡོད" for "ཡོད།", "yes i know" for "Yes, I know")."""
     wanted = raw.strip().casefold()
     for choice in choices:
         if wanted in (choice.value.casefold(), choice.label.casefold()):
+            return choice.value
+    key = normalize_for_match(raw)
+    for choice in choices:
+        if key and key == normalize_for_match(choice.label):
             return choice.value
     return None
 
@@ -295,14 +307,9 @@ def options(step: Step, language: str, deployment: Deployment) -> list[Choice]:
 
 
 def _region_label(code: str, language: str, deployment: Deployment) -> str:
-    """County and city, enough to tell places apart: "东湖县, 青山市" reads wrong in Chinese,
-    which names the larger place first with no separator (青山市东湖县)."""
-    names = [r.name.get(language) for r in deployment.region_path(code)[:2]]
-    if language == "zh_Hans":
-        return "".join(reversed(names))
-    if language == "bo":
-        return " ".join(reversed(names))
-    return ", ".join(names)
+    """County and city, enough to tell places apart, joined as each language writes a place
+    (青山市东湖县, ཆིང་ཧྲན་གྲོང་ཁྱེར་ཏུང་ཧུའུ་རྫོང, Donghu County, Qingshan City)."""
+    return joins.place([r.name.get(language) for r in deployment.region_path(code)[:2]], language)
 
 
 def prompt(state: DraftState, ctx: Context) -> Prompt:
@@ -357,7 +364,7 @@ def display_value(step: Step, value: object, language: str, deployment: Deployme
             return labels.get(str(value), str(value))
         case Kind.MULTI_CHOICE:
             labels = {c.value: c.label for c in options(step, language, deployment)}
-            return ", ".join(labels.get(v, v) for v in value)  # type: ignore[union-attr]
+            return joins.listed((labels.get(v, v) for v in value), language)  # type: ignore[union-attr]
         case Kind.MONEY:
             if value == NO_MONEY:
                 return _(N_("No money was lost"))

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from i18n import fallback_chain
+from intake.domain import joins
 
 CONFIG_DIR = Path(__file__).parents[1] / "config"
 DEPLOYMENT_FILES = ("taxonomy.toml", "directory.toml", "departments.toml", "units.toml", "templates.toml")
@@ -240,7 +241,7 @@ class Deployment(BaseModel):
             return unit.name.get(language)
         region = self.region_by_code[unit.region].name.get(language)
         kind = self.kind_by_code[unit.kind].name.get(language)
-        return f"{region}{kind}" if language == "zh_Hans" else f"{region} {kind}"
+        return joins.compound((region, kind), language)
 
     def unit_phone(self, code: str | None) -> str:
         """The number a reporter can call to check a notice about a tip of this unit."""

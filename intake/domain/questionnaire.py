@@ -8,7 +8,7 @@ deployment data (categories, regions) come from the Deployment.
 from __future__ import annotations
 
 from i18n import N_
-from intake.domain.steps import Kind, Option, Step, Unless, When
+from intake.domain.steps import Kind, Option, Step, Unless, When, yes_no
 
 
 #: The answer a reporter gives when they do not know; valid wherever a step allows it.
@@ -16,13 +16,15 @@ DONT_KNOW = "dont_know"
 #: Money step: no money was lost.
 NO_MONEY = "none"
 
-
-YES_NO = (Option("yes", N_("Yes")), Option("no", N_("No")))
-
 URGENT_NOTICE = N_(
     "Act now: if money is being paid or about to be paid, call the police on 110 at once. "
     "Do not transfer any money. For advice, call the anti-fraud line 96110. "
     "Then carry on with this report when you are safe."
+)
+#: The same warning once the report is sent: nothing is left to carry on with.
+URGENT_AFTER_SENDING = N_(
+    "If money is still being paid or is about to be paid, call the police on 110 now. "
+    "Do not transfer any money. For advice, call the anti-fraud line 96110."
 )
 
 QUESTIONS: tuple[Step, ...] = (
@@ -33,7 +35,7 @@ QUESTIONS: tuple[Step, ...] = (
         hint=N_("We ask this first so we can tell you at once what to do."),
         options=(
             Option("yes", N_("Yes, money is being paid or is about to be paid")),
-            Option("no", N_("No")),
+            Option("no", N_("No, not now")),
             Option(DONT_KNOW, N_("I don't know")),
         ),
         notice_when=((When("urgent", "yes"), URGENT_NOTICE),),
@@ -89,7 +91,7 @@ QUESTIONS: tuple[Step, ...] = (
         "suspect_known",
         Kind.YES_NO,
         N_("Do you know anything about who did this, such as a company name, a person, a phone number or an address?"),
-        options=YES_NO,
+        options=yes_no(N_("Yes, I know"), N_("No, I don't know")),
         summary_label=N_("Know who did it"),
     ),
     Step(
@@ -166,9 +168,9 @@ QUESTIONS: tuple[Step, ...] = (
     ),
     Step(
         "ongoing",
-        Kind.CHOICE,
+        Kind.YES_NO,
         N_("Is it still going on? For example, are they still calling, still selling or still asking for money?"),
-        options=YES_NO,
+        options=yes_no(N_("Yes, it is still going on"), N_("No, it has stopped")),
         dont_know=True,
         summary_label=N_("Still going on"),
     ),
@@ -297,7 +299,7 @@ QUESTIONS: tuple[Step, ...] = (
         Kind.YES_NO,
         N_("Would you like us to tell you about progress on your report?"),
         hint=N_("You can also look it up at any time with the tracking code you get at the end."),
-        options=YES_NO,
+        options=yes_no(N_("Yes, please tell me"), N_("No, thank you")),
         summary_label=N_("Progress notices"),
     ),
     Step(
@@ -309,7 +311,7 @@ QUESTIONS: tuple[Step, ...] = (
             "encrypted and shown only to the staff who handle it. We never ask you for money, bank card "
             "numbers, passwords or verification codes."
         ),
-        options=(Option("yes", N_("Yes, I agree")), Option("no", N_("No"))),
+        options=yes_no(N_("Yes, I agree"), N_("No, I do not agree")),
         summary_label=N_("Agreed to pass on the report"),
     ),
 )

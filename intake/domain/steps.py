@@ -60,6 +60,18 @@ class Option:
     hint: str | None = None  # msgid
 
 
+#: The stored values of a yes/no question's two answers, whatever words its buttons say.
+YES, NO = "yes", "no"
+
+
+def yes_no(yes: str, no: str) -> tuple[Option, Option]:
+    """A yes/no question's two answers in words that answer that very question (msgids):
+    "do you know" takes 知道/不知道 and ཡོད།/མེད།, "do you want" 需要/不需要 and དགོས།/མི་དགོས།;
+    a bare 是/否 or ཡིན།/མིན། answers neither. Typed yes/no words stay accepted
+    (answers.yes_no)."""
+    return (Option(YES, yes), Option(NO, no))
+
+
 @dataclass(frozen=True)
 class Step:
     key: str

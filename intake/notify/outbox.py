@@ -62,8 +62,22 @@ def _renderer_of(kind: str) -> Renderer | None:
 
 SAFETY_FOOTER = N_(
     "We will never ask you for money, bank card numbers, passwords or verification codes. "
-    "If you are unsure whether this notice is real, call 12345 or %(phone)s."
+    "If you are not sure this message is really from us, call %(phone)s or the government service hotline 12345."
 )
+#: The footer where the unit's number is the hotline itself (a unit with no number of its own).
+SAFETY_FOOTER_HOTLINE = N_(
+    "We will never ask you for money, bank card numbers, passwords or verification codes. "
+    "If you are not sure this message is really from us, call the government service hotline 12345."
+)
+GOVERNMENT_HOTLINE = "12345"
+
+
+def safety_footer(_: Translator, phone: str) -> str:
+    """The last lines of every notice to a reporter: what we never ask, and whom to call to check
+    it is ours (once, when the unit's number is 12345 itself)."""
+    if phone.replace(" ", "").replace("-", "") == GOVERNMENT_HOTLINE:
+        return _(SAFETY_FOOTER_HOTLINE)
+    return _(SAFETY_FOOTER, phone=phone)
 
 
 @dataclass(frozen=True)
@@ -201,7 +215,7 @@ def _reporter_notice(core: Core, notification: Notification, tip: Tip, event: St
     if text is not None and event is None and notification.payload:
         # E.g. the reward scheme's own texts (rewards.toml); no status-page link in such a notice.
         subject, body, params = text(core, tip, notification.payload, language)
-        footer = _(SAFETY_FOOTER, phone=phone)
+        footer = safety_footer(_, phone)
         return Notice(
             channel=notification.channel, address=address, language=language, subject=subject,
             body="\n\n".join(line for line in (body, footer) if line),
@@ -211,7 +225,7 @@ def _reporter_notice(core: Core, notification: Notification, tip: Tip, event: St
         _(N_("Your report of %(date)s: %(status)s"), date=reported_on, status=status_label),
         message,
         _(_how_to_answer(notification, tip)) if status == Status.NEEDS_INFO else "",
-        _(SAFETY_FOOTER, phone=phone),
+        safety_footer(_, phone),
     ]
     if core.settings.public_base_url:
         lines.append(_(N_("See every step on the status page: %(url)s"), url=core.settings.public_base_url.rstrip("/") + "/status"))

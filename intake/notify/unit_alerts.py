@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_, Translator
+from intake.domain import joins
 from intake.platform.clock import aware, local_date
 from intake.platform.core import Core
 from intake.domain.deployment import Unit
@@ -285,7 +286,7 @@ def _console_line(core: Core, _: Translator, path: str, link: str, line: str) ->
 def _numbers(_: Translator, part: dict) -> str:
     ids = [str(i) for i in part.get("ids", [])]
     more = int(part.get("count", 0)) - len(ids)
-    text = "、".join(ids)
+    text = joins.listed(ids, _.language)
     return f"{text} {_(MORE_NUMBERS, count=more)}" if more > 0 else text
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_, Translator
-from intake.domain import purposes
+from intake.domain import joins, purposes
 from intake.domain.workflow import STATUS_LABELS, Status
 from intake.platform import audit
 from intake.platform.clock import aware
@@ -41,8 +41,7 @@ class Rule:
         params = dict(self.params)
         if "tiers" in params:  # tier codes, shown by their labels
             labels = {t.code: t.label.get(language) for t in current.tiers} if current else {}
-            params["tiers"] = "、".join(labels.get(code, code) for code in params["tiers"]) if language == "zh_Hans" else \
-                ", ".join(labels.get(code, code) for code in params["tiers"])
+            params["tiers"] = joins.listed((labels.get(code, code) for code in params["tiers"]), language)
         translate = Translator(language)
         if params.get("status") in Status.__members__.values():
             params["status"] = translate(STATUS_LABELS[Status(params["status"])])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from intake.domain.deployment import Deployment, LocalText
-from intake.domain.questionnaire import URGENT_NOTICE
+from intake.domain.questionnaire import URGENT_AFTER_SENDING
 from intake.domain.tracking import format_code
 
 
@@ -38,7 +38,7 @@ def after_receipt(receipt: Sent, deployment: Deployment) -> AfterReceipt:
     return AfterReceipt(
         code=format_code(receipt.code),
         pin=receipt.pin,
-        urgent_notice=URGENT_NOTICE if receipt.urgent else None,
+        urgent_notice=URGENT_AFTER_SENDING if receipt.urgent else None,
         advice=category.advice if category is not None else None,
         language=receipt.language,
     )
