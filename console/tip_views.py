@@ -24,6 +24,7 @@ from intake.casework.casework import (
 )
 from intake.notify.delivery_report import delivery_report
 from intake.notify.outbox import UNIT_ALERT
+from intake.domain import joins
 from intake.domain.deployment import Deployment
 from intake.casework.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
 from intake.rewards.eligibility import may_reveal_for_rewards
@@ -244,7 +245,7 @@ def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_r
         suggestion = {
             "label": deployment.category_label(tip.suggestion["category"], lang),
             "confidence": round(100 * float(tip.suggestion.get("confidence") or 0)),
-            "words": ", ".join(tip.suggestion.get("reasons") or []),
+            "words": joins.listed(tip.suggestion.get("reasons") or [], lang),
         }
     timeline = []
     for entry in tip.timeline:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from i18n import N_
 from intake.casework.casework import move_tip
 from intake.domain import joins
+from intake.domain.routing import Reason, render_reason
 from tests.bot_harness import Choose, Multi, answer_until, fake_telegram, new_user, running_bot  # noqa: F401
 from tests.factories import file_tip, staff
 from tests.walk import ANSWERS_ANONYMOUS_SELF
@@ -145,3 +147,11 @@ async def test_the_status_page_names_the_unit_as_its_language_writes_it(core, la
     assert UNIT_NAMES[language] in page
     if language == "bo":
         assert "ཏུང་ཧུའུ་རྫོང དམངས" not in page
+
+
+def test_a_routing_reason_lists_the_assisting_offices_as_each_language_writes_a_list(deployment):
+    reason = Reason(N_("Assisting: %(kinds)s, by the routing table for %(category)s."),
+                    {"kinds": "civil_affairs,police", "category": "care_service"})
+    assert "民政局、公安局" in render_reason(reason, "zh_Hans", deployment)
+    assert "Civil Affairs Bureau, Public Security Bureau (police)" in render_reason(reason, "en", deployment)
+    assert "དམངས་སྲིད་ཅུས། སྤྱི་བདེ་ཅུས (ཉེན་རྟོག་པ)" in render_reason(reason, "bo", deployment)

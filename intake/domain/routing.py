@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from i18n import N_, Translator
+from intake.domain import joins
 from intake.domain.deployment import Deployment
 from intake.domain.questionnaire import DONT_KNOW
 
@@ -147,7 +148,7 @@ def render_reason(reason: Reason, language: str, deployment: Deployment) -> str:
         elif key == "kind" and value in deployment.kind_by_code:
             params[key] = deployment.kind_by_code[value].name.get(language)
         elif key == "kinds":
-            params[key] = ", ".join(deployment.kind_by_code[k].name.get(language) for k in value.split(",") if k in deployment.kind_by_code)
+            params[key] = joins.listed((deployment.kind_by_code[k].name.get(language) for k in value.split(",") if k in deployment.kind_by_code), language)
         elif key == "unit":
             params[key] = deployment.unit_name(value, language)
         elif key == "region" and value in deployment.region_by_code:
