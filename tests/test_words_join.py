@@ -13,6 +13,7 @@ from intake.domain import joins
 from intake.domain.routing import Reason, render_reason
 from tests.bot_harness import Choose, Multi, answer_until, fake_telegram, new_user, running_bot  # noqa: F401
 from tests.factories import file_tip, staff
+from tests.test_terminal_chat import SELF_ANONYMOUS, make_chat
 from tests.walk import ANSWERS_ANONYMOUS_SELF
 from tests.webclient import Reporter, text_of, web_client
 
@@ -155,3 +156,26 @@ def test_a_routing_reason_lists_the_assisting_offices_as_each_language_writes_a_
     assert "民政局、公安局" in render_reason(reason, "zh_Hans", deployment)
     assert "Civil Affairs Bureau, Public Security Bureau (police)" in render_reason(reason, "en", deployment)
     assert "དམངས་སྲིད་ཅུས། སྤྱི་བདེ་ཅུས (ཉེན་རྟོག་པ)" in render_reason(reason, "bo", deployment)
+
+
+# --- the terminal chat's check -------------------------------------------------------------------
+
+TERMINAL_SEEN = {
+    "zh_Hans": ("否", "不需要", ["付款方式：现金、微信支付或支付宝", "是否知道对方：不知道", "进展通知：不需要"]),
+    "bo": ("མིན", "མི་དགོས", ["དངུལ་སྤྲོད་སྟངས། དངུལ་དངོས། ཝེ་ཤིན་དངུལ་སྤྲོད་དམ་ཀྲི་ཧྥུ་པའོ།", "སུས་བྱས་པ་ཤེས་མིན། མེད།",
+                               "གནས་བབ་ཀྱི་བརྡ་ཐོ། མི་དགོས།"]),
+    "en": ("no", "No, thank you", ["How it was paid: Cash, WeChat Pay or Alipay", "Know who did it: No, I don't know",
+                                    "Progress notices: No, thank you"]),
+}
+
+
+@pytest.mark.parametrize("language", ["zh_Hans", "bo", "en"])
+async def test_the_terminal_chats_check_joins_and_answers_yes_no_in_the_readers_language(core, language):
+    plain_no, no_thanks, lines = TERMINAL_SEEN[language]
+    typed = list(SELF_ANONYMOUS)
+    typed[4], typed[10], typed[15] = plain_no, "1,3", no_thanks  # know the suspect; paid in cash and by WeChat; notices
+    chat, console = make_chat(core, typed)
+    assert await chat.run(language) is not None
+    output = console.export_text()
+    for line in lines:
+        assert line in output, output[-3000:]
