@@ -14,7 +14,7 @@ WELCOME = N_(
     "It is safe, you do not need an account, and you can stay anonymous. "
     "If you were tricked, it is not your fault."
 )
-PHONES = N_("Police emergency 110 · Anti-fraud advice 96110 · Government service hotline 12345")
+PHONES = N_("Police emergency 110 · Anti-fraud line 96110 · Government service hotline 12345")
 HELP = N_(
     "Answer each question with the buttons, or type your answer. "
     "Back goes to the question before; Start over begins the report again. "

@@ -74,7 +74,7 @@ DEFINITIONS = {
     "by_category": N_("Counted under the tip's category as it stands now (staff may have corrected the reporter's choice)."),
     "by_unit": N_("A tip handled by several units counts once, under its lead unit (承办单位)."),
     "by_status": N_("The tip's status now, not at the end of the period."),
-    "by_region": N_("Counted in the region of the tip: where the suspect operates; for phone or online scams, where the victim lives."),
+    "by_region": N_("Counted in the region of the tip: where the suspect operates; for phone or online scams, where the person targeted lives."),
     "money_lost": N_("The sums reporters gave as lost or paid; tips whose reporter gave no amount add nothing. Not verified."),
     "money_recovered": N_("Money recovered (挽回损失) as recorded by staff in the tips' outcomes."),
     "to_accept": N_("Days from submission to the first acceptance, for the tips accepted so far."),

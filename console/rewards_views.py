@@ -166,7 +166,7 @@ async def tip_page(console: Console, viewer: Viewer, tip_id: int, *, status_code
         can_reveal=await may_reveal_for_rewards(core, tip_id),
         today=core.today().isoformat(),
         field_labels={"name": _("Name"), "phone": _("Phone"), "email": _("E-mail"),
-                      "relationship": _("Relationship to the victim"), "reporter": _("Reporter"), "victim": _("Victim")},
+                      "relationship": _("Relationship to the person targeted"), "reporter": _("Reporter"), "victim": _("Person targeted")},
     )
 
 

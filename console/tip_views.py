@@ -276,7 +276,7 @@ def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_r
         "money_recovered": _yuan(tip.outcome["money_recovered_fen"]) if tip.outcome and tip.outcome.get("money_recovered_fen") else "",
         "field_labels": {
             "name": _("Name"), "phone": _("Phone"), "email": _("E-mail"), "channel": _("Channel"),
-            "relationship": _("Relationship to the victim"), "reporter": _("Reporter"), "victim": _("Victim"),
+            "relationship": _("Relationship to the person targeted"), "reporter": _("Reporter"), "victim": _("Person targeted"),
         },
     }
 

@@ -32,7 +32,7 @@ FUTURE_DATE = "That date is in the future. Please write the day it happened: tod
 DATE_FORMAT = ("Please write the date as year-month-day, for example %(example)s. If you do not remember "
                "the day, the year and month are enough, for example %(example_month)s.")
 NOT_IN_CALENDAR = "The date %(date)s is not in the calendar. Please check the day and the month."
-HIDDEN_CHARACTERS = ("Your text contained hidden control characters, which can make writing show backwards. "
+HIDDEN_CHARACTERS = ("Your text contained some invisible special characters, which can make writing show backwards. "
                      "We removed them: please check the text and send it again.")
 TOO_LONG = ("This is %(count)s characters long; the most we can take is %(max)s. "
             "Please shorten it and send it again.")

@@ -108,7 +108,7 @@ async def test_a_partner_with_its_own_limit_is_held_to_it_and_others_to_the_defa
                                   headers={"authorization": f"Bearer {big_key}"})
     assert [r.status_code for r in sent[:2]] == [201, 201], sent[0].text
     assert sent[2].status_code == 429
-    assert sent[2].json()["errors"][0]["message"] == "Too many requests. Please wait a while and try again."
+    assert sent[2].json()["errors"][0]["message"] == "Too much was sent in a short time. Please wait an hour and try again."
     assert other.status_code == 201
 
 

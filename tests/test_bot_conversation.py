@@ -104,7 +104,7 @@ async def test_bad_input_gets_a_clear_message_and_a_re_ask_and_nothing_half_writ
 
     await answer_until(user, core, "en", {**FAMILY, "suspect_known": Choose("yes")}, stop_at="suspect_organisation")
     shown = await user.send("Fu\u202eShou care home")  # a right-to-left override
-    assert shown[0].text.startswith("Your text contained hidden control characters")
+    assert shown[0].text.startswith("Your text contained some invisible special characters")
     assert "FuShou care home" in shown[0].text
     assert "What is the name of the company" in shown[-1].text
     await user.send("<script>alert(1)</script> FuShou")

@@ -133,9 +133,9 @@ async def test_once_closed_the_reporter_is_asked_whether_they_are_satisfied(core
     await Dispatcher(core, {"telegram": TelegramChannel(bot.bot, core)}, worker_id="t").run_once()
     finished = fake_telegram.sent_to(son.chat_id)[-1]
     assert "Finished" in finished.text and "Are you satisfied with how your report was handled?" in finished.text
-    assert [label for label, _ in finished.buttons()] == ["Satisfied", "Partly satisfied", "Not satisfied"]
+    assert [label for label, _ in finished.buttons()] == ["Satisfied", "Mostly satisfied", "Not satisfied"]
 
-    shown = await son.press("Partly satisfied", message=finished)
+    shown = await son.press("Mostly satisfied", message=finished)
     assert shown[-1].text == "Thank you for telling us."
     async with core.db.session() as session:
         assert (await session.get(Rating, receipt.tip_id)).satisfied == "partly"

@@ -149,6 +149,95 @@ def test_the_glossary_records_a_source_for_every_term():
         assert len(fields) >= 5 and all(fields[:5]), line
 
 
+# --- one term per concept: the glossary's forms to avoid, checked against every text ----------
+
+GLOSSARY = [dict(zip(GLOSSARY_HEADER := (ROOT / "i18n" / "glossary.tsv").read_text(encoding="utf-8").splitlines()[0].split("\t"), line.split("\t")))
+            for line in (ROOT / "i18n" / "glossary.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+
+
+def every_text() -> list[tuple[str, str, str, str]]:
+    """(where, language, English source, text) for every catalog entry (messages and console
+    domains; the English text is the msgid) and every deployment text of intake/config/*.toml."""
+    import tomllib
+
+    found = []
+    for domain, languages in (("messages", LANGUAGES), ("console", ("zh_Hans", "en"))):
+        for language in languages:
+            with (LOCALES_DIR / language / "LC_MESSAGES" / f"{domain}.po").open("rb") as handle:
+                for entry in read_po(handle):
+                    if not entry.id:
+                        continue
+                    source = entry.id if isinstance(entry.id, str) else entry.id[0]
+                    for text in entry.string if isinstance(entry.string, tuple) else (entry.string,):
+                        found.append((f"{domain}.po {source[:60]!r}", language, source, text))
+
+    def walk(where: str, value) -> None:
+        if isinstance(value, dict):
+            if "zh_Hans" in value and set(value) <= set(LANGUAGES) and all(isinstance(v, str) for v in value.values()):
+                found.extend((where, language, value.get("en", ""), text) for language, text in value.items())
+                return
+            for key, inner in value.items():
+                walk(f"{where}.{key}", inner)
+        elif isinstance(value, list):
+            for number, inner in enumerate(value):
+                walk(f"{where}[{number}]", inner)
+
+    for path in sorted((ROOT / "intake" / "config").glob("*.toml")):
+        walk(path.name, tomllib.loads(path.read_text(encoding="utf-8")))
+    return found
+
+
+TEXTS = every_text()
+
+
+def _variants(row: dict, language: str) -> list[str]:
+    return [v.strip() for v in row.get(f"avoid_{language}", "").split("|") if v.strip()]
+
+
+def _uses(text: str, form: str, language: str) -> bool:
+    if language == "en":  # whole words, any case: "victim" is not "victim_home"
+        return re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text, re.IGNORECASE) is not None
+    return form in text
+
+
+def test_the_glossary_says_which_forms_to_avoid():
+    assert GLOSSARY_HEADER[6:10] == ["avoid_zh_Hans", "avoid_en", "avoid_bo", "aligned"]
+    avoided = {(row["term"], language) for row in GLOSSARY for language in LANGUAGES if _variants(row, language)}
+    assert ("anti-fraud line 96110", "zh_Hans") in avoided and ("person who was targeted", "en") in avoided
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_text_uses_a_form_the_glossary_replaced(language):
+    problems = [
+        f"{where}: {form!r} instead of {row[language]!r} ({row['term']})"
+        for row in GLOSSARY for form in _variants(row, language)
+        for where, text_language, _source, text in TEXTS if text_language == language and _uses(text, form, language)
+    ]
+    assert not problems, f"{len(problems)} texts use another form than the glossary's\n" + "\n".join(problems[:40])
+
+
+def test_where_the_english_says_the_term_the_translation_says_the_glossarys():
+    """An aligned row: wherever the English source uses its word, the listed languages use theirs
+    (staff texts say 线索 for a tip, never a second word for it)."""
+    problems = []
+    for row in GLOSSARY:
+        for language in row.get("aligned", "").split():
+            english = re.compile(rf"(?<![\w-]){re.escape(row['en'])}s?(?![\w-])", re.IGNORECASE)
+            problems += [
+                f"{where}: {text!r} lacks {row[language]!r} ({row['term']})"
+                for where, text_language, source, text in TEXTS
+                if text_language == language and english.search(source) and row[language] not in text
+            ]
+    assert not problems, f"{len(problems)} texts say it another way\n" + "\n".join(problems[:40])
+
+
+def test_the_glossary_check_finds_a_replaced_form():
+    """The check itself: a text with a replaced form is found."""
+    row = next(row for row in GLOSSARY if row["term"] == "anti-fraud line 96110")
+    assert _uses("想咨询，可以打反诈咨询 96110。", _variants(row, "zh_Hans")[0], "zh_Hans")
+    assert _uses("Relationship to the Victim", "victim", "en") and not _uses("region = victim_home", "victim", "en")
+
+
 def test_a_string_missing_in_tibetan_falls_back_to_chinese_not_english(tmp_path):
     for language, text in (("zh_Hans", "只有中文"), ("bo", None), ("en", "Only Chinese")):
         cat = Catalog(locale=language.replace("zh_Hans", "zh"))

@@ -75,7 +75,7 @@ async def test_decline_with_a_reply_template_or_in_own_words_with_translations(c
         await sign_in(client, "li")
         page, _csrf, _version = await tip_form(client, by_template)
         # The reply templates of each status are offered, in the officer's language.
-        assert "经研判，您反映的情况不属于养老诈骗" in page and "这件事已由其他部门处理" in page
+        assert "这件事不属于养老诈骗，我们这里没法办理" in page and "这件事已由其他部门处理" in page
         assert "您的举报已由东湖县民政局受理" in page
         assert (await post(client, by_template, "move", target="declined", template="declined_elsewhere")).status_code == 303
         response = await post(client, in_own_words, "move", target="declined", template="free", text="此事属于消费纠纷，请拨打12345咨询。",
@@ -129,7 +129,7 @@ async def test_only_the_unit_lead_closes_and_refusals_read_in_the_staff_language
         assert 'value="closed"' not in page  # no form for a step this role cannot make
         version = (await tip_state(core, officer, tip_id)).version  # as a hand-made request would carry
         refused = await client.post(f"/tips/{tip_id}/move", data={"csrf": csrf, "version": version, "target": "closed"})
-    assert refused.status_code == 400 and "您的角色不能把这条举报从“未能核实”改为“已办结”" in refused.text
+    assert refused.status_code == 400 and "您的角色不能把这条线索从“未能核实”改为“已办结”" in refused.text
     async with client_for(core) as client:
         await sign_in(client, "emma")
         _page, csrf, _version = await tip_form(client, tip_id)

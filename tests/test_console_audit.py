@@ -124,7 +124,7 @@ async def test_a_unit_without_an_address_gets_the_notice_in_the_timeline_only(co
         page = await client.get(f"/tips/{tip_id}")
         assert "/supervise" not in page.text
         refused = await client.post(f"/tips/{tip_id}/supervise", data={"csrf": csrf_of(page.text), "text": "x"})
-        assert refused.status_code == 400 and "只有协调人员可以发督办通知" in refused.text
+        assert refused.status_code == 400 and "只有协调员可以发督办通知" in refused.text
     async with client_for(core) as client:
         await sign_in(client, "zhou")
         page = await client.get(f"/tips/{tip_id}")

@@ -93,7 +93,7 @@ async def test_an_officers_day_in_the_browser(core, console_url, browser):
         : new Promise(done => { image.onload = image.onerror = () => done(image.naturalWidth); })""") == 64
     await assert_accessible(page, "tip-new")
     await page.locator("summary#act-accepted").click()  # the action forms are folded until opened
-    await page.get_by_role("button", name="受理", exact=True).click()
+    await page.get_by_role("button", name="受理线索", exact=True).click()
     await expect(page.get_by_role("status")).to_contain_text("线索状态已更新")
     await expect(page.get_by_role("heading", level=1)).to_contain_text("已受理")
     await assert_accessible(page, "tip-accepted")

@@ -158,7 +158,7 @@ async def test_a_phone_intake_in_the_browser_is_accessible(core, console_url, br
     await page.get_by_label("用户名").fill("li")
     await page.get_by_label("密码").fill(PASSWORD)
     await page.get_by_role("button", name="登录", exact=True).click()
-    await page.get_by_role("link", name="代录举报").click()
+    await page.get_by_role("link", name="代录线索").click()
     await assert_accessible(page, "intake-start")
     await page.get_by_label("来信").check()
     await page.get_by_label("举报人使用的语言（进展通知用这种语言发送）").select_option("en")

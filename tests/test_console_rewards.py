@@ -142,7 +142,7 @@ async def test_story_5_duplicates_and_a_reward(core, clock):
     approved_notice, paid_notice = await reward_notices(core, first)
     assert "collect a reward of 3000 yuan" in approved_notice.body and f"before {collect_by}" in approved_notice.body
     assert "0999-6000100" in approved_notice.body and "http" not in approved_notice.body
-    assert f"Your reward of 3000 yuan was paid on {core.today().isoformat()}" in paid_notice.body
+    assert f"Your reward of 3000 yuan was paid to you on {core.today().isoformat()}" in paid_notice.body
     (second_notice,) = await reward_notices(core, second)
     assert "奖励发给最先举报的人" in second_notice.body
     (third_notice,) = await reward_notices(core, third)

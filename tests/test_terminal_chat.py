@@ -87,7 +87,7 @@ async def test_hidden_direction_characters_are_shown_and_the_text_can_be_sent_ag
     lines = SELF_ANONYMOUS[:3] + [sneaky, "Free lectures, then pills for 2000 yuan a box. 😀 བཀྲ་ཤིས"] + SELF_ANONYMOUS[4:]
     chat, console = make_chat(core, lines)
     receipt = await chat.run("en")
-    assert "hidden control characters" in console.export_text()
+    assert "invisible special characters" in console.export_text()
     assert receipt is not None
 
 

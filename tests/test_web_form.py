@@ -242,7 +242,7 @@ async def test_text_with_a_right_to_left_override_is_refused_and_explained(core,
     await walk_to(reporter, "description")
     await reporter.answer("🙂 བཀྲ་ཤིས་ care home \u202eevil\u202c sells cards")
     assert reporter.current_key == "description"
-    assert "hidden control characters" in text_of(reporter.page)
+    assert "invisible special characters" in text_of(reporter.page)
     async with core.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Tip)) == 0
 

@@ -229,7 +229,7 @@ class TerminalChat:
         self.console.print(self._(N_("Type /back to go back, /restart to start again, /quit to stop (your answers are kept).")))
 
     def _phones(self) -> None:
-        self.console.print(Text(self._(N_("Police emergency 110 · Anti-fraud advice 96110 · Government service hotline 12345")), style="bold"))
+        self.console.print(Text(self._(N_("Police emergency 110 · Anti-fraud line 96110 · Government service hotline 12345")), style="bold"))
 
     # --- small prompts -----------------------------------------------------------------
 

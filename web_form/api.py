@@ -42,7 +42,7 @@ API_BAD_KEYS = Limit("api-bad-key", 20, 3600)  # requests with a missing or wron
 MAX_BODY = 256 * 1024
 
 NEED_KEY = N_("A valid partner API key is needed to send reports.")
-TOO_MANY = N_("Too many requests. Please wait a while and try again.")
+TOO_MANY = N_("Too much was sent in a short time. Please wait an hour and try again.")
 BAD_BODY = N_("The request must be a JSON object with the answers under \"answers\".")
 BAD_LANGUAGE = N_("This language is not supported. Use zh_Hans, bo or en.")
 BODY_TOO_BIG = N_("The request is too big.")

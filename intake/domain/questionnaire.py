@@ -110,7 +110,7 @@ QUESTIONS: tuple[Step, ...] = (
         required=False,
         skip_if=Unless(When("suspect_known", "yes")),
         max_chars=200,
-        summary_label=N_("Person"),
+        summary_label=N_("Name of the person who did it"),
     ),
     Step(
         "suspect_phone",
@@ -118,7 +118,7 @@ QUESTIONS: tuple[Step, ...] = (
         N_("What phone number did they use?"),
         required=False,
         skip_if=Unless(When("suspect_known", "yes")),
-        summary_label=N_("Their phone number"),
+        summary_label=N_("Phone number of the person who did it"),
     ),
     Step(
         "suspect_address",
@@ -127,7 +127,7 @@ QUESTIONS: tuple[Step, ...] = (
         required=False,
         skip_if=Unless(When("suspect_known", "yes")),
         max_chars=300,
-        summary_label=N_("Their address"),
+        summary_label=N_("Address of the person who did it"),
     ),
     Step(
         "suspect_online",
@@ -222,7 +222,7 @@ QUESTIONS: tuple[Step, ...] = (
         skip_if=When("reporting_for", "self"),
         personal=True,
         max_chars=100,
-        summary_label=N_("Their name"),
+        summary_label=N_("Name of the person targeted"),
     ),
     Step(
         "victim_phone",
@@ -241,7 +241,7 @@ QUESTIONS: tuple[Step, ...] = (
         required=False,
         skip_if=When("reporting_for", "self"),
         dont_know=True,
-        summary_label=N_("Where they live"),
+        summary_label=N_("Where the person targeted lives"),
     ),
     Step(
         "evidence",

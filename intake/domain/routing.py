@@ -82,7 +82,7 @@ def find_unit(kind: str, region: str, deployment: Deployment) -> tuple[str | Non
         units = deployment.units_of(coordinating, place.code)
         if units:
             return units[0].code, Reason(
-                N_("No %(kind)s covers %(region)s, so the coordinating office %(unit)s takes its part."),
+                N_("No %(kind)s covers %(region)s, so the campaign office %(unit)s takes its part."),
                 {"kind": kind, "region": region, "unit": units[0].code},
             )
     return None, Reason(N_("No unit at all covers %(region)s for %(kind)s: tell the administrator."), {"kind": kind, "region": region})
@@ -109,7 +109,7 @@ def route(answers: dict, deployment: Deployment) -> RoutingDecision:
             assisting_kinds.insert(0, lead_kind)
             lead_kind = police
         message = (
-            N_("Police lead because the victim is being pressed to pay right now; the reporter was told to call 110.")
+            N_("Police lead because the person targeted is being pressed to pay right now; the reporter was told to call 110.")
             if paying_now
             else N_("Police lead because money was lost and the scam is still going on; the reporter was told to call 110.")
         )

@@ -82,7 +82,7 @@ URGENCY_LINE = N_("Urgency: %(urgency)s")
 ACCEPT_LINE = N_("Accept by: %(date)s")
 FINISH_LINE = N_("Finish by: %(date)s")
 # Urgent (routing.py): money is leaving now, or was lost while the scam goes on.
-URGENT_LINE = N_("This tip is urgent: the victim may be losing money now. Please act on it at once.")
+URGENT_LINE = N_("This tip is urgent: the person targeted may be losing money now. Please act on it at once.")
 CONSOLE_LINK = N_("Read the tip and act on it in the staff console: %(url)s")
 CONSOLE_LINE = N_("Read the tip and act on it in the staff console. This alert leaves the details out on purpose.")
 DIGEST_SUBJECT = N_("Daily digest of %(date)s for %(unit)s: %(new)s new, %(overdue)s overdue, %(answered)s answered")
@@ -97,7 +97,7 @@ DIGEST_CONSOLE_LINK = N_("Work through them in the staff console: %(url)s")
 DIGEST_CONSOLE_LINE = N_("Work through them in the staff console.")
 SUPERVISION_SUBJECT = N_("Supervision notice (督办) about tip %(id)s")
 SUPERVISION_BODY = N_(
-    "The coordinating office has sent your unit a supervision notice (督办) about tip %(id)s. "
+    "The campaign office has sent your unit a supervision notice (督办) about tip %(id)s. "
     "Please open the tip in the staff console, where the notice is in its timeline, and act on it."
 )
 

@@ -10,7 +10,7 @@ from intake.platform.models.tip_records import Rating
 from intake.platform.models.tips import Tip
 from intake.domain.workflow import Status
 
-CHOICES = {"yes": N_("Satisfied"), "partly": N_("Partly satisfied"), "no": N_("Not satisfied")}
+CHOICES = {"yes": N_("Satisfied"), "partly": N_("Mostly satisfied"), "no": N_("Not satisfied")}
 
 
 async def rate(core: Core, tip_id: int, satisfied: str, comment: str = "") -> Rating | Invalid:

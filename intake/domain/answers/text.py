@@ -23,7 +23,7 @@ def clean_text(text: str, *, max_chars: int, min_chars: int = 0) -> str | Invali
     if removed:
         # Bidi overrides can make "pay 100" read as "001 yap": the reporter must see what we keep.
         return Invalid(
-            N_("Your text contained hidden control characters, which can make writing show backwards. "
+            N_("Your text contained some invisible special characters, which can make writing show backwards. "
                "We removed them: please check the text and send it again."),
             suggestion=text,
         )
