@@ -96,6 +96,8 @@ async def show_status(chat: Chat, code_text: str) -> None:
         lines.extend(["", f"{moment_in_words(entry.at, _.language)} · {entry.label}"])
         if entry.message:
             lines.append(_(texts.OFFICER_WRITES, text=entry.message) if entry.from_officer else entry.message)
+        if entry.translation_note:
+            lines.append(entry.translation_note)
     await chat.say("\n".join(lines))
 
 

@@ -26,6 +26,7 @@ from intake.notify.delivery_report import delivery_report
 from intake.notify.outbox import UNIT_ALERT
 from intake.domain import joins
 from intake.domain.deployment import Deployment
+from intake.domain.messages import UNTRANSLATED_WARNING
 from intake.casework.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
 from intake.rewards.eligibility import may_reveal_for_rewards
 from intake.staff.staff import Role
@@ -196,6 +197,7 @@ async def tip_page(
         **await duplicate_views.panel(console, viewer, tip), **await translation_views.panel(console, viewer, tip.id, tip.words_translation),
         **await assign_views.panel(console, viewer, tip), **await tip_extras.panel(console, viewer, tip),
         opened=getattr(request.state, "opened", None),  # the form that failed stays open
+        kept=getattr(request.state, "kept", {}),  # with the words written in it
         done=viewer._(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None,
         revealed=revealed, notices=_notices(console, viewer, await delivery_report(core, tip_id)) if tip.has_notifications else [],
         rating_label=viewer.core_(RATING_LABELS[tip.rating["satisfied"]]) if tip.rating else None,
@@ -262,6 +264,7 @@ def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_r
         "priority_label": _(PRIORITY_LABELS.get(tip.priority, tip.priority)),
         "overdue_label": _(OVERDUE_LABELS[tip.overdue]) if tip.overdue else "",
         "reporter_language": LANGUAGE_NAMES.get(state.language, state.language),
+        "reporter_reads_other": state.language != lang,
         "reporter_tag": LANGUAGE_TAGS.get(state.language, state.language),
         "translation_languages": [(l, LANGUAGE_NAMES[l]) for l in forms.translation_languages(lang)],
         "free": FREE,
@@ -337,6 +340,12 @@ async def move(request: Request, tip_id: Id, signed: SignedForm, console: Consol
     async def work(viewer: Viewer, form: FormData) -> str:
         target = forms.field(form, "target")
         public = forms.public_message(form, target, viewer.language)
+        if public is not None and public.text and not forms.field(form, "untranslated_ok"):
+            state = await tip_state(core, viewer.staff, tip_id)
+            if state is not None and public.unreadable_in(state.language):
+                request.state.kept = {name: forms.field(form, name) for name in form.keys() if name == "text" or name.startswith("tr_")}
+                raise FormError(viewer.core_(UNTRANSLATED_WARNING, language=LANGUAGE_NAMES.get(state.language, state.language)),
+                                translated=True)
         outcome = forms.outcome(form, viewer.language, always=False) if target in WITH_OUTCOME else None
         merged_into = forms.positive_int(form, "merged_into") if target == Status.MERGED else None
         await move_tip(core, tip_id, target, staff=viewer.staff, public=public,

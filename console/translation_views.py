@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
+from babel.dates import format_timedelta
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
@@ -51,9 +52,12 @@ router = APIRouter()
 async def queue(viewer: SignedIn, console: ConsoleDep, after: str = "", words_after: str = "") -> Response:
     messages, next_messages = await messages_to_translate(console.core, viewer.staff, after=_cursor(after))
     words, next_words = await words_to_translate(console.core, viewer.staff, after=_cursor(words_after))
+    now = console.core.clock.now()
+    # How long the reporter has been waiting for words they can read, the oldest first.
+    waiting = {item.event_id: format_timedelta(now - item.at, threshold=1.1, locale=viewer.language) for item in messages}
     return console.render(
         viewer, "translations.html", title=viewer._("Needs translation"),
-        messages=messages, next_messages=next_messages, words=words, next_words=next_words,
+        messages=messages, next_messages=next_messages, words=words, next_words=next_words, waiting=waiting,
         status_labels={s.value: viewer.core_(STATUS_LABELS[s]) for s in Status},
         can_translate=viewer.staff.role in TRANSLATOR_ROLES,
     )

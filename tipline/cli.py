@@ -164,6 +164,8 @@ def status(code: str, lang: LangOption = None) -> None:
             message = entry.message or ""
             if entry.from_officer and message:
                 message = _(N_("The officer writes: %(text)s"), text=message)
+            if entry.translation_note:
+                message += "\n" + entry.translation_note
             table.add_row(moment_in_words(entry.at, view.language), entry.label, message)
         console.print(table)
         return 0

@@ -11,12 +11,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from i18n import Translator
-from intake.casework import casefile, casework
+from i18n import LANGUAGE_NAMES, Translator
+from intake.casework import casefile, casework, queues
 from intake.casework.casework import CaseworkError
 from intake.domain.refusals import describe
 from intake.platform.core import Core
-from intake.domain.messages import PublicMessage
+from intake.domain.messages import UNTRANSLATED_WARNING, PublicMessage
+from intake.domain.workflow import NEEDS_OWN_MESSAGE
 from intake.platform.clock import in_zone
 from intake.staff.staff import get_staff
 from tipline.runner import with_core
@@ -113,6 +114,8 @@ def move(
     template: Annotated[Optional[str], typer.Option(help="a reply template id instead of free text")] = None,
     internal: Annotated[Optional[str], typer.Option(help="note for staff only")] = None,
     merged_into: Annotated[Optional[int], typer.Option(help="for merged: the tip it duplicates")] = None,
+    send_untranslated: Annotated[bool, typer.Option(
+        help="send --public even with no translation into the reporter's language")] = False,
 ) -> None:
     """Move a tip to another status, with a message to the reporter and a note for staff."""
     translations = dict(item.split("=", 1) for item in translation)
@@ -120,6 +123,10 @@ def move(
 
     async def run(core):
         staff = await _staff(core, user)
+        state = await queues.tip_state(core, staff, tip_id) if message is not None and message.text else None
+        if state is not None and message.unreadable_in(state.language) and not send_untranslated:
+            _warn_untranslated(core, staff.language, state.language, status)
+            raise typer.Exit(1)
         try:
             await casework.move_tip(core, tip_id, status, staff=staff, public=message, internal_note=internal, merged_into=merged_into)
         except CaseworkError as error:
@@ -127,6 +134,17 @@ def move(
 
     with_core(run)
     console.print(f"tip {tip_id}: {status}")
+
+
+def _warn_untranslated(core: Core, staff_language: str, reporter_language: str, status: str) -> None:
+    """Free text the reporter could not read: say so, and offer the templates that fit the step."""
+    console.print(f"[yellow]{escape(Translator(staff_language)(UNTRANSLATED_WARNING, language=LANGUAGE_NAMES.get(reporter_language, reporter_language)))}[/yellow]")
+    fitting = [t for t in core.deployment.templates if t.status == status and not t.retired and status not in NEEDS_OWN_MESSAGE]
+    if fitting:
+        console.print("Reply templates for this step (--template ID):")
+        for template in fitting:
+            console.print(f"  {template.id}: {escape(template.text.get(staff_language) or '')}")
+    console.print("Or add --translation LANG=TEXT, or send it as it is with --send-untranslated.")
 
 
 @tips_app.command("reroute")

@@ -37,10 +37,36 @@ class PublicMessage:
     language: str | None = None
     translations: dict[str, str] = field(default_factory=dict)
 
+    def unreadable_in(self, language: str) -> bool:
+        """Free text the reader of `language` cannot read yet (see `awaits_translation`)."""
+        return awaits_translation(self.to_dict(), language)
+
     def to_dict(self) -> dict:
         if self.template:
             return {"template": self.template, "params": dict(self.params)}
         return {"text": self.text, "language": self.language, "translations": dict(self.translations)}
+
+
+#: What staff are told before their own words go to a reporter who reads another language.
+UNTRANSLATED_WARNING = N_(
+    "The reporter reads %(language)s, and your message has no translation into it. A reply template "
+    "reads right in every language; or add a translation. If you send your words as they are, the "
+    "reporter is told that a translation will follow, and the message waits in the translations "
+    "queue until a colleague translates it."
+)
+#: What the reporter reads under an officer's words that are not yet in their language.
+TRANSLATION_TO_FOLLOW = N_(
+    "This message is not in your language yet: a translation will follow. "
+    "If you would like to talk to someone now, call %(phone)s or 12345."
+)
+
+
+def awaits_translation(message: dict | None, language: str) -> bool:
+    """An officer's free text written in another language than `language`, with no translation
+    into it: its reader is told a translation will follow, and it waits in the translations queue."""
+    if not message or "text" not in message:
+        return False
+    return message.get("language") != language and not (message.get("translations") or {}).get(language)
 
 
 def check_free_text(text: str, deployment: Deployment) -> str | Invalid:

@@ -23,7 +23,7 @@ from intake.domain.dates_in_words import day_in_words
 from intake.platform.clock import aware, local_date
 from intake.platform.core import Core
 from intake.platform.db import in_chunks
-from intake.domain.messages import render
+from intake.domain.messages import TRANSLATION_TO_FOLLOW, awaits_translation, render
 from intake.platform.models.notifications import Notification
 from intake.platform.models.tips import Person, StatusEvent, Tip
 from intake.domain.workflow import STATUS_LABELS, Status
@@ -208,9 +208,11 @@ def _reporter_notice(core: Core, notification: Notification, tip: Tip, event: St
     status = Status(event.to_status if event else tip.status)
     status_label = _(STATUS_LABELS[status])
     message = render(event.public_message if event else notification.payload, language, core.deployment) or ""
+    phone = core.deployment.unit_phone(tip.lead_unit)
     if event and event.public_message and "text" in event.public_message:
         message = _(N_("The officer writes: %(text)s"), text=message)
-    phone = core.deployment.unit_phone(tip.lead_unit)
+        if awaits_translation(event.public_message, language):  # sent again once a colleague translates it
+            message += "\n" + _(TRANSLATION_TO_FOLLOW, phone=phone)
     text = _texts.get(notification.kind)
     if text is not None and event is None and notification.payload:
         # E.g. the reward scheme's own texts (rewards.toml); no status-page link in such a notice.

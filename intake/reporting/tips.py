@@ -20,7 +20,7 @@ from intake.platform.core import Core
 from intake.platform.models.tips import Tip
 from intake.reporting.submission import tracking_candidates
 from intake.domain.tracking import format_code, normalize_code
-from intake.domain.messages import render
+from intake.domain.messages import TRANSLATION_TO_FOLLOW, awaits_translation, render
 from intake.domain.refusals import Refused
 from intake.domain.workflow import STATUS_LABELS, Status
 
@@ -33,6 +33,7 @@ class TimelineEntry:
     message: str | None
     from_officer: bool  # free text written by staff, shown framed "the officer writes:"
     event_id: int = 0  # the status event's id: channels mark steps new since a reader's last visit
+    translation_note: str = ""  # the officer's words are not in the reader's language yet: what to expect
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def view_of(core: Core, tip: Tip, code: str, language: str | None = None) -> Pub
     lang = language or tip.language
     _ = Translator(lang)
     zone = ZoneInfo(core.settings.timezone)
+    note = _(TRANSLATION_TO_FOLLOW, phone=core.deployment.unit_phone(tip.lead_unit))
     entries = [
         TimelineEntry(
             at=aware(event.at).astimezone(zone),
@@ -81,6 +83,7 @@ def view_of(core: Core, tip: Tip, code: str, language: str | None = None) -> Pub
             message=render(event.public_message, lang, core.deployment),
             from_officer=bool(event.public_message and "text" in event.public_message),
             event_id=event.id,
+            translation_note=note if awaits_translation(event.public_message, lang) else "",
         )
         for event in tip.events
         if event.public_message  # re-routing and other internal steps have none
