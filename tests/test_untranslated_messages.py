@@ -17,6 +17,7 @@ from intake.reporting.tips import public_view
 from tests.cli import run_tipline
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import file_tip
+from tests.webclient import token_of, web_client
 
 QUESTION = "您买的保健品叫什么名字？"
 # "A translation will follow" in Tibetan, as the bo catalog words it.
@@ -99,6 +100,12 @@ async def test_a_tibetan_reporter_is_told_a_translation_will_follow_and_whom_to_
     assert TO_FOLLOW_BO in body and phone in body and "12345" in body
     entry = (await public_view(core, receipt.code)).entries[-1]
     assert entry.message == QUESTION and TO_FOLLOW_BO in entry.translation_note and phone in entry.translation_note
+    async with web_client(core, language="bo") as client:  # the status page, and a partner's app
+        form = await client.get("/status")
+        page = (await client.post("/status", data={"csrf": token_of(form.text), "code": receipt.code})).text
+        timeline = (await client.get(f"/api/v1/reports/{receipt.code}?lang=bo")).json()["timeline"]
+    assert QUESTION in page and f'<p class="translation-note">{entry.translation_note}</p>' in page
+    assert timeline[-1]["message"] == QUESTION and timeline[-1]["translation_note"] == entry.translation_note
 
     # Once translated, the note is gone.
     from intake.casework.translations import translate_public_message

@@ -69,6 +69,9 @@ class TimelineItem(BaseModel):
     label: str = Field(description="The status in the requested language.")
     message: str | None = Field(description="The public message of this step, in the requested language.")
     from_officer: bool = Field(description="The message was written by the officer (not a standard text).")
+    translation_note: str = Field(
+        "", description="When the officer's words are not yet in the requested language: that a translation "
+        "will follow and whom to call, in that language; to show under the message. Empty otherwise.")
 
 
 class ReportStatus(BaseModel):
@@ -253,7 +256,7 @@ async def report_status(
         "label": view.status_label,
         "timeline": [
             {"at": entry.at.isoformat(), "status": entry.status, "label": entry.label, "message": entry.message,
-             "from_officer": entry.from_officer}
+             "from_officer": entry.from_officer, "translation_note": entry.translation_note}
             for entry in view.entries
         ],
     })
