@@ -343,7 +343,8 @@ async def move(request: Request, tip_id: Id, signed: SignedForm, console: Consol
         if public is not None and public.text and not forms.field(form, "untranslated_ok"):
             state = await tip_state(core, viewer.staff, tip_id)
             if state is not None and public.unreadable_in(state.language):
-                request.state.kept = {name: forms.field(form, name) for name in form.keys() if name == "text" or name.startswith("tr_")}
+                # The words stay in the form with "my own words" still chosen, to send anyway or change.
+                request.state.kept = {name: forms.field(form, name) for name in form.keys() if name in ("text", "template") or name.startswith("tr_")}
                 raise FormError(viewer.core_(UNTRANSLATED_WARNING, language=LANGUAGE_NAMES.get(state.language, state.language)),
                                 translated=True)
         outcome = forms.outcome(form, viewer.language, always=False) if target in WITH_OUTCOME else None

@@ -76,7 +76,8 @@ async def test_the_console_warns_keeps_the_words_and_sends_them_only_when_confir
         assert moved.status_code == 400
         assert "举报人读的是 བོད་ཡིག，您的消息没有翻译成这种语言。" in moved.text
         assert "您的举报我们已经受理。</textarea>" in moved.text  # the words are kept to send or change
-        assert 'name="template" value="accepted"' in moved.text  # the reply templates are still offered beside them
+        assert 'name="template" value="accepted">' in moved.text  # the reply templates are offered beside them,
+        assert 'name="template" value="free" checked>' in moved.text  # with the officer's own words still chosen
         assert await status_of(core, tip_id) == "submitted"
 
         confirmed = await client.post(f"/tips/{tip_id}/move", data={
@@ -84,6 +85,7 @@ async def test_the_console_warns_keeps_the_words_and_sends_them_only_when_confir
             "target": "accepted", "template": "free", "text": "您的举报我们已经受理。", "untranslated_ok": "1"})
         assert confirmed.status_code == 303, confirmed.text
     assert await status_of(core, tip_id) == "accepted"
+    assert (await events_of(core, tip_id))[-1].public_message == {"text": "您的举报我们已经受理。", "language": "zh_Hans", "translations": {}}
 
 
 async def test_a_tibetan_reporter_is_told_a_translation_will_follow_and_whom_to_call(core):
