@@ -112,7 +112,7 @@ async def test_the_tibetan_phone_numbers_line_has_a_tsheg_before_each_number(cor
     await user.send("/start")
     shown = await user.press(LANGUAGE_BUTTONS["bo"])
     phones = next(m.text for m in shown if "96110" in m.text)
-    assert "ཛ་དྲག་ 110" in phones and "བློ་འདྲི་ 96110" in phones and "ཁ་པར་ 12345" in phones
+    assert "ཛ་དྲག་ 110" in phones and "འགོག་པའི་ཁ་པར་ 96110" in phones and "ཁ་པར་ 12345" in phones
 
 
 # --- the web form's check page -------------------------------------------------------------------
