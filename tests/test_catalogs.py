@@ -273,3 +273,11 @@ def test_translator_fills_parameters_in_each_language():
     for language in LANGUAGES:
         text = Translator(language)("You can add at most %(max)s files.", max=20)
         assert "20" in text and "%" not in text
+
+
+def test_the_english_amount_examples_are_english_and_read_by_the_parser():
+    examples = [entry for entry in catalog("en") if entry.id and "3万" in entry.id]
+    assert len(examples) == 4
+    for entry in examples:
+        assert "3万" not in entry.string and "30,000" in entry.string, entry.id
+    assert parse_amount("30,000") == parse_amount("3万") == 3_000_000
