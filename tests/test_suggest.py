@@ -2,10 +2,11 @@
 
 tests/data/descriptions.jsonl is a labelled set written from DOMAIN.md's scam patterns before
 the keywords were tuned. Every 4th line is `"split": "holdout"` and was not looked at while
-tuning intake/config/keywords.toml. The 24 lines of `"split": "fresh"` were written afterwards in
-deliberately different wording and scored once, untuned: they show what real reports will look
-like (about half right), and stay in the set so the score is not flattered. The Tibetan lines were written by a non-native speaker
-and, like the Tibetan keywords, need a native speaker's review.
+tuning intake/config/keywords.toml. The 24 lines written afterwards in deliberately different
+wording ("fresh") moved to the held-out set of the learned suggestion, tests/data/suggest_heldout.tsv
+(issue 19), whose header says how each part was written; the keyword table's figure on that set
+is printed here too. The Tibetan lines were written by a non-native speaker and, like the
+Tibetan keywords, need a native speaker's review.
 Run with `pytest tests/test_suggest.py -q -s` to see the scores.
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ from intake.domain.suggest import (
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "descriptions.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "suggest_heldout.tsv"
 TAXONOMY = ROOT / "intake" / "config" / "taxonomy.toml"
 LANGUAGES = {"zh_Hans", "en", "bo"}
 
@@ -50,6 +52,14 @@ def taxonomy_codes() -> set[str]:
         return {c["code"] for c in tomllib.load(f)["categories"]}
 
 
+@pytest.fixture(scope="module")
+def heldout() -> list[dict]:
+    with HELDOUT.open(encoding="utf-8") as f:
+        lines = [line.rstrip("\n") for line in f if line.strip() and not line.startswith("#")]
+    fields = ("category", "language", "part", "text")
+    return [dict(zip(fields, line.split("\t"), strict=True)) for line in lines]
+
+
 def _accuracy(rows: list[dict], keywords: Keywords) -> float:
     hits = sum(suggest(r["text"], keywords).category == r["category"] for r in rows)
     return hits / len(rows)
@@ -66,7 +76,7 @@ def test_labelled_set_is_large_varied_and_well_formed(rows, taxonomy_codes):
         assert row["text"].strip()
         assert row["language"] in LANGUAGES
         assert row["category"] in taxonomy_codes
-        assert row["split"] in {"tune", "holdout", "fresh"}
+        assert row["split"] in {"tune", "holdout"}
     assert {r["category"] for r in rows} == taxonomy_codes  # all 11 codes
     languages = collections.Counter(r["language"] for r in rows)
     assert set(languages) == LANGUAGES
@@ -74,12 +84,27 @@ def test_labelled_set_is_large_varied_and_well_formed(rows, taxonomy_codes):
     assert sum(r["split"] == "holdout" for r in rows) >= len(rows) // 5
 
 
-def test_suggestions_are_accurate_on_the_labelled_set(rows, keywords):
+def test_heldout_set_is_large_varied_and_separate(heldout, rows, taxonomy_codes):
+    assert len(heldout) >= 200
+    for row in heldout:
+        assert row["category"] in taxonomy_codes and row["language"] in LANGUAGES, row
+        assert row["part"] in {"fresh", "issue", "new"} and row["text"].strip(), row
+    for language in LANGUAGES:
+        assert {r["category"] for r in heldout if r["language"] == language} == taxonomy_codes, language
+    assert sum(r["language"] == "bo" for r in heldout) >= 50
+    assert sum(r["part"] == "fresh" for r in heldout) == 24
+    assert {"category": "online_telecom", "language": "zh_Hans", "part": "issue",
+            "text": "有人打电话说我儿子出车祸了，要我马上转两万块钱"} in heldout
+    assert not {r["text"] for r in heldout} & {r["text"] for r in rows}
+
+
+def test_suggestions_are_accurate_on_the_labelled_set(rows, heldout, keywords):
     holdout = [r for r in rows if r["split"] == "holdout"]
-    fresh = [r for r in rows if r["split"] == "fresh"]
+    fresh = [r for r in heldout if r["part"] == "fresh"]
     whole, held = _accuracy(rows, keywords), _accuracy(holdout, keywords)
     print(f"\nsuggest top-1 accuracy: whole set {whole:.3f} ({len(rows)} lines), "
-          f"holdout {held:.3f} ({len(holdout)} lines), fresh wording {_accuracy(fresh, keywords):.3f} ({len(fresh)} lines)")
+          f"holdout {held:.3f} ({len(holdout)} lines), fresh wording {_accuracy(fresh, keywords):.3f} ({len(fresh)} lines), "
+          f"issue 19's held-out set {_accuracy(heldout, keywords):.3f} ({len(heldout)} lines)")
     for language in sorted(LANGUAGES):
         subset = [r for r in rows if r["language"] == language]
         print(f"  {language}: {_accuracy(subset, keywords):.3f} ({len(subset)} lines)")
