@@ -86,7 +86,8 @@ async def panel(console: Console, viewer: Viewer, tip: TipFile) -> dict:
                 extra[index] = text
     caps = tip.capacities
     preselected = tip.category
-    if tip.suggestion and tip.suggestion.get("category") in deployment.category_by_code and not settled:
+    if (tip.suggestion and tip.suggestion.get("category") in deployment.category_by_code and not settled
+            and tip.suggestion.get("sure", True)):  # "not sure": the officer chooses, nothing preselected
         preselected = tip.suggestion["category"]
     return {
         "timeline_extra": extra,

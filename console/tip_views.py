@@ -248,6 +248,7 @@ def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_r
             "label": deployment.category_label(tip.suggestion["category"], lang),
             "confidence": round(100 * float(tip.suggestion.get("confidence") or 0)),
             "words": joins.listed(tip.suggestion.get("reasons") or [], lang),
+            "sure": tip.suggestion.get("sure", True),  # suggestions before issue 19 had no "sure"
         }
     timeline = []
     for entry in tip.timeline:

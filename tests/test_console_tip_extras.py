@@ -241,6 +241,33 @@ def _refusal(category_label: str):
         category=category_label, unit="东湖县市场监督管理局")
 
 
+async def test_the_suggestion_shows_its_reason_words_and_says_when_it_is_not_sure(core):
+    without_totp(core)
+    await make_staff(core, "zhou", "coordinator", COORDINATION)
+    sure_id = (await file_tip(core, category="other", description="有人打电话说我儿子出车祸了，要我马上转两万块钱")).tip_id
+    vague_id = (await file_tip(core, category="other", description="please call me back")).tip_id
+    async with core.db.session() as session:
+        sure, vague = await session.get(Tip, sure_id), await session.get(Tip, vague_id)
+        assert sure.suggestion["category"] == "online_telecom" and sure.suggestion["sure"] is True
+        assert sure.suggestion["model_version"].startswith("suggest-")  # the tip records which model suggested it
+        assert vague.suggestion["sure"] is False
+        # A "not sure" suggestion of a real category (the model's second thought on a vague text).
+        vague.suggestion = {**vague.suggestion, "category": "online_telecom"}
+        await session.commit()
+    label = core.deployment.category_by_code["online_telecom"].label.zh_Hans
+    async with client_for(core) as client:
+        await sign_in(client, "zhou")
+        page, _csrf, _version = await tip_form(client, sure_id)
+        shown = zh("Suggested from the description: %(category)s (%(confidence)s%%, words: %(words)s)",
+                   category=label, confidence=round(100 * sure.suggestion["confidence"]), words=", ".join(sure.suggestion["reasons"]))
+        assert str(escape(shown)) in page and "电话" in sure.suggestion["reasons"]
+        assert zh("Not sure: please decide the category yourself.") not in page
+        assert '<option value="online_telecom" selected>' in page
+        page, _csrf, _version = await tip_form(client, vague_id)
+        assert zh("Not sure: please decide the category yourself.") in page
+        assert '<option value="online_telecom" selected>' not in page and '<option value="other" selected>' in page
+
+
 async def test_a_category_corrected_once_checking_began_keeps_the_tip_with_its_unit(core):
     officer = await make_staff(core, "li", "officer", LEAD_UNIT)
     tip_id = (await file_tip(core)).tip_id

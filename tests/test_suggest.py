@@ -227,8 +227,9 @@ def test_confidence_and_alternatives(keywords):
 def test_to_dict_shape(keywords):
     result = suggest("接到陌生电话冒充公安局，让转账到安全账户，还让下载app", keywords)
     data = result.to_dict()
-    assert set(data) == {"category", "confidence", "reasons", "alternatives"}
+    assert set(data) == {"category", "confidence", "reasons", "alternatives", "model_version", "sure"}
     assert data["category"] == "online_telecom"
+    assert data["model_version"] == "keywords" and data["sure"] is True  # the keyword table alone
     assert isinstance(data["confidence"], float)
     assert isinstance(data["reasons"], list) and all(isinstance(r, str) for r in data["reasons"])
     assert all(set(a) == {"category", "confidence"} for a in data["alternatives"])

@@ -1,4 +1,4 @@
-"""`tipline config`, `regions`, `staff`, `route` and `suggest`: running a deployment."""
+"""`tipline config`, `regions`, `staff` and `route`: running a deployment."""
 from __future__ import annotations
 
 import json
@@ -14,7 +14,6 @@ from intake.domain.deployment import CONFIG_DIR, ConfigFileError, Deployment, re
 from intake.domain.routing import render_reason, route as route_tip
 from intake.platform.settings import Settings
 from intake.staff.staff import Role, StaffError, add_staff, change_role, disable_staff, set_staff_email
-from intake.domain.suggest import suggest as suggest_category
 from tipline.runner import with_core
 
 config_app = typer.Typer(help="The deployment's configuration: categories, regions, units, routing, templates.", no_args_is_help=True)
@@ -247,8 +246,3 @@ def route(
     output = decision.to_dict()
     output["reasons"] = [render_reason(r, lang, deployment) for r in decision.reasons]
     typer.echo(json.dumps(output, ensure_ascii=False, indent=2))
-
-
-def suggest(text: Annotated[str, typer.Argument(help="what happened, in any of the three languages")]) -> None:
-    """Suggest a category for a free-text description, as JSON."""
-    typer.echo(json.dumps(suggest_category(text).to_dict(), ensure_ascii=False, indent=2))

@@ -22,7 +22,7 @@ from intake.reporting import lookups
 from intake.reporting.lookups import UNKNOWN_CODE, Client, LookupRefused
 from tipline.bootstrap import bootstrap
 from tipline.alerts_cli import alerts_app
-from tipline.admin_cli import config_app, demo, regions_app, route, staff_app, suggest
+from tipline.admin_cli import config_app, demo, regions_app, route, staff_app
 from tipline.chat import TerminalChat
 from tipline.i18n_cli import i18n_app
 from tipline import keys_cli
@@ -30,6 +30,7 @@ from tipline.partners_cli import partners_app
 from tipline.rewards_cli import rewards_app
 from tipline.retention_cli import retention_app
 from tipline.search_cli import search_app
+from tipline.suggest_cli import suggest_app
 from tipline.tips_cli import tips_app
 
 app = typer.Typer(help="Elder-fraud tip-line (养老诈骗举报).", no_args_is_help=True, add_completion=False)
@@ -47,9 +48,9 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(retention_app, name="retention")
 app.add_typer(search_app, name="search")
 app.add_typer(i18n_app, name="i18n")
+app.add_typer(suggest_app, name="suggest")
 app.command()(route)
 app.command()(demo)
-app.command()(suggest)
 
 LangOption = Annotated[Optional[str], typer.Option("--lang", help="zh, bo or en")]
 

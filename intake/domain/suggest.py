@@ -1,8 +1,9 @@
-"""Suggest a scam category from a reporter's free-text description (Chinese, Tibetan, English).
+"""The keyword table: a scam category from the words of a description (Chinese, Tibetan, English).
 
-Used when the reporter chose "not sure" (`other`): staff see the suggestion beside the
-reporter's own choice and decide. The words and weights are deployment data
-(intake/config/keywords.toml); this module only matches and scores them.
+The learned suggestion (intake/domain/category_model.py) uses these keyword scores as one of its
+features, and falls back on this module's own suggestion when no model file exists. The words
+and weights are deployment data (intake/config/keywords.toml), so a deployment can add a new
+scam's words at once; this module only matches and scores them.
 
 Pure: no I/O except `load_keywords`, which reads the TOML file it is given.
 """
@@ -67,12 +68,17 @@ class Keywords:
     smoothing: float = _SETTINGS["smoothing"]
 
 
+KEYWORDS_VERSION = "keywords"
+
+
 @dataclass(frozen=True)
 class Suggestion:
     category: str  # best code, "other" when nothing matched well enough
     confidence: float  # 0..1
     reasons: tuple[str, ...]  # the matched words that decided it, strongest first
     alternatives: tuple[tuple[str, float], ...]  # next best (code, confidence), up to 3
+    model_version: str = KEYWORDS_VERSION  # which model suggested it ("keywords": the table alone)
+    sure: bool = False  # False: "not sure", the reporter or officer is asked to choose
 
     def to_dict(self) -> dict:
         return {
@@ -80,6 +86,8 @@ class Suggestion:
             "confidence": self.confidence,
             "reasons": list(self.reasons),
             "alternatives": [{"category": c, "confidence": p} for c, p in self.alternatives],
+            "model_version": self.model_version,
+            "sure": self.sure,
         }
 
 
@@ -228,8 +236,23 @@ def _matched(text: str, keywords: Keywords) -> list[Keyword]:
 # Scoring
 
 
+def keyword_scores(text: str, keywords: Keywords) -> dict[str, float]:
+    """Each category's total keyword weight in the text (categories with no match left out)."""
+    scores: dict[str, float] = {}
+    for keyword in _matched(text, keywords):
+        scores[keyword.category] = scores.get(keyword.category, 0.0) + keyword.weight
+    return scores
+
+
+def keyword_reasons(text: str, keywords: Keywords, category: str) -> list[str]:
+    """The words of `category` found in the text, strongest first."""
+    found = [k for k in _matched(text, keywords) if k.category == category and k.weight > 0]
+    return [k.text for k in sorted(found, key=lambda k: (-k.weight, k.text))]
+
+
 def suggest(text: str, keywords: Keywords | None = None) -> Suggestion:
-    """The most likely category of a description, with the words that point to it."""
+    """The most likely category of a description by the keyword table alone, with the words
+    that point to it."""
     keywords = keywords if keywords is not None else _default_keywords()
     scores: dict[str, float] = {}
     reasons: dict[str, list[Keyword]] = {}
@@ -262,4 +285,5 @@ def suggest(text: str, keywords: Keywords | None = None) -> Suggestion:
         confidence=confidence(best_score),
         reasons=tuple(k.text for k in why),
         alternatives=tuple((c, confidence(s)) for c, s in ranked[1:1 + MAX_ALTERNATIVES]),
+        sure=True,
     )

@@ -27,7 +27,7 @@ from intake.notify.outbox import enqueue_for_event
 from intake.domain.questionnaire import PERSONAL_KEYS
 from intake.domain.steps import ChannelCapabilities, Step
 from intake.domain.routing import route
-from intake.domain.suggest import suggest
+from intake.domain.category_model import suggest
 from intake.domain.tracking import format_code, new_code, new_pin
 from intake.domain.workflow import ACCEPT_DAYS, Status, due_after
 
@@ -148,7 +148,8 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
     code, code_hash = await _unused_code(core, session)
     pin = new_pin()
     decision = route(answers, core.deployment)
-    suggestion = suggest(str(answers.get("description") or "")) if answers.get("category") in (None, "other") else None
+    suggestion = (suggest(str(answers.get("description") or ""), state.language)
+                  if answers.get("category") in (None, "other") else None)
     values = dict(
         tracking_hash=code_hash,
         pin_hash=pin_hash(core.keys, code, pin),

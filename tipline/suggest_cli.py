@@ -1,0 +1,99 @@
+"""`tipline suggest "…"` (a category for a description) and `tipline suggest train` (a new model)."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from intake.domain.category_model import DEFAULT_MODEL_PATH, Model, ModelError, load_model, suggest
+from intake.domain.category_training import (
+    C_DEFAULT,
+    C_GRID,
+    DEFAULT_TRAINING_PATH,
+    ExamplesError,
+    load_examples,
+    measure,
+    train as train_model,
+)
+from intake.domain.deployment import CONFIG_DIR, ConfigFileError, read_config
+from intake.domain.suggest import KeywordsError, load_keywords
+from intake.platform.settings import Settings
+
+# The held-out set lives with the tests: a source checkout has it, an installed package does not.
+HELDOUT_PATH = Path(__file__).resolve().parents[1] / "tests" / "data" / "suggest_heldout.tsv"
+
+
+class _DescriptionOrCommand(TyperGroup):
+    """`tipline suggest TEXT` describes; `tipline suggest train` trains. A first word that is
+    not a subcommand is the description."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["describe", *args]
+        return super().parse_args(ctx, args)
+
+
+suggest_app = typer.Typer(
+    cls=_DescriptionOrCommand, no_args_is_help=True,
+    help='The category suggestion: `tipline suggest "what happened"`, or `tipline suggest train`.',
+)
+
+ModelOption = Annotated[Optional[Path], typer.Option("--model", help="a model JSON file (default: the shipped one)")]
+
+
+def _model(path: Path | None) -> Model:
+    try:
+        return load_model(path)
+    except ModelError as error:
+        typer.echo(f"✗ {error}. Build one with `tipline suggest train`.", err=True)
+        raise typer.Exit(1) from None
+
+
+@suggest_app.command("describe")
+def describe(
+    text: Annotated[list[str], typer.Argument(help="what happened, in any of the three languages")],
+    language: Annotated[Optional[str], typer.Option("--lang", help="the reporter's language: zh_Hans, bo or en")] = None,
+    model: ModelOption = None,
+) -> None:
+    """Suggest a category for a description, as JSON: category, confidence, sure or not,
+    model version, reason words and the next alternatives."""
+    result = suggest(" ".join(text), language, model=_model(model))
+    typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+
+
+@suggest_app.command("train")
+def train(
+    training: Annotated[Path, typer.Option(help="the labelled descriptions (TSV)")] = DEFAULT_TRAINING_PATH,
+    heldout: Annotated[Path, typer.Option(help="measured only, never trained on (TSV)")] = HELDOUT_PATH,
+    out: Annotated[Path, typer.Option(help="where to write the model JSON")] = DEFAULT_MODEL_PATH,
+    search_c: Annotated[bool, typer.Option("--search-c", help=f"choose C among {', '.join(map(str, C_GRID))} by cross-validation")] = False,
+) -> None:
+    """Train the suggestion from the labelled descriptions, print its figures, write the model."""
+    try:
+        examples = load_examples(training)
+        keywords = load_keywords()
+        categories = [c["code"] for c in read_config(Settings().config_dir or CONFIG_DIR)["categories"]]
+    except (ExamplesError, KeywordsError, ConfigFileError, OSError) as error:
+        typer.echo(f"✗ {error}", err=True)
+        raise typer.Exit(1) from None
+    started = time.perf_counter()
+    try:
+        data = train_model(examples, keywords, categories, c_grid=C_GRID if search_c else (C_DEFAULT,), report=typer.echo)
+    except ExamplesError as error:
+        typer.echo(f"✗ {error}", err=True)
+        raise typer.Exit(1) from None
+    trained = data["trained"]
+    typer.echo(f"trained on {trained['examples']} descriptions {trained['languages']} in {time.perf_counter() - started:.1f} s; "
+               f"C={trained['C']}, temperature {data['temperature']}, cross-validated ECE {trained['cross_validated_ece']}")
+    model = Model.from_data(data)
+    if heldout.exists():
+        figures = measure(lambda text, language: suggest(text, language, model=model, keywords=keywords), load_examples(heldout))
+        for line in figures.lines(f"held-out set ({heldout.name})"):
+            typer.echo(line)
+    out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    typer.echo(f"model {data['version']} written to {out}")
