@@ -71,6 +71,7 @@ bench: setup
 	$(BIN)/python -m bench.wizard_bench
 	$(BIN)/python -m bench.bot_bench
 	$(BIN)/python -m bench.fanout_bench
+	$(BIN)/python -m bench.suggest_bench
 
 # Refresh requirements.lock from pyproject.toml in a throw-away venv.
 lock:

@@ -37,7 +37,9 @@ from intake.domain.suggest import (
     MAX_ALTERNATIVES,
     OTHER,
     Keywords,
+    Keyword,
     Suggestion,
+    keyword_matches,
     keyword_reasons,
     keyword_scores,
     load_keywords,
@@ -92,6 +94,7 @@ def features(text: str) -> list[tuple[str, str]]:
     an English word); single Han characters have an empty one, as they explain nothing alone.
     """
     out: list[tuple[str, str]] = []
+    words: list[str] = []
     for match in _RUNS.finditer(normalize(text)):
         run, kind = match.group(), match.lastgroup
         if kind == "han":
@@ -110,12 +113,12 @@ def features(text: str) -> list[tuple[str, str]]:
                     pair = syllable + "\u0F0B" + syllables[i + 1]
                     out.append(("b:" + pair, pair))
         else:
+            words.append(run)
             out.append(("e:" + run, run))
             padded = f" {run} "
             for n in (3, 4, 5):
                 for i in range(len(padded) - n + 1):
                     out.append(("c:" + padded[i:i + n], run))
-    words = [m.group() for m in _RUNS.finditer(normalize(text)) if m.lastgroup == "word"]
     out.extend(("e:" + a + " " + b, a + " " + b) for a, b in zip(words, words[1:]))
     return out
 
@@ -143,7 +146,7 @@ def keyword_feature(score: float, scale: float) -> float:
 # The model as data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Model:
     version: str
     categories: tuple[str, ...]
@@ -155,6 +158,12 @@ class Model:
     unsure_below: float
     keyword_scale: float
     data: dict  # the JSON it was read from, for storing and reporting
+
+    @functools.cached_property
+    def centered(self) -> np.ndarray:
+        """Each feature's weight for a category less its mean over the categories: what it adds
+        to that category above the others (for the reasons)."""
+        return self.weights - self.weights.mean(axis=1, keepdims=True)
 
     @classmethod
     def from_data(cls, data: dict) -> "Model":
@@ -219,7 +228,7 @@ def _default_keywords() -> Keywords:
 # Suggesting
 
 
-def scores(model: Model, text: str, keywords: Keywords) -> tuple[np.ndarray, dict[str, dict[int, float]]]:
+def scores(model: Model, text: str, matches: list[Keyword]) -> tuple[np.ndarray, dict[str, dict[int, float]]]:
     """Calibrated probabilities per category, and for each reason word the rows it lit up with
     their values (for the reasons)."""
     counts: dict[int, float] = {}
@@ -242,7 +251,7 @@ def scores(model: Model, text: str, keywords: Keywords) -> tuple[np.ndarray, dic
             lit[row] = value_of[row]
 
     n_terms = len(model.idf)
-    by_category = keyword_scores(text, keywords)
+    by_category = keyword_scores(text, None, matches)
     keyword_values = np.array([keyword_feature(by_category.get(c, 0.0), model.keyword_scale) for c in model.categories])
     logits = model.intercept + (values @ model.weights[rows] if counts else 0.0)
     logits = logits + keyword_values @ model.weights[n_terms:]
@@ -277,26 +286,26 @@ def suggest(
     if not normalize(text).strip() or not any(ch.isalnum() for ch in text):
         return Suggestion(category=OTHER, confidence=0.0, reasons=(), alternatives=(),
                           model_version=model.version, sure=False)
-    probabilities, words = scores(model, text, keywords)
+    matches = keyword_matches(text, keywords)
+    probabilities, words = scores(model, text, matches)
     order = np.argsort(-probabilities, kind="stable")
     best = int(order[0])
     confidence = round(float(probabilities[best]), 3)
     return Suggestion(
         category=model.categories[best],
         confidence=confidence,
-        reasons=_reasons(model, best, words, text, keywords),
+        reasons=_reasons(model, best, words, matches),
         alternatives=tuple((model.categories[int(i)], round(float(probabilities[i]), 3)) for i in order[1:1 + MAX_ALTERNATIVES]),
         model_version=model.version,
         sure=confidence >= model.unsure_below,
     )
 
 
-def _reasons(model: Model, best: int, words: dict[str, dict[int, float]], text: str, keywords: Keywords) -> tuple[str, ...]:
+def _reasons(model: Model, best: int, words: dict[str, dict[int, float]], matches: list[Keyword]) -> tuple[str, ...]:
     """The reason words for the best category: those whose features add most to its score
     (above the average category's, so words common to every scam do not count), with no word
     that is part of, or contains, a stronger one."""
-    column = model.weights[:, best] - model.weights.mean(axis=1)
-    n_terms = len(model.idf)
+    column = model.centered[:, best]
     weighed: list[tuple[float, str]] = []
     for word, lit in words.items():
         if not word.startswith(KEYWORD_PREFIX) and (
@@ -312,7 +321,7 @@ def _reasons(model: Model, best: int, words: dict[str, dict[int, float]], text: 
         if word.startswith(KEYWORD_PREFIX):
             if word[len(KEYWORD_PREFIX):] != model.categories[best]:
                 continue
-            candidates = keyword_reasons(text, keywords, model.categories[best])
+            candidates = keyword_reasons(matches, model.categories[best])
         else:
             candidates = [word]
         for candidate in candidates:

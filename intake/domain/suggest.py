@@ -46,6 +46,14 @@ class Keyword:
     key: str  # normalised text the pattern is built from
 
     @functools.cached_property
+    def probe(self) -> str:
+        """A plain substring every match contains: most keywords are ruled out by `in`, the
+        cheapest test there is, before any pattern runs (a suggestion must take milliseconds)."""
+        if self.mode == "compact":
+            return self.key
+        return max(self.key.rstrip("*").split(), key=len)
+
+    @functools.cached_property
     def pattern(self) -> re.Pattern[str] | None:
         if self.mode == "word":
             prefix = self.key.endswith("*")
@@ -219,6 +227,8 @@ def _matched(text: str, keywords: Keywords) -> list[Keyword]:
     found: dict[str, list[tuple[int, int, Keyword]]] = {"compact": [], "spaced": []}
     for keyword in keywords.keywords:
         space = "compact" if keyword.mode == "compact" else "spaced"
+        if keyword.probe not in (compact if space == "compact" else spaced):
+            continue
         found[space].extend((start, end, keyword) for start, end in _find(keyword, compact, spaced))
     chosen: dict[int, Keyword] = {}
     for matches in found.values():
@@ -236,17 +246,22 @@ def _matched(text: str, keywords: Keywords) -> list[Keyword]:
 # Scoring
 
 
-def keyword_scores(text: str, keywords: Keywords) -> dict[str, float]:
+def keyword_matches(text: str, keywords: Keywords) -> list[Keyword]:
+    """The keywords found in the text, each once (overlaps resolved, longest first)."""
+    return _matched(text, keywords)
+
+
+def keyword_scores(text: str, keywords: Keywords, matches: list[Keyword] | None = None) -> dict[str, float]:
     """Each category's total keyword weight in the text (categories with no match left out)."""
     scores: dict[str, float] = {}
-    for keyword in _matched(text, keywords):
+    for keyword in matches if matches is not None else _matched(text, keywords):
         scores[keyword.category] = scores.get(keyword.category, 0.0) + keyword.weight
     return scores
 
 
-def keyword_reasons(text: str, keywords: Keywords, category: str) -> list[str]:
-    """The words of `category` found in the text, strongest first."""
-    found = [k for k in _matched(text, keywords) if k.category == category and k.weight > 0]
+def keyword_reasons(matches: list[Keyword], category: str) -> list[str]:
+    """The words of `category` among the matches, strongest first."""
+    found = [k for k in matches if k.category == category and k.weight > 0]
     return [k.text for k in sorted(found, key=lambda k: (-k.weight, k.text))]
 
 
