@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from intake.platform.clock import Clock, SystemClock
+from intake.admin import suggest_models
 from intake.admin.config_store import load_active
 from intake.platform.core import Core
 from intake.platform.keyring_file import load_or_create
@@ -52,6 +53,7 @@ async def bootstrap(settings: Settings | None = None, *, clock: Clock | None = N
     deployment, files_differ = await load_active(db, read_config(settings.config_dir or CONFIG_DIR), clock.now())
     if files_differ:
         log.info("the configuration files differ from the version in force: see `tipline config apply`")
-    core = Core(db=db, keys=keys, deployment=deployment, settings=settings, clock=clock)
+    core = Core(db=db, keys=keys, deployment=deployment, settings=settings, clock=clock,
+                suggest_model=await suggest_models.in_force(db))
     await scheme.versions(core)  # a changed rewards.toml is in force from the day it is first served
     return core

@@ -10,6 +10,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
+from intake.admin import suggest_models
 from intake.domain.category_model import DEFAULT_MODEL_PATH, Model, ModelError, load_model, suggest
 from intake.domain.category_training import (
     C_DEFAULT,
@@ -23,6 +24,7 @@ from intake.domain.category_training import (
 from intake.domain.deployment import CONFIG_DIR, ConfigFileError, read_config
 from intake.domain.suggest import KeywordsError, load_keywords
 from intake.platform.settings import Settings
+from tipline.runner import with_core
 
 # The held-out set lives with the tests: a source checkout has it, an installed package does not.
 HELDOUT_PATH = Path(__file__).resolve().parents[1] / "tests" / "data" / "suggest_heldout.tsv"
@@ -72,6 +74,7 @@ def train(
     heldout: Annotated[Path, typer.Option(help="measured only, never trained on (TSV)")] = HELDOUT_PATH,
     out: Annotated[Path, typer.Option(help="where to write the model JSON")] = DEFAULT_MODEL_PATH,
     search_c: Annotated[bool, typer.Option("--search-c", help=f"choose C among {', '.join(map(str, C_GRID))} by cross-validation")] = False,
+    install: Annotated[bool, typer.Option("--install", help="also store the model in the database and put it in force (restart services afterwards)")] = False,
 ) -> None:
     """Train the suggestion from the labelled descriptions, print its figures, write the model."""
     try:
@@ -91,9 +94,45 @@ def train(
     typer.echo(f"trained on {trained['examples']} descriptions {trained['languages']} in {time.perf_counter() - started:.1f} s; "
                f"C={trained['C']}, temperature {data['temperature']}, cross-validated ECE {trained['cross_validated_ece']}")
     model = Model.from_data(data)
+    figures: dict = {"cross_validated_top1": trained["cross_validated_top1"], "cross_validated_ece": trained["cross_validated_ece"]}
     if heldout.exists():
-        figures = measure(lambda text, language: suggest(text, language, model=model, keywords=keywords), load_examples(heldout))
-        for line in figures.lines(f"held-out set ({heldout.name})"):
+        measured = measure(lambda text, language: suggest(text, language, model=model, keywords=keywords), load_examples(heldout))
+        for line in measured.lines(f"held-out set ({heldout.name})"):
             typer.echo(line)
+        figures["heldout"] = {"top1": round(measured.top1, 4), "top2": round(measured.top2, 4), "ece": round(measured.ece, 4),
+                              "by_language": {k: round(v[1], 4) for k, v in measured.by_language.items()}}
     out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     typer.echo(f"model {data['version']} written to {out}")
+    if install:
+        async def keep(core):
+            await suggest_models.store(core.db, data, source=suggest_models.TRAINED, now=core.clock.now(), figures=figures, install=True)
+
+        with_core(keep)
+        typer.echo(f"model {data['version']} stored in the database and in force (restart running services)")
+
+
+@suggest_app.command("models")
+def models() -> None:
+    """The model versions: stored in the database, and the shipped one; which is in force."""
+    for stored in with_core(lambda core: suggest_models.versions(core.db)):
+        held = (stored.figures or {}).get("heldout") or {}
+        typer.echo(" ".join(filter(None, [
+            "*" if stored.in_force else " ", stored.version, stored.source,
+            f"stored {stored.stored_at:%Y-%m-%d %H:%M}" if stored.stored_at else "(the shipped file)",
+            f"installed {stored.installed_at:%Y-%m-%d %H:%M}" if stored.installed_at else "",
+            f"held-out top-1 {held['top1']}" if "top1" in held else "",
+        ])))
+
+
+@suggest_app.command("install")
+def install_version(version: Annotated[str, typer.Argument(help="a stored version (see `tipline suggest models`)")]) -> None:
+    """Put a stored model version in force again (restart running services afterwards)."""
+    async def run(core):
+        await suggest_models.install(core.db, version, core.clock.now())
+
+    try:
+        with_core(run)
+    except ModelError as error:
+        typer.echo(f"✗ {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"model {version} in force (restart running services)")

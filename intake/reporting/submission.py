@@ -148,7 +148,7 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
     code, code_hash = await _unused_code(core, session)
     pin = new_pin()
     decision = route(answers, core.deployment)
-    suggestion = (suggest(str(answers.get("description") or ""), state.language)
+    suggestion = (suggest(str(answers.get("description") or ""), state.language, model=core.suggest_model)
                   if answers.get("category") in (None, "other") else None)
     values = dict(
         tracking_hash=code_hash,

@@ -30,3 +30,19 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     window_start: Mapped[datetime]
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SuggestModelVersion(Base):
+    """A version of the category suggestion's model, as plain data (intake/domain/category_model.py):
+    the shipped one and every one trained since. The newest installed is in force; each tip's
+    `suggestion` names the version that made it."""
+
+    __tablename__ = "suggest_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True)
+    source: Mapped[str] = mapped_column(String(20))  # "shipped" or "trained"
+    stored_at: Mapped[datetime]
+    installed_at: Mapped[datetime | None]
+    data: Mapped[dict]  # the model's JSON: vocabulary, idf, weights, intercepts, temperature
+    figures: Mapped[dict | None]  # what training measured (held-out top-1, ECE, ...), for choosing
