@@ -118,3 +118,15 @@ def test_partners_add_states_the_limit_it_gives(tmp_path):
     assert added.returncode == 0, added.stderr
     assert "at most 50,000 reports per hour" in added.stdout
     assert added.stdout.strip().splitlines()[-1].startswith("tlp_")
+
+
+def test_the_suggest_bench_prints_a_suggestion_and_a_training_beside_their_baselines():
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.suggest_bench", "--examples", "300", "--rounds", "1"],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+        env={k: v for k, v in os.environ.items() if not k.startswith("TIPLINE_")},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert re.search(r"suggestion: p50 [\d.]+ ms, p95 [\d.]+ ms \(CPU time p50 [\d.]+, p95 [\d.]+\) · keyword table alone", out), out
+    assert re.search(r"training on 300 descriptions: [\d.]+ s \(CPU [\d.]+ s\) · bare TF-IDF \+ one logistic regression [\d.]+ s", out), out
