@@ -225,8 +225,9 @@ def test_expected_calibration_error_merges_thin_bins():
 # The command
 
 
-def test_the_command_prints_category_confidence_version_and_reasons(model):
-    result = run_tipline("suggest", "有人打电话说我儿子出车祸了，要我马上转两万块钱")
+def test_the_command_prints_category_confidence_version_and_reasons(model, tmp_path):
+    result = run_tipline("suggest", "有人打电话说我儿子出车祸了，要我马上转两万块钱",
+                         env={"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": ""})
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
     assert printed["category"] == "online_telecom" and printed["sure"] is True

@@ -14,6 +14,7 @@ from intake.platform.models.operations import SuggestModelVersion
 from intake.platform.models.tips import Tip
 from tests.cli import run_tipline
 from tests.factories import file_tip
+from tipline.runner import with_core
 
 PHONE_SCAM = "有人打电话说我儿子出车祸了，要我马上转两万块钱"
 
@@ -84,5 +85,22 @@ def test_the_models_command_lists_the_shipped_version_in_force(tmp_path):
     result = run_tipline("suggest", "models", env={"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": ""})
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("* " + default_model().version + " shipped (the shipped file)")
-    refused = run_tipline("suggest", "install", "suggest-0000000000", env={"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": ""})
+    env = {"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": ""}
+    refused = run_tipline("suggest", "install", "suggest-0000000000", env=env)
     assert refused.returncode == 1 and "no model version" in refused.stderr
+
+
+def test_the_suggest_command_uses_the_model_in_force(tmp_path, monkeypatch):
+    env = {"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": ""}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    data = a_trained_model()
+
+    async def keep(core):
+        await suggest_models.store(core.db, data, source=suggest_models.TRAINED, now=core.clock.now(), install=True)
+
+    with_core(keep)  # what `tipline suggest train --install` does after training
+    printed = json.loads(run_tipline("suggest", PHONE_SCAM, env=env).stdout)
+    assert printed["model_version"] == data["version"] and printed["category"] == "online_telecom"
+    listed = run_tipline("suggest", "models", env=env).stdout.splitlines()
+    assert listed[0].startswith(f"* {data['version']} trained stored ") and listed[1].startswith(f"  {default_model().version} shipped")

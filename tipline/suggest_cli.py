@@ -56,6 +56,10 @@ def _model(path: Path | None) -> Model:
         raise typer.Exit(1) from None
 
 
+async def _in_force(core) -> Model | None:
+    return core.suggest_model
+
+
 @suggest_app.command("describe")
 def describe(
     text: Annotated[list[str], typer.Argument(help="what happened, in any of the three languages")],
@@ -63,8 +67,10 @@ def describe(
     model: ModelOption = None,
 ) -> None:
     """Suggest a category for a description, as JSON: category, confidence, sure or not,
-    model version, reason words and the next alternatives."""
-    result = suggest(" ".join(text), language, model=_model(model))
+    model version, reason words and the next alternatives. Without --model, the model in force
+    (the database's installed version, else the shipped file), as for a tip."""
+    chosen = _model(model) if model is not None else with_core(_in_force)
+    result = suggest(" ".join(text), language, model=chosen)
     typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
 
 
