@@ -22,7 +22,6 @@ from intake.domain.category_model import (
     suggest,
 )
 from intake.domain.category_training import (
-    DEFAULT_TRAINING_PATH,
     Example,
     ExamplesError,
     expected_calibration_error,
