@@ -259,7 +259,7 @@ async def test_the_suggestion_shows_its_reason_words_and_says_when_it_is_not_sur
         await sign_in(client, "zhou")
         page, _csrf, _version = await tip_form(client, sure_id)
         shown = zh("Suggested from the description: %(category)s (%(confidence)s%%, words: %(words)s)",
-                   category=label, confidence=round(100 * sure.suggestion["confidence"]), words=", ".join(sure.suggestion["reasons"]))
+                   category=label, confidence=round(100 * sure.suggestion["confidence"]), words="、".join(sure.suggestion["reasons"]))
         assert str(escape(shown)) in page and "电话" in sure.suggestion["reasons"]
         assert zh("Not sure: please decide the category yourself.") not in page
         assert '<option value="online_telecom" selected>' in page
