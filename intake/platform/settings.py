@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     sms_gateway_key: str = ""
     sms_templates: dict[str, str] = {}  # our template id -> the gateway's approved template code
 
+    # The WeChat Official Account (wechat/): its AppID and AppSecret, the Token and EncodingAESKey
+    # set on its server configuration page (with a key, only safe-mode messages are taken), and the
+    # API's address (empty: WeChat's own, https://api.weixin.qq.com; tests point it at a fake).
+    # The callback is served at /wechat/callback on the public site when a token is set.
+    wechat_appid: str = ""
+    wechat_secret: str = ""
+    wechat_token: str = ""
+    wechat_aes_key: str = ""
+    wechat_api_base: str = ""
+
     # Alerts to units (intake/notify/unit_alerts.py): which new tips are alerted at once ("all", or only
     # "urgent" ones; the rest wait for the digest), the local hour of the daily digest, and the
     # console's address for the line pointing there.
