@@ -1,5 +1,5 @@
-"""`tipline serve`: the public site, the staff console, the notice dispatcher and (with a
-Telegram token) the bot; with `--workers N`, the public site in N processes.
+"""`tipline serve`: the public site, the staff console, the notice dispatcher, (with a
+Telegram token) the bot and (with a WeChat token) the WeChat callback; with `--workers N`, the public site in N processes.
 
 This is the only place that knows every channel: it registers the bot's Telegram sender and
 the e-mail/SMS senders with the core's dispatcher (DESIGN.md), so no channel imports another.
@@ -77,15 +77,13 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def _with_webhook(site, hook):  # noqa: ANN001, ANN202 - ASGI apps
-    """The public site, with Telegram's webhook path handed to the bot's app (same port)."""
-    from bot.app import WEBHOOK_PATH
+def _with_paths(site, hooks):  # noqa: ANN001, ANN202 - ASGI apps
+    """The public site, with each of `hooks`' paths (Telegram's webhook, WeChat's callback)
+    handed to its channel's app (same port)."""
 
     async def app(scope, receive, send) -> None:  # noqa: ANN001
-        if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH:
-            await hook(scope, receive, send)
-        else:
-            await site(scope, receive, send)
+        hook = hooks.get(scope["path"]) if scope["type"] == "http" else None
+        await (hook or site)(scope, receive, send)
 
     return app
 
@@ -112,6 +110,11 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
 
         notifier_bot = make_bot(bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None)
     webhook_mode = notifier_bot is not None and bool(bot_settings.telegram_webhook_url)
+    hooks = {}  # paths of the public site's port that a channel's app answers
+    if core.settings.wechat_token:
+        from wechat.app import CALLBACK_PATH, callback_app
+
+        hooks[CALLBACK_PATH] = callback_app(core)
     servers: list[tuple[_Server, list[socket.socket] | None]] = []
     if webhook_mode:
         # Production: Telegram posts updates behind the same proxy as the public site, checked by
@@ -119,9 +122,13 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
         bot_dispatcher = build_dispatcher(core, storage=make_storage(bot_settings.redis_url or None))
         hook = webhook_app(notifier_bot, bot_dispatcher, secret=bot_settings.telegram_webhook_secret)
         if webhook_port is None:
-            site = _with_webhook(site, hook)
+            from bot.app import WEBHOOK_PATH
+
+            hooks[WEBHOOK_PATH] = hook
         else:
             servers.append((_server(hook, host, webhook_port, core.settings), None))
+    if hooks:
+        site = _with_paths(site, hooks)
     servers.insert(0, (_server(site, host, web_port, core.settings), web_sockets))
     dispatcher = None
     if primary:

@@ -99,6 +99,11 @@ class Client:
         return cls(f"telegram:{chat_id}")
 
     @classmethod
+    def wechat(cls, user_hash: str) -> Client:
+        """A WeChat person, by the keyed hash of their openid (the openid is personal data)."""
+        return cls(f"wechat:{user_hash}")
+
+    @classmethod
     def staff(cls, username: str) -> Client:
         return cls(f"staff:{username}")
 

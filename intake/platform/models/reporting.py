@@ -90,3 +90,17 @@ class Partner(Base):
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     reports_per_hour: Mapped[int | None] = mapped_column(Integer)  # None: the API's default limit
+
+
+class AnsweredMessage(Base):
+    """A chat message a channel took, by a keyed hash of its sender and id, with the reply it was
+    given (sealed: it may hold a tracking code and PIN). A channel that retries a message it heard
+    no answer to (WeChat, three times in 15 seconds) gets the same reply again, and the message
+    is never taken twice. Kept for an hour."""
+
+    __tablename__ = "answered_messages"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(index=True)
+    sealed_reply: Mapped[bytes | None] = mapped_column(LargeBinary)  # None while the first is handled
