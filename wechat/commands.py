@@ -34,7 +34,7 @@ _WORDS = {word: command for command in Command for word in words(command)}
 
 def command_of(text: str) -> tuple[Command, str] | None:
     """The command a message starts with and what follows it ("查进度 4821 0937 5562")."""
-    line = text.strip()
+    line = text.strip().rstrip("།་ ")  # a Tibetan word may end with its tsheg or a shad
     folded = line.casefold()
     for word in sorted(_WORDS, key=len, reverse=True):
         if folded == word:
