@@ -272,3 +272,49 @@ async def test_a_whole_report_through_signed_callbacks_to_a_running_server(core,
 
 def test_the_reply_signature_is_the_one_wechat_checks():
     assert signature(TOKEN, "1", "2", "x") == signature("x", "2", "1", TOKEN)  # sorted, whatever the order
+
+
+async def test_a_retry_while_the_first_post_is_still_handled_waits_for_its_reply(core, plain, monkeypatch):
+    """WeChat gives up on a post after five seconds and posts again: the retry must not handle
+    the message a second time; it answers with the first post's reply once that is ready."""
+    from wechat import conversation
+
+    await plain.event(GRANDMA, "subscribe")
+    await plain.say(GRANDMA, "3")
+    handled, release = [], asyncio.Event()
+    reply = conversation.reply
+
+    async def slow_reply(core_, message):
+        handled.append(message.text)
+        await release.wait()
+        return await reply(core_, message)
+
+    monkeypatch.setattr(conversation, "reply", slow_reply)
+    first = asyncio.create_task(plain.say(GRANDMA, "2", msg_id=31337))
+    while not handled:
+        await asyncio.sleep(0)
+    retry = asyncio.create_task(plain.say(GRANDMA, "2", msg_id=31337))
+    release.set()
+    assert await first == await retry and "Who are you reporting for?" in await retry
+    assert handled == ["2"]  # handled once
+
+
+async def test_a_message_whose_handling_failed_is_taken_afresh_by_the_retry(core, plain, monkeypatch):
+    from wechat import conversation
+
+    await plain.event(GRANDMA, "subscribe")
+    await plain.say(GRANDMA, "3")
+    reply, calls = conversation.reply, []
+
+    async def failing_once(core_, message):
+        calls.append(message.text)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return await reply(core_, message)
+
+    monkeypatch.setattr(conversation, "reply", failing_once)
+    xml = message_xml(GRANDMA, int(plain.now()), "text", Content="2", MsgId="5150")
+    with pytest.raises(RuntimeError):  # the ASGI transport raises what a server answers with 500
+        await plain.post(xml)
+    assert "Who are you reporting for?" in plain.opened(await plain.post(xml))
+    assert calls == ["2", "2"]
