@@ -318,3 +318,14 @@ async def test_a_message_whose_handling_failed_is_taken_afresh_by_the_retry(core
         await plain.post(xml)
     assert "Who are you reporting for?" in plain.opened(await plain.post(xml))
     assert calls == ["2", "2"]
+
+
+async def test_a_flood_of_messages_from_one_person_is_asked_to_slow_down(plain):
+    from wechat.conversation import PERSON_LIMIT
+
+    await plain.event(GRANDMA, "subscribe")
+    await plain.say(GRANDMA, "3")
+    for _ in range(PERSON_LIMIT.count - 1):
+        await plain.say(GRANDMA, "help")
+    assert "sending messages very fast" in await plain.say(GRANDMA, "help")
+    assert "Please choose your language." in await plain.event("someone-else", "subscribe")  # others unaffected

@@ -23,6 +23,7 @@ from intake.domain.dates_in_words import moment_in_words
 from intake.domain.questionnaire import DONT_KNOW
 from intake.domain.steps import ChannelCapabilities, Kind
 from intake.domain.tracking import looks_like_code
+from intake.platform import ratelimit
 from intake.platform.core import Core
 from intake.reporting import lookups
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, new_draft, save_draft
@@ -34,6 +35,7 @@ from wechat.messages import Incoming
 from wechat.users import CHANNEL, CHOOSING, language_of, set_language, user_hash
 
 CAPABILITIES = ChannelCapabilities()  # text only for now: voice and images are a later step
+PERSON_LIMIT = ratelimit.Limit("wechat-person", 60, 60)  # messages per person per minute, as the bot's
 REVIEW_VALUE_CHARS = 80  # "check your answers" fits one message even in Tibetan
 SEND = "0"  # at "check your answers": send the report
 
@@ -60,6 +62,8 @@ async def reply(core: Core, message: Incoming) -> str | None:
     if message.kind == "event":
         return await _event(core, message)
     language = await language_of(core, message.sender)
+    if not await ratelimit.hit(core, PERSON_LIMIT, f"wechat:{user_hash(core, message.sender)}"):
+        return Translator(language or core.settings.default_language)(texts.SLOW_DOWN)
     if language is None:
         chosen = language_chosen(message.text) if message.kind == "text" else None
         if chosen is None:

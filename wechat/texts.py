@@ -39,10 +39,7 @@ STATUS_PAGE = N_("Status page: %(url)s")
 UNKNOWN_CODE = N_("We could not find a report with that tracking code. Please check the 12 digits and try again.")
 STATUS_TITLE = N_("Report %(code)s: %(status)s")
 OFFICER_WRITES = N_("The officer writes: %(text)s")
-SORRY_TRY_AGAIN = N_(
-    "Sorry, we could not take your last message just now because of a problem on our side. "
-    "What you sent before is kept. Please send it again in a minute."
-)
+SLOW_DOWN = N_("You are sending messages very fast. Please wait a minute and try again.")
 
 # This channel's own: a chat with no buttons, answered by numbers and words.
 LANGUAGE_SET = N_("Language: %(language)s. To change it, send “%(command)s”.")
