@@ -329,3 +329,14 @@ async def test_a_flood_of_messages_from_one_person_is_asked_to_slow_down(plain):
         await plain.say(GRANDMA, "help")
     assert "sending messages very fast" in await plain.say(GRANDMA, "help")
     assert "Please choose your language." in await plain.event("someone-else", "subscribe")  # others unaffected
+
+
+async def test_unfollowing_is_recorded_and_following_again_asks_the_language(core, plain):
+    await plain.event(GRANDMA, "subscribe")
+    await plain.say(GRANDMA, "3")
+    assert await plain.event(GRANDMA, "unsubscribe") == ""  # "success": nothing to show
+    async with core.db.session() as session:
+        assert (await session.scalar(select(ChannelUser))).blocked
+    assert "Please choose your language." in await plain.event(GRANDMA, "subscribe", created=int(plain.now()) + 1)
+    async with core.db.session() as session:
+        assert not (await session.scalar(select(ChannelUser))).blocked

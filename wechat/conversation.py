@@ -32,7 +32,7 @@ from intake.reporting.submission import Incomplete, submit_draft
 from wechat import texts
 from wechat.commands import Command, command_of, language_chosen
 from wechat.messages import Incoming
-from wechat.users import CHANNEL, CHOOSING, language_of, set_language, user_hash
+from wechat.users import CHANNEL, CHOOSING, language_of, set_language, unfollowed, user_hash
 
 CAPABILITIES = ChannelCapabilities()  # text only for now: voice and images are a later step
 PERSON_LIMIT = ratelimit.Limit("wechat-person", 60, 60)  # messages per person per minute, as the bot's
@@ -77,9 +77,11 @@ async def reply(core: Core, message: Incoming) -> str | None:
 
 async def _event(core: Core, message: Incoming) -> str | None:
     if message.event == "subscribe":
-        await set_language(core, message.sender, CHOOSING)
+        await set_language(core, message.sender, CHOOSING, following=True)
         return language_question()
-    return None  # unsubscribe, menu views, locations: nothing to say
+    if message.event == "unsubscribe":  # nothing reaches them now; a reply would be dropped
+        await unfollowed(core, message.sender)
+    return None  # menu views, locations, …: nothing to say
 
 
 def language_question() -> str:

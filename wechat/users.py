@@ -1,5 +1,6 @@
 """The person behind an openid, as the core knows them: a keyed hash of the openid (the same one
-drafts and tips carry), and the language they chose ("" while they are choosing one)."""
+drafts and tips carry), the language they chose ("" while they are choosing one), and whether
+they stopped following the account (`blocked`: nothing can be sent to them then)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -23,12 +24,23 @@ async def language_of(core: Core, openid: str) -> str | None:
     return row.language or None if row is not None else None
 
 
-async def set_language(core: Core, openid: str, language: str) -> None:
-    """Record the chosen language (CHOOSING: the question is asked, the next reply answers it)."""
+async def set_language(core: Core, openid: str, language: str, *, following: bool | None = None) -> None:
+    """Record the chosen language (CHOOSING: the question is asked, the next reply answers it)
+    and, when given, whether the person follows the account."""
     async with core.db.transaction() as session:
         row = await session.scalar(select(ChannelUser).where(ChannelUser.user_hash == user_hash(core, openid)))
         if row is None:
             session.add(ChannelUser(channel=CHANNEL, user_hash=user_hash(core, openid), language=language,
-                                    blocked=False, updated_at=core.clock.now()))
-        else:
-            row.language, row.updated_at = language, core.clock.now()
+                                    blocked=following is False, updated_at=core.clock.now()))
+            return
+        row.language, row.updated_at = language, core.clock.now()
+        if following is not None:
+            row.blocked = not following
+
+
+async def unfollowed(core: Core, openid: str) -> None:
+    """The person stopped following the account (their language is kept for a return)."""
+    async with core.db.transaction() as session:
+        row = await session.scalar(select(ChannelUser).where(ChannelUser.user_hash == user_hash(core, openid)))
+        if row is not None and not row.blocked:
+            row.blocked, row.updated_at = True, core.clock.now()
