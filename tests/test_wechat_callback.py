@@ -237,7 +237,8 @@ def test_every_command_word_is_read_in_each_language():
     ("zh_Hans", "1", "他们办免费讲座，然后卖保健品，一盒两千元。", "谢谢", "safe"),
     ("bo", "2", "ཁོ་ཚོས་རིན་མེད་ཀྱི་གསུང་བཤད་བྱས་ནས་སྨན་སྒམ་རེར་སྒོར་མོ་2000ལ་བཙོངས།", "ཐུགས་རྗེ་ཆེ", "plain"),
 ])
-async def test_a_whole_report_through_signed_callbacks_to_a_running_server(core, language, number, description, thanks, mode):
+async def test_a_whole_report_through_signed_callbacks_to_a_running_server(core, caplog, language, number, description, thanks,
+                                                                          mode):
     core.settings.wechat_token = TOKEN
     if mode == "safe":
         core.settings.wechat_appid, core.settings.wechat_aes_key = APPID, AES_KEY
@@ -250,15 +251,16 @@ async def test_a_whole_report_through_signed_callbacks_to_a_running_server(core,
         async with httpx.AsyncClient() as client:
             wechat = wechat_of(core, client, f"http://127.0.0.1:{web_port}{CALLBACK_PATH}",
                                aes_key=AES_KEY if mode == "safe" else "")
-            replies = [await wechat.event(GRANDMA, "subscribe"), await wechat.say(GRANDMA, number)]
+            replies = [await wechat.event(GRANDMA, "subscribe"), *await wechat.read(GRANDMA, number)]
             for line in script(description):
-                replies.append(await wechat.say(GRANDMA, line))
+                replies.extend(await wechat.read(GRANDMA, line))
             site = await client.get(f"http://127.0.0.1:{web_port}/")
         assert site.status_code == 200  # the public site is still the public site
     finally:
         stop.set()
         await asyncio.wait_for(running, 30)
     assert all(len(reply.encode("utf-8")) <= MAX_BYTES for reply in replies)  # each fits one passive reply
+    assert "was cut" not in caplog.text  # ...as its page: nothing was lost on the way
     receipt = replies[-1]
     assert thanks in receipt
     async with core.db.session() as session:
@@ -340,3 +342,30 @@ async def test_unfollowing_is_recorded_and_following_again_asks_the_language(cor
     assert "Please choose your language." in await plain.event(GRANDMA, "subscribe", created=int(plain.now()) + 1)
     async with core.db.session() as session:
         assert not (await session.scalar(select(ChannelUser))).blocked
+
+
+async def test_a_reply_too_long_for_one_message_comes_in_pages_and_a_question_stays_whole(plain):
+    await plain.event(GRANDMA, "subscribe")
+    chosen = await plain.read(GRANDMA, "2")  # Tibetan: the welcome and the first question are 2,144 bytes
+    assert len(chosen) == 2 and chosen[0].endswith("“མུ་མཐུད”གཏོང་རོགས།")
+    question = Translator("bo")("Is money being paid to the suspected scammer right now, or is someone about to pay today?")
+    assert question in chosen[1] and "1. " in chosen[1] and question not in chosen[0]
+    assert all(len(page.encode("utf-8")) <= MAX_BYTES for page in chosen)
+    # Nothing more waits now: "more" shows where the person is.
+    assert question in await plain.say(GRANDMA, "more")
+    # Any other message drops what waited: a page is never shown out of its turn.
+    first = await plain.say(GRANDMA, "语言")
+    assert "Please choose your language." in first
+    assert "Please choose your language." in await plain.say(GRANDMA, "继续")
+
+
+async def test_check_your_answers_in_tibetan_ends_with_how_to_send_on_its_last_page(plain):
+    await plain.event(GRANDMA, "subscribe")
+    await plain.read(GRANDMA, "2")
+    lines = script("ཁོ་ཚོས་རིན་མེད་ཀྱི་གསུང་བཤད་བྱས་ནས་སྨན་བཙོངས། " * 3)
+    for line in lines[:-2]:
+        await plain.read(GRANDMA, line)
+    review = await plain.read(GRANDMA, lines[-2])  # consent: yes
+    assert len(review) > 1
+    assert Translator("bo")("Reply 0 to send the report, or the number of an answer to change it.") in review[-1]
+    assert "17. " in "".join(review)

@@ -56,3 +56,14 @@ def test_lines_are_preferred_to_sentences():
     parts = split(text)
     assert len(parts) > 1 and all(part.startswith("第一行") and part.endswith("还有一句。") for part in parts)
     _whole(parts, text)
+
+
+def test_whole_blocks_are_packed_and_only_a_block_too_long_is_cut():
+    from wechat.split import pack
+
+    question = "第几个？\n1. 是\n2. 否"
+    welcome = "欢迎。" * 300  # 2,700 bytes: longer than a message on its own
+    pages = pack(["您好。", welcome, question], limit=MAX_BYTES)
+    assert pages[-1].endswith(question) and all(len(page.encode("utf-8")) <= MAX_BYTES for page in pages)
+    assert pages[0].startswith("您好。\n\n欢迎。")
+    assert pack(["一", "二"]) == ["一\n\n二"]

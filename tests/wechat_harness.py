@@ -4,6 +4,7 @@ passive replies."""
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import httpx
@@ -17,6 +18,8 @@ AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"  # the C# sample's key (
 ACCOUNT = "gh_tipline"
 
 _ids = itertools.count(6054768590064713728)
+#: The page mark of a reply in pages: "(1/2) Send “more” to read on." in any language.
+PAGE_MARK = re.compile(r"^\((\d+)/(\d+)\)", re.MULTILINE)
 
 
 def message_xml(openid: str, created: int, kind: str, **extra: str) -> str:
@@ -68,3 +71,10 @@ class FakeWeChat:
     async def event(self, openid: str, event: str, *, created: int | None = None) -> str:
         xml = message_xml(openid, created if created is not None else int(self.now()), "event", Event=event)
         return self.opened(await self.post(xml))
+
+    async def read(self, openid: str, text: str) -> list[str]:
+        """What `text` is answered with, every page of it: "more" is sent while pages wait."""
+        pages = [await self.say(openid, text)]
+        while (mark := PAGE_MARK.findall(pages[-1])) and int(mark[-1][0]) < int(mark[-1][1]):
+            pages.append(await self.say(openid, "more"))
+        return pages

@@ -17,10 +17,12 @@ class Command(Enum):
     CANCEL = texts.CANCEL_WORD
     BACK = texts.BACK_WORD
     SKIP = texts.SKIP_WORD
+    MORE = texts.MORE_WORD
 
 
 #: Other words people send for the same thing (the account's menu: 举报 / 查进度 / 语言 / 说明).
-SYNONYMS = {Command.PROGRESS: ("查进度", "进度"), Command.HELP: ("说明", "帮助"), Command.LANGUAGE: ("语言",)}
+SYNONYMS = {Command.PROGRESS: ("查进度", "进度"), Command.HELP: ("说明", "帮助"), Command.LANGUAGE: ("语言",),
+            Command.MORE: ("更多",)}
 
 
 def words(command: Command) -> set[str]:

@@ -29,7 +29,7 @@ from intake.reporting import lookups
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, new_draft, save_draft
 from intake.reporting.lookups import Client, LookupRefused
 from intake.reporting.submission import Incomplete, submit_draft
-from wechat import texts
+from wechat import pages, texts
 from wechat.commands import Command, command_of, language_chosen
 from wechat.messages import Incoming
 from wechat.users import CHANNEL, CHOOSING, language_of, set_language, unfollowed, user_hash
@@ -68,11 +68,21 @@ async def reply(core: Core, message: Incoming) -> str | None:
         chosen = language_chosen(message.text) if message.kind == "text" else None
         if chosen is None:
             return language_question()
-        return await _language_set(Person(core, message.sender, chosen))
+        person = Person(core, message.sender, chosen)
+        return await _paged(person, await _language_set(person))
     person = Person(core, message.sender, language)
     if message.kind != "text":
-        return await _with_step(person, person._(texts.TEXT_ONLY))
-    return await _text(person, message.text)
+        return await _paged(person, await _with_step(person, person._(texts.TEXT_ONLY)))
+    if command_of(message.text) == (Command.MORE, ""):
+        page = await pages.next_page(core, message.sender, person._, person.word(Command.MORE))
+        if page is not None:
+            return page
+    return await _paged(person, await _text(person, message.text))
+
+
+async def _paged(person: Person, text: str) -> str:
+    """The reply's first page; the rest waits for "more" (wechat/pages.py)."""
+    return await pages.first_page(person.core, person.openid, text, person._, person.word(Command.MORE))
 
 
 async def _event(core: Core, message: Incoming) -> str | None:
@@ -128,6 +138,8 @@ async def _text(person: Person, text: str) -> str:
                 return _(texts.NOTHING_TO_CANCEL)
             await discard_draft(person.core, record.id)
             return _(texts.CANCELLED, report=person.word(Command.REPORT))
+        if what is Command.MORE:  # nothing more was waiting: where the person is
+            return _step(person, record.state) if record else _idle(person)
         if what is Command.REPORT:
             return _step(person, record.state) if record else await _begin(person)
         if record is not None and what is Command.BACK:
@@ -282,4 +294,5 @@ def _error(error: Invalid, _: Translator) -> str:
 
 
 def _join(*parts: str) -> str:
-    return "\n\n".join(part for part in parts if part)
+    """Blocks of one reply: shown a blank line apart, and kept whole on its pages."""
+    return pages.BLOCK.join(part for part in parts if part)

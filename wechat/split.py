@@ -26,6 +26,29 @@ def split(text: str, limit: int = MAX_BYTES) -> list[str]:
     return parts
 
 
+def pack(blocks: list[str], limit: int = MAX_BYTES) -> list[str]:
+    """Whole blocks (a question with its choices, the welcome) packed into as few messages as
+    fit; only a block longer than one message is cut, by `split`, beginning on the page before."""
+    pages: list[str] = []
+    current = ""
+    for block in (b.strip() for b in blocks):
+        if not block:
+            continue
+        joined = f"{current}\n\n{block}" if current else block
+        if len(joined.encode("utf-8")) <= limit:
+            current = joined
+            continue
+        if len(block.encode("utf-8")) <= limit:  # whole on a page of its own
+            if current:
+                pages.append(current)
+            current = block
+            continue
+        parts = split(joined, limit)  # too long for any page: cut, filling this page first
+        pages.extend(parts[:-1])
+        current = parts[-1]
+    return pages + [current] if current or not pages else pages
+
+
 def _fitting(text: str, limit: int) -> str:
     """The longest start of `text` within `limit` bytes that ends between two stacks."""
     end = len(text.encode("utf-8")[:limit].decode("utf-8", "ignore"))

@@ -12,6 +12,7 @@ HELP_WORD = N_("help")
 CANCEL_WORD = N_("cancel")
 BACK_WORD = N_("back")
 SKIP_WORD = N_("skip")
+MORE_WORD = N_("more")
 
 # Shared with the bot and the terminal chat.
 CHOOSE_LANGUAGE = N_("Please choose your language.")
@@ -42,6 +43,7 @@ OFFICER_WRITES = N_("The officer writes: %(text)s")
 SLOW_DOWN = N_("You are sending messages very fast. Please wait a minute and try again.")
 
 # This channel's own: a chat with no buttons, answered by numbers and words.
+READ_ON = N_("(%(page)s/%(pages)s) Send “%(more)s” to read on.")
 LANGUAGE_SET = N_("Language: %(language)s. To change it, send “%(command)s”.")
 REPLY_NUMBER = N_("Reply with the number of your answer.")
 SEND_TO_SKIP = N_("Send “%(skip)s” to leave it out.")
