@@ -369,3 +369,14 @@ async def test_check_your_answers_in_tibetan_ends_with_how_to_send_on_its_last_p
     assert len(review) > 1
     assert Translator("bo")("Reply 0 to send the report, or the number of an answer to change it.") in review[-1]
     assert "17. " in "".join(review)
+
+
+async def test_kept_replies_are_purged_after_an_hour_by_the_daily_housekeeping(core, clock, plain):
+    from intake.admin.retention import run_retention
+
+    await plain.event(GRANDMA, "subscribe")
+    await plain.read(GRANDMA, "2")  # a reply in pages: the rest kept
+    assert await count(core, AnsweredMessage) >= 2
+    clock.advance(minutes=61)
+    await run_retention(core)
+    assert await count(core, AnsweredMessage) == 0

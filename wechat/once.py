@@ -7,21 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from intake.domain import purposes
 from intake.platform.core import Core
 from intake.platform.crypto import DecryptionError
 from intake.platform.models.reporting import AnsweredMessage
+from intake.reporting.kept_replies import KEPT
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
-KEPT = timedelta(hours=1)
 _HASHED_FOR = "wechat-message"
-_SEALED_FOR = "wechat-reply"
+_SEALED_FOR = purposes.CHANNEL_REPLY
 _TABLE = AnsweredMessage.__table__
 
 

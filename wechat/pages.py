@@ -11,9 +11,11 @@ import json
 from sqlalchemy import delete, insert, select
 
 from i18n import Translator
+from intake.domain import purposes
 from intake.platform.core import Core
 from intake.platform.crypto import DecryptionError
 from intake.platform.models.reporting import AnsweredMessage
+from intake.reporting.kept_replies import KEPT
 from wechat import texts
 from wechat.split import MAX_BYTES, pack
 
@@ -21,7 +23,7 @@ CHANNEL = "wechat"
 BLOCK = "\x1e"  # between the blocks of a reply that a page should not cut (the welcome, a question)
 FOOTER_BYTES = 240  # room for the "(1/3) send “more” to read on" line, in any language
 _HASHED_FOR = "wechat-rest-of-reply"
-_SEALED_FOR = "wechat-rest-of-reply"
+_SEALED_FOR = purposes.CHANNEL_REPLY
 _TABLE = AnsweredMessage.__table__
 
 
@@ -44,7 +46,8 @@ async def first_page(core: Core, openid: str, text: str, _: Translator, more_wor
 async def next_page(core: Core, openid: str, _: Translator, more_word: str) -> str | None:
     """The next page of the last long reply; None when nothing is waiting."""
     async with core.db.transaction() as session:
-        row = (await session.execute(select(_TABLE.c.sealed_reply).where(_TABLE.c.key_hash == _key(core, openid)))).first()
+        row = (await session.execute(select(_TABLE.c.sealed_reply).where(
+            _TABLE.c.key_hash == _key(core, openid), _TABLE.c.at >= core.clock.now() - KEPT))).first()
         if row is None or row.sealed_reply is None:
             return None
         try:

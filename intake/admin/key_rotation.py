@@ -26,7 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from intake.domain import purposes
 from intake.platform.core import Core
 from intake.platform.crypto import DecryptionError, Keyring, blob_header
-from intake.platform.models.reporting import Attachment, ChannelUser, Draft, LinkToken, Partner
+from intake.platform.models.reporting import AnsweredMessage, Attachment, ChannelUser, Draft, LinkToken, Partner
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tips import Person, Tip
 
@@ -40,6 +40,8 @@ SEALED_COLUMNS: tuple[tuple[InstrumentedAttribute, str], ...] = (
     (Attachment.sealed_name, purposes.ATTACHMENT_NAME),
     (Attachment.sealed_content, purposes.ATTACHMENT),
     (StaffUser.totp_sealed, purposes.TOTP),
+    # Kept an hour, then purged: counted (a key is not retired under them), never re-sealed.
+    (AnsweredMessage.sealed_reply, purposes.CHANNEL_REPLY),
 )
 #: Every stored look-up hash ("<hash key id>:<hex>", crypto.lookup_hash).
 HASH_COLUMNS: tuple[InstrumentedAttribute, ...] = (

@@ -28,6 +28,7 @@ from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.platform.schedule import every_period
 from intake.domain.deployment import CONFIG_DIR
+from intake.reporting import kept_replies
 from intake.reporting.drafts import purge_expired_drafts
 from intake.platform.models.notifications import Notification
 from intake.platform.models.reporting import Attachment, ChannelUser, Draft, LinkToken
@@ -262,6 +263,7 @@ async def run_retention(core: Core, *, dry_run: bool = False, policy: RetentionP
     report.orphan_files = await _orphan_files(core, report_only=False)
     await staff_sessions.purge(core)  # console sessions past 12 hours, and sign-in failures a day old
     await sign_in_backoff.purge(core)
+    await kept_replies.purge(core)  # chat replies kept an hour for retries and next pages
     async with core.db.transaction() as session:
         result = await session.execute(delete(LinkToken).where(
             or_(LinkToken.expires_at <= core.clock.now(), LinkToken.used_at.is_not(None))))

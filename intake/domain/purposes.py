@@ -14,6 +14,7 @@ OWN_CODE = "own-code"  # a tip's tracking code, kept for its reporter's own chat
 ATTACHMENT = "attachment"  # an evidence file's content
 ATTACHMENT_NAME = "attachment-name"  # its file name
 TOTP = "totp"  # a member of staff's second-factor secret
+CHANNEL_REPLY = "channel-reply"  # a chat's reply kept for an hour: for a retried message, or its next page
 
 # Keyed hashes (look-ups without storing the value).
 TRACKING_CODE = "tracking-code"
