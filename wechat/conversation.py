@@ -36,7 +36,7 @@ from wechat.users import CHANNEL, CHOOSING, language_of, set_language, unfollowe
 
 CAPABILITIES = ChannelCapabilities()  # text only for now: voice and images are a later step
 PERSON_LIMIT = ratelimit.Limit("wechat-person", 60, 60)  # messages per person per minute, as the bot's
-REVIEW_VALUE_CHARS = 80  # "check your answers" fits one message even in Tibetan
+REVIEW_VALUE_CHARS = 80  # a long answer shortened in "check your answers" (it pages less)
 SEND = "0"  # at "check your answers": send the report
 
 
