@@ -380,3 +380,23 @@ async def test_kept_replies_are_purged_after_an_hour_by_the_daily_housekeeping(c
     clock.advance(minutes=61)
     await run_retention(core)
     assert await count(core, AnsweredMessage) == 0
+
+
+async def test_a_safe_mode_message_sealed_for_another_account_is_refused(core, safe):
+    from wechat.crypto import MessageCrypt
+    from wechat.messages import cdata
+
+    xml = message_xml(GRANDMA, int(safe.now()), "event", Event="subscribe")
+    sealed = MessageCrypt(AES_KEY, "wx0000000000000000").encrypt(xml)  # the right key, another AppID
+    body = f"<xml><ToUserName>gh</ToUserName><Encrypt>{cdata(sealed)}</Encrypt></xml>"
+    response = await safe.client.post(CALLBACK_PATH, params=safe.signed_query(sealed), content=body.encode())
+    assert response.status_code == 403
+    assert await count(core, ChannelUser) == 0
+
+
+def test_the_language_is_chosen_by_its_number_in_any_digits_or_by_its_name():
+    from wechat.commands import language_chosen
+
+    assert [language_chosen(text) for text in ("1", "༢", "３", "English", "བོད་ཡིག", "中文")] == [
+        "zh_Hans", "bo", "en", "en", "bo", "zh_Hans"]
+    assert language_chosen("4") is None and language_chosen("hello") is None
