@@ -1,7 +1,7 @@
 """answered_messages: chat messages taken, with their replies, so a retried one is answered once
 
 Revision ID: 0011w
-Revises: 0010d
+Revises: 0010s
 Create Date: 2026-12-07 17:20:00
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '0011w'
-down_revision = '0010d'
+down_revision = '0010s'
 branch_labels = None
 depends_on = None
 
