@@ -21,7 +21,7 @@ WELCOME = N_(
     "It is safe, you do not need an account, and you can stay anonymous. "
     "If you were tricked, it is not your fault."
 )
-PHONES = N_("Police emergency 110 · Anti-fraud advice 96110 · Government service hotline 12345")
+PHONES = N_("Police emergency 110 · Anti-fraud line 96110 · Government service hotline 12345")
 OPTIONAL = N_("(optional)")
 SEVERAL = N_("You can type several numbers, for example 1,3.")
 CHECK_ANSWERS = N_("Check your answers")
