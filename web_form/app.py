@@ -27,11 +27,11 @@ from intake.domain.questionnaire import QUESTIONS
 from intake.domain.steps import Kind
 from web_form import api, report, status
 from web_form.common import MAX_FORM_BODY, MAX_UPLOAD_BODY, render
+from web_form.language_links import PREFERENCE_SECONDS, LanguageLinks
 from web_form.rendering import CONTRAST_COOKIE, LANG_COOKIE, TEXT_COOKIE, Renderer, Visitor, visitor_language
 from web_form.security import OWNER_COOKIE, SECURITY_HEADERS, csrf_token, new_owner, valid_owner
 
 STATIC_DIR = Path(__file__).parent / "static"
-PREFERENCE_SECONDS = 365 * 24 * 3600
 RETRY_AFTER_SECONDS = 30
 UNAVAILABLE = N_("The tip-line cannot answer just now. Please try again in a minute.")
 PAGE_NOT_FOUND = (N_("Page not found"), N_(
@@ -68,6 +68,8 @@ def create_app(core: Core, *, secure_cookies: bool | None = None, lookup_floor_s
     app.add_exception_handler(RequestValidationError, invalid)  # a parameter that does not pass its type
     app.add_exception_handler(Exception, failed)  # anything else: a page, never a stack trace
 
+    # ?lang=bo on any page: innermost but for the host check, so the headers below go on its redirect.
+    app.add_middleware(LanguageLinks, cookie=LANG_COOKIE, app_state=app.state)
     hosts = core.settings.allowed_hosts
     if hosts and hosts != ["*"]:  # production: only the deployment's names, never a forged Host echoed in a redirect
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)
