@@ -74,19 +74,39 @@ def check_free_text(text: str, deployment: Deployment) -> str | Invalid:
     cleaned = clean_text(text, max_chars=MAX_PUBLIC_CHARS, min_chars=1)
     if isinstance(cleaned, Invalid):
         return cleaned
-    if _LINK.search(cleaned):
+    if find_link(cleaned):
         return Invalid(N_("A message to the reporter cannot contain links: reporters are told that real notices never have one."))
-    allowed = ALWAYS_ALLOWED_NUMBERS | {re.sub(r"\D", "", u.phone) for u in deployment.units if u.phone}
-    for match in _NUMBER.finditer(cleaned):
-        if re.sub(r"\D", "", match.group()) not in allowed and len(re.sub(r"\D", "", match.group())) >= 5:
-            return Invalid(
-                N_("A message to the reporter can only give the phone numbers 110, 96110, 12345 or a unit's published number (found %(number)s)."),
-                {"number": match.group()},
-            )
+    number = find_unofficial_number(cleaned, deployment)
+    if number:
+        return Invalid(
+            N_("A message to the reporter can only give the phone numbers 110, 96110, 12345 or a unit's published number (found %(number)s)."),
+            {"number": number},
+        )
     for pattern in _REQUESTS:
         if pattern.search(cleaned):
             return Invalid(N_("A message to the reporter must never ask for money, card numbers, passwords or codes."))
     return cleaned
+
+
+def find_link(text: str) -> str | None:
+    """The first web address in `text` (public texts carry none: real notices never have one)."""
+    match = _LINK.search(text)
+    return match.group() if match else None
+
+
+def official_numbers(deployment: Deployment) -> set[str]:
+    """The numbers a public text may give, as digits: the hotlines and the units' published numbers."""
+    return ALWAYS_ALLOWED_NUMBERS | {re.sub(r"\D", "", u.phone) for u in deployment.units if u.phone}
+
+
+def find_unofficial_number(text: str, deployment: Deployment) -> str | None:
+    """The first phone-like number in `text` that is neither a hotline nor a unit's own, as written."""
+    allowed = official_numbers(deployment)
+    for match in _NUMBER.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if digits not in allowed and len(digits) >= 5:
+            return match.group()
+    return None
 
 
 def render(message: dict | None, language: str, deployment: Deployment) -> str | None:

@@ -5,4 +5,6 @@ It re-exports nothing: import a model from the module that defines it.
 """
 from __future__ import annotations
 
-from intake.platform.models import base, notifications, operations, reporting, rewards, staff, tip_records, tips  # noqa: F401
+from intake.platform.models import (  # noqa: F401
+    base, notifications, operations, prevention, reporting, rewards, staff, tip_records, tips,
+)

@@ -1,0 +1,42 @@
+"""Prevention: warnings and typical cases (预警、典型案例) that coordinators publish for everyone."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from intake.platform.models.base import Base
+
+
+class ScamWarning(Base):
+    """One warning or typical case: its texts per language, what it covers, and who wrote,
+    proposed, approved and withdrew it (the two-person rule: see intake/prevention/warnings.py)."""
+
+    __tablename__ = "warnings"
+    __table_args__ = (Index("ix_warnings_status_until", "status", "visible_until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # warning (预警) or case (典型案例)
+    status: Mapped[str] = mapped_column(String(12))  # draft, proposed, published, withdrawn
+    category: Mapped[str] = mapped_column(String(40))
+    regions: Mapped[list] = mapped_column(JSON)  # region codes; a region covers those inside it
+    #: {language: {"title": …, "body": …}}; Chinese always, Tibetan and English when translated.
+    texts: Mapped[dict] = mapped_column(JSON)
+    #: Translations added after the warning was proposed, shown once a second coordinator approves them.
+    pending_texts: Mapped[dict | None] = mapped_column(JSON)
+    do_not_call: Mapped[list] = mapped_column(JSON)  # phone numbers, "+86…" or as dialled
+    do_not_open: Mapped[list] = mapped_column(JSON)  # web addresses, host and path, no scheme
+    visible_until: Mapped[date] = mapped_column(Date)  # the last day it is shown
+    written_by: Mapped[str] = mapped_column(String(60))
+    written_at: Mapped[datetime]
+    edited_by: Mapped[str] = mapped_column(String(60))  # the last person who changed its texts
+    proposed_by: Mapped[str | None] = mapped_column(String(60))
+    proposed_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(60))
+    approved_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(60))
+    withdrawn_at: Mapped[datetime | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
