@@ -17,8 +17,9 @@ from i18n import negotiate
 
 PARAMETER = "lang"
 PREFERENCE_SECONDS = 365 * 24 * 3600
-#: Paths that are no page to come back to: files, the JSON API, the switches themselves.
-_NOT_PAGES = ("/static/", "/api/", "/prefs/")
+#: Paths that are no page to come back to: files, the JSON API, the switches themselves, and
+#: the warnings' feed, whose ?lang= chooses its language (a feed reader keeps no cookie).
+_NOT_PAGES = ("/static/", "/api/", "/prefs/", "/warnings.atom")
 #: A language tag as people write it: zh, zh-CN, zh_Hans, bo, en-GB.
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,2}")
 #: What a path may hold as it is sent on in Location (RFC 3986 pchar and "/"); the rest is quoted.

@@ -23,7 +23,7 @@ from jinja2.visitor import NodeTransformer
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, Translator, negotiate, translations
 from intake.domain.answers.invalid import Invalid
-from intake.domain.dates_in_words import moment_in_words
+from intake.domain.dates_in_words import day_in_words, moment_in_words
 
 LANG_COOKIE = "tl_lang"
 TEXT_COOKIE = "tl_text"  # "large" for bigger text
@@ -56,6 +56,7 @@ def make_environment(language: str | None = None) -> Environment:
     env.install_gettext_callables(_gettext_now, _ngettext_now, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, LANGUAGE_TAGS=LANGUAGE_TAGS)
     env.filters["local_time"] = local_time
+    env.filters["day_in_words"] = day_in_words
     return env
 
 
