@@ -117,7 +117,7 @@ async def _begin(chat: Chat) -> None:
 
 async def help_(message: Message, core: Core, bot: Bot, state: FSMContext) -> None:
     chat = await _chat(message, core, bot, state)
-    await chat.say(chat._(texts.HELP) + "\n\n" + chat._(texts.PHONES))
+    await chat.say(chat._(texts.HELP) + " " + chat._(texts.HELP_WARNINGS) + "\n\n" + chat._(texts.PHONES))
     record = await chat.draft()
     if record is not None:
         await show_step(chat, record)
@@ -235,7 +235,7 @@ async def pressed(query: CallbackQuery, callback_data: Step, core: Core, bot: Bo
         record.state = conv.restart(record.state, CAPABILITIES)
         await chat.say(chat._(texts.STARTING_OVER))
     elif action == "help":
-        await chat.say(chat._(texts.HELP) + "\n\n" + chat._(texts.PHONES))
+        await chat.say(chat._(texts.HELP) + " " + chat._(texts.HELP_WARNINGS) + "\n\n" + chat._(texts.PHONES))
         await show_step(chat, record)
         return
     elif action == "ch":

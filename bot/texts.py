@@ -14,6 +14,11 @@ WELCOME = N_(
     "It is safe, you do not need an account, and you can stay anonymous. "
     "If you were tricked, it is not your fault."
 )
+NO_WARNINGS = N_("There is no warning in force just now. That does not mean there is no scam: before you pay, call 96110.")
+WARNINGS_HEADING = N_("Warnings about scams going on now (the newest %(count)s). Before you pay, call 96110.")
+WARNING_NOT_TRANSLATED = N_("This warning has not been translated into your language yet: it is shown in Chinese.")
+DO_NOT_CALL = N_("Do not call:")
+DO_NOT_OPEN = N_("Do not open:")
 PHONES = N_("Police emergency 110 · Anti-fraud line 96110 · Government service hotline 12345")
 HELP = N_(
     "Answer each question with the buttons, or type your answer. "
@@ -21,6 +26,7 @@ HELP = N_(
     "Commands: /language to change the language, /cancel to delete this report, "
     "/mytips to see your reports, /status followed by a tracking code to see a report's progress."
 )
+HELP_WARNINGS = N_("/warnings shows the warnings about scams going on now.")
 # The channel kit's count of questions left (Prompt.left): it only goes down as the reporter answers.
 OPTIONAL = N_("(optional)")
 TYPE_OR_PRESS = N_("Type your answer, or press a button.")
