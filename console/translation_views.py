@@ -19,6 +19,7 @@ from intake.casework.casework import TipNotFound
 from intake.domain.ids import parse_id
 from intake.domain.refusals import Refused
 from intake.platform.models.tips import Tip
+from intake.prevention.warnings import warnings_to_translate
 from intake.casework.translations import (
     STAFF_LANGUAGE, TRANSLATOR_ROLES, messages_to_translate, translatable, translate_public_message,
     translate_reporter_words, words_to_translate,
@@ -60,6 +61,9 @@ async def queue(viewer: SignedIn, console: ConsoleDep, after: str = "", words_af
         messages=messages, next_messages=next_messages, words=words, next_words=next_words, waiting=waiting,
         status_labels={s.value: viewer.core_(STATUS_LABELS[s]) for s in Status},
         can_translate=viewer.staff.role in TRANSLATOR_ROLES,
+        warnings=[{"id": warning.id, "title": warning.texts["zh_Hans"]["title"],
+                   "missing": ", ".join(LANGUAGE_NAMES[code] for code in missing)}
+                  for warning, missing in await warnings_to_translate(console.core, viewer.staff)],
     )
 
 

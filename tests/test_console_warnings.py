@@ -15,7 +15,7 @@ from intake.staff.auth import enrol_totp, new_totp_secret
 from intake.platform.models.staff import AuditEvent
 from tests.console_support import as_seen, client_for, csrf_of, make_staff, sign_in
 from tests.warning_support import BO_BODY, BO_TITLE, CITY_UNIT, ZH_BODY, ZH_TITLE
-from tests.webclient import web_client
+from tests.webclient import text_of, web_client
 
 
 @asynccontextmanager
@@ -116,3 +116,15 @@ async def test_staff_without_a_part_in_warnings_are_kept_out(core):
     async with signed_in(core, "zhou") as zhou:
         assert (await zhou.get("/warnings/999")).status_code == 404
         assert (await zhou.get("/warnings/abc")).status_code in (400, 404)
+
+
+async def test_the_needs_translation_queue_lists_warnings_missing_a_language(core):
+    async with signed_in(core, "zhou") as zhou, signed_in(core, "li", "officer", "990121-civil_affairs") as li:
+        created = await post_from(zhou, "/warnings/new", "/warnings/new", **draft_fields(
+            title_en="Fake care home 'bed fees'", body_en="People pretending to be care home staff ask for a fee."))
+        path = created.headers["location"].split("?")[0]
+        queue = text_of((await li.get("/translations")).text)
+        assert "Warnings without a Tibetan or English text" in queue
+        assert f"{ZH_TITLE} · Missing: བོད་ཡིག" in queue  # English is there already
+        await post_from(li, path, f"{path}/translate", language="bo", title=BO_TITLE, body=BO_BODY)
+        assert ZH_TITLE not in text_of((await li.get("/translations")).text)

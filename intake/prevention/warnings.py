@@ -306,6 +306,18 @@ async def warnings_for_staff(core: Core, staff: StaffUser) -> list[ScamWarning]:
     return [w for w in rows if set(w.regions) & covered]
 
 
+async def warnings_to_translate(core: Core, staff: StaffUser) -> list[tuple[ScamWarning, list[str]]]:
+    """For the needs-translation queue: each live warning of the person's region with the
+    languages it still lacks (a translation waiting for approval counts as there), oldest first."""
+    found = []
+    for warning in reversed(await warnings_for_staff(core, staff)):
+        there = set(warning.texts) | set(warning.pending_texts or {})
+        missing = [language for language in LANGUAGES if language not in there]
+        if warning.status != "withdrawn" and missing:
+            found.append((warning, missing))
+    return found
+
+
 async def warning_for_staff(core: Core, staff: StaffUser, warning_id: int) -> ScamWarning | None:
     async with core.db.session() as session:
         warning = await session.get(ScamWarning, warning_id)
