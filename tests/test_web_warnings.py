@@ -59,7 +59,7 @@ async def test_the_list_filters_by_region_and_kind_of_scam(core):
         hostile = await client.get("/warnings", params={"region": "<script>", "category": "x" * 5000})
     assert f"/warnings/{here.id}" in county and f"/warnings/{there.id}" not in county
     assert f"/warnings/{there.id}" in medical and f"/warnings/{here.id}" not in medical
-    assert hostile.status_code == 200 and "<script>" not in hostile.text.split("</head>")[1].replace("<script src", "")
+    assert hostile.status_code == 200 and "<script>" not in hostile.text  # an unknown choice filters nothing, echoed nowhere
 
 
 async def test_unknown_withdrawn_and_ended_warnings_are_not_found(core, clock):
