@@ -104,11 +104,12 @@ def test_every_refusal_of_the_core_shares_one_base():
     from intake.casework.supervision import SupervisionRefused
     from intake.casework.translations import TranslationRefused
     from intake.domain.refusals import Refused
+    from intake.prevention.warnings import WarningRefused
     from intake.reporting.lookups import LookupRefused, ReplyRefused
     from intake.reports.ledger import LedgerRefused
     from intake.reports.statistics import StatisticsRefused
     from intake.rewards.work import RewardError
 
     kinds = (CaseworkError, RewardError, ColourRefused, SupervisionRefused, TranslationRefused, ReplyRefused,
-             LookupRefused, LedgerRefused, StatisticsRefused)
+             LookupRefused, LedgerRefused, StatisticsRefused, WarningRefused)
     assert [kind.__name__ for kind in kinds if not issubclass(kind, Refused)] == []
