@@ -1,7 +1,7 @@
 """warnings and typical cases (预警、典型案例) that coordinators publish, two people to a publication
 
-Revision ID: 0010p
-Revises: 0010d
+Revision ID: 0012p
+Revises: 0011w
 Create Date: 2026-12-07 17:30:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0010p'
-down_revision = '0010d'
+revision = '0012p'
+down_revision = '0011w'
 branch_labels = None
 depends_on = None
 
