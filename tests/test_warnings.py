@@ -44,7 +44,7 @@ async def test_a_warning_needs_a_second_coordinator_who_confirms_nothing_identif
     assert "different coordinator" in describe(own.value, "en")
     with pytest.raises(WarningRefused) as unconfirmed:
         await approve_warning(core, qian, warning.id, nothing_identifies=False)
-    assert "identifies a reporter or a victim" in describe(unconfirmed.value, "en")
+    assert "identifies a reporter or the person who was targeted" in describe(unconfirmed.value, "en")
     assert await published_warnings(core, "zh_Hans") == []
 
     published = await approve_warning(core, qian, warning.id, nothing_identifies=True)

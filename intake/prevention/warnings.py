@@ -201,7 +201,7 @@ async def propose_warning(core: Core, staff: StaffUser, warning_id: int) -> Scam
 
 async def approve_warning(core: Core, staff: StaffUser, warning_id: int, *, nothing_identifies: bool) -> ScamWarning:
     """A second coordinator publishes a proposed warning, or approves translations waiting on a
-    published one, after confirming that nothing in it identifies a reporter or a victim."""
+    published one, after confirming that nothing in it identifies a reporter or the person who was targeted."""
     _require_coordinator(staff)
     async with _work(core, staff, "approve", warning_id) as session:
         warning = await _load(session, core, staff, warning_id)
@@ -215,7 +215,7 @@ async def approve_warning(core: Core, staff: StaffUser, warning_id: int, *, noth
         if staff.username in others:
             raise _refused(N_("You wrote or proposed this, so a different coordinator must approve it."))
         if not nothing_identifies:
-            raise WarningRefused(N_("Confirm that nothing in the warning identifies a reporter or a victim."))
+            raise WarningRefused(N_("Confirm that nothing in the warning identifies a reporter or the person who was targeted."))
         if not set(warning.regions) <= _covered_regions(core, staff):
             raise _refused(N_("The warning covers regions outside yours: a coordinator who covers them all must approve it."))
         now = core.clock.now()
