@@ -2,9 +2,11 @@
 # Install the Debian packages the test suite needs (idempotent; only as root, only what is missing):
 # PostgreSQL for the second run, redis-server for the bot's RedisStorage test, Chromium and fonts (Chinese,
 # Tibetan) for browser tests, LibreOffice (headless) to open the exported ledger as a coordinator would,
-# wrk for the HTTP benchmarks of bench/ (and their smoke test).
+# wrk for the HTTP benchmarks of bench/ (and their smoke test); Pango (WeasyPrint prints the posters
+# through it), and poppler-utils and zbar-tools for the poster tests (pdffonts, pdftotext, pdftoppm, zbarimg).
 set -euo pipefail
-packages=(postgresql postgresql-contrib redis-server chromium fonts-noto-core fonts-noto-cjk fonts-tibetan-machine libreoffice-calc-nogui wrk)
+packages=(postgresql postgresql-contrib redis-server chromium fonts-noto-core fonts-noto-cjk fonts-tibetan-machine libreoffice-calc-nogui wrk
+  libpango-1.0-0 libpangoft2-1.0-0 poppler-utils zbar-tools)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

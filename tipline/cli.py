@@ -27,6 +27,7 @@ from tipline.chat import TerminalChat
 from tipline.i18n_cli import i18n_app
 from tipline import keys_cli
 from tipline.partners_cli import partners_app
+from tipline.posters_cli import posters_app
 from tipline.rewards_cli import rewards_app
 from tipline.retention_cli import retention_app
 from tipline.search_cli import search_app
@@ -43,6 +44,7 @@ app.add_typer(regions_app, name="regions")
 app.add_typer(staff_app, name="staff")
 app.add_typer(tips_app, name="tips")
 app.add_typer(partners_app, name="partners")
+app.add_typer(posters_app, name="posters")
 app.add_typer(rewards_app, name="rewards")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(retention_app, name="retention")

@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     draft_ttl_days: int = Field(default=30, ge=1)
     timezone: str = "Asia/Shanghai"
     public_base_url: str = ""  # e.g. https://tipline.example.gov.cn: notices link only to its status page
+    # What a poster's QR code opens (and prints beside it), with ?lang=<code> added: a deployment's own
+    # short address, since chat apps block or warn about domains without the right registration.
+    # Empty: public_base_url.
+    poster_url: str = ""
     telegram_bot_username: str = ""  # e.g. TiplineBot: the confirmation page offers t.me/<bot>?start=<token>
     redis_url: str = ""  # e.g. redis://127.0.0.1:6379/0: rate limits shared by workers (and the bot's state)
     # Processes that decode and clean uploaded files, per server process: at most this many files
@@ -99,6 +103,10 @@ class Settings(BaseSettings):
             return ["*"]
         hosts = [urlsplit(url).hostname or "" for url in (self.public_base_url, self.console_base_url)]
         return hosts if all(hosts) else []
+
+    @property
+    def poster_base_url(self) -> str:
+        return self.poster_url or self.public_base_url
 
     @property
     def trusted_proxy_list(self) -> list[str]:
