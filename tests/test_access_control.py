@@ -58,6 +58,7 @@ COORDINATOR = rule(N, N, Y, N, N, N)
 SUPERVISE = rule(N, N, OWN, N, N, N)
 AUDITOR = rule(N, N, N, N, Y, N)
 COLOUR = rule(N, OWN, OWN, N, N, N)
+POSTERS = rule(N, Y, Y, N, N, N)  # a unit lead for their own unit (tests/test_posters.py), a coordinator for any
 
 #: (method, path) -> rule. Every console route has a row; a route without one fails the suite.
 RULES: dict[tuple[str, str], dict[str, str] | str] = {
@@ -113,6 +114,8 @@ RULES: dict[tuple[str, str], dict[str, str] | str] = {
     ("GET", "/audit"): AUDITOR,
     ("GET", "/overdue"): COORDINATOR,
     ("GET", "/translation-review"): COORDINATOR,
+    ("GET", "/posters"): POSTERS,
+    ("GET", "/posters/poster.pdf"): POSTERS,
     ("POST", "/tips/{tip_id}/supervise"): SUPERVISE,
     ("GET", "/rewards"): REWARDS,
     ("POST", "/rewards/come-forward"): REWARDS,
@@ -131,7 +134,8 @@ RULES: dict[tuple[str, str], dict[str, str] | str] = {
 }
 
 #: Query strings a page needs to show anything at all (the same for every role).
-QUERIES = {"/duplicates/group": "?kind=organisation&key={org}", "/organisations/one": "?key={org}"}
+QUERIES = {"/duplicates/group": "?kind=organisation&key={org}", "/organisations/one": "?key={org}",
+           "/posters/poster.pdf": f"?unit={LEAD_UNIT}&lang=zh_Hans&paper=A4"}
 #: The organisation named by the own tip and by the other county's tip.
 ORGANISATIONS = {"own": "金色年华养老院", "other": "福寿康养老院"}
 #: Fields that pass each form's own checks, so what decides is who is asking. VERSION is
