@@ -200,3 +200,38 @@ async def test_roles_that_make_no_posters_are_refused(console_core, role):
         assert response.status_code == 403
         assert "宣传画和宣传单由协调员和单位负责人制作。" in response.text
     assert 'href="/posters"' not in page.text
+
+
+@pytest.mark.same_on_every_database
+async def test_a_unit_lead_downloads_a_tibetan_leaflet_in_the_browser(console_core, tmp_path):
+    """The page in Chromium: axe-clean (WCAG 2.2 AA), reached from the menu, and the form's
+    download is the PDF."""
+    from playwright.async_api import async_playwright, expect
+
+    from console.app import create_app
+    from tests.browser import serving
+    from tests.console_support import PASSWORD
+    from tests.test_console_browser import CHROMIUM, assert_accessible
+
+    await make_staff(console_core, "zhao", "unit_lead", UNIT)
+    async with serving(create_app(console_core)) as url, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        page = await browser.new_page(locale="zh-CN", accept_downloads=True)
+        await page.goto(f"{url}/signin")
+        await page.get_by_label("用户名").fill("zhao")
+        await page.get_by_label("密码").fill(PASSWORD)
+        await page.get_by_role("button", name="登录", exact=True).click()
+        await page.get_by_role("link", name="宣传画和宣传单").click()
+        await expect(page.get_by_role("heading", name="宣传画和宣传单")).to_be_visible()
+        await assert_accessible(page, "posters")
+        await page.get_by_label("语言").select_option(label="藏文")
+        await page.get_by_label("A5 宣传单（发放用）").check()
+        async with page.expect_download() as downloading:
+            await page.get_by_role("button", name="生成 PDF").click()
+        download = await downloading.value
+        out = tmp_path / download.suggested_filename
+        await download.save_as(out)
+        await browser.close()
+    assert out.name == f"poster-{UNIT}-bo-A5.pdf"
+    assert squeezed(Translator("bo")(HEADLINE)) in pdf_text(out)
