@@ -12,7 +12,9 @@ import pytest
 
 from i18n import Translator
 from intake.domain.posters import HEADLINE, HOTLINES_HEADING, PosterRefused, compose_poster, form_address, warning_signs
+from intake.domain.deployment import LocalText
 from intake.platform import audit
+from intake.reports.posters import poster_html, poster_pdf
 from tests.cli import run_tipline
 from tests.console_support import client_for, make_staff, sign_in
 
@@ -130,6 +132,26 @@ def test_a_retired_unit_gets_no_poster(deployment):
     with pytest.raises(PosterRefused) as refused:
         compose_poster(retired, UNIT, "bo", "A4", SITE)
     assert refused.value.params == {"unit": UNIT}
+
+
+def test_a_deployment_with_longer_texts_still_gets_a_poster_of_one_page(deployment, tmp_path):
+    """Another deployment's unit name and examples run longer than the demo's: smaller type
+    keeps the A4 poster to its one side."""
+    long_name = LocalText(zh_Hans="东湖县民政局养老服务和社会救助工作科（县养老服务指导中心）",
+                          bo="ཏུང་ཧུའུ་རྫོང་དམངས་སྲིད་ཅུས་ཀྱི་རྒན་གསོའི་ཞབས་ཞུ་དང་སྤྱི་ཚོགས་སྐྱབས་སྐྱོར་ལས་དོན་སྡེ་ཚན",
+                          en="Donghu County Civil Affairs Bureau, Elder Care Services and Social Assistance Section")
+    longer = deployment.model_copy(update={
+        "units": tuple(u.model_copy(update={"name": long_name}) if u.code == UNIT else u for u in deployment.units),
+        "categories": tuple(c.model_copy(update={"examples": tuple(
+            LocalText(zh_Hans=e.zh_Hans * 2, bo=f"{e.bo} {e.bo}", en=f"{e.en}; {e.en}") for e in c.examples)})
+            for c in deployment.categories),
+    })
+    poster = compose_poster(longer, UNIT, "zh_Hans+bo", "A4", SITE)
+    assert poster_html(poster).count(long_name.bo) == 2  # the band, and beside the unit's number
+    out = tmp_path / "poster.pdf"
+    out.write_bytes(poster_pdf(poster))
+    assert pdf_pages(out) == 1
+    assert squeezed(long_name.zh_Hans) in pdf_text(out)
 
 
 # The console page: coordinators for any unit, unit leads for their own.

@@ -6,6 +6,7 @@ stacked letters as a browser does. The QR codes are segno's, as SVG. Making one 
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import segno
@@ -16,6 +17,14 @@ from intake.platform import audit
 from intake.platform.core import Core
 
 TEMPLATES = Path(__file__).parent / "poster"
+#: The base size of the type in points (poster.css sizes everything in rem), by paper and number
+#: of languages: a headline of about 32 pt and numbers of 26 pt on an A4 poster in one language.
+BASE_SIZE = {("A4", 1): 12.5, ("A4", 2): 10.0, ("A5", 1): 11.0, ("A5", 2): 9.5}
+#: Sides of paper: a poster has one; a leaflet two (warnings on the front, numbers and codes on the back).
+SIDES = {"A4": 1, "A5": 2}
+#: Smaller type, step by step, for texts longer than the demo deployment's.
+SHRINK = (1.0, 0.93, 0.86, 0.8)
+log = logging.getLogger(__name__)
 _environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(("html",)))
 
 
@@ -24,17 +33,26 @@ def qr_code(address: str) -> str:
     return segno.make(address, error="m", micro=False).svg_data_uri(dark="#000", light="#fff", border=4)
 
 
-def poster_html(poster: Poster) -> str:
+def poster_html(poster: Poster, scale: float = 1.0) -> str:
     codes = {text.language: qr_code(text.target) for text in poster.texts}
     css = (TEMPLATES / "poster.css").read_text(encoding="utf-8")
-    return _environment.get_template("poster.html").render(poster=poster, codes=codes, css=css)
+    base_size = round(BASE_SIZE[poster.paper, len(poster.texts)] * scale, 2)
+    return _environment.get_template("poster.html").render(poster=poster, codes=codes, css=css, base_size=base_size)
 
 
 def poster_pdf(poster: Poster) -> bytes:
-    """The poster printed (about a second of one core: callers in an event loop use a thread)."""
+    """The poster printed (about a second of one core: callers in an event loop use a thread). A
+    deployment's longer texts get smaller type, step by step, until it keeps to its sides."""
     from weasyprint import HTML  # loads Pango: only where a poster is printed
 
-    return HTML(string=poster_html(poster), base_url=str(TEMPLATES)).write_pdf()
+    for scale in SHRINK:
+        document = HTML(string=poster_html(poster, scale), base_url=str(TEMPLATES)).render()
+        if len(document.pages) <= SIDES[poster.paper]:
+            break
+    else:
+        log.warning("the %s poster of %s takes %s pages even in the smallest type", poster.paper, poster.unit,
+                    len(document.pages))
+    return document.write_pdf()
 
 
 async def make_poster(core: Core, actor: str, unit: str, languages: str, paper: str) -> tuple[Poster, bytes]:
