@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from console.dependencies import ConsoleDep, role
 from console.refusals import refusal_text
 from console.web import Console, Viewer
 from i18n import N_
-from intake.domain.posters import LANGUAGE_CHOICES, PAPERS, PosterRefused
+from intake.domain.posters import LANGUAGE_CHOICES, PAPERS, SIGNS, PosterRefused, chosen_categories, sign_categories
 from intake.reports.posters import make_poster
 from intake.staff.staff import Role
 
@@ -38,14 +38,17 @@ def units_for(console: Console, viewer: Viewer) -> list[tuple[str, str]]:
 
 
 def form_page(console: Console, viewer: Viewer, *, unit: str = "", lang: str = "", paper: str = "",
-              error: str | None = None, status_code: int = 200) -> Response:
+              categories: list[str] | None = None, error: str | None = None, status_code: int = 200) -> Response:
     _ = viewer._
+    deployment = console.core.deployment
     return console.render(
         viewer, "posters.html", status_code=status_code, title=_("Posters and leaflets"), error=error,
         units=units_for(console, viewer), unit=unit or viewer.staff.unit_code or "",
         languages=[(code, _(LANGUAGE_LABELS[code])) for code in LANGUAGE_CHOICES], lang=lang or viewer.language,
         papers=[(code, _(PAPER_LABELS[code])) for code in PAPERS], paper=paper or PAPERS[0],
-        address=console.core.settings.poster_base_url,
+        address=console.core.settings.poster_base_url, most=SIGNS,
+        categories=[(code, deployment.category_label(code, viewer.language)) for code in sign_categories(deployment)],
+        checked=set(categories if categories is not None else chosen_categories(deployment)),
     )
 
 
@@ -55,14 +58,15 @@ async def posters(viewer: PosterMaker, console: ConsoleDep) -> Response:
 
 
 @router.get("/posters/poster.pdf")
-async def poster_pdf(viewer: PosterMaker, console: ConsoleDep, unit: str = "", lang: str = "", paper: str = "") -> Response:
+async def poster_pdf(viewer: PosterMaker, console: ConsoleDep, unit: str = "", lang: str = "", paper: str = "",
+                     category: Annotated[list[str], Query()] = []) -> Response:  # noqa: B006 - FastAPI copies it
     """The PDF, to download; a choice that cannot be printed shows the form again with why."""
+    chosen = dict(unit=unit, lang=lang, paper=paper, categories=category)
     if viewer.staff.role != Role.COORDINATOR and unit != viewer.staff.unit_code:
-        return form_page(console, viewer, unit=unit, lang=lang, paper=paper, error=viewer._(OWN_UNIT_ONLY), status_code=403)
+        return form_page(console, viewer, **chosen, error=viewer._(OWN_UNIT_ONLY), status_code=403)
     try:
-        poster, pdf = await make_poster(console.core, viewer.staff.username, unit, lang, paper)
+        poster, pdf = await make_poster(console.core, viewer.staff.username, unit, lang, paper, category)
     except PosterRefused as refused:
-        return form_page(console, viewer, unit=unit, lang=lang, paper=paper, error=refusal_text(viewer, refused),
-                         status_code=400)
+        return form_page(console, viewer, **chosen, error=refusal_text(viewer, refused), status_code=400)
     name = f"poster-{poster.unit}-{'+'.join(poster.languages)}-{poster.paper}.pdf"
     return Response(pdf, media_type="application/pdf", headers={"content-disposition": f'attachment; filename="{name}"'})

@@ -84,7 +84,7 @@ async def test_a_tibetan_poster_is_shaped_by_an_embedded_tibetan_font_and_its_co
         assert squeezed(expected) in text, expected
     assert qr_codes(out, tmp_path) == [f"{SITE}/?lang=bo"]
     events, _ = await audit.read_log(core, action="poster.made")
-    assert [(e.actor, e.detail) for e in events] == [("cli", {"unit": UNIT, "languages": "bo", "paper": "A4"})]
+    assert [(e.actor, e.detail) for e in events] == [("cli", {"unit": UNIT, "languages": "bo", "paper": "A4", "categories": ["care_service", "care_project", "care_product"]})]
 
 
 async def test_a_bilingual_leaflet_has_both_languages_and_a_code_for_each_at_the_deployments_own_address(core, tmp_path):
@@ -113,6 +113,11 @@ def test_bad_input_gets_a_clear_message_and_no_file(core, tmp_path):
         (("--unit", "990121-nowhere", "--lang", "bo"), {}, "There is no unit 990121-nowhere in this deployment."),
         (("--unit", UNIT, "--lang", "fr"), {}, "Unknown language fr: choose zh_Hans, bo, en or zh_Hans+bo."),
         (("--unit", UNIT, "--lang", "bo", "--paper", "A3"), {}, "Unknown paper size A3: choose A4 (poster) or A5 (leaflet)."),
+        (("--unit", UNIT, "--category", "lottery"), {}, "There is no category lottery with examples to print: choose one of "
+         "care_service, care_project, care_product, house_pension, pension_insurance, care_assistance, tour_art, "
+         "online_telecom, medical, posters."),
+        (("--unit", UNIT, *[arg for code in ("medical", "tour_art", "care_product", "online_telecom") for arg in ("--category", code)]),
+         {}, "Choose at most 3 categories: a poster has room for 3 warning signs."),
         (("--unit", UNIT, "--lang", "bo"), {"TIPLINE_PUBLIC_BASE_URL": None},
          "The poster needs the site's address: set TIPLINE_POSTER_URL or TIPLINE_PUBLIC_BASE_URL."),
     ):
@@ -176,17 +181,23 @@ async def test_a_coordinator_makes_a_tibetan_leaflet_in_the_console(console_core
         assert page.status_code == 200
         assert "宣传画和宣传单" in page.text and "东湖县民政局" in page.text and "东湖县市场监督管理局" in page.text
         assert 'href="/posters"' in page.text  # in the menu
+        checked = re.findall(r'name="category" value="(\w+)"[^>]*checked', page.text)
+        assert checked == ["care_service", "care_project", "care_product"]  # the first three, to change
 
-        response = await client.get("/posters/poster.pdf", params={"unit": UNIT, "lang": "bo", "paper": "A5"})
+        response = await client.get("/posters/poster.pdf", params={
+            "unit": UNIT, "lang": "bo", "paper": "A5", "category": ["online_telecom", "care_product"]})
 
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
     assert f'filename="poster-{UNIT}-bo-A5.pdf"' in response.headers["content-disposition"]
     out = tmp_path / "leaflet.pdf"
     out.write_bytes(response.content)
-    assert squeezed(Translator("bo")(HEADLINE)) in pdf_text(out)
+    text = pdf_text(out)
+    assert squeezed(Translator("bo")(HEADLINE)) in text
+    assert all(squeezed(sign) in text for sign in warning_signs(core.deployment, "bo", ["online_telecom", "care_product"]))
+    assert squeezed(warning_signs(core.deployment, "bo")[0]) not in text  # care homes' sign was not chosen
     events, _ = await audit.read_log(core, action="poster.made")
-    assert [(e.actor, e.detail) for e in events] == [("wang", {"unit": UNIT, "languages": "bo", "paper": "A5"})]
+    assert [(e.actor, e.detail) for e in events] == [("wang", {"unit": UNIT, "languages": "bo", "paper": "A5", "categories": ["online_telecom", "care_product"]})]
 
 
 async def test_the_console_says_what_is_wrong_with_a_choice(console_core):

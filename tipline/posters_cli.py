@@ -21,14 +21,17 @@ def make(
     out: Annotated[Path, typer.Option(help="the PDF file to write")],
     lang: Annotated[str, typer.Option("--lang", help=f"one of {', '.join(LANGUAGE_CHOICES)}")] = "zh_Hans",
     paper: Annotated[str, typer.Option(help="A4 (a poster) or A5 (a leaflet)")] = "A4",
+    category: Annotated[list[str] | None, typer.Option(
+        help="a category whose first example is a warning sign (up to 3, repeat the option); default: the first three")] = None,
 ) -> None:
-    """Print a unit's poster: hotlines, three warning signs, and a QR code (with its address
+    """Print a unit's poster: hotlines, three warning signs (the first examples of categories in
+    taxonomy.toml), and a QR code (with its address
     beside it) that opens the report form in the poster's language (TIPLINE_POSTER_URL, else
     TIPLINE_PUBLIC_BASE_URL, with ?lang=…)."""
 
     async def run(core):
         try:
-            return await make_poster(core, "cli", unit, lang, paper)
+            return await make_poster(core, "cli", unit, lang, paper, category or ())
         except PosterRefused as refused:
             typer.echo(describe(refused, "en"), err=True)
             raise typer.Exit(2) from None

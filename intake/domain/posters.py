@@ -5,6 +5,7 @@ lays it out and prints it to PDF.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -38,6 +39,8 @@ SAFE = N_("Reporting is safe. You do not need an account, and you can stay anony
 UNKNOWN_UNIT = N_("There is no unit %(unit)s in this deployment.")
 UNKNOWN_LANGUAGE = N_("Unknown language %(language)s: choose zh_Hans, bo, en or zh_Hans+bo.")
 UNKNOWN_PAPER = N_("Unknown paper size %(paper)s: choose A4 (poster) or A5 (leaflet).")
+UNKNOWN_CATEGORY = N_("There is no category %(category)s with examples to print: choose one of %(choices)s.")
+TOO_MANY_CATEGORIES = N_("Choose at most %(most)s categories: a poster has room for %(most)s warning signs.")
 NO_ADDRESS = N_("The poster needs the site's address: set TIPLINE_POSTER_URL or TIPLINE_PUBLIC_BASE_URL.")
 
 
@@ -69,6 +72,7 @@ class Poster:
     unit: str
     paper: str
     languages: tuple[str, ...]
+    categories: tuple[str, ...]  # whose first examples are the warning signs
     numbers: tuple[str, ...]  # 110, 96110, 12345 and the unit's own, when it has one
     texts: tuple[PosterText, ...]
 
@@ -97,18 +101,40 @@ def form_address(base_url: str, language: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query), ""))
 
 
-def warning_signs(deployment: Deployment, language: str) -> tuple[str, ...]:
-    """The first example of each of the first SIGNS categories that have one ("other" has none
-    worth printing): the typical cases, in the taxonomy's order."""
-    examples = [c.examples[0] for c in deployment.active_categories() if c.examples and c.code != "other"]
-    return tuple(example.get(language) for example in examples[:SIGNS])
+def sign_categories(deployment: Deployment) -> list[str]:
+    """The categories a warning sign can come from: active, with an example, and not "other"."""
+    return [c.code for c in deployment.active_categories() if c.examples and c.code != "other"]
 
 
-def compose_poster(deployment: Deployment, unit: str, languages: str, paper: str, base_url: str) -> Poster:
+def chosen_categories(deployment: Deployment, categories: Sequence[str] = ()) -> tuple[str, ...]:
+    """The categories whose first example the poster prints: those chosen (a county's own
+    concerns), else the first SIGNS in the taxonomy's order. Raises PosterRefused."""
+    possible = sign_categories(deployment)
+    chosen = tuple(dict.fromkeys(code.strip() for code in categories if code.strip()))
+    if not chosen:
+        return tuple(possible[:SIGNS])
+    if len(chosen) > SIGNS:
+        raise PosterRefused(TOO_MANY_CATEGORIES, {"most": SIGNS})
+    for code in chosen:
+        if code not in possible:
+            raise PosterRefused(UNKNOWN_CATEGORY, {"category": code, "choices": ", ".join(possible)})
+    return chosen
+
+
+def warning_signs(deployment: Deployment, language: str, categories: Sequence[str] = ()) -> tuple[str, ...]:
+    """The first example of each category chosen (chosen_categories), in `language`."""
+    return tuple(deployment.category_by_code[code].examples[0].get(language)
+                 for code in chosen_categories(deployment, categories))
+
+
+def compose_poster(deployment: Deployment, unit: str, languages: str, paper: str, base_url: str,
+                   categories: Sequence[str] = ()) -> Poster:
     """The poster for `unit` in `languages` (one of LANGUAGE_CHOICES) on `paper` (A4 or A5),
-    whose QR codes open `base_url` in each language. Raises PosterRefused."""
+    whose QR codes open `base_url` in each language, with the warning signs of `categories` (at
+    most SIGNS; none: the first in the taxonomy). Raises PosterRefused."""
     chosen = parse_languages(languages)
     size = parse_paper(paper)
+    signs_from = chosen_categories(deployment, categories)
     found = deployment.unit_by_code.get(unit.strip())
     if found is None or found.retired:
         raise PosterRefused(UNKNOWN_UNIT, {"unit": unit.strip() or "''"})
@@ -127,9 +153,9 @@ def compose_poster(deployment: Deployment, unit: str, languages: str, paper: str
             labels += (unit_name,)
         texts.append(PosterText(
             language=language, tag=LANGUAGE_TAGS[language], headline=_(HEADLINE), report=_(REPORT),
-            unit_name=unit_name, signs_heading=_(SIGNS_HEADING), signs=warning_signs(deployment, language),
+            unit_name=unit_name, signs_heading=_(SIGNS_HEADING), signs=warning_signs(deployment, language, signs_from),
             hotlines_heading=_(HOTLINES_HEADING), hotline_labels=labels, before_you_pay=_(BEFORE_YOU_PAY),
             scan_or_type=_(SCAN_OR_TYPE), target=form_address(base_url, language), safe=_(SAFE),
         ))
-    return Poster(unit=found.code, paper=size, languages=chosen, numbers=numbers, texts=tuple(texts))
+    return Poster(unit=found.code, paper=size, languages=chosen, categories=signs_from, numbers=numbers, texts=tuple(texts))
 

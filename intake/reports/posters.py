@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import segno
@@ -55,10 +56,11 @@ def poster_pdf(poster: Poster) -> bytes:
     return document.write_pdf()
 
 
-async def make_poster(core: Core, actor: str, unit: str, languages: str, paper: str) -> tuple[Poster, bytes]:
+async def make_poster(core: Core, actor: str, unit: str, languages: str, paper: str,
+                      categories: Sequence[str] = ()) -> tuple[Poster, bytes]:
     """The poster for `unit`, printed, and its making audited. Raises PosterRefused."""
-    poster = compose_poster(core.deployment, unit, languages, paper, core.settings.poster_base_url)
+    poster = compose_poster(core.deployment, unit, languages, paper, core.settings.poster_base_url, categories)
     pdf = await asyncio.to_thread(poster_pdf, poster)
     await audit.record_now(core, actor, "poster.made", unit=poster.unit, languages="+".join(poster.languages),
-                           paper=poster.paper)
+                           paper=poster.paper, categories=list(poster.categories))
     return poster, pdf
