@@ -124,6 +124,8 @@ def test_bad_input_gets_a_clear_message_and_no_file(core, tmp_path):
         ran = cli(core, "posters", "make", *args, "--out", str(out), **env)
         assert (ran.returncode, ran.stderr.strip()) == (2, message)
         assert not out.exists()
+    ran = cli(core, "posters", "make", "--unit", UNIT, "--out", str(tmp_path / "nowhere" / "poster.pdf"))
+    assert (ran.returncode, ran.stderr.strip()) == (2, f"There is no folder {tmp_path / 'nowhere'} to write poster.pdf in.")
 
 
 def test_the_address_keeps_the_deployments_own_path_and_query_and_sets_the_language_once():

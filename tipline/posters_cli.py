@@ -29,6 +29,10 @@ def make(
     beside it) that opens the report form in the poster's language (TIPLINE_POSTER_URL, else
     TIPLINE_PUBLIC_BASE_URL, with ?lang=…)."""
 
+    if not out.parent.is_dir():
+        typer.echo(f"There is no folder {out.parent} to write {out.name} in.", err=True)
+        raise typer.Exit(2)
+
     async def run(core):
         try:
             return await make_poster(core, "cli", unit, lang, paper, category or ())
