@@ -23,8 +23,9 @@ TEMPLATES = Path(__file__).parent / "poster"
 BASE_SIZE = {("A4", 1): 12.5, ("A4", 2): 10.0, ("A5", 1): 11.0, ("A5", 2): 9.5}
 #: Sides of paper: a poster has one; a leaflet two (warnings on the front, numbers and codes on the back).
 SIDES = {"A4": 1, "A5": 2}
-#: Smaller type, step by step, for texts longer than the demo deployment's.
-SHRINK = (1.0, 0.93, 0.86, 0.8)
+#: Type a little larger where the texts leave room (English is short), else smaller, step by
+#: step, for texts longer than the demo deployment's: the largest that keeps to the sides is used.
+SCALES = (1.15, 1.0, 0.93, 0.86, 0.8)
 log = logging.getLogger(__name__)
 _environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(("html",)))
 
@@ -43,10 +44,11 @@ def poster_html(poster: Poster, scale: float = 1.0) -> str:
 
 def poster_pdf(poster: Poster) -> bytes:
     """The poster printed (about a second of one core: callers in an event loop use a thread). A
-    deployment's longer texts get smaller type, step by step, until it keeps to its sides."""
+    deployment's longer texts get smaller type, step by step, until it keeps to its sides; short
+    ones larger."""
     from weasyprint import HTML  # loads Pango: only where a poster is printed
 
-    for scale in SHRINK:
+    for scale in SCALES:
         document = HTML(string=poster_html(poster, scale), base_url=str(TEMPLATES)).render()
         if len(document.pages) <= SIDES[poster.paper]:
             break
