@@ -117,7 +117,7 @@ def test_bad_input_gets_a_clear_message_and_no_file(core, tmp_path):
          "care_service, care_project, care_product, house_pension, pension_insurance, care_assistance, tour_art, "
          "online_telecom, medical, posters."),
         (("--unit", UNIT, *[arg for code in ("medical", "tour_art", "care_product", "online_telecom") for arg in ("--category", code)]),
-         {}, "Choose at most 3 categories: a poster has room for 3 warning signs."),
+         {}, "Choose at most 3 categories: the poster has room for that many warning signs."),
         (("--unit", UNIT, "--lang", "bo"), {"TIPLINE_PUBLIC_BASE_URL": None},
          "The poster needs the site's address: set TIPLINE_POSTER_URL or TIPLINE_PUBLIC_BASE_URL."),
     ):

@@ -40,12 +40,13 @@ UNKNOWN_UNIT = N_("There is no unit %(unit)s in this deployment.")
 UNKNOWN_LANGUAGE = N_("Unknown language %(language)s: choose zh_Hans, bo, en or zh_Hans+bo.")
 UNKNOWN_PAPER = N_("Unknown paper size %(paper)s: choose A4 (poster) or A5 (leaflet).")
 UNKNOWN_CATEGORY = N_("There is no category %(category)s with examples to print: choose one of %(choices)s.")
-TOO_MANY_CATEGORIES = N_("Choose at most %(most)s categories: a poster has room for %(most)s warning signs.")
+TOO_MANY_CATEGORIES = N_("Choose at most %(most)s categories: the poster has room for that many warning signs.")
 NO_ADDRESS = N_("The poster needs the site's address: set TIPLINE_POSTER_URL or TIPLINE_PUBLIC_BASE_URL.")
 
 
 class PosterRefused(Refused):
-    """A poster that cannot be made: an unknown unit, language or paper size, or no address."""
+    """A poster that cannot be made: an unknown unit, language, paper size or category, too many
+    categories, or no address."""
 
 
 @dataclass(frozen=True)
