@@ -51,6 +51,11 @@ def _no_entry(console: Console, viewer: Viewer) -> Response:
                           message=_("Only officers, unit leads and coordinators open the warnings."))
 
 
+def _only_coordinators(console: Console, viewer: Viewer) -> Response:
+    return console.render(viewer, "message.html", status_code=403, title=viewer._("Warnings"),
+                          message=viewer._("Only coordinators write and publish warnings."))
+
+
 def _lines(form: FormData, name: str) -> tuple[str, ...]:
     return tuple(line for line in forms.field(form, name).splitlines() if line.strip())
 
@@ -122,8 +127,7 @@ async def overview(viewer: SignedIn, console: ConsoleDep, done: str = "") -> Res
 @router.get("/warnings/new")
 async def new(viewer: SignedIn, console: ConsoleDep) -> Response:
     if viewer.staff.role != Role.COORDINATOR:
-        return console.render(viewer, "message.html", status_code=403, title=viewer._("Warnings"),
-                              message=viewer._("Only coordinators write and publish warnings."))
+        return _only_coordinators(console, viewer)
     until = console.core.today() + datetime.timedelta(days=90)
     return _form_page(console, viewer, action="/warnings/new", values={"kind": "warning", "visible_until": until.isoformat(),
                                                                         "regions": []})
@@ -142,8 +146,12 @@ async def create(signed: SignedForm, console: ConsoleDep) -> Response:
     return RedirectResponse(f"/warnings/{warning.id}?done=created", status_code=303)
 
 
+def _status(refused: WarningRefused) -> int:
+    return 403 if refused.reason == "role" else 400  # not for this role: as every console page answers it
+
+
 def _refusal(console: Console, viewer: Viewer, refused: WarningRefused) -> Response:
-    return console.render(viewer, "message.html", status_code=400, title=viewer._("There is a problem"),
+    return console.render(viewer, "message.html", status_code=_status(refused), title=viewer._("There is a problem"),
                           message=refusal_text(viewer, refused))
 
 
@@ -194,8 +202,8 @@ def _not_found(console: Console, viewer: Viewer) -> Response:
 
 @router.get("/warnings/{warning_id}/edit")
 async def edit_form(warning_id: Id, viewer: SignedIn, console: ConsoleDep) -> Response:
-    if not _may_read(viewer):
-        return _no_entry(console, viewer)
+    if viewer.staff.role != Role.COORDINATOR:  # only coordinators write: the form is not shown to others either
+        return _only_coordinators(console, viewer)
     warning = await warning_for_staff(console.core, viewer.staff, warning_id)
     if warning is None:
         return _not_found(console, viewer)
@@ -211,7 +219,8 @@ async def edit(warning_id: Id, signed: SignedForm, console: ConsoleDep) -> Respo
         return _form_page(console, viewer, action=f"/warnings/{warning_id}/edit", values=_raw_values(form),
                           errors=problems.errors, status_code=400)
     except WarningRefused as refused:
-        return await warning_page(console, viewer, warning_id, error=refusal_text(viewer, refused), status_code=400)
+        return await warning_page(console, viewer, warning_id, error=refusal_text(viewer, refused),
+                                  status_code=_status(refused))
     return RedirectResponse(f"/warnings/{warning_id}?done=edited", status_code=303)
 
 
@@ -223,7 +232,8 @@ async def _step(console: Console, warning_id: int, signed, done: str, step: Step
     try:
         await step(viewer, form)
     except WarningRefused as refused:
-        return await warning_page(console, viewer, warning_id, error=refusal_text(viewer, refused), status_code=400)
+        return await warning_page(console, viewer, warning_id, error=refusal_text(viewer, refused),
+                                  status_code=_status(refused))
     return RedirectResponse(f"/warnings/{warning_id}?done={done}", status_code=303)
 
 

@@ -9,6 +9,8 @@ answer "not found", exactly like a tip that does not exist, and the attempt is a
 """
 from __future__ import annotations
 
+from datetime import date
+
 from urllib.parse import quote
 
 import pytest
@@ -21,6 +23,7 @@ from intake.platform.models.staff import AuditEvent
 from intake.platform.models.tips import Tip
 from intake.casework.queues import tip_state
 from intake.reporting.phone_intake import start_intake
+from intake.prevention.warnings import WarningForm, create_warning
 from intake.staff.staff import get_staff
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import a_photo, file_tip
@@ -58,6 +61,7 @@ COORDINATOR = rule(N, N, Y, N, N, N)
 SUPERVISE = rule(N, N, OWN, N, N, N)
 AUDITOR = rule(N, N, N, N, Y, N)
 COLOUR = rule(N, OWN, OWN, N, N, N)
+WARNING_READERS = rule(Y, Y, Y, N, N, N)  # the warnings of their region; coordinators write and approve
 POSTERS = rule(N, Y, Y, N, N, N)  # a unit lead for their own unit (tests/test_posters.py), a coordinator for any
 
 #: (method, path) -> rule. Every console route has a row; a route without one fails the suite.
@@ -114,6 +118,17 @@ RULES: dict[tuple[str, str], dict[str, str] | str] = {
     ("GET", "/audit"): AUDITOR,
     ("GET", "/overdue"): COORDINATOR,
     ("GET", "/translation-review"): COORDINATOR,
+    ("GET", "/warnings"): WARNING_READERS,
+    ("GET", "/warnings/{warning_id}"): WARNING_READERS,
+    ("POST", "/warnings/{warning_id}/translate"): WARNING_READERS,
+    ("GET", "/warnings/new"): COORDINATOR,
+    ("POST", "/warnings/new"): COORDINATOR,
+    ("GET", "/warnings/{warning_id}/edit"): COORDINATOR,
+    ("POST", "/warnings/{warning_id}/edit"): COORDINATOR,
+    ("POST", "/warnings/{warning_id}/propose"): COORDINATOR,
+    ("POST", "/warnings/{warning_id}/approve"): COORDINATOR,
+    ("POST", "/warnings/{warning_id}/reject"): COORDINATOR,
+    ("POST", "/warnings/{warning_id}/withdraw"): COORDINATOR,
     ("GET", "/posters"): POSTERS,
     ("GET", "/posters/poster.pdf"): POSTERS,
     ("POST", "/tips/{tip_id}/supervise"): SUPERVISE,
@@ -207,6 +222,10 @@ async def _setup(core):
     other_ref = (await start_intake(core, other_officer, source="phone", language="zh_Hans")).ref
     for tip_id in (own_tip, other_tip):  # file 1 of each tip: /tips/{tip_id}/files/1
         assert isinstance(await store_attachment(core, a_photo(), "photo.jpg", tip_id=tip_id), str)
+    warning = await create_warning(core, people["coordinator"], WarningForm(  # /warnings/1: a draft in Donghu
+        kind="warning", category="care_service", regions=("990121",), visible_until=date(2027, 1, 31),
+        texts={"zh_Hans": ("养老院卖高价会员卡", "有人以养老院名义推销会员卡，付钱之前先打 96110。")}))
+    assert warning.id == 1
     return people, own_tip, other_tip, other_ref
 
 
@@ -257,7 +276,7 @@ async def test_each_role_reaches_only_what_its_rule_allows_in_its_own_scope_and_
             scoped = "{tip_id}" in path or "{ref}" in path or path in QUERIES or path == "/organisations/colour"
             for scope in ("own", "other") if scoped else ("own",):
                 tip_id = (own_tip if scope == "own" else other_tip) if "{tip_id}" in path else None
-                concrete = path.replace("{tip_id}", str(tip_id)).replace("{number}", "1")
+                concrete = path.replace("{tip_id}", str(tip_id)).replace("{number}", "1").replace("{warning_id}", "1")
                 concrete = concrete.replace("{ref}", (own_ref or other_ref) if scope == "own" else other_ref)
                 audited_before = await _refusals(core, role, tip_id) if tip_id else 0
                 status, location = await _try(core, client, method, path, concrete, csrf, tip_id, scope)
@@ -284,7 +303,7 @@ async def test_signed_out_visitors_are_sent_to_sign_in_from_every_staff_route(co
         for method, path in in_order(console_routes(create_app(core).routes) & set(RULES)):
             if RULES[(method, path)] == PUBLIC:
                 continue
-            concrete = path.replace("{tip_id}", str(own_tip)).replace("{ref}", other_ref).replace("{number}", "1")
+            concrete = path.replace("{tip_id}", str(own_tip)).replace("{ref}", other_ref).replace("{number}", "1").replace("{warning_id}", "1")
             status, location = await _try(core, client, method, path, concrete, csrf)
             if path == "/":  # the home page only points at the queue, which asks to sign in
                 assert status == 303 and location == "/queue"

@@ -125,9 +125,15 @@ def _covered_regions(core: Core, staff: StaffUser) -> set[str]:
     return core.deployment.region_and_below(staff_region(core, staff) or core.deployment.root_region().code)
 
 
+def _not_your_role(message: str) -> WarningRefused:
+    error = _refused(message)
+    error.reason = "role"  # not what was asked but who asked: a channel answers "forbidden"
+    return error
+
+
 def _require_coordinator(staff: StaffUser) -> None:
     if staff.role != Role.COORDINATOR:
-        raise _refused(N_("Only coordinators write and publish warnings."))
+        raise _not_your_role(N_("Only coordinators write and publish warnings."))
 
 
 def _refused(message: str, **params: object) -> WarningRefused:
@@ -276,7 +282,7 @@ async def translate_warning(core: Core, staff: StaffUser, warning_id: int, langu
     """A bilingual colleague adds the Tibetan or English text: in a draft at once (the approval
     will cover it), on a proposed or published warning as waiting for a second coordinator."""
     if staff.role not in TRANSLATOR_ROLES:
-        raise _refused(N_("Only officers, unit leads and coordinators translate."))
+        raise _not_your_role(N_("Only officers, unit leads and coordinators translate."))
     if language not in LANGUAGES or language == DEFAULT_LANGUAGE:
         raise WarningRefused(N_("Choose Tibetan or English: the warning is written in Chinese."))
     checked = check_texts(title, body, core.deployment)
