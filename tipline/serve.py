@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -36,12 +37,14 @@ from intake.platform import ratelimit
 from intake.platform.core import Core
 from intake.notify.dispatch import Dispatcher
 from intake.admin.retention import run_daily as retention_daily
+from intake.admin import suggest_learning
 from intake.rewards.awards import lapse_due_awards
 from intake.platform.schedule import every_period
 from intake.notify.unit_alerts import run_digest_schedule
 from intake.platform.settings import Settings
 from tipline.bootstrap import bootstrap
 from tipline.channels import configured_channels
+from tipline.suggest_cli import HELDOUT_PATH
 from web_form.app import create_app as create_web
 
 if TYPE_CHECKING:
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MODEL_REFRESH = timedelta(minutes=1)
 RESTART_PAUSE_SECONDS = 1.0  # before a dead worker is started again
 PARENT_CHECK_SECONDS = 1.0
 ORPHAN_EXIT_SECONDS = 15.0  # an orphaned worker's graceful stop, at most
@@ -154,6 +158,14 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
             "reward lapse", lambda: lapse_due_awards(core), stop, first_after=housekeeping_after)))
         tasks.append(asyncio.create_task(every_period(  # rate-limit counters of windows long past
             "rate-limit purge", lambda: ratelimit.purge(core), stop, first_after=housekeeping_after)))
+        tasks.append(asyncio.create_task(every_period(  # the suggestion learns from the categories staff confirmed
+            "suggestion retraining", lambda: suggest_learning.retrain_when_due(core, HELDOUT_PATH), stop,
+            first_after=housekeeping_after)))
+    # Every process: a suggestion model installed elsewhere (another instance, the command line)
+    # is in force here within a minute, without a restart.
+    tasks.append(asyncio.create_task(every_period(
+        "suggestion model refresh", lambda: suggest_learning.refresh(core), stop, every=MODEL_REFRESH,
+        first_after=MODEL_REFRESH.total_seconds())))
     if primary and bot_settings.telegram_token and not webhook_mode:
         tasks.append(asyncio.create_task(run_polling(
             core, bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None,

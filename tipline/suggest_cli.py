@@ -10,7 +10,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from intake.admin import suggest_models
+from intake.admin import suggest_learning, suggest_models
 from intake.domain.category_model import DEFAULT_MODEL_PATH, Model, ModelError, load_model, suggest
 from intake.domain.category_training import (
     C_DEFAULT,
@@ -78,11 +78,14 @@ def describe(
 def train(
     training: Annotated[Path, typer.Option(help="the labelled descriptions (TSV)")] = DEFAULT_TRAINING_PATH,
     heldout: Annotated[Path, typer.Option(help="measured only, never trained on (TSV)")] = HELDOUT_PATH,
-    out: Annotated[Path, typer.Option(help="where to write the model JSON")] = DEFAULT_MODEL_PATH,
+    out: Annotated[Optional[Path], typer.Option(help="where to write the model JSON (default: the shipped file, when trained on the shipped set alone)")] = None,
     search_c: Annotated[bool, typer.Option("--search-c", help=f"choose C among {', '.join(map(str, C_GRID))} by cross-validation")] = False,
-    install: Annotated[bool, typer.Option("--install", help="also store the model in the database and put it in force (restart services afterwards)")] = False,
+    confirmed: Annotated[bool, typer.Option("--confirmed/--shipped-only", help="also train on the categories staff confirmed (in the database)")] = True,
+    install: Annotated[bool, typer.Option("--install", help="store the model in the database and put it in force if it passes the rule: "
+                                          "within 0.02 of the model in force on the held-out set and better on the most recent confirmations")] = False,
 ) -> None:
-    """Train the suggestion from the labelled descriptions, print its figures, write the model."""
+    """Train the suggestion from the labelled descriptions and the categories staff confirmed,
+    print its figures beside the model in force's, write or install it."""
     try:
         examples = load_examples(training)
         keywords = load_keywords()
@@ -90,6 +93,29 @@ def train(
     except (ExamplesError, KeywordsError, ConfigFileError, OSError) as error:
         typer.echo(f"✗ {error}", err=True)
         raise typer.Exit(1) from None
+    if confirmed:
+        if not heldout.exists():
+            typer.echo(f"✗ {heldout}: no held-out set to judge a model trained on confirmed categories by", err=True)
+            raise typer.Exit(1)
+
+        async def learn(core):
+            return await suggest_learning.retrain(core, shipped=examples, heldout=load_examples(heldout), keywords=keywords,
+                                                  install=install, report=typer.echo)
+
+        try:
+            result = with_core(learn)
+        except ExamplesError as error:
+            typer.echo(f"✗ {error}", err=True)
+            raise typer.Exit(1) from None
+        for line in result.lines():
+            typer.echo(line)
+        if out is not None:
+            out.write_text(json.dumps(result.data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+            typer.echo(f"model {result.data['version']} written to {out}")
+        if install and not result.installed:
+            raise typer.Exit(2)
+        return
+    out = out or DEFAULT_MODEL_PATH
     started = time.perf_counter()
     try:
         data = train_model(examples, keywords, categories, c_grid=C_GRID if search_c else (C_DEFAULT,), report=typer.echo)
@@ -114,7 +140,7 @@ def train(
             await suggest_models.store(core.db, data, source=suggest_models.TRAINED, now=core.clock.now(), figures=figures, install=True)
 
         with_core(keep)
-        typer.echo(f"model {data['version']} stored in the database and in force (restart running services)")
+        typer.echo(f"model {data['version']} stored in the database and in force (running services take it within a minute)")
 
 
 @suggest_app.command("models")
@@ -132,7 +158,7 @@ def models() -> None:
 
 @suggest_app.command("install")
 def install_version(version: Annotated[str, typer.Argument(help="a stored version (see `tipline suggest models`)")]) -> None:
-    """Put a stored model version in force again (restart running services afterwards)."""
+    """Put a stored model version in force again (running services take it within a minute)."""
     async def run(core):
         await suggest_models.install(core.db, version, core.clock.now())
 
@@ -141,4 +167,4 @@ def install_version(version: Annotated[str, typer.Argument(help="a stored versio
     except ModelError as error:
         typer.echo(f"✗ {error}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"model {version} in force (restart running services)")
+    typer.echo(f"model {version} in force (running services take it within a minute)")

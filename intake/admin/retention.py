@@ -3,7 +3,7 @@
 Per final status (retention.toml: closed after substantiated / unsubstantiated / referred,
 declined, merged) a number of days after the tip reached it; then `run_retention` erases the
 reporter's and the victim's sealed identity and contact, the chat look-up and the code kept for it, the files, the
-drafts, the link tokens and the undelivered notices, keeps the tip's facts and statistics,
+drafts, the link tokens, the undelivered notices and the category example kept for the suggestion, keeps the tip's facts and statistics,
 writes a timeline step the reporter reads on the status page ("personal_data_erased") and
 audits each erasure. A tip whose reward is still open waits. Expired drafts (and the files
 uploaded into them) and expired link tokens go too, and so do ended console sessions and sign-in failures a day old. `tipline serve` runs it once a day
@@ -23,6 +23,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.platform import audit
+from intake.casework import category_examples
 from intake.staff import sign_in_backoff, staff_sessions
 from intake.platform.clock import aware
 from intake.platform.core import Core
@@ -218,6 +219,7 @@ async def erase_tip(core: Core, session: AsyncSession, tip: Tip, item: Due) -> N
     await session.execute(delete(Attachment).where(Attachment.tip_id == tip.id))
     await session.execute(delete(Draft).where(_drafts_of(tip)))
     await session.execute(delete(LinkToken).where(LinkToken.tip_id == tip.id))
+    await category_examples.erase(session, tip.id)  # the suggestion's training example from its description
     await session.execute(delete(Notification).where(Notification.tip_id == tip.id, Notification.status.in_(("pending", "failed"))))
     if chat:
         # The chat's language is kept while the chat has another tip or a draft.

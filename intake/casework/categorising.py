@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from i18n import N_
 from intake.platform import audit
+from intake.casework import category_examples
 from intake.casework.casework import CaseworkError, open_for, unit_of_work, write_event
 from intake.domain.events import TipPassedToUnits
 from intake.platform.core import Core
@@ -85,6 +86,7 @@ async def set_category(core: Core, tip_id: int, category: str, *, staff: StaffUs
             detail.update(rerouted=decision.lead != old_lead, lead_from=old_lead, lead_to=decision.lead)
         tip.category = category
         tip.updated_at = now
+        await category_examples.record(core, session, tip, category, now)  # the suggestion learns from it
         event = await write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=None,
                                    internal_note=reason or None, action=CATEGORY, notify=False)
         event.detail = detail

@@ -147,3 +147,19 @@ def _copy_queue_rank(_mapper, connection, target: Assignment) -> None:  # noqa: 
     if rank is None:
         rank = connection.scalar(select(Tip.queue_rank).where(Tip.id == target.tip_id))
     target.queue_rank = 2 if rank is None else rank
+
+
+class CategoryExample(Base):
+    """A category staff confirmed or corrected, with the tip's description scrubbed of names,
+    numbers and addresses (intake/domain/scrubbing.py): a training example for the suggestion
+    (issue 19). One per tip, the latest word; erased with the tip's personal data (retention)."""
+
+    __tablename__ = "category_examples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), unique=True)
+    category: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(12))
+    text: Mapped[str] = mapped_column(Text)
+    suggested: Mapped[str | None] = mapped_column(String(40))  # what the suggestion said, if it said anything
+    confirmed_at: Mapped[datetime] = mapped_column(index=True)
