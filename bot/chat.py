@@ -16,6 +16,7 @@ from bot.users import guess_language, remember_for_update, user_hash, user_of_up
 from i18n import Translator
 from intake.domain.conversation import Context
 from intake.platform.core import Core
+from intake.reporting.conversation_context import report_context
 from intake.reporting.drafts import DraftRecord, draft_of_row, find_draft, get_draft
 from intake.platform.models.reporting import ChannelUser, Draft
 from intake.domain.steps import ChannelCapabilities
@@ -86,7 +87,7 @@ class Chat:
         return Translator(self.language or self.guessed)
 
     def context(self) -> Context:
-        return Context(self.core.deployment, self.core.today(), CAPABILITIES)
+        return report_context(self.core, CAPABILITIES)
 
     def messages(self, text: str, markup: InlineKeyboardMarkup | None = None) -> list[SendMessage]:
         """Text cut into messages Telegram accepts; the keyboard goes with the last one."""

@@ -25,6 +25,7 @@ from intake.domain.channel_kit.kinds import TYPED_KINDS, takes_long_text
 from intake.domain.channel_kit import navigation
 from intake.domain.channel_kit.navigation import at_first_missing
 from intake.domain.conversation import REVIEW, Context, DraftState
+from intake.reporting.conversation_context import report_context
 from intake.reporting.drafts import discard_draft, save_draft
 from intake.reporting.phone_intake import (
     CAPABILITIES, SOURCES, IntakeNotFound, StaffIntake, may_take_tips, open_intake, receipt_shown, start_intake,
@@ -48,7 +49,7 @@ router = APIRouter()
 
 
 def context(core: Core) -> Context:
-    return Context(core.deployment, core.today(), CAPABILITIES)
+    return report_context(core, CAPABILITIES)
 
 
 def question_url(ref: str, key: str, *, from_review: bool = False) -> str:

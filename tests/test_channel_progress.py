@@ -10,7 +10,8 @@ from intake.domain import conversation as conv
 from intake.domain.channel_kit.progress import progress
 from intake.domain.conversation import SKIP, Context, DraftState
 from intake.domain.questionnaire import DONT_KNOW, QUESTIONS, STEP_BY_KEY
-from intake.domain.steps import ChannelCapabilities, Kind, Unless
+from intake.domain.steps import ChannelCapabilities, Kind, Offered, Unless
+from intake.domain.suggest import Suggestion
 from tests.walk import ANSWERS_ANONYMOUS_SELF, walk
 
 TERMINAL = ChannelCapabilities()
@@ -23,21 +24,33 @@ SAMPLES = {
     Kind.MONEY: "3000",
     Kind.FILES: ["a" * 32],
 }
+
+
+def _deciding_key(condition) -> str:
+    condition = condition.condition if isinstance(condition, Unless) else condition
+    return condition.when.key if isinstance(condition, Offered) else condition.key
+
+
 #: The answers that decide which questions are asked: every path branches on these.
-DECIDING = {
-    (s.skip_if.condition if isinstance(s.skip_if, Unless) else s.skip_if).key for s in QUESTIONS if s.skip_if is not None
-}
+DECIDING = {_deciding_key(s.skip_if) for s in QUESTIONS if s.skip_if is not None}
+
+
+def sure_suggestion(text: str, language: str) -> Suggestion:
+    """A suggestion sure of itself, so the path where "not sure" is asked about it is walked too."""
+    return Suggestion("care_product", 0.9, (), (("care_service", 0.05), ("other", 0.03), ("medical", 0.01)), "test", True)
 
 
 def answers_to_try(state: DraftState, ctx: Context) -> list[object]:
     """Every answer that leads somewhere different at a deciding question; one good answer elsewhere."""
     step = STEP_BY_KEY[state.current]
-    choices = [c.value for c in conv.options(step, state.language, ctx.deployment)]
+    choices = [c.value for c in conv.options(step, state.language, ctx.deployment, state.answers)]
     sample = SAMPLES.get(step.kind, choices[:1] and choices[0])
     if step.kind is Kind.MULTI_CHOICE:
         sample = choices[:1]
     if step.key not in DECIDING:
         return [sample]
+    if step.kind is Kind.CATEGORY:  # a category, or "not sure" (then the suggestion is put)
+        return [choices[0], "other"]
     tried = [*choices, *([sample] if step.kind in SAMPLES else [])]
     if step.dont_know:
         tried.append(DONT_KNOW)
@@ -63,7 +76,7 @@ def every_path(ctx: Context):
 
 @pytest.mark.parametrize("capabilities", [TERMINAL, WEB], ids=["terminal", "web"])
 def test_the_count_never_goes_up_and_back_shows_it_again_on_every_path(deployment, capabilities):
-    ctx = Context(deployment, date(2026, 11, 27), capabilities)
+    ctx = Context(deployment, date(2026, 11, 27), capabilities, suggest=sure_suggestion)
     lengths = []
     first_total = conv.prompt(conv.start("en", capabilities), ctx).total
     for path in every_path(ctx):
@@ -97,6 +110,9 @@ def test_every_channel_gets_the_same_count_from_the_same_answers(deployment):
     answers = {"urgent": "no", "reporting_for": "self"}
     for capabilities, evidence in ((TERMINAL, 0), (WEB, 1)):
         count = progress("category", answers, capabilities)
-        # 21 from "what was it about" to the consent: the suspect's five, how it was paid and the
-        # reporter's name are counted until the answers that skip them are given; the victim's are not
-        assert (count.number, count.left, count.total) == (3, 21 + evidence, 23 + evidence)
+        # 22 from "what was it about" to the consent: the suspect's five, how it was paid, the
+        # reporter's name and the check of a suggested category are counted until the answers that
+        # skip them are given; the victim's are not
+        assert (count.number, count.left, count.total) == (3, 22 + evidence, 24 + evidence)
+        chosen = progress("description", {**answers, "category": "care_product"}, capabilities)
+        assert chosen.left == 20 + evidence  # a category chosen: no suggestion to check

@@ -24,6 +24,7 @@ from intake.domain.channel_kit.receipt import after_receipt
 from intake.domain.channel_kit.typed import choice_number, dont_know_number, numbered, typed_answer
 from intake.domain.conversation import Context, DraftState
 from intake.platform.core import Core
+from intake.reporting.conversation_context import report_context
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, new_draft, save_draft
 from intake.domain.questionnaire import DONT_KNOW
 from intake.domain.steps import Kind
@@ -77,7 +78,7 @@ class TerminalChat:
         return await new_draft(self.core, CHANNEL, self.owner, language, CAPABILITIES)
 
     async def _converse(self, record: DraftRecord) -> Receipt:
-        ctx = Context(self.core.deployment, self.core.today(), CAPABILITIES)
+        ctx = report_context(self.core, CAPABILITIES)
         while True:
             if record.state.at_review:
                 action = self._review(record.state, ctx)

@@ -268,7 +268,7 @@ def _answer_schema(core: Core) -> dict:
     deployment = core.deployment
     properties: dict[str, dict] = {}
     for step in QUESTIONS:
-        if step.needs:  # files: not through the API
+        if step.needs or step.choices_from:  # files, and checking a suggestion: not through the API
             continue
         extra = [DONT_KNOW] if step.dont_know else []
         if step.kind in (Kind.CHOICE, Kind.YES_NO):

@@ -24,6 +24,7 @@ from intake.domain.channel_kit.receipt import after_receipt
 from intake.platform.attachments import MAX_BYTES, check_files, load, store
 from intake.domain.conversation import MAX_FILES, REVIEW, Context, DraftState
 from intake.platform.core import Core
+from intake.reporting.conversation_context import report_context
 from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, get_draft, new_draft, owner_hash, save_draft
 from intake.reporting.linking import TOKEN_LIFETIME, new_link_token
 from intake.platform.models.reporting import Draft
@@ -61,7 +62,7 @@ router = APIRouter()
 
 
 def _context(core: Core) -> Context:
-    return Context(core.deployment, core.today(), CAPABILITIES)
+    return report_context(core, CAPABILITIES)
 
 
 def question_url(key: str) -> str:

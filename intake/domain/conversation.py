@@ -7,6 +7,7 @@ saves the returned state (drafts.py) after every step.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -23,12 +24,14 @@ from intake.domain.answers.money import parse_amount
 from intake.domain.answers.phones import parse_phone
 from intake.domain.answers.text import clean_text
 from intake.domain.answers.yes_no import typed_yes_no
+from intake.domain.channel_kit import category_check
 from intake.domain.channel_kit.kinds import TYPED_KINDS
 from intake.domain.channel_kit.progress import progress
 from intake.domain.dates_in_words import day_in_words, when_in_words
 from intake.domain.deployment import Deployment
 from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, QUESTIONS, STEP_BY_KEY
 from intake.domain.steps import NO, YES, ChannelCapabilities, Kind, Step
+from intake.domain.suggest import Suggestion
 
 REVIEW = "__review__"
 #: A channel passes SKIP when the user leaves an optional question blank.
@@ -70,6 +73,8 @@ class Context:
     deployment: Deployment
     today: date
     capabilities: ChannelCapabilities = field(default_factory=ChannelCapabilities)
+    # (description, language) -> the category suggestion put to a reporter not sure (channel_kit.category_check)
+    suggest: Callable[[str, str], Suggestion] | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,8 @@ def answer(state: DraftState, raw: object, ctx: Context) -> Outcome:
     if isinstance(value, Invalid):
         return Outcome(state, value)
     answers = {**state.answers, step.key: value}
+    if step.key in ("category", "description"):
+        answers = category_check.offer_category(answers, state.language, ctx.deployment, ctx.suggest)
     notices = tuple(notice for condition, notice in step.notice_when if condition(answers))
     if state.back_to_review:
         following = _first_gap(answers, ctx.capabilities)
@@ -227,7 +234,7 @@ def _today_in_words(result: object, today: date, language: str) -> object:
 def _one_option(step: Step, raw: object, state: DraftState, ctx: Context) -> str | Invalid:
     if not isinstance(raw, str):
         return Invalid(N_("Please choose one of the answers."))
-    choices = options(step, state.language, ctx.deployment)
+    choices = options(step, state.language, ctx.deployment, state.answers)
     value = _match_option(raw, choices)
     if value is None and {YES, NO} <= {choice.value for choice in choices}:
         value = typed_yes_no(raw, {o.value: [Translator(lang)(o.label) for lang in LANGUAGES] for o in step.options})
@@ -292,8 +299,11 @@ class Prompt:
     left: int
 
 
-def options(step: Step, language: str, deployment: Deployment) -> list[Choice]:
+def options(step: Step, language: str, deployment: Deployment, answers: dict | None = None) -> list[Choice]:
     _ = Translator(language)
+    if step.choices_from:
+        offer = (answers or {}).get(step.choices_from)
+        return [Choice(value, label) for value, label in category_check.choices(offer, language, deployment)]
     if step.kind is Kind.CATEGORY:
         return [
             Choice(c.code, c.label.get(language), " · ".join(e.get(language) for e in c.examples) or None)
@@ -317,12 +327,15 @@ def prompt(state: DraftState, ctx: Context) -> Prompt:
     step = STEP_BY_KEY[state.current]
     count = progress(step.key, state.answers, ctx.capabilities, back_to_review=state.back_to_review)
     hint = step.hint_for(state.answers)
+    question = _(step.question)
+    if step.choices_from:  # the check of a suggested category names it
+        question = category_check.question(question, state.answers.get(step.choices_from), state.language, ctx.deployment)
     return Prompt(
         key=step.key,
         kind=step.kind,
-        question=_(step.question),
+        question=question,
         hint=_(hint) if hint else None,
-        choices=options(step, state.language, ctx.deployment),
+        choices=options(step, state.language, ctx.deployment, state.answers),
         optional=not step.is_required(state.answers),
         dont_know=_(N_("I don't know")) if step.dont_know else None,
         number=count.number,
@@ -354,6 +367,8 @@ def display_value(step: Step, value: object, language: str, deployment: Deployme
         return _(N_("Not provided"))
     if value == DONT_KNOW:
         return _(N_("I don't know"))
+    if step.choices_from:
+        return category_check.answer_in_words(value, language, deployment)
     match step.kind:
         case Kind.CHOICE | Kind.YES_NO | Kind.CATEGORY | Kind.REGION:
             labels = {c.value: c.label for c in options(step, language, deployment)}
@@ -380,7 +395,3 @@ def format_money(fen: int, language: str) -> str:
     locale = {"zh_Hans": "zh_Hans_CN", "bo": "bo_CN", "en": "en"}.get(language, "zh_Hans_CN")
     return format_currency(Decimal(fen) / 100, "CNY", locale=locale)
 
-
-def format_when(value: dict) -> str:
-    """An answer to "when" as it goes back into a form field to be edited: 2026-10-03, 2026-10, 2026."""
-    return value.get("date") or value.get("month") or value.get("year") or ""

@@ -8,13 +8,24 @@ deployment data (categories, regions) come from the Deployment.
 from __future__ import annotations
 
 from i18n import N_
-from intake.domain.steps import Kind, Option, Step, Unless, When, yes_no
+from intake.domain.steps import Kind, Offered, Option, Step, Unless, When, yes_no
 
 
 #: The answer a reporter gives when they do not know; valid wherever a step allows it.
 DONT_KNOW = "dont_know"
 #: Money step: no money was lost.
 NO_MONEY = "none"
+#: The category a reporter chooses when not sure ("Something else, or not sure").
+UNSURE_CATEGORY = "other"
+#: What the conversation keeps in the answers when it suggests a category to a reporter who was not
+#: sure (conversation.offer_category): the suggested category, the next two, the confidence and
+#: the model version. Not a question: the "category_check" step asks about it.
+CATEGORY_OFFER = "category_offer"
+CATEGORY_CHECK = "category_check"
+#: The answer to the check: still not sure (any other answer is a category code).
+STILL_UNSURE = "still_unsure"
+YES_THAT_IS_RIGHT = N_("Yes, that is right")
+STILL_NOT_SURE = N_("Still not sure")
 
 URGENT_NOTICE = N_(
     "Act now: if money is being paid or about to be paid, call the police on 110 at once. "
@@ -86,6 +97,15 @@ QUESTIONS: tuple[Step, ...] = (
         min_chars=5,
         max_chars=5000,
         summary_label=N_("What happened"),
+    ),
+    Step(
+        CATEGORY_CHECK,
+        Kind.CHOICE,
+        N_("It sounds like “%(category)s”. Is that right?"),
+        hint=N_("We suggest this from what you wrote. Staff will check it too."),
+        skip_if=Unless(Offered(CATEGORY_OFFER, after="description", when=When("category", UNSURE_CATEGORY))),
+        choices_from=CATEGORY_OFFER,
+        summary_label=N_("What it sounds like"),
     ),
     Step(
         "suspect_known",
@@ -318,3 +338,10 @@ QUESTIONS: tuple[Step, ...] = (
 
 STEP_BY_KEY: dict[str, Step] = {step.key: step for step in QUESTIONS}
 PERSONAL_KEYS: frozenset[str] = frozenset(step.key for step in QUESTIONS if step.personal)
+
+
+def checked_category(answers: dict) -> str | None:
+    """The category a reporter who was not sure took from the suggestion (the offered one or one
+    of the next two), or None: routing follows it; staff still confirm."""
+    value = answers.get(CATEGORY_CHECK)
+    return value if isinstance(value, str) and value != STILL_UNSURE else None

@@ -41,16 +41,29 @@ class When:
 
 
 @dataclass(frozen=True)
+class Offered:
+    """True when the conversation offered something under `key` (conversation.offer_category):
+    it does so only once `after` is answered, and only while `when` holds."""
+
+    key: str
+    after: str
+    when: When
+
+    def __call__(self, answers: dict) -> bool:
+        return self.when(answers) and bool(answers.get(self.key))
+
+
+@dataclass(frozen=True)
 class Unless:
     """True when `condition` is false."""
 
-    condition: When
+    condition: When | Offered
 
     def __call__(self, answers: dict) -> bool:
         return not self.condition(answers)
 
 
-Condition = When | Unless
+Condition = When | Offered | Unless
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,9 @@ class Step:
     min_chars: int = 0
     notice_when: tuple[tuple[Condition, str], ...] = ()  # shown at once after the answer
     summary_label: str = ""  # short label on "check your answers" (msgid); defaults to the question
+    # The choices come from what the conversation keeps under this key (a suggestion it made), not
+    # from `options`: asked only in a conversation, never by the partners' API.
+    choices_from: str | None = None
 
     def is_required(self, answers: dict) -> bool:
         return self.required if isinstance(self.required, bool) else self.required(answers)

@@ -24,7 +24,13 @@ from intake.reporting.drafts import DraftRecord
 from intake.platform.models.reporting import Draft
 from intake.platform.models.tips import Assignment, Person, StatusEvent, Tip, priority_rank
 from intake.notify.outbox import enqueue_for_event
-from intake.domain.questionnaire import PERSONAL_KEYS
+from intake.domain.questionnaire import (
+    CATEGORY_CHECK,
+    CATEGORY_OFFER,
+    PERSONAL_KEYS,
+    UNSURE_CATEGORY,
+    checked_category,
+)
 from intake.domain.steps import ChannelCapabilities, Step
 from intake.domain.routing import route
 from intake.domain.category_model import suggest
@@ -147,9 +153,13 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
     victim = _person(core, {"name": personal.get("victim_name"), "phone": personal.get("victim_phone")}, now)
     code, code_hash = await _unused_code(core, session)
     pin = new_pin()
+    reporter_choice = answers.get("category")
+    if CATEGORY_CHECK in answers:  # the reporter was not sure and was asked about a suggestion
+        answers[CATEGORY_OFFER] = state.answers.get(CATEGORY_OFFER)
+        answers["category"] = checked_category(answers) or reporter_choice  # routing follows what they took
     decision = route(answers, core.deployment)
     suggestion = (suggest(str(answers.get("description") or ""), state.language, model=core.suggest_model)
-                  if answers.get("category") in (None, "other") else None)
+                  if reporter_choice in (None, UNSURE_CATEGORY) else None)
     values = dict(
         tracking_hash=code_hash,
         pin_hash=pin_hash(core.keys, code, pin),
@@ -171,7 +181,7 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
         priority=decision.priority,
         queue_rank=priority_rank(decision.priority),
         routing=decision.to_dict(),
-        suggestion=suggestion.to_dict() if suggestion else None,
+        suggestion=_with_reporter_check(suggestion.to_dict(), answers) if suggestion else None,
         accept_due=due_after(now, ACCEPT_DAYS, core.settings.timezone),
         extension_days=0,
         reporter_answered=False,
@@ -220,6 +230,20 @@ async def _insert_person(session, person: Person | None) -> int | None:
     make_transient_to_detached(person)
     session.add(person)
     return person.id
+
+
+def _with_reporter_check(suggestion: dict, answers: dict) -> dict:
+    """The suggestion staff see, with what the reporter was asked and answered, if asked: the
+    category offered (and by which model version), the next two, the answer, and whether it was
+    the offered one."""
+    offer = answers.get(CATEGORY_OFFER)
+    if CATEGORY_CHECK not in answers or not offer:
+        return suggestion
+    answer = answers[CATEGORY_CHECK]
+    return {**suggestion, "reporter": {
+        "offered": offer["category"], "alternatives": offer["alternatives"], "confidence": offer["confidence"],
+        "model_version": offer["model_version"], "answer": answer, "accepted": answer == offer["category"],
+    }}
 
 
 def _person(core: Core, data: dict, now) -> Person | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from intake.domain.channel_kit.kinds import CHOICE_KINDS, TYPED_KINDS
-from intake.domain.conversation import SKIP, format_when
+from intake.domain.conversation import SKIP
 from intake.domain.questionnaire import DONT_KNOW
 from intake.domain.steps import Kind
 
@@ -80,3 +80,8 @@ def yuan_text(fen: int) -> str:
     """An amount stored in fen as a reporter types it in yuan: 3000000 -> "30000", 150 -> "1.50"."""
     yuan, rest = divmod(fen, 100)
     return f"{yuan}.{rest:02d}" if rest else str(yuan)
+
+
+def format_when(value: dict) -> str:
+    """An answer to "when" as it goes back into a form field to be edited: 2026-10-03, 2026-10, 2026."""
+    return value.get("date") or value.get("month") or value.get("year") or ""

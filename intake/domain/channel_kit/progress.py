@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from i18n import N_
 from intake.domain import questionnaire
-from intake.domain.steps import ChannelCapabilities, Condition, Step, Unless
+from intake.domain.steps import ChannelCapabilities, Condition, Offered, Step, Unless
 
 
 QUESTIONS_LEFT = N_("About %(n)s questions left")
@@ -38,9 +38,15 @@ def _condition_key(condition: Condition) -> str:
 
 
 def _may_apply(step: Step, answers: Mapping[str, object], capabilities: ChannelCapabilities, settled: set[str]) -> bool:
-    """False only when the step is sure to be skipped: the answer its skip rule reads is settled."""
+    """False only when the step is sure to be skipped: the answer its skip rule reads is settled
+    (for a suggestion offered, the answer it follows, or an answer that rules it out)."""
     if not capabilities.supports(step):
         return False
+    if isinstance(step.skip_if, Unless) and isinstance(step.skip_if.condition, Offered):
+        offered = step.skip_if.condition
+        if offered.when.key in settled and not offered.when(dict(answers)):
+            return False
+        return offered.after not in settled or offered(dict(answers))
     if step.skip_if is None or _condition_key(step.skip_if) not in settled:
         return True
     return not step.skip_if(dict(answers))
