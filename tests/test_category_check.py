@@ -5,6 +5,7 @@ tip records what was offered and answered, and staff still confirm. One step of 
 kit, so the web form (no JavaScript) and the bot ask it alike."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -170,3 +171,41 @@ async def test_bot_in_chinese_the_reporter_says_yes(core, fake_telegram, running
 def test_the_channels_context_suggests_with_the_model_in_force(core):
     ctx = report_context(core, TERMINAL)
     assert ctx.suggest(PHONE_SCAM_ZH, "zh_Hans").category == "online_telecom"
+
+
+# --- the terminal chat and the console's phone intake walk the same step --------------------
+
+
+async def test_terminal_chat_in_chinese_asks_and_the_reporter_says_yes(core):
+    from tests.test_terminal_chat import SELF_ANONYMOUS, make_chat
+
+    lines = [*SELF_ANONYMOUS[:2], "11", PHONE_SCAM_ZH, "1", *SELF_ANONYMOUS[4:]]  # 11: not sure; 1: yes, that is right
+    chat, console = make_chat(core, lines)
+    receipt = await chat.run("zh_Hans")
+    output = console.export_text()
+    assert receipt is not None, output[-2000:]
+    assert "听起来像是“电话、网络诈骗”。对吗？" in output and "还是不确定" in output
+    tip = await the_tip(core)
+    assert (tip.category, tip.suggestion["reporter"]["accepted"]) == ("online_telecom", True)
+
+
+async def test_console_phone_intake_asks_in_the_officer_s_language_for_an_english_caller(core):
+    from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
+    from tests.test_console_phone_intake import start, walk as walk_intake
+
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    answers = {**NOT_SURE, "description": PHONE_SCAM_EN, "category_check": "still_unsure"}
+    async with client_for(core) as client:
+        await sign_in(client, "li")
+        url = await start(client, "phone", "en")
+        for _ in range(6):  # up to the check
+            page = await client.get(url)
+            if 'name="key" value="category_check"' in page.text:
+                break
+            key = re.search(r'name="key" value="(\w+)"', page.text).group(1)
+            await client.post(f"{url}/answer", data={"csrf": csrf_of(page.text), "key": key, "answer": answers[key]})
+        assert "听起来像是“电话、网络诈骗”。对吗？" in text_of(page.text) and "还是不确定" in text_of(page.text)
+        review = await walk_intake(client, url, answers)
+        await client.post(f"{url}/submit", data={"csrf": csrf_of(review)})
+    tip = await the_tip(core)
+    assert (tip.category, tip.language, tip.suggestion["reporter"]["answer"]) == ("other", "en", "still_unsure")
