@@ -25,6 +25,7 @@ from intake.casework.casework import (
 from intake.notify.delivery_report import delivery_report
 from intake.notify.outbox import UNIT_ALERT
 from intake.domain import joins
+from intake.domain.channel_kit import category_check
 from intake.domain.deployment import Deployment
 from intake.domain.messages import UNTRANSLATED_WARNING
 from intake.casework.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
@@ -250,6 +251,11 @@ def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_r
             "words": joins.listed(tip.suggestion.get("reasons") or [], lang),
             "sure": tip.suggestion.get("sure", True),  # suggestions before issue 19 had no "sure"
         }
+    asked = (tip.suggestion or {}).get("reporter")  # the reporter, not sure, was asked about the suggestion
+    reporter_check = {
+        "suggested": deployment.category_label(asked["offered"], lang),
+        "answer": category_check.answer_in_words(asked["answer"], lang, deployment),
+    } if asked else None
     timeline = []
     for entry in tip.timeline:
         if entry["action"] == "status":
@@ -258,7 +264,7 @@ def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_r
             step = _(EVENT_LABELS.get(entry["action"], entry["action"]))
         timeline.append({**entry, "step": step})
     return {
-        "tip": tip, "state": state, "actions": actions, "suggestion": suggestion, "timeline": timeline,
+        "tip": tip, "state": state, "actions": actions, "suggestion": suggestion, "reporter_check": reporter_check, "timeline": timeline,
         "category_label": tip.category_label, "region_name": deployment.region_name(tip.region, lang),
         "lead_name": deployment.unit_name(tip.lead_unit, lang) if tip.lead_unit else "",
         "assisting_names": [deployment.unit_name(code, lang) for code in tip.assisting],

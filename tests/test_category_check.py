@@ -103,7 +103,19 @@ async def test_web_in_chinese_the_reporter_takes_the_suggestion_and_the_tip_goes
     assert tip.lead_unit == route({**answers, "category": "online_telecom"}, core.deployment).lead
     asked = tip.suggestion["reporter"]
     assert (asked["offered"], asked["answer"], asked["accepted"]) == ("online_telecom", "online_telecom", True)
-    assert tip.suggestion["category"] == "online_telecom"  # staff see the suggestion still, to confirm
+    assert tip.suggestion["category"] == "online_telecom"
+    # Staff see what the reporter was asked and answered, and still confirm the category.
+    from tests.console_support import client_for, make_staff, sign_in
+
+    await make_staff(core, "li", "officer", tip.lead_unit)
+    async with client_for(core) as client:
+        await sign_in(client, "li")
+        response = await client.get(f"/tips/{tip.id}")
+        assert response.status_code == 200, (response.status_code, response.headers.get("location"))
+        page = text_of(response.text)
+    assert "举报人原先不确定；问到是不是“电话、网络诈骗”时，回答：对，就是这个。" not in page
+    assert "举报人原先不确定；问到是不是“电话、网络诈骗”时，回答：电话、网络诈骗。" in page
+    assert "根据描述判断的类别 电话、网络诈骗" in page  # among the reporter's answers
 
 
 async def test_web_in_english_still_not_sure_keeps_not_sure_and_a_vague_description_is_not_asked(core):
