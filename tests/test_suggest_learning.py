@@ -5,7 +5,6 @@ confirmations; a running service takes an installed model without a restart."""
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +19,7 @@ from intake.domain.scrubbing import SCRUBBED, scrub
 from intake.platform.models.operations import SuggestModelVersion
 from intake.platform.models.tips import CategoryExample, Tip
 from tests.factories import file_tip, staff
+from tests.cli import run_tipline
 from tipline.suggest_cli import HELDOUT_PATH
 
 COORDINATION = "990100-coordination"
@@ -176,3 +176,17 @@ async def test_a_model_no_better_on_the_recent_confirmations_is_stored_but_not_i
     async with core.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(SuggestModelVersion)
                                     .where(SuggestModelVersion.installed_at.is_(None))) == 1
+
+
+async def test_the_command_reports_both_models_and_refuses_to_install_without_recent_confirmations(core, settings, tmp_path):
+    small = tmp_path / "training.tsv"
+    small.write_text("".join(f"{e.category}\t{e.language}\t{e.source}\t{e.text}\n" for e in load_examples()[::4]), encoding="utf-8")
+    env = {"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": settings.resolved_database_url, "TIPLINE_ENV": "test"}
+    result = run_tipline("suggest", "train", "--training", str(small), "--install", env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "confirmed categories: 0" in result.stdout and "on the held-out set: top-1" in result.stdout
+    assert f"in force {default_model().version} on the held-out set" in result.stdout
+    assert "not installed: " in result.stdout
+    assert await suggest_models.in_force(core.db) is None  # stored, with its figures, but the shipped model stays
+    (stored, _shipped) = await suggest_models.versions(core.db)
+    assert stored.installed_at is None and stored.figures["decision"]["install"] is False

@@ -238,7 +238,7 @@ def test_the_command_trains_a_model_and_reports_the_heldout_figures(tmp_path, tr
     small = tmp_path / "training.tsv"
     small.write_text("".join(f"{e.category}\t{e.language}\t{e.source}\t{e.text}\n" for e in training[::4]), encoding="utf-8")
     out = tmp_path / "model.json"
-    result = run_tipline("suggest", "train", "--training", str(small), "--out", str(out))
+    result = run_tipline("suggest", "train", "--shipped-only", "--training", str(small), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "held-out set" in result.stdout and "top-1" in result.stdout and "bo: top-1" in result.stdout
     trained = load_model(out)
