@@ -1,8 +1,8 @@
 """category_examples: categories staff confirmed, with the description scrubbed, for retraining
 the suggestion (issue 19 item 3)
 
-Revision ID: 0011l
-Revises: 0010s
+Revision ID: 0013l
+Revises: 0012p
 Create Date: 2026-12-07 17:50:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0011l'
-down_revision = '0010s'
+revision = '0013l'
+down_revision = '0012p'
 branch_labels = None
 depends_on = None
 
