@@ -15,6 +15,7 @@ ATTACHMENT = "attachment"  # an evidence file's content
 ATTACHMENT_NAME = "attachment-name"  # its file name
 TOTP = "totp"  # a member of staff's second-factor secret
 CHANNEL_REPLY = "channel-reply"  # a chat's reply kept for an hour: for a retried message, or its next page
+RISK_OBJECTION = "risk-objection-contact"  # how to answer an organisation's objection to the public risk list
 
 # Keyed hashes (look-ups without storing the value).
 TRACKING_CODE = "tracking-code"

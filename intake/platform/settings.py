@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # are decoded at once (a 40-megapixel picture: about a second of one core and 320 MB).
     file_workers: int = Field(default=1, ge=1)
 
+    # The public risk list ("check before you pay" at /check): organisations a coordinator marked
+    # public, on an official determination. Off by default: publishing carries legal weight
+    # (reputation rights, personal-information law; README "Prevention").
+    public_risk_list: bool = False
+
     # Notices by e-mail (SMTP) and SMS (a gateway that sends pre-approved templates).
     smtp_host: str = ""
     smtp_port: int = 25

@@ -2,7 +2,7 @@
 counters every process shares."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -29,6 +29,17 @@ class RateCounter(Base):
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyCount(Base):
+    """How many times something happened on a local day, for the statistics: counts only, never
+    what was typed (e.g. look-ups on the public risk list)."""
+
+    __tablename__ = "daily_counts"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 

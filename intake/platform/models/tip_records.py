@@ -2,9 +2,9 @@
 rating, the outcome, and the match keys and organisations that find duplicates."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.platform.models.base import Base
@@ -89,3 +89,33 @@ class Organisation(Base):
     note: Mapped[str | None] = mapped_column(Text)
     set_by: Mapped[str] = mapped_column(String(60))
     set_at: Mapped[datetime]
+    # The public risk list ("check before you pay", intake/casework/risk_list.py): shown only while
+    # `public`, red or orange, and the official determination it rests on has not expired.
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    credit_code: Mapped[str | None] = mapped_column(String(18))  # 统一社会信用代码: an organisation, never a person
+    determination_unit: Mapped[str | None] = mapped_column(String(200))  # who decided (e.g. 某县市场监督管理局)
+    determination_ref: Mapped[str | None] = mapped_column(String(100))  # the decision or case number
+    determination_date: Mapped[date | None]
+    determination_expires: Mapped[date | None]
+    public_phone_key: Mapped[str | None] = mapped_column(String(40), index=True)  # the organisation's own line
+    public_website: Mapped[str | None] = mapped_column(String(200))
+    public_website_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    published_by: Mapped[str | None] = mapped_column(String(60))
+    published_at: Mapped[datetime | None]
+
+
+class RiskObjection(Base):
+    """An organisation's objection (异议) to its entry on the public risk list, and the answer."""
+
+    __tablename__ = "risk_objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # how to answer: sealed, personal data
+    language: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(10))  # "kept" or "withdrawn"
+    answered_by: Mapped[str | None] = mapped_column(String(60))
+    answered_at: Mapped[datetime | None]
