@@ -37,7 +37,7 @@ from fastapi import FastAPI, Request, Response
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot import edits, followup, groups, replies, report, texts, warnings_command
+from bot import checking, edits, followup, groups, replies, report, texts, warnings_command
 from bot.chat import read_for_update
 from bot.users import get_user, set_blocked
 from i18n import DEFAULT_LANGUAGE, Translator, negotiate
@@ -228,7 +228,8 @@ def build_dispatcher(core: Core, *, storage: BaseStorage | None = None, shared_l
     dispatcher.edited_message.outer_middleware(guard)
     dispatcher.callback_query.outer_middleware(guard)
     # Commands and buttons of the follow-up come before the report's catch-all handler.
-    dispatcher.include_routers(followup.make_router(), warnings_command.make_router(), report.make_router(), edits.make_router())
+    dispatcher.include_routers(followup.make_router(), warnings_command.make_router(), checking.make_router(),
+                               report.make_router(), edits.make_router())
     dispatcher.errors.register(_sorry)
     return dispatcher
 

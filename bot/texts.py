@@ -24,7 +24,8 @@ HELP = N_(
     "Answer each question with the buttons, or type your answer. "
     "Back goes to the question before; Start over begins the report again. "
     "Commands: /language to change the language, /cancel to delete this report, "
-    "/mytips to see your reports, /status followed by a tracking code to see a report's progress."
+    "/mytips to see your reports, /status followed by a tracking code to see a report's progress, "
+    "/check followed by a name, phone number or web address to check before you pay."
 )
 HELP_WARNINGS = N_("/warnings shows the warnings about scams going on now.")
 # The channel kit's count of questions left (Prompt.left): it only goes down as the reporter answers.
@@ -125,3 +126,18 @@ ANSWER_KEPT = N_(
     "Your answer is saved. Because of a problem on our side we cannot show the next question just now: "
     "please send /help in a minute to see it."
 )
+
+# /check: check before you pay (intake/reporting/checks.py); the same words as the web's /check.
+CHECK_USAGE = N_("Send the name of a company or care home, a phone number or a web address after the command, for example: /check 福寿康养老院")
+CHECK_FOUND = N_("What the offices have published")
+CHECK_NOTHING = N_("Nothing has been published about what you typed.")
+CHECK_ENTRY = N_("%(name)s: %(colour)s. Decided by %(unit)s (%(reference)s, %(date)s); shown until %(expires)s.")
+CHECK_RED = N_("Red: serious risk")
+CHECK_ORANGE = N_("Orange: risk")
+CHECK_PHONE = N_("Phone")
+CHECK_WEBSITE = N_("Website")
+CHECK_BEFORE_PAYING = N_("Before you pay")
+CHECK_NOT_SAFE = N_("No warning here does not mean it is safe: only a few organisations are published, and only after an office has decided.")
+CHECK_CIVIL_AFFAIRS = N_("Before you pay a care home, ask the civil affairs office (民政局) of your county whether it is registered.")
+CHECK_CALL = N_("Before you pay anyone you are not sure of, call the anti-fraud line 96110.")
+CHECK_REPORT = N_("If something seems wrong, report it here: send /start.")

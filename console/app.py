@@ -11,7 +11,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from console import (
     assign_views, audit_views, auth_views, duplicate_views, evidence_views, intake_views, poster_views, report_views,
-    review_views, rewards_views, sessions, tip_extras, tip_views, translation_views, warning_views,
+    review_views, risk_list_views, rewards_views, sessions, tip_extras, tip_views, translation_views, warning_views,
 )
 from console.dependencies import FormExpired, NotForRole, NotSignedIn
 from console.refusals import problem_page
@@ -60,8 +60,8 @@ def create_app(core: Core) -> FastAPI:
         return response
 
     for area in (auth_views, tip_views, tip_extras, assign_views, evidence_views, report_views, intake_views,
-                 translation_views, duplicate_views, audit_views, rewards_views, review_views, warning_views,
-                 poster_views):
+                 translation_views, duplicate_views, risk_list_views, audit_views, rewards_views, review_views,
+                 warning_views, poster_views):
         app.include_router(area.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

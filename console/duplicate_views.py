@@ -22,6 +22,7 @@ from intake.casework.duplicates import (
     COLOUR_ROLES, COLOURS, KINDS, ColourRefused, group_tips, groups, organisation_file,
     Suggestion, organisation_summaries, possible_duplicates, set_colour,
 )
+from intake.staff.staff import Role
 from intake.domain.workflow import STATUS_LABELS, TRANSITION_BY_STEP, Status
 
 COLOUR_LABELS = {
@@ -121,7 +122,8 @@ async def organisations(viewer: SignedIn, console: ConsoleDep, done: str = "") -
 
 
 async def organisation_page(console: Console, viewer: Viewer, key: str, *, error: str | None = None, done: bool = False,
-                            status_code: int = 200) -> Response:
+                            status_code: int = 200, **public_list: object) -> Response:
+    """The organisation's page; `public_list`: the public risk list's form as posted (console/risk_list_views.py)."""
     _, c_ = viewer._, viewer.core_
     found = await organisation_file(console.core, viewer.staff, key)
     if found is None:
@@ -136,6 +138,8 @@ async def organisation_page(console: Console, viewer: Viewer, key: str, *, error
         colour_name=_(COLOUR_NAMES[found.colour.colour]) if found.colour else "",
         colours=[(c, _(COLOUR_LABELS[c])) for c in COLOURS],
         can_set=viewer.staff.role in COLOUR_ROLES,
+        can_publish=viewer.staff.role == Role.COORDINATOR, publishing_on=console.core.settings.public_risk_list,
+        publish_errors=public_list.get("errors", {}), publish_values=public_list.get("values", {}),
     )
 
 

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 from console.web import Console, Viewer
 from i18n import N_
 from intake.casework.duplicates import ColourRefused
+from intake.casework.risk_list import RiskListRefused
 from intake.casework.supervision import SupervisionRefused
 from intake.casework.translations import TranslationRefused
 from intake.domain.refusals import Refused, describe
@@ -18,6 +19,9 @@ REASONS: dict[tuple[type[Refused], str], str] = {
     (ColourRefused, "role"): N_("Only a unit lead or a coordinator sets an organisation's colour."),
     (ColourRefused, "colour"): N_("Choose one of the four colours."),
     (ColourRefused, "unknown"): N_("There is no such organisation among the tips you may see."),
+    (RiskListRefused, "role"): N_("Only coordinators publish organisations or withdraw them from the public list."),
+    (RiskListRefused, "colour"): N_("Only an organisation coloured red or orange on an official determination may be published."),
+    (RiskListRefused, "unknown"): N_("There is no such organisation."),
     (TranslationRefused, "language"): N_("Choose a language other than the one the text is written in."),
     (TranslationRefused, "nothing"): N_("There is no such text to translate on this tip."),
 }

@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from urllib.parse import quote
+
+import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -14,6 +17,10 @@ from intake.casework.duplicates import organisation_key, set_colour
 from intake.casework.risk_list import Determination, RiskListRefused, publish, withdraw
 from intake.platform.models.staff import AuditEvent
 from intake.reporting.checks import CHECKS, CHECKS_COUNTED, daily_counts
+from intake.staff.auth import enrol_totp, new_totp_secret, set_password
+from intake.staff.staff import get_staff
+from tests.bot_harness import fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
+from tests.console_support import PASSWORD, client_for, csrf_of, sign_in
 from tests.factories import file_tip, staff
 from tests.webclient import Reporter, text_of, web_client
 
@@ -164,3 +171,77 @@ async def test_the_page_speaks_three_languages(core, published):
         async with web_client(core, language=language) as client:
             page = (await look_up(client, "无此公司")).page
         assert words in page
+
+
+async def console_signed_in(core, client, username: str) -> None:
+    user = await get_staff(core, username)
+    await set_password(core, username, PASSWORD)
+    secret = new_totp_secret()
+    assert await enrol_totp(core, user.id, secret, pyotp.TOTP(secret).at(core.clock.now()))
+    response = await sign_in(client, username, totp_secret=secret, core=core)
+    assert response.status_code == 303, response.text
+
+
+async def test_a_coordinator_publishes_in_the_console_and_a_person_is_refused_there(core, coordinator):
+    core.settings.public_risk_list = True
+    key = await coloured(core, coordinator, NAME, "orange")
+    today = core.today()
+    fields = {"key": key, "credit_code": IDENTITY_NUMBER, "unit": "某县民政局", "reference": "民告〔2026〕3号",
+              "decided_on": (today - timedelta(days=3)).isoformat(), "expires_on": (today + timedelta(days=90)).isoformat(),
+              "phone": "", "website": "", "organisation_confirmed": "yes"}
+    async with client_for(core) as client:
+        await console_signed_in(core, client, "coord")
+        page = await client.get(f"/organisations/one?key={quote(key)}")
+        assert "公示风险名单" in page.text
+        refused = await client.post("/organisations/publish", data={"csrf": csrf_of(page.text), **fields})
+        assert refused.status_code == 400 and "自然人" in text_of(refused.text)
+        done = await client.post("/organisations/publish", data={"csrf": csrf_of(page.text), **fields, "credit_code": CODE})
+        assert done.status_code == 303
+    async with web_client(core, language="zh_Hans") as client:
+        assert "民告〔2026〕3号" in text_of((await look_up(client, NAME)).page)
+
+
+async def test_an_objection_reaches_the_coordinators_who_answer_and_withdraw_at_once(core, coordinator, published):
+    async with web_client(core, language="en") as client:
+        found = await look_up(client, NAME)
+        link = re.search(r'href="(/check/object/\d+)"', found.page).group(1)
+        await found.get(link)
+        await found.post(link, {"text": "", "contact": ""})
+        assert "Please say why the entry is wrong." in text_of(found.page) and "There is a problem" in text_of(found.page)
+        await found.post(link, {"text": "处罚决定已被撤销", "contact": "0571-8888 0000"})
+        assert "Your objection has been received" in text_of(found.page)
+    async with client_for(core) as client:
+        await console_signed_in(core, client, "coord")
+        listing = await client.get("/risk-list/objections")
+        assert "处罚决定已被撤销" in listing.text and "0571-8888 0000" in listing.text
+        url = re.search(r'action="(/risk-list/objections/\d+/answer)"', listing.text).group(1)
+        answered = await client.post(url, data={"csrf": csrf_of(listing.text), "answer": "经核实，决定已撤销", "withdraw": "yes"})
+        assert answered.status_code == 303
+        assert "经核实，决定已撤销" in (await client.get("/risk-list/objections")).text
+    async with web_client(core, language="en") as client:
+        assert "Nothing has been published" in text_of((await look_up(client, NAME)).page)
+        assert (await client.get(link)).status_code == 404
+    async with core.db.session() as session:
+        actions = (await session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("risk_list.%")).order_by(AuditEvent.id))).all()
+    assert actions == ["risk_list.publish", "risk_list.objection", "risk_list.objection_answered"]
+
+
+async def test_objections_are_for_coordinators_only(core, published):
+    await staff(core, "officer", "officer", LEAD_UNIT)
+    async with client_for(core) as client:
+        await set_password(core, "officer", PASSWORD)
+        await sign_in(client, "officer")
+        assert (await client.get("/risk-list/objections")).status_code == 404
+
+
+async def test_the_bot_checks_before_you_pay(core, published, fake_telegram, running_bot):
+    await running_bot()
+    user = new_user(fake_telegram)
+    await user.send("/start")
+    await user.press("English")
+    found = "\n".join(m.text for m in await user.send("/check +86 (0571) 8765-4321"))
+    assert NAME in found and "Red: serious risk" in found and "某市监处〔2026〕12号" in found and "96110" in found
+    nothing = "\n".join(m.text for m in await user.send(f"/check {HIDDEN}"))
+    assert "Nothing has been published about what you typed." in nothing and "civil affairs office" in nothing
+    assert "Please type at most 100 characters" in "\n".join(m.text for m in await user.send("/check " + "x" * 101))
+    assert "/check" in "\n".join(m.text for m in await user.send("/check"))

@@ -94,5 +94,6 @@ async def send_objection(request: Request, entry_id: str) -> Response:
         raise StarletteHTTPException(404)
     if errors:
         shown = {name: message_text(invalid, language) for name, invalid in errors.items()}
-        return render(request, "check_objection.html", entry=entry, text=text, contact=contact, errors=shown, sent=False)
+        return render(request, "check_objection.html", entry=entry, text=text, contact=contact, errors=shown, sent=False,
+                      error_items=[(f"#{name}", message) for name, message in shown.items()])
     return render(request, "check_objection.html", entry=entry, text="", contact="", errors={}, sent=True)
