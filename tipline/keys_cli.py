@@ -28,6 +28,7 @@ STEP_LABELS = {
     "codes": "tracking codes kept for chats",
     "attachments": "attachments",
     "staff": "staff second factors",
+    "objections": "contacts of objections to the public risk list",
 }
 
 

@@ -28,6 +28,7 @@ from intake.platform.core import Core
 from intake.platform.crypto import DecryptionError, Keyring, blob_header
 from intake.platform.models.reporting import AnsweredMessage, Attachment, ChannelUser, Draft, LinkToken, Partner
 from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import RiskObjection
 from intake.platform.models.tips import Person, Tip
 
 
@@ -40,6 +41,7 @@ SEALED_COLUMNS: tuple[tuple[InstrumentedAttribute, str], ...] = (
     (Attachment.sealed_name, purposes.ATTACHMENT_NAME),
     (Attachment.sealed_content, purposes.ATTACHMENT),
     (StaffUser.totp_sealed, purposes.TOTP),
+    (RiskObjection.contact_sealed, purposes.RISK_OBJECTION),
     # Kept an hour, then purged: counted (a key is not retired under them), never re-sealed.
     (AnsweredMessage.sealed_reply, purposes.CHANNEL_REPLY),
 )
@@ -111,6 +113,7 @@ async def rotate_data(core: Core, *, batch_size: int = 200, progress: Progress |
                                         _under_other_key(Attachment.sealed_content, header)), _move_attachment,
          min(batch_size, ATTACHMENT_BATCH)),
         ("staff", StaffUser, _under_other_key(StaffUser.totp_sealed, header), _move_staff, batch_size),
+        ("objections", RiskObjection, _under_other_key(RiskObjection.contact_sealed, header), _move_objection, batch_size),
     )
     for name, model, needs_work, move, size in work:
         step = by_name[name]
@@ -166,6 +169,8 @@ async def plan_rotation(core: Core) -> list[Step]:
         ("attachments", select(func.count()).select_from(Attachment).where(
             or_(_under_other_key(Attachment.sealed_name, header), _under_other_key(Attachment.sealed_content, header)))),
         ("staff", select(func.count()).select_from(StaffUser).where(_under_other_key(StaffUser.totp_sealed, header))),
+        ("objections", select(func.count()).select_from(RiskObjection).where(
+            _under_other_key(RiskObjection.contact_sealed, header))),
     )
     steps = []
     async with core.db.session() as session:
@@ -247,6 +252,11 @@ async def _move_attachment(core: Core, session, row: Attachment) -> bool:
 
 async def _move_staff(core: Core, session, row: StaffUser) -> bool:
     row.totp_sealed = _reseal(core.keys, row.totp_sealed, purposes.TOTP, f"staff user {row.username}")
+    return True
+
+
+async def _move_objection(core: Core, session, row: RiskObjection) -> bool:
+    row.contact_sealed = _reseal(core.keys, row.contact_sealed, purposes.RISK_OBJECTION, f"objection {row.id}")
     return True
 
 
