@@ -23,6 +23,8 @@ from intake.admin.key_rotation import key_usage, plan_rotation, rotate_data
 from intake.platform.models.base import Base
 from intake.platform.models.reporting import ChannelUser, Draft
 from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import Organisation, RiskObjection
+from intake.domain.purposes import RISK_OBJECTION
 from intake.platform.models.tips import Person, Tip
 from intake.domain.steps import ChannelCapabilities
 from intake.reporting.tips import check_pin, find_tip, public_view
@@ -33,6 +35,7 @@ from tests.walk import ANSWERS_ANONYMOUS_SELF
 CHAT_ID = "7001234567"
 FILE_NAME = "赵桂兰的收据.png"
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+OBJECTION_CONTACT = "0571-8888 0000"
 NAMES = ["王秀英", "李建国", "赵桂兰"]
 PHONES = ["13800138000", "13900139000", "138 0013 8000"]
 
@@ -57,6 +60,14 @@ async def _deployment_with_reporters(core):
                                 updated_at=core.clock.now()))
         session.add(StaffUser(username="wang", display_name="王", role="officer", created_at=core.clock.now(),
                               totp_sealed=core.keys.seal(TOTP_SECRET, purpose="totp")))
+        # An organisation's objection to the public risk list, with how to answer it.
+        organisation = Organisation(key="福寿康养老服务", display_name="福寿康养老服务有限公司", colour="red", set_by="coord",
+                                    set_at=core.clock.now())
+        session.add(organisation)
+        await session.flush()
+        session.add(RiskObjection(organisation_id=organisation.id, text="决定已撤销", language="zh_Hans",
+                                  received_at=core.clock.now(),
+                                  contact_sealed=core.keys.seal(OBJECTION_CONTACT, purpose=RISK_OBJECTION)))
         # The oldest tip's draft (and with it its sealed receipt) is gone: its code and PIN can
         # only move to the new hash key when the reporter next uses them.
         await session.execute(delete(Draft).where(Draft.tip_id == tips[1].tip_id))
@@ -74,6 +85,8 @@ async def _everything_still_opens(core, tips, attachment_id) -> None:
         opened = [core.keys.open_json(person.sealed, purpose="people") for person in people]
         staff = await session.scalar(select(StaffUser).where(StaffUser.username == "wang"))
         assert core.keys.open_text(staff.totp_sealed, purpose="totp") == TOTP_SECRET
+        objection = await session.scalar(select(RiskObjection))
+        assert core.keys.open_text(objection.contact_sealed, purpose=RISK_OBJECTION) == OBJECTION_CONTACT
     assert {"name": "赵桂兰", "channel": "telegram", "channel_address": CHAT_ID}.items() <= next(
         data for data in opened if data.get("channel_address") == CHAT_ID).items()
     assert sum(data.get("name") == "王秀英" for data in opened) == 5  # the victim of the five named tips
@@ -99,7 +112,7 @@ async def test_rotation_moves_everything_over_and_old_hashes_move_when_used(core
 
     steps = await plan_rotation(core)
     assert {step.name: step.total for step in steps} == {"people": 10, "chats": 5, "drafts": 6, "codes": 6, "attachments": 1,
-                                                         "staff": 1}  # codes: each tip's, kept for its reporter (/mytips)
+                                                         "staff": 1, "objections": 1}  # codes: each tip's, kept for its reporter (/mytips)
     seen = []
     report = await rotate_data(core, batch_size=2, progress=lambda step, n: seen.append((step.name, n)))
     assert [n for name, n in seen if name == "people"] == [2, 2, 2, 2, 2]  # in batches of two, one transaction each
