@@ -197,8 +197,14 @@ async def test_a_coordinator_publishes_in_the_console_and_a_person_is_refused_th
         assert refused.status_code == 400 and "自然人" in text_of(refused.text)
         done = await client.post("/organisations/publish", data={"csrf": csrf_of(page.text), **fields, "credit_code": CODE})
         assert done.status_code == 303
-    async with web_client(core, language="zh_Hans") as client:
-        assert "民告〔2026〕3号" in text_of((await look_up(client, NAME)).page)
+        async with web_client(core, language="zh_Hans") as public:
+            assert "民告〔2026〕3号" in text_of((await look_up(public, NAME)).page)
+        page = await client.get(f"/organisations/one?key={quote(key)}")
+        assert "自 " in text_of(page.text) and "民告〔2026〕3号" in text_of(page.text)
+        gone = await client.post("/organisations/withdraw", data={"csrf": csrf_of(page.text), "key": key, "reason": "复核"})
+        assert gone.status_code == 303
+        async with web_client(core, language="zh_Hans") as public:
+            assert "民告〔2026〕3号" not in text_of((await look_up(public, NAME)).page)
 
 
 async def test_an_objection_reaches_the_coordinators_who_answer_and_withdraw_at_once(core, coordinator, published):
