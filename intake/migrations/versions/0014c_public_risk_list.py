@@ -1,7 +1,7 @@
 """public risk list: an organisation's determination and public flag, objections, daily counts (issue 18)
 
-Revision ID: 0010c
-Revises: 0010s
+Revision ID: 0014c
+Revises: 0013l
 Create Date: 2026-12-07 17:45:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0010c'
-down_revision = '0010s'
+revision = '0014c'
+down_revision = '0013l'
 branch_labels = None
 depends_on = None
 
