@@ -23,10 +23,15 @@ from intake.platform.models.staff import AuditEvent
 from intake.platform.models.tips import Tip
 from intake.casework.queues import tip_state
 from intake.reporting.phone_intake import start_intake
+from intake.casework.duplicates import set_colour
+from intake.casework.risk_list import publish
 from intake.prevention.warnings import WarningForm, create_warning
+from intake.reporting.checks import object_to
+from intake.reporting.lookups import Client
 from intake.staff.staff import get_staff
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
 from tests.factories import a_photo, file_tip
+from tests.test_check import determination
 
 OTHER_UNIT = "990122-civil_affairs"  # Xihu county: "another unit" for Donghu's staff
 ROLES = ("officer", "unit_lead", "coordinator", "reward_admin", "auditor", "sysadmin")
@@ -129,6 +134,10 @@ RULES: dict[tuple[str, str], dict[str, str] | str] = {
     ("POST", "/warnings/{warning_id}/approve"): COORDINATOR,
     ("POST", "/warnings/{warning_id}/reject"): COORDINATOR,
     ("POST", "/warnings/{warning_id}/withdraw"): COORDINATOR,
+    ("POST", "/organisations/publish"): COORDINATOR,
+    ("POST", "/organisations/withdraw"): COORDINATOR,
+    ("GET", "/risk-list/objections"): COORDINATOR,
+    ("POST", "/risk-list/objections/{objection_id}/answer"): COORDINATOR,
     ("GET", "/posters"): POSTERS,
     ("GET", "/posters/poster.pdf"): POSTERS,
     ("POST", "/tips/{tip_id}/supervise"): SUPERVISE,
@@ -175,6 +184,9 @@ FIELDS = {
     "/intake/{ref}/answer": {"answer": "no"},
     "/organisations/colour": {"key": "{org}", "colour": "red", "note": "many tips"},
     "/rewards/tips/{tip_id}/propose": {"amount": "500", "note": "x"},
+    "/organisations/publish": {"key": "{org}"},  # the determination's fields missing: a coordinator is told so
+    "/organisations/withdraw": {"key": "{org}", "reason": "decision revoked"},
+    "/risk-list/objections/{objection_id}/answer": {"answer": "checked with the office"},
 }
 MISSING_TIP = 987654
 #: Done last, in this order: they end the intake, send the tip elsewhere, end the session.
@@ -214,7 +226,7 @@ def allowed(outcome: int, location: str, route: tuple[str, str] | None = None) -
 
 
 async def _setup(core):
-    core.settings = core.settings.model_copy(update={"console_totp_required_roles": ()})
+    core.settings = core.settings.model_copy(update={"console_totp_required_roles": (), "public_risk_list": True})
     people = {role: await make_staff(core, role, role, UNIT_OF[role]) for role in ROLES}
     other_officer = await make_staff(core, "xihu", "officer", OTHER_UNIT)
     own_tip = (await file_tip(core, suspect_organisation=ORGANISATIONS["own"])).tip_id  # Donghu civil affairs leads
@@ -226,6 +238,12 @@ async def _setup(core):
         kind="warning", category="care_service", regions=("990121",), visible_until=date(2027, 1, 31),
         texts={"zh_Hans": ("养老院卖高价会员卡", "有人以养老院名义推销会员卡，付钱之前先打 96110。")}))
     assert warning.id == 1
+    # The own tip's organisation on the public risk list, with an objection to answer: /risk-list/objections/1.
+    key = organisation_key(ORGANISATIONS["own"])
+    await set_colour(core, people["coordinator"], key, "red")
+    entry = await publish(core, people["coordinator"], key, determination(core.today()))
+    assert await object_to(core, Client.address("203.0.113.50"), entry.id, "We were never fined.", "0571-1234 5678",
+                           "zh_Hans") is None
     return people, own_tip, other_tip, other_ref
 
 
@@ -276,7 +294,7 @@ async def test_each_role_reaches_only_what_its_rule_allows_in_its_own_scope_and_
             scoped = "{tip_id}" in path or "{ref}" in path or path in QUERIES or path == "/organisations/colour"
             for scope in ("own", "other") if scoped else ("own",):
                 tip_id = (own_tip if scope == "own" else other_tip) if "{tip_id}" in path else None
-                concrete = path.replace("{tip_id}", str(tip_id)).replace("{number}", "1").replace("{warning_id}", "1")
+                concrete = path.replace("{tip_id}", str(tip_id)).replace("{number}", "1").replace("{warning_id}", "1").replace("{objection_id}", "1")
                 concrete = concrete.replace("{ref}", (own_ref or other_ref) if scope == "own" else other_ref)
                 audited_before = await _refusals(core, role, tip_id) if tip_id else 0
                 status, location = await _try(core, client, method, path, concrete, csrf, tip_id, scope)
@@ -303,7 +321,7 @@ async def test_signed_out_visitors_are_sent_to_sign_in_from_every_staff_route(co
         for method, path in in_order(console_routes(create_app(core).routes) & set(RULES)):
             if RULES[(method, path)] == PUBLIC:
                 continue
-            concrete = path.replace("{tip_id}", str(own_tip)).replace("{ref}", other_ref).replace("{number}", "1").replace("{warning_id}", "1")
+            concrete = path.replace("{tip_id}", str(own_tip)).replace("{ref}", other_ref).replace("{number}", "1").replace("{warning_id}", "1").replace("{objection_id}", "1")
             status, location = await _try(core, client, method, path, concrete, csrf)
             if path == "/":  # the home page only points at the queue, which asks to sign in
                 assert status == 303 and location == "/queue"
