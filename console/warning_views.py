@@ -202,11 +202,11 @@ def _not_found(console: Console, viewer: Viewer) -> Response:
 
 @router.get("/warnings/{warning_id}/edit")
 async def edit_form(warning_id: Id, viewer: SignedIn, console: ConsoleDep) -> Response:
+    warning = await warning_for_staff(console.core, viewer.staff, warning_id) if _may_read(viewer) else None
+    if warning is None:
+        return _not_found(console, viewer) if _may_read(viewer) else _no_entry(console, viewer)
     if viewer.staff.role != Role.COORDINATOR:  # only coordinators write: the form is not shown to others either
         return _only_coordinators(console, viewer)
-    warning = await warning_for_staff(console.core, viewer.staff, warning_id)
-    if warning is None:
-        return _not_found(console, viewer)
     return _form_page(console, viewer, action=f"/warnings/{warning_id}/edit", values=_values_of(warning))
 
 

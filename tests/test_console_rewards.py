@@ -15,6 +15,7 @@ import pytest
 import pyotp
 from sqlalchemy import select
 
+from intake.domain.dates_in_words import day_in_words
 from intake.staff.auth import enrol_totp, new_totp_secret
 from intake.platform.models.notifications import Notification
 from intake.platform.models.staff import AuditEvent
@@ -140,9 +141,10 @@ async def test_story_5_duplicates_and_a_reward(core, clock):
     # The first reporter is told in English; the others in their language that their tip was merged
     # and that it is not eligible.
     approved_notice, paid_notice = await reward_notices(core, first)
-    assert "collect a reward of 3000 yuan" in approved_notice.body and f"before {collect_by}" in approved_notice.body
+    collect_by_in_words = day_in_words(datetime.date.fromisoformat(collect_by), "en")  # the reporter reads it in words
+    assert "collect a reward of 3000 yuan" in approved_notice.body and f"before {collect_by_in_words}" in approved_notice.body
     assert "0999-6000100" in approved_notice.body and "http" not in approved_notice.body
-    assert f"Your reward of 3000 yuan was paid to you on {core.today().isoformat()}" in paid_notice.body
+    assert f"Your reward of 3000 yuan was paid to you on {day_in_words(core.today(), 'en')}" in paid_notice.body
     (second_notice,) = await reward_notices(core, second)
     assert "奖励发给最先举报的人" in second_notice.body
     (third_notice,) = await reward_notices(core, third)

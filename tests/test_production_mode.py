@@ -83,7 +83,7 @@ async def test_production_mode_workers_share_rate_limits_and_the_bot_webhook_thr
                                           headers={"Authorization": "Bearer wrong", "Accept-Language": "en"})
             answers.append(reply.status_code)
         assert answers == [401] * 20 + [429]
-        assert "Too many requests" in reply.json()["errors"][0]["message"]
+        assert "Too much was sent in a short time" in reply.json()["errors"][0]["message"]
         await _a_dead_worker_is_replaced_and_workers_end_with_their_parent(many)
     finally:
         many.stop()

@@ -126,7 +126,7 @@ async def test_joint_reporters_share_one_award_each_told_their_share(core):
     (approved, paid) = [n for _t, n in await notices(core, first)]
     assert "collect a reward of 1500.01 yuan" in approved.body and "Your reward of 1500.01 yuan was paid" in paid.body
     (approved, paid) = [n for _t, n in await notices(core, joint)]
-    assert approved.language == "zh_Hans" and "您可以领取举报奖励 1500 元" in approved.body and "1500 元已于" in paid.body
+    assert approved.language == "zh_Hans" and "您可以领取举报奖励 1500 元" in approved.body and "1500 元已经在" in paid.body
     ((template, kindly),) = await notices(core, later)
     assert template == "reward_not_eligible_merged" and kindly.language == "bo"
     (row,) = (await ledger(core, ann)).rows
