@@ -205,7 +205,7 @@ def reply(
 
 @app.command()
 def dispatch(once: Annotated[bool, typer.Option("--once", help="deliver what is due and stop")] = False) -> None:
-    """Deliver queued progress notices (e-mail, SMS), retrying with backoff. Ctrl-C stops."""
+    """Deliver queued progress notices (e-mail, SMS, WeChat), retrying with backoff. Ctrl-C stops."""
     import signal
 
     from intake.notify.dispatch import Dispatcher
@@ -215,6 +215,10 @@ def dispatch(once: Annotated[bool, typer.Option("--once", help="deliver what is 
         settings = Settings()
         core = await bootstrap(settings)
         channels = configured_channels(settings, settings.var_dir)
+        if settings.wechat_token:
+            from wechat.notifier import WeChatChannel
+
+            channels["wechat"] = WeChatChannel(core)
         dispatcher = Dispatcher(core, channels, worker_id=f"cli-{os.getpid()}")
         try:
             if once:

@@ -142,6 +142,10 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
         channels = configured_channels(core.settings, core.settings.var_dir)
         if notifier_bot is not None:
             channels["telegram"] = TelegramChannel(notifier_bot, core)
+        if core.settings.wechat_token:  # an unverified account's channel passes every notice on
+            from wechat.notifier import WeChatChannel
+
+            channels["wechat"] = WeChatChannel(core)
         dispatcher = Dispatcher(core, channels, worker_id=f"serve-{os.getpid()}")
         if webhook_mode:
             await notifier_bot.set_webhook(bot_settings.telegram_webhook_url, secret_token=bot_settings.telegram_webhook_secret)

@@ -22,6 +22,7 @@ from wechat import conversation, once
 from wechat.crypto import BadMessage, MessageCrypt, signature, signature_matches
 from wechat.messages import Unreadable, encrypted_reply, fields, incoming, text_reply
 from wechat.split import split
+from wechat.users import heard_from
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ def callback_app(core: Core, account: Account | None = None) -> CappedBodies:
         if not message.sender:  # an event without a user: nothing to answer, nothing to store
             return PlainTextResponse(SUCCESS)
         if await once.claim(core, message.sender, message.once_key):
+            if not (message.kind == "event" and message.event == "unsubscribe"):
+                await heard_from(core, message.sender)  # the 48-hour window of customer-service messages opens
             try:
                 text = await conversation.reply(core, message)
             except Exception:

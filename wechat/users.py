@@ -3,8 +3,11 @@ drafts and tips carry), the language they chose ("" while they are choosing one)
 they stopped following the account (`blocked`: nothing can be sent to them then)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
+from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.platform.models.reporting import ChannelUser
 from intake.reporting.drafts import owner_hash
@@ -44,3 +47,25 @@ async def unfollowed(core: Core, openid: str) -> None:
         row = await session.scalar(select(ChannelUser).where(ChannelUser.user_hash == user_hash(core, openid)))
         if row is not None and not row.blocked:
             row.blocked, row.updated_at = True, core.clock.now()
+
+
+async def heard_from(core: Core, openid: str) -> None:
+    """The person wrote or acted (a message, following, a menu click): WeChat lets the account
+    send them customer-service messages for 48 hours from now."""
+    now = core.clock.now()
+    async with core.db.transaction() as session:
+        row = await session.scalar(select(ChannelUser).where(ChannelUser.user_hash == user_hash(core, openid)))
+        if row is None:
+            session.add(ChannelUser(channel=CHANNEL, user_hash=user_hash(core, openid), language=CHOOSING,
+                                    updated_at=now, last_message_at=now))
+        else:
+            row.last_message_at = now
+
+
+async def last_heard(core: Core, openid: str) -> tuple[datetime | None, bool]:
+    """When the person last wrote or acted, and whether they stopped following the account."""
+    async with core.db.session() as session:
+        row = await session.scalar(select(ChannelUser).where(ChannelUser.user_hash == user_hash(core, openid)))
+    if row is None:
+        return None, False
+    return (aware(row.last_message_at) if row.last_message_at else None), row.blocked

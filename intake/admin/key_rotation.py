@@ -26,7 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from intake.domain import purposes
 from intake.platform.core import Core
 from intake.platform.crypto import DecryptionError, Keyring, blob_header
-from intake.platform.models.reporting import AnsweredMessage, Attachment, ChannelUser, Draft, LinkToken, Partner
+from intake.platform.models.reporting import AnsweredMessage, ApiToken, Attachment, ChannelUser, Draft, LinkToken, Partner
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import RiskObjection
 from intake.platform.models.tips import Person, Tip
@@ -44,6 +44,7 @@ SEALED_COLUMNS: tuple[tuple[InstrumentedAttribute, str], ...] = (
     (RiskObjection.contact_sealed, purposes.RISK_OBJECTION),
     # Kept an hour, then purged: counted (a key is not retired under them), never re-sealed.
     (AnsweredMessage.sealed_reply, purposes.CHANNEL_REPLY),
+    (ApiToken.sealed_token, purposes.API_TOKEN),  # two hours, then fetched afresh
 )
 #: Every stored look-up hash ("<hash key id>:<hex>", crypto.lookup_hash).
 HASH_COLUMNS: tuple[InstrumentedAttribute, ...] = (

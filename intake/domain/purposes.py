@@ -14,6 +14,7 @@ OWN_CODE = "own-code"  # a tip's tracking code, kept for its reporter's own chat
 ATTACHMENT = "attachment"  # an evidence file's content
 ATTACHMENT_NAME = "attachment-name"  # its file name
 TOTP = "totp"  # a member of staff's second-factor secret
+API_TOKEN = "api-token"  # a channel's API access token (WeChat's, two hours)
 CHANNEL_REPLY = "channel-reply"  # a chat's reply kept for an hour: for a retried message, or its next page
 RISK_OBJECTION = "risk-objection-contact"  # how to answer an organisation's objection to the public risk list
 

@@ -13,7 +13,8 @@ another dispatcher sends the notice again (a duplicate is possible only when a c
 notice but its answer was lost).
 
 Statuses: pending -> sending -> sent, or -> failed (retried with backoff) -> ... -> dead (given
-up, kept for staff to see). Channels are plugins handed in by the composition root; this
+up, kept for staff to see), or -> passed (the channel cannot reach the person now: the same notice
+is queued on the reporter's next channel, or, with none, waits on the status page). Channels are plugins handed in by the composition root; this
 module never imports one.
 """
 from __future__ import annotations
@@ -33,11 +34,11 @@ from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.platform.db import in_chunks
 from intake.platform.models.notifications import Notification
-from intake.notify.outbox import Channel, DeliveryError, Notice, render_notice, render_notices
+from intake.notify.outbox import Channel, DeliveryError, Notice, PassOn, pass_on, render_notice, render_notices
 
 logger = logging.getLogger(__name__)
 
-PENDING, SENDING, SENT, FAILED, DEAD = "pending", "sending", "sent", "failed", "dead"
+PENDING, SENDING, SENT, FAILED, DEAD, PASSED = "pending", "sending", "sent", "failed", "dead", "passed"
 UNDELIVERED = (PENDING, FAILED, SENDING)
 
 BACKOFF_BASE_SECONDS = 10
@@ -294,36 +295,42 @@ class Dispatcher:
         for k, (claim, notice) in enumerate(zip(claims, notices)):
             if k and self.core.clock.now() + timedelta(seconds=self.send_timeout) > claim.until:
                 return claims[k:]  # its lease could run out mid-send: a later round takes it
-            if not await self._deliver(claim, notice):
+            outcome = await self._deliver(claim, notice)
+            if outcome == FAILED:
                 return claims[k + 1:]
-            sent.append(claim)
+            if outcome == SENT:
+                sent.append(claim)
         return []
 
-    async def _deliver(self, claim: Claim, notice: Notice | None | Exception) -> int:
-        """Send one claimed notice: 1 when the channel took it (recorded by `_sent` with the
-        rest of its round), 0 when it failed (recorded here)."""
+    async def _deliver(self, claim: Claim, notice: Notice | None | Exception) -> str:
+        """Send one claimed notice: SENT when the channel took it (recorded by `_sent` with the
+        rest of its round), FAILED when it failed, PASSED when the channel passed it on (both
+        recorded here)."""
         notification = claim.notification
         if isinstance(notice, Exception):  # recorded on the notification, retried
             await self._failed(claim, f"could not render the notice ({type(notice).__name__})", retry=True)
-            return 0
+            return FAILED
         if notice is None:
             await self._failed(claim, "no address", retry=False)
-            return 0
+            return FAILED
         channel = self.channels[notification.channel]
         try:
             async with asyncio.timeout(self.send_timeout):
                 await channel.send(notice)
+        except PassOn as exc:
+            await self._passed(claim, str(exc) or f"{notification.channel}: cannot reach the person now")
+            return PASSED
         except DeliveryError as exc:
             await self._failed(claim, str(exc) or "delivery failed", retry=exc.retry, wait_at_least=exc.retry_after)
-            return 0
+            return FAILED
         except TimeoutError:
             await self._failed(claim, f"no answer from the {notification.channel} channel in {self.send_timeout:g} s", retry=True)
-            return 0
+            return FAILED
         except Exception as exc:  # noqa: BLE001 - an adapter's bug must not stop the others
             # Only the type: an adapter's message may quote the address.
             await self._failed(claim, f"{notification.channel} channel error ({type(exc).__name__})", retry=True)
-            return 0
-        return 1
+            return FAILED
+        return SENT
 
     async def _sent(self, claims: list[Claim]) -> None:
         """Record a round's delivered notices in one write (one transaction per notice was the
@@ -354,6 +361,20 @@ class Dispatcher:
                     .values(status=case((Notification.attempts > 0, FAILED), else_=PENDING), claimed_until=None)
                     .execution_options(synchronize_session=False)
                 )
+
+    async def _passed(self, claim: Claim, reason: str) -> None:
+        """The channel cannot reach the person now: the notice is queued on their next channel
+        (in the same transaction), or with none it waits on the status page."""
+        async with self.core.db.transaction() as session:
+            row = await session.get(Notification, claim.notification.id, with_for_update=True)
+            if row is None or row.status != SENDING or row.claimed_until is None or aware(row.claimed_until) != claim.until:
+                logger.warning("dispatcher %s: notification %s: lease lost before passing it on", self.worker_id, claim.notification.id)
+                return
+            passed = await pass_on(session, self.core, row)
+            where = f"passed on to {passed.channel}" if passed is not None else "no other channel: on the status page"
+            row.status, row.claimed_until, row.attempts = PASSED, None, row.attempts + 1
+            row.last_error = f"{reason}; {where}"[:MAX_ERROR_CHARS]
+        logger.info("dispatcher %s: notification %s on %s: %s", self.worker_id, claim.notification.id, claim.notification.channel, row.last_error)
 
     async def _failed(self, claim: Claim, reason: str, *, retry: bool, wait_at_least: float = 0) -> None:
         """Record a failed try. `reason` is the channel's reason: never personal data."""

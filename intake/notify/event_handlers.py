@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.domain.events import PublicStepTranslated, PublicStepWritten, SupervisionIssued, TipPassedToUnits
-from intake.notify.dispatch import DEAD, SENT
+from intake.notify.dispatch import DEAD, PASSED, SENT
 from intake.notify.outbox import enqueue_for_event
 from intake.notify.unit_alerts import REROUTED, queue_supervision_alert, queue_tip_alerts
 from intake.platform.core import Core
@@ -32,7 +32,7 @@ async def tell_reporter_again(core: Core, session: AsyncSession, event: PublicSt
     """A notice still waiting picks the translation up when it is sent; one already sent (in
     the officer's language) is sent again, now readable."""
     statuses = (await session.scalars(select(Notification.status).where(Notification.event_id == event.event_id))).all()
-    if statuses and all(status in (SENT, DEAD) for status in statuses):
+    if statuses and all(status in (SENT, DEAD, PASSED) for status in statuses):
         tip, step = await _tip_and_step(session, event.tip_id, event.event_id)
         await enqueue_for_event(session, core, tip, step)
 

@@ -119,18 +119,52 @@ class Channel(Protocol):
     async def send(self, notice: Notice) -> None: ...
 
 
-def destinations(core: Core, tip: Tip, person: Person | None) -> list[tuple[str, str]]:
-    """(channel, address) to notify: the chat the tip came from, else e-mail, else SMS."""
+class PassOn(Exception):
+    """A channel cannot reach this person now, and trying again will not help (a WeChat account
+    that may not send notices, a closed 48-hour window with no subscription notice): the notice
+    goes to the reporter's next channel (`reachable`), or, with none, waits on the status page.
+    `reason` is recorded on the notification, never personal data."""
+
+
+def reachable(core: Core, tip: Tip, person: Person | None) -> list[tuple[str, str]]:
+    """Every (channel, address) the reporter can be told on, best first: the chat the tip came
+    from, then e-mail, then SMS. Only the first is used, unless a channel passes a notice on."""
     if not tip.notify or person is None:
         return []
     data = core.keys.open_json(person.sealed, purpose=purposes.PEOPLE)
+    found = []
     if data.get("channel_address") and tip.channel not in ("web", "terminal"):
-        return [(tip.channel, str(data["channel_address"]))]
+        found.append((tip.channel, str(data["channel_address"])))
     if data.get("email"):
-        return [("email", str(data["email"]))]
+        found.append(("email", str(data["email"])))
     if data.get("phone"):
-        return [("sms", str(data["phone"]))]
-    return []
+        found.append(("sms", str(data["phone"])))
+    return found
+
+
+def destinations(core: Core, tip: Tip, person: Person | None) -> list[tuple[str, str]]:
+    """(channel, address) to notify: the chat the tip came from, else e-mail, else SMS."""
+    return reachable(core, tip, person)[:1]
+
+
+async def pass_on(session: AsyncSession, core: Core, notification: Notification) -> Notification | None:
+    """The same notice queued on the reporter's channel after `notification`'s, inside the
+    caller's transaction; None when there is none (the notice waits on the status page)."""
+    tip = await session.get(Tip, notification.tip_id) if notification.tip_id else None
+    person = await session.get(Person, tip.reporter_id) if tip is not None and tip.reporter_id else None
+    if tip is None:
+        return None
+    channels = [channel for channel, _address in reachable(core, tip, person)]
+    later = channels[channels.index(notification.channel) + 1:] if notification.channel in channels else []
+    if not later:
+        return None
+    now = core.clock.now()
+    passed = Notification(
+        tip_id=tip.id, event_id=notification.event_id, stream=f"tip:{tip.id}:{later[0]}", channel=later[0],
+        kind=notification.kind, payload=notification.payload, status="pending", next_attempt_at=now, created_at=now,
+    )
+    session.add(passed)
+    return passed
 
 
 async def enqueue_for_event(session: AsyncSession, core: Core, tip: Tip, event: StatusEvent) -> list[Notification]:
@@ -182,7 +216,7 @@ async def render_notices(core: Core, session: AsyncSession, notifications: Seque
             notices.append(None)
             continue
         if tip.id not in addresses:
-            addresses[tip.id] = dict(destinations(core, tip, person))
+            addresses[tip.id] = dict(reachable(core, tip, person))  # a notice passed on is sent to a later one
         address = addresses[tip.id].get(notification.channel)
         if address is None:
             notices.append(None)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     wechat_token: str = ""
     wechat_aes_key: str = ""
     wechat_api_base: str = ""
+    # What the account may send (README, "What each account type allows"): "unverified" answers
+    # with passive replies only (notices go to the reporter's next channel: SMS, e-mail, or the
+    # status page); "service", a verified service account (服务号), sends customer-service
+    # messages within 48 hours of the person's last message, else subscription notices.
+    wechat_account: Literal["unverified", "service"] = "unverified"
+    # Subscription notices (订阅通知) send only templates chosen in the account's console, like SMS:
+    # our template id -> {"id": the template's id, "fields": {its field, e.g. "thing1": our
+    # parameter, e.g. "status"}}.
+    wechat_templates: dict[str, dict[str, Any]] = {}
 
     # Alerts to units (intake/notify/unit_alerts.py): which new tips are alerted at once ("all", or only
     # "urgent" ones; the rest wait for the digest), the local hour of the daily digest, and the

@@ -64,6 +64,9 @@ class ChannelUser(Base):
     language: Mapped[str] = mapped_column(String(10))
     blocked: Mapped[bool] = mapped_column(default=False)  # the person blocked the bot (403)
     updated_at: Mapped[datetime]
+    # When the person last wrote or acted (WeChat: customer-service messages may be sent for
+    # 48 hours after it); None where the channel does not need it.
+    last_message_at: Mapped[datetime | None]
 
 
 class LinkToken(Base):
@@ -104,3 +107,15 @@ class AnsweredMessage(Base):
     channel: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(index=True)
     sealed_reply: Mapped[bytes | None] = mapped_column(LargeBinary)  # None while the first is handled
+
+
+class ApiToken(Base):
+    """A channel's API access token (WeChat's, valid two hours), sealed, shared by every worker:
+    fetching a new one invalidates the old one for every process, so it is fetched once and read
+    by all. `name` says whose token it is ("wechat:<appid>")."""
+
+    __tablename__ = "api_tokens"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sealed_token: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime]

@@ -1,0 +1,127 @@
+"""WeChat's server API (api.weixin.qq.com, or TIPLINE_WECHAT_API_BASE), through httpx.
+
+Every call carries the account's access token. Fetching a token (cgi-bin/token) invalidates the
+one before it for every process, so it is fetched once and shared: sealed in the `api_tokens`
+row every worker reads, fetched again some minutes before it expires, and at once when the API
+answers that the token is invalid or expired (errcode 40001, 42001, 40014): then the call is made
+once more with the new token, never more. A worker that finds a newer token in the row than the
+one that was refused takes that one instead of fetching yet another.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from intake.domain import purposes
+from intake.platform.clock import aware
+from intake.platform.core import Core
+from intake.platform.models.reporting import ApiToken
+
+log = logging.getLogger(__name__)
+
+WECHAT_API = "https://api.weixin.qq.com"
+TIMEOUT_SECONDS = 10
+REFRESH_BEFORE = timedelta(minutes=5)  # a token is fetched again this long before it expires
+#: The API's answers that the access token is not (or no longer) good.
+TOKEN_REFUSED = frozenset({40001, 42001, 40014})
+#: Errors worth trying again later: the system is busy, a rate limit, the API's own trouble.
+BUSY = frozenset({-1, 45009, 45047})
+
+
+class ApiError(Exception):
+    """The API refused a call (`errcode`, never personal data), or could not be reached (`errcode`
+    None: a timeout, a connection error, an HTTP 5xx)."""
+
+    def __init__(self, path: str, errcode: int | None, detail: str = "") -> None:
+        super().__init__(f"wechat {path}: " + (f"errcode {errcode}" if errcode is not None else detail))
+        self.path, self.errcode = path, errcode
+
+    @property
+    def retry(self) -> bool:
+        return self.errcode is None or self.errcode in BUSY
+
+
+@dataclass
+class WeChatApi:
+    core: Core
+    timeout: float = TIMEOUT_SECONDS
+
+    @property
+    def base(self) -> str:
+        return (self.core.settings.wechat_api_base or WECHAT_API).rstrip("/")
+
+    @property
+    def _row_name(self) -> str:
+        return f"wechat:{self.core.settings.wechat_appid}"
+
+    async def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST `body` as JSON to `path` (e.g. "cgi-bin/message/custom/send"); the answer, when
+        its errcode is 0. A refused token is replaced once and the call made once more."""
+        token = await self.token()
+        try:
+            return await self._post(path, token, body)
+        except ApiError as error:
+            if error.errcode not in TOKEN_REFUSED:
+                raise
+            log.warning("wechat: the access token was refused (errcode %s); fetching a new one", error.errcode)
+        return await self._post(path, await self.token(refused=token), body)
+
+    async def token(self, *, refused: str | None = None) -> str:
+        """The shared access token: the stored one while it is good for more than REFRESH_BEFORE
+        (and is not `refused`), else a new one, fetched and stored. The fetch is made outside any
+        transaction (SQLite's one writer is not held over HTTP); two workers fetching at once is
+        harmless: WeChat keeps the older token good for five minutes, and a worker whose token
+        is then refused reads the newer one from the row."""
+        now = self.core.clock.now()
+        async with self.core.db.session() as session:
+            row = await session.get(ApiToken, self._row_name)
+        if row is not None and aware(row.expires_at) - REFRESH_BEFORE > now:
+            stored = self.core.keys.open_text(row.sealed_token, purpose=purposes.API_TOKEN)
+            if stored != refused:
+                return stored
+        token, lifetime = await self._fetch_token()
+        sealed = self.core.keys.seal(token, purpose=purposes.API_TOKEN)
+        expires = self.core.clock.now() + timedelta(seconds=lifetime)
+        async with self.core.db.transaction() as session:
+            row = await session.get(ApiToken, self._row_name, with_for_update=True)
+            if row is None:
+                session.add(ApiToken(name=self._row_name, sealed_token=sealed, expires_at=expires))
+            else:
+                row.sealed_token, row.expires_at = sealed, expires
+        return token
+
+    async def _fetch_token(self) -> tuple[str, int]:
+        s = self.core.settings
+        params = {"grant_type": "client_credential", "appid": s.wechat_appid, "secret": s.wechat_secret}
+        answer = await self._request("GET", "cgi-bin/token", params=params)
+        if not answer.get("access_token"):
+            raise ApiError("cgi-bin/token", int(answer.get("errcode") or -1))
+        return str(answer["access_token"]), int(answer.get("expires_in") or 7200)
+
+    async def _post(self, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer = await self._request("POST", path, params={"access_token": token}, json=body)
+        errcode = int(answer.get("errcode") or 0)
+        if errcode:
+            raise ApiError(path, errcode)
+        return answer
+
+    async def _request(self, method: str, path: str, **options: Any) -> dict[str, Any]:
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.request(method, f"{self.base}/{path}", **options)
+        except httpx.TimeoutException:
+            raise ApiError(path, None, "timed out") from None
+        except httpx.HTTPError as error:
+            raise ApiError(path, None, type(error).__name__) from None
+        if response.status_code != 200:
+            raise ApiError(path, None if response.status_code >= 500 or response.status_code == 429 else response.status_code,
+                           f"HTTP {response.status_code}")
+        try:
+            return response.json()
+        except ValueError:
+            raise ApiError(path, None, "an answer that is not JSON") from None
