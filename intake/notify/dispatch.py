@@ -13,9 +13,8 @@ another dispatcher sends the notice again (a duplicate is possible only when a c
 notice but its answer was lost).
 
 Statuses: pending -> sending -> sent, or -> failed (retried with backoff) -> ... -> dead (given
-up, kept for staff to see), or -> passed (the channel cannot reach the person now: the same notice
-is queued on the reporter's next channel, or, with none, waits on the status page). Channels are plugins handed in by the composition root; this
-module never imports one.
+up, kept for staff to see), or -> passed (outbox.pass_on: on to the reporter's next channel).
+Channels are plugins handed in by the composition root; this module never imports one.
 """
 from __future__ import annotations
 
@@ -34,11 +33,11 @@ from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.platform.db import in_chunks
 from intake.platform.models.notifications import Notification
-from intake.notify.outbox import Channel, DeliveryError, Notice, PassOn, pass_on, render_notice, render_notices
+from intake.notify.outbox import PASSED, Channel, DeliveryError, Notice, PassOn, pass_on, render_notice, render_notices
 
 logger = logging.getLogger(__name__)
 
-PENDING, SENDING, SENT, FAILED, DEAD, PASSED = "pending", "sending", "sent", "failed", "dead", "passed"
+PENDING, SENDING, SENT, FAILED, DEAD = "pending", "sending", "sent", "failed", "dead"
 UNDELIVERED = (PENDING, FAILED, SENDING)
 
 BACKOFF_BASE_SECONDS = 10
@@ -304,8 +303,7 @@ class Dispatcher:
 
     async def _deliver(self, claim: Claim, notice: Notice | None | Exception) -> str:
         """Send one claimed notice: SENT when the channel took it (recorded by `_sent` with the
-        rest of its round), FAILED when it failed, PASSED when the channel passed it on (both
-        recorded here)."""
+        rest of its round), FAILED or PASSED (passed on) when not (recorded here)."""
         notification = claim.notification
         if isinstance(notice, Exception):  # recorded on the notification, retried
             await self._failed(claim, f"could not render the notice ({type(notice).__name__})", retry=True)
@@ -362,28 +360,26 @@ class Dispatcher:
                     .execution_options(synchronize_session=False)
                 )
 
+    async def _still_ours(self, session: AsyncSession, claim: Claim, doing: str) -> Notification | None:
+        """The claimed row, locked; None when our lease ran out and another dispatcher took it over."""
+        row = await session.get(Notification, claim.notification.id, with_for_update=True)
+        if row is None or row.status != SENDING or row.claimed_until is None or aware(row.claimed_until) != claim.until:
+            logger.warning("dispatcher %s: notification %s: lease lost before %s", self.worker_id, claim.notification.id, doing)
+            return None
+        return row
+
     async def _passed(self, claim: Claim, reason: str) -> None:
-        """The channel cannot reach the person now: the notice is queued on their next channel
-        (in the same transaction), or with none it waits on the status page."""
+        """The channel cannot reach the person now: `outbox.pass_on`, unless our lease was lost."""
         async with self.core.db.transaction() as session:
-            row = await session.get(Notification, claim.notification.id, with_for_update=True)
-            if row is None or row.status != SENDING or row.claimed_until is None or aware(row.claimed_until) != claim.until:
-                logger.warning("dispatcher %s: notification %s: lease lost before passing it on", self.worker_id, claim.notification.id)
-                return
-            passed = await pass_on(session, self.core, row)
-            where = f"passed on to {passed.channel}" if passed is not None else "no other channel: on the status page"
-            row.status, row.claimed_until, row.attempts = PASSED, None, row.attempts + 1
-            row.last_error = f"{reason}; {where}"[:MAX_ERROR_CHARS]
-        logger.info("dispatcher %s: notification %s on %s: %s", self.worker_id, claim.notification.id, claim.notification.channel, row.last_error)
+            if (row := await self._still_ours(session, claim, "passing it on")) is not None:
+                await pass_on(session, self.core, row, reason[:MAX_ERROR_CHARS - 40])
 
     async def _failed(self, claim: Claim, reason: str, *, retry: bool, wait_at_least: float = 0) -> None:
         """Record a failed try. `reason` is the channel's reason: never personal data."""
         reason = reason[:MAX_ERROR_CHARS]
         async with self.core.db.transaction() as session:
-            row = await session.get(Notification, claim.notification.id, with_for_update=True)
-            if row is None or row.status != SENDING or row.claimed_until is None or aware(row.claimed_until) != claim.until:
-                # Our lease ran out and another dispatcher has taken the notice over.
-                logger.warning("dispatcher %s: notification %s: lease lost before recording a failure", self.worker_id, claim.notification.id)
+            row = await self._still_ours(session, claim, "recording a failure")
+            if row is None:
                 return
             row.attempts += 1
             row.last_error = reason

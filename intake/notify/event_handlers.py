@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.domain.events import PublicStepTranslated, PublicStepWritten, SupervisionIssued, TipPassedToUnits
-from intake.notify.dispatch import DEAD, PASSED, SENT
-from intake.notify.outbox import enqueue_for_event
+from intake.notify.dispatch import DEAD, SENT
+from intake.notify.outbox import PASSED, enqueue_for_event
 from intake.notify.unit_alerts import REROUTED, queue_supervision_alert, queue_tip_alerts
 from intake.platform.core import Core
 from intake.platform.models.notifications import Notification

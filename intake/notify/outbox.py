@@ -147,18 +147,24 @@ def destinations(core: Core, tip: Tip, person: Person | None) -> list[tuple[str,
     return reachable(core, tip, person)[:1]
 
 
-async def pass_on(session: AsyncSession, core: Core, notification: Notification) -> Notification | None:
-    """The same notice queued on the reporter's channel after `notification`'s, inside the
-    caller's transaction; None when there is none (the notice waits on the status page)."""
+#: A notification its channel passed on (PassOn): see the notice queued after it, if any.
+PASSED = "passed"
+
+
+async def pass_on(session: AsyncSession, core: Core, notification: Notification, reason: str) -> Notification | None:
+    """Inside the caller's transaction: `notification` marked passed on, with `reason`, and the
+    same notice queued on the reporter's channel after its own; None when there is none (the
+    notice waits on the status page)."""
     tip = await session.get(Tip, notification.tip_id) if notification.tip_id else None
     person = await session.get(Person, tip.reporter_id) if tip is not None and tip.reporter_id else None
-    if tip is None:
-        return None
-    channels = [channel for channel, _address in reachable(core, tip, person)]
+    channels = [channel for channel, _address in reachable(core, tip, person)] if tip is not None else []
     later = channels[channels.index(notification.channel) + 1:] if notification.channel in channels else []
-    if not later:
-        return None
     now = core.clock.now()
+    notification.status, notification.claimed_until, notification.attempts = PASSED, None, notification.attempts + 1
+    if not later:
+        notification.last_error = f"{reason}; no other channel: on the status page"
+        return None
+    notification.last_error = f"{reason}; passed on to {later[0]}"
     passed = Notification(
         tip_id=tip.id, event_id=notification.event_id, stream=f"tip:{tip.id}:{later[0]}", channel=later[0],
         kind=notification.kind, payload=notification.payload, status="pending", next_attempt_at=now, created_at=now,
