@@ -4,6 +4,7 @@ message inside the 48-hour window, a subscription notice outside it, or their ne
 each account mode; the shared access token replaced once when refused; failures retried in order."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -20,7 +21,8 @@ from intake.platform.models.notifications import Notification
 from tests.factories import file_tip, staff
 from tests.fake_wechat_api import APPID, SECRET, FakeWeChatApi
 from tests.walk import ANSWERS_FOR_MOTHER
-from tests.wechat_harness import TOKEN, FakeWeChat
+from tests.cli import run_tipline
+from tests.wechat_harness import TOKEN, FakeWeChat, message_xml
 from tipline.channels.sms import LogSmsChannel
 from wechat.api import WeChatApi
 from wechat.app import CALLBACK_PATH, Account, callback_app
@@ -265,3 +267,46 @@ async def test_an_unverified_account_with_no_other_channel_leaves_the_notice_on_
     assert reply
     progress = "\n".join(await wechat.read(GRANDSON, f"查进度 {receipt.code}"))
     assert label("zh_Hans", Status.ACCEPTED) in progress
+
+
+# --- the account's menu --------------------------------------------------------------------------
+
+async def tipline(*args: str, env: dict):
+    """`tipline …` in a thread, while this loop serves the fake API."""
+    return await asyncio.to_thread(run_tipline, *args, env=env)
+
+
+async def test_the_menu_is_created_through_the_api_in_the_accounts_language(fake_api, tmp_path):
+    env = {"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": "", "TIPLINE_WECHAT_APPID": APPID,
+           "TIPLINE_WECHAT_SECRET": SECRET, "TIPLINE_WECHAT_API_BASE": fake_api.base_url, "TIPLINE_DEFAULT_LANGUAGE": "zh_Hans"}
+    ran = await tipline("wechat", "menu", env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert "举报 / 查进度 / 说明" in ran.stdout
+    [created] = fake_api.menus
+    bar = created["button"]
+    assert [b["name"] for b in bar] == ["举报", "查进度", "说明"]
+    assert [(b["name"], b["key"]) for b in bar[2]["sub_button"]] == [("说明", "ABOUT"), ("语言", "LANGUAGE")]
+    english = await tipline("wechat", "menu", "--language", "en", env=env)
+    assert english.returncode == 0 and [b["name"] for b in fake_api.menus[-1]["button"]] == ["Report", "Progress", "About"]
+
+
+async def test_a_menu_whose_names_wechat_would_refuse_is_not_sent(fake_api, tmp_path):
+    env = {"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": "", "TIPLINE_WECHAT_APPID": APPID,
+           "TIPLINE_WECHAT_SECRET": SECRET, "TIPLINE_WECHAT_API_BASE": fake_api.base_url}
+    tibetan = await tipline("wechat", "menu", "--language", "bo", env=env)  # 3 bytes a character: over 16 bytes
+    said = tibetan.stdout + tibetan.stderr
+    assert tibetan.returncode != 0 and "WeChat allows 16" in said and "--language zh_Hans" in said
+    no_secret = await tipline("wechat", "menu", env={**env, "TIPLINE_WECHAT_SECRET": ""})
+    assert no_secret.returncode != 0 and "TIPLINE_WECHAT_SECRET" in no_secret.stdout + no_secret.stderr
+    assert not fake_api.menus
+
+
+@pytest.mark.parametrize("key,expected", [
+    ("REPORT", "Is money being paid to the suspected scammer right now"),
+    ("LANGUAGE", "Please choose your language."),
+])
+async def test_a_tap_on_the_menu_acts_as_the_word_typed(core, wechat, key, expected):
+    await wechat.say(GRANDSON, "3")  # English
+    xml = message_xml(GRANDSON, int(core.clock.now().timestamp()), "event", Event="CLICK", EventKey=key)
+    reply = wechat.opened(await wechat.post(xml))
+    assert expected in reply

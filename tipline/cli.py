@@ -33,6 +33,7 @@ from tipline.retention_cli import retention_app
 from tipline.search_cli import search_app
 from tipline.suggest_cli import suggest_app
 from tipline.tips_cli import tips_app
+from tipline.wechat_cli import wechat_app
 
 app = typer.Typer(help="Elder-fraud tip-line (养老诈骗举报).", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -50,6 +51,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(retention_app, name="retention")
 app.add_typer(search_app, name="search")
 app.add_typer(i18n_app, name="i18n")
+app.add_typer(wechat_app, name="wechat")
 app.add_typer(suggest_app, name="suggest")
 app.command()(route)
 app.command()(demo)

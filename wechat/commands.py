@@ -31,6 +31,9 @@ def words(command: Command) -> set[str]:
     return found
 
 
+#: The keys of the account's menu buttons (wechat/menu.py): a tap acts as the word typed.
+MENU_KEYS = {"REPORT": Command.REPORT, "PROGRESS": Command.PROGRESS, "ABOUT": Command.HELP, "LANGUAGE": Command.LANGUAGE}
+
 _WORDS = {word: command for command in Command for word in words(command)}
 
 

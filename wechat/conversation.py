@@ -7,7 +7,7 @@ a restart; the channel kit reads the numbers and shows the receipt, as for the b
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from intake.domain import conversation as conv
@@ -30,7 +30,7 @@ from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, new_
 from intake.reporting.lookups import Client, LookupRefused
 from intake.reporting.submission import Incomplete, submit_draft
 from wechat import pages, texts
-from wechat.commands import Command, command_of, language_chosen
+from wechat.commands import MENU_KEYS, Command, command_of, language_chosen
 from wechat.messages import Incoming
 from wechat.users import CHANNEL, CHOOSING, language_of, set_language, unfollowed, user_hash
 
@@ -59,6 +59,8 @@ class Person:
 
 async def reply(core: Core, message: Incoming) -> str | None:
     """What to answer `message` with; None: nothing (an event we need not answer)."""
+    if message.kind == "event" and message.event == "click" and message.event_key in MENU_KEYS:
+        message = replace(message, kind="text", text=MENU_KEYS[message.event_key].value)  # a menu tap: its word
     if message.kind == "event":
         return await _event(core, message)
     language = await language_of(core, message.sender)

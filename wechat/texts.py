@@ -14,6 +14,12 @@ BACK_WORD = N_("back")
 SKIP_WORD = N_("skip")
 MORE_WORD = N_("more")
 
+# The account's menu (wechat/menu.py): at most 16 bytes each in the bar (5 Chinese characters).
+MENU_REPORT = N_("Report")
+MENU_PROGRESS = N_("Progress")
+MENU_ABOUT = N_("About")
+MENU_LANGUAGE = N_("Language")
+
 # Shared with the bot and the terminal chat.
 CHOOSE_LANGUAGE = N_("Please choose your language.")
 WELCOME = N_(
