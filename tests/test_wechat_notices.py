@@ -9,7 +9,7 @@ import json
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from i18n import Translator
 from intake.casework.casework import move_tip
@@ -18,8 +18,10 @@ from intake.notify.delivery_report import delivery_report
 from intake.notify.dispatch import Dispatcher
 from intake.notify.outbox import Notice
 from intake.platform.models.notifications import Notification
+from intake.platform.models.reporting import ApiToken
 from tests.factories import file_tip, staff
 from tests.fake_wechat_api import APPID, SECRET, FakeWeChatApi
+from tests.test_faults_support import redis_server  # noqa: F401 - fixture
 from tests.walk import ANSWERS_FOR_MOTHER
 from tests.cli import run_tipline
 from tests.wechat_harness import TOKEN, FakeWeChat, message_xml
@@ -310,3 +312,17 @@ async def test_a_tap_on_the_menu_acts_as_the_word_typed(core, wechat, key, expec
     xml = message_xml(GRANDSON, int(core.clock.now().timestamp()), "event", Event="CLICK", EventKey=key)
     reply = wechat.opened(await wechat.post(xml))
     assert expected in reply
+
+
+async def test_with_redis_the_token_is_shared_there_and_the_database_is_the_fallback(service, fake_api, redis_server):
+    core = service
+    core.settings = core.settings.model_copy(update={"redis_url": redis_server.url})
+    first, second = WeChatApi(core), WeChatApi(core)
+    assert await first.token() == "ACCESS_TOKEN_1"
+    async with core.db.transaction() as session:  # the row is only the fallback: Redis is read first
+        await session.execute(delete(ApiToken))
+    assert await second.token() == "ACCESS_TOKEN_1" and fake_api.tokens_issued == 1
+    assert await second.token(refused="ACCESS_TOKEN_1") == "ACCESS_TOKEN_2"  # refused: replaced, in Redis too
+    assert await first.token() == "ACCESS_TOKEN_2"
+    redis_server.kill()  # Redis down: the row written beside it carries on
+    assert await first.token() == "ACCESS_TOKEN_2" and fake_api.tokens_issued == 2

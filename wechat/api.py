@@ -5,16 +5,19 @@ one before it for every process, so it is fetched once and shared: sealed in the
 row every worker reads, fetched again some minutes before it expires, and at once when the API
 answers that the token is invalid or expired (errcode 40001, 42001, 40014): then the call is made
 once more with the new token, never more. A worker that finds a newer token in the row than the
-one that was refused takes that one instead of fetching yet another.
+one that was refused takes that one instead of fetching yet another. With Redis configured
+(TIPLINE_REDIS_URL) the token is read from Redis first, the row staying the fallback.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from intake.domain import purposes
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 
 WECHAT_API = "https://api.weixin.qq.com"
 TIMEOUT_SECONDS = 10
+REDIS_TIMEOUT_SECONDS = 2
 REFRESH_BEFORE = timedelta(minutes=5)  # a token is fetched again this long before it expires
 #: The API's answers that the access token is not (or no longer) good.
 TOKEN_REFUSED = frozenset({40001, 42001, 40014})
@@ -76,24 +80,50 @@ class WeChatApi:
         (and is not `refused`), else a new one, fetched and stored. The fetch is made outside any
         transaction (SQLite's one writer is not held over HTTP); two workers fetching at once is
         harmless: WeChat keeps the older token good for five minutes, and a worker whose token
-        is then refused reads the newer one from the row."""
+        is then refused reads the newer one from the store."""
         now = self.core.clock.now()
+        stored = await self._load()
+        if stored is not None and stored[1] - REFRESH_BEFORE > now:
+            token = self.core.keys.open_text(stored[0], purpose=purposes.API_TOKEN)
+            if token != refused:
+                return token
+        token, lifetime = await self._fetch_token()
+        await self._store(self.core.keys.seal(token, purpose=purposes.API_TOKEN), self.core.clock.now() + timedelta(seconds=lifetime))
+        return token
+
+    async def _load(self) -> tuple[bytes, datetime] | None:
+        """The sealed token and its expiry: from Redis when configured (and answering), else the row."""
+        if self.core.settings.redis_url:
+            try:
+                async with Redis.from_url(self.core.settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS) as redis:
+                    found = await redis.hmget(self._redis_key, "sealed", "expires")
+                if found[0] is not None and found[1] is not None:
+                    return found[0], datetime.fromtimestamp(float(found[1]), timezone.utc)
+            except RedisError as error:
+                log.warning("wechat: Redis did not answer (%s); the token is read from the database", type(error).__name__)
         async with self.core.db.session() as session:
             row = await session.get(ApiToken, self._row_name)
-        if row is not None and aware(row.expires_at) - REFRESH_BEFORE > now:
-            stored = self.core.keys.open_text(row.sealed_token, purpose=purposes.API_TOKEN)
-            if stored != refused:
-                return stored
-        token, lifetime = await self._fetch_token()
-        sealed = self.core.keys.seal(token, purpose=purposes.API_TOKEN)
-        expires = self.core.clock.now() + timedelta(seconds=lifetime)
+        return (row.sealed_token, aware(row.expires_at)) if row is not None else None
+
+    async def _store(self, sealed: bytes, expires: datetime) -> None:
+        """Kept in Redis when configured (until it expires), and in the row (the fallback)."""
+        if self.core.settings.redis_url:
+            try:
+                async with Redis.from_url(self.core.settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS) as redis:
+                    await redis.hset(self._redis_key, mapping={"sealed": sealed, "expires": str(expires.timestamp())})
+                    await redis.expire(self._redis_key, int((expires - self.core.clock.now()).total_seconds()) + 60)
+            except RedisError as error:
+                log.warning("wechat: Redis did not answer (%s); the token is kept in the database", type(error).__name__)
         async with self.core.db.transaction() as session:
             row = await session.get(ApiToken, self._row_name, with_for_update=True)
             if row is None:
                 session.add(ApiToken(name=self._row_name, sealed_token=sealed, expires_at=expires))
             else:
                 row.sealed_token, row.expires_at = sealed, expires
-        return token
+
+    @property
+    def _redis_key(self) -> str:
+        return f"tipline:api-token:{self._row_name}"
 
     async def _fetch_token(self) -> tuple[str, int]:
         s = self.core.settings
