@@ -19,13 +19,15 @@ from intake.notify.dispatch import Dispatcher
 from intake.notify.outbox import Notice
 from intake.platform.models.notifications import Notification
 from intake.platform.models.reporting import ApiToken
+from tests.cli import run_tipline
 from tests.factories import file_tip, staff
 from tests.fake_wechat_api import APPID, SECRET, FakeWeChatApi
 from tests.test_faults_support import redis_server  # noqa: F401 - fixture
+from tests.test_serve import free_port
 from tests.walk import ANSWERS_FOR_MOTHER
-from tests.cli import run_tipline
 from tests.wechat_harness import TOKEN, FakeWeChat, message_xml
 from tipline.channels.sms import LogSmsChannel
+from tipline.serve import serve
 from wechat.api import WeChatApi
 from wechat.app import CALLBACK_PATH, Account, callback_app
 from wechat.notifier import WeChatChannel
@@ -326,3 +328,30 @@ async def test_with_redis_the_token_is_shared_there_and_the_database_is_the_fall
     assert await first.token() == "ACCESS_TOKEN_2"
     redis_server.kill()  # Redis down: the row written beside it carries on
     assert await first.token() == "ACCESS_TOKEN_2" and fake_api.tokens_issued == 2
+
+
+async def test_tipline_serve_delivers_wechat_notices_through_the_api(service, fake_api, clock):
+    """The composition root registers the channel: a step reaches the reporter from a running server."""
+    core = service
+    web_port, console_port = free_port(), free_port()
+    ready, stop = asyncio.Event(), asyncio.Event()
+    running = asyncio.create_task(serve(core, host="127.0.0.1", web_port=web_port, console_port=console_port,
+                                        ready=ready, stop=stop))
+    try:
+        await asyncio.wait_for(ready.wait(), 30)
+        async with httpx.AsyncClient() as client:
+            wechat = FakeWeChat(client, f"http://127.0.0.1:{web_port}{CALLBACK_PATH}", lambda: core.clock.now().timestamp())
+            await wechat.say(GRANDSON, "2")  # བོད་ཡིག
+        fake_api.open_window(GRANDSON)
+        receipt = await wechat_tip(core, "bo")
+        officer = await staff(core, "wang", "officer", UNIT)
+        await move_tip(core, receipt.tip_id, "accepted", staff=officer)
+        for _ in range(300):  # the dispatcher looks for work every second
+            if len(fake_api.received(GRANDSON)) >= 2:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)
+    texts = [m.text for m in fake_api.received(GRANDSON)]
+    assert len(texts) == 2 and label("bo", Status.SUBMITTED) in texts[0] and label("bo", Status.ACCEPTED) in texts[1]
