@@ -88,8 +88,9 @@ EVENT_LABELS = {
     "contact": N_("Call or visit with the reporter"),
     "category": N_("Category set by staff"),
 }
-DELIVERY_LABELS = {"pending": N_("Waiting to be sent"), "sending": N_("Sending"), "sent": N_("Sent"), "failed": N_("Failed")}
-CHANNEL_LABELS = {"email": N_("E-mail"), "sms": N_("Text message (SMS)"), "telegram": N_("Telegram")}
+DELIVERY_LABELS = {"pending": N_("Waiting to be sent"), "sending": N_("Sending"), "sent": N_("Sent"), "failed": N_("Failed"),
+                   "passed": N_("Passed on to the next channel")}
+CHANNEL_LABELS = {"email": N_("E-mail"), "sms": N_("Text message (SMS)"), "telegram": N_("Telegram"), "wechat": N_("WeChat")}
 OUTCOME_STATUSES = (Status.SUBSTANTIATED, Status.CLOSED, Status.TRANSFERRED_POLICE, Status.UNSUBSTANTIATED)
 WITH_OUTCOME = (Status.SUBSTANTIATED, Status.UNSUBSTANTIATED, Status.CLOSED)
 

@@ -20,6 +20,7 @@ from intake.notify.outbox import Notice
 from intake.platform.models.notifications import Notification
 from intake.platform.models.reporting import ApiToken
 from tests.cli import run_tipline
+from tests.console_support import client_for, make_staff, sign_in
 from tests.factories import file_tip, staff
 from tests.fake_wechat_api import APPID, SECRET, FakeWeChatApi
 from tests.test_faults_support import redis_server  # noqa: F401 - fixture
@@ -355,3 +356,14 @@ async def test_tipline_serve_delivers_wechat_notices_through_the_api(service, fa
         await asyncio.wait_for(running, 30)
     texts = [m.text for m in fake_api.received(GRANDSON)]
     assert len(texts) == 2 and label("bo", Status.SUBMITTED) in texts[0] and label("bo", Status.ACCEPTED) in texts[1]
+
+
+async def test_staff_see_on_the_tip_page_that_a_wechat_notice_was_passed_on(service, fake_api, wechat, clock, tmp_path):
+    core = service
+    core.settings.wechat_account = "unverified"
+    receipt = await reported(core, wechat, fake_api, tmp_path, email=False)
+    await make_staff(core, "li", "officer", UNIT, language="zh_Hans")
+    async with client_for(core) as client:
+        await sign_in(client, "li")
+        page = (await client.get(f"/tips/{receipt.tip_id}")).text
+    assert "微信" in page and "已转由下一个渠道发送" in page and "短信" in page
