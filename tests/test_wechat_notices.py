@@ -31,8 +31,8 @@ from tipline.channels.sms import LogSmsChannel
 from tipline.serve import serve
 from wechat.api import WeChatApi
 from wechat.app import CALLBACK_PATH, Account, callback_app
-from wechat.notifier import WeChatChannel
-from wechat.split import MAX_BYTES
+from wechat.notifier import WeChatChannel, _fits
+from wechat.split import MAX_BYTES, joins_previous
 
 GRANDSON = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
 UNIT = "990121-civil_affairs"
@@ -367,3 +367,21 @@ async def test_staff_see_on_the_tip_page_that_a_wechat_notice_was_passed_on(serv
         await sign_in(client, "li")
         page = (await client.get(f"/tips/{receipt.tip_id}")).text
     assert "微信" in page and "已转由下一个渠道发送" in page and "短信" in page
+
+
+def test_a_subscription_field_is_cut_to_its_length_never_inside_a_tibetan_stack():
+    status = "ཞིབ་བཤེར་ཆེད་ཁས་བླངས་ཟིན། ཞིབ་བཤེར་བྱེད་བཞིན་པ"
+    cut = _fits("thing1", status)
+    assert len(cut) <= 20 and cut.endswith("…") and status.startswith(cut[:-1])
+    assert not joins_previous(status[len(cut) - 1])  # the next letter after the cut begins a stack
+    assert _fits("thing1", "已受理，等待核查") == "已受理，等待核查" and _fits("phrase2", "已受理等待核查") == "已受理等…"
+
+
+async def test_a_service_account_without_its_secret_passes_notices_on(service, fake_api, wechat, clock, tmp_path):
+    core = service
+    core.settings.wechat_secret = ""
+    await wechat.say(GRANDSON, "1")
+    fake_api.open_window(GRANDSON)
+    await wechat_tip(core, email=False)
+    await deliver_all(outbox(core, tmp_path), clock)
+    assert not fake_api.calls and [sms["params"]["status"] for sms in sms_sent(tmp_path)] == [label("zh_Hans", Status.SUBMITTED)]

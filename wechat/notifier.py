@@ -22,7 +22,7 @@ from datetime import timedelta
 from intake.notify.outbox import DeliveryError, Notice, PassOn
 from intake.platform.core import Core
 from wechat.api import ApiError, WeChatApi
-from wechat.split import split
+from wechat.split import joins_previous, split
 from wechat.users import last_heard
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,12 @@ class WeChatChannel:
         self.api = api or WeChatApi(core)
 
     async def send(self, notice: Notice) -> None:
-        if self.core.settings.wechat_account != "service":
+        s = self.core.settings
+        if s.wechat_account != "service":
             raise PassOn("wechat: an unverified account sends passive replies only")
+        if not (s.wechat_appid and s.wechat_secret):
+            log.warning("wechat: a service account needs TIPLINE_WECHAT_APPID and TIPLINE_WECHAT_SECRET to send notices")
+            raise PassOn("wechat: no AppID and AppSecret set for the API")
         heard, unfollowed = await last_heard(self.core, notice.address)
         if unfollowed:
             raise PassOn("wechat: the person no longer follows the account")
@@ -90,4 +94,7 @@ def _fits(field: str, value: str) -> str:
     limit = FIELD_LIMITS.get(kind)
     if limit is None or len(value) <= limit:
         return value
-    return value[:limit - 1] + "…"
+    end = limit - 1
+    while end > 0 and joins_previous(value[end]):  # never inside a Tibetan stack
+        end -= 1
+    return value[:end].rstrip("་ ") + "…"

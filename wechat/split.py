@@ -52,12 +52,12 @@ def pack(blocks: list[str], limit: int = MAX_BYTES) -> list[str]:
 def _fitting(text: str, limit: int) -> str:
     """The longest start of `text` within `limit` bytes that ends between two stacks."""
     end = len(text.encode("utf-8")[:limit].decode("utf-8", "ignore"))
-    while 0 < end < len(text) and _joins_previous(text[end]):
+    while 0 < end < len(text) and joins_previous(text[end]):
         end -= 1
     return text[:end]
 
 
-def _joins_previous(char: str) -> bool:
+def joins_previous(char: str) -> bool:
     return unicodedata.category(char).startswith("M") or char in "\u200d"
 
 
