@@ -5,7 +5,8 @@ It serves what the channel uses: cgi-bin/token (a new token each time, the older
 once replaced, as WeChat does after its grace period), message/custom/send (only within 48 hours
 of the person's last message, as the test says: `open_window`), message/subscribe/bizsend (only
 with a consent given: `consent`, one notice a consent), menu/create and media/get. It records every
-call and can be told to fail: one HTTP 5xx, a stall until released, an expired token (42001).
+call and can be told to fail: one HTTP 5xx, a stall until released, an expired token (42001),
+any errcode once.
 """
 from __future__ import annotations
 
@@ -86,6 +87,10 @@ class FakeWeChatApi:
     def fail_once(self, path: str, status: int = 502) -> None:
         self._faults.setdefault(path, []).append(f"status:{status}")
 
+    def answer_errcode(self, path: str, errcode: int) -> None:
+        """Answer the next call of `path` with WeChat's `errcode` (e.g. 45047, too many messages)."""
+        self._faults.setdefault(path, []).append(f"errcode:{errcode}")
+
     def stall(self, path: str) -> None:
         """Hold the next call of `path` until `release()` (then answer 502)."""
         self._released.clear()
@@ -110,6 +115,8 @@ class FakeWeChatApi:
             if fault == "stall":
                 await self._released.wait()
                 return web.Response(status=502, text="Bad Gateway")
+            if fault.startswith("errcode:"):
+                return web.json_response({"errcode": int(fault.split(":")[1]), "errmsg": "told to fail"})
             return web.Response(status=int(fault.split(":")[1]), text="Error")
         if path == "cgi-bin/token":
             q = request.query

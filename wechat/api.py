@@ -34,7 +34,7 @@ REFRESH_BEFORE = timedelta(minutes=5)  # a token is fetched again this long befo
 #: The API's answers that the access token is not (or no longer) good.
 TOKEN_REFUSED = frozenset({40001, 42001, 40014})
 #: Errors worth trying again later: the system is busy, a rate limit, the API's own trouble.
-BUSY = frozenset({-1, 45009, 45047})
+BUSY = frozenset({-1, 45009})
 
 
 class ApiError(Exception):

@@ -31,8 +31,10 @@ log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=48) - timedelta(minutes=5)
 CUSTOM_SEND = "cgi-bin/message/custom/send"
 SUBSCRIBE_SEND = "cgi-bin/message/subscribe/bizsend"
-#: The person is out of the window after all (45015), or no longer follows the account (43004).
-WINDOW_CLOSED, NOT_FOLLOWING = 45015, 43004
+#: Customer-service messages cannot go now: the window closed after all (45015), or the account
+#: sent as many as WeChat allows in one window (45047): a subscription notice instead.
+WINDOW_CLOSED = frozenset({45015, 45047})
+NOT_FOLLOWING = 43004  # the person no longer follows the account
 NO_CONSENT = 43101  # the person did not accept (or already used) a subscription notice
 #: A subscription notice's field holds at most this many characters, by the field's kind.
 FIELD_LIMITS = {"thing": 20, "phrase": 5, "name": 10, "character_string": 32, "number": 32, "time": 32, "date": 32}
@@ -64,7 +66,7 @@ class WeChatChannel:
             except ApiError as error:
                 if error.errcode == NOT_FOLLOWING:
                     raise PassOn("wechat: the person no longer follows the account") from None
-                if error.errcode != WINDOW_CLOSED:
+                if error.errcode not in WINDOW_CLOSED:
                     raise DeliveryError(str(error), retry=error.retry) from None
         await self._subscription(notice)
 
