@@ -19,6 +19,7 @@ from intake.notify.dispatch import Dispatcher
 from intake.notify.outbox import Notice
 from intake.platform.models.notifications import Notification
 from intake.platform.models.reporting import ApiToken
+from intake.platform.settings import Settings, WeChatTemplate
 from tests.cli import run_tipline
 from tests.console_support import client_for, make_staff, sign_in
 from tests.factories import file_tip, staff
@@ -36,7 +37,7 @@ from wechat.split import MAX_BYTES, joins_previous
 
 GRANDSON = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
 UNIT = "990121-civil_affairs"
-TEMPLATES = {"status_update": {"id": "TPL-progress-1", "fields": {"thing1": "status", "time2": "date"}}}
+TEMPLATES = {"status_update": WeChatTemplate(id="TPL-progress-1", fields={"thing1": "status", "time2": "date"})}
 
 
 @pytest.fixture
@@ -386,3 +387,13 @@ async def test_a_service_account_without_its_secret_passes_notices_on(service, f
     await wechat_tip(core, email=False)
     await deliver_all(outbox(core, tmp_path), clock)
     assert not fake_api.calls and [sms["params"]["status"] for sms in sms_sent(tmp_path)] == [label("zh_Hans", Status.SUBMITTED)]
+
+
+@pytest.mark.parametrize("templates", ['{"status_update": "TPL-1"}', '{"status_update": {"id": ""}}',
+                                       '{"status_update": {"id": "TPL-1", "fields": ["thing1"]}}'])
+def test_subscription_templates_set_wrong_are_refused_at_start_naming_the_setting(monkeypatch, templates):
+    monkeypatch.setenv("TIPLINE_WECHAT_TEMPLATES", templates)
+    with pytest.raises(ValueError, match="wechat_templates"):
+        Settings()
+    monkeypatch.setenv("TIPLINE_WECHAT_TEMPLATES", '{"status_update": {"id": "TPL-1", "fields": {"thing1": "status"}}}')
+    assert Settings().wechat_templates["status_update"].fields == {"thing1": "status"}

@@ -76,10 +76,10 @@ class WeChatChannel:
 
     async def _subscription(self, notice: Notice) -> None:
         template = self.core.settings.wechat_templates.get(notice.template)
-        if not template or not template.get("id"):
+        if template is None:
             raise PassOn(f"wechat: outside the 48-hour window, and no subscription template for {notice.template!r}")
-        data = {field: {"value": _fits(field, str(notice.params.get(ours, "")))} for field, ours in template.get("fields", {}).items()}
-        body = {"touser": notice.address, "template_id": template["id"], "data": data}
+        data = {field: {"value": _fits(field, str(notice.params.get(ours, "")))} for field, ours in template.fields.items()}
+        body = {"touser": notice.address, "template_id": template.id, "data": data}
         if self.core.settings.public_base_url:  # tapping the notice opens the status page
             body["page"] = self.core.settings.public_base_url.rstrip("/") + "/status"
         try:

@@ -2,13 +2,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class WeChatTemplate(BaseModel):
+    """A subscription notice's template (订阅通知): its id in the account's console, and which of our
+    parameters fills each of its fields ({"thing1": "status", "time2": "date"})."""
+
+    id: str = Field(min_length=1)
+    fields: dict[str, str] = {}
 
 
 class Settings(BaseSettings):
@@ -65,9 +73,9 @@ class Settings(BaseSettings):
     # messages within 48 hours of the person's last message, else subscription notices.
     wechat_account: Literal["unverified", "service"] = "unverified"
     # Subscription notices (订阅通知) send only templates chosen in the account's console, like SMS:
-    # our template id -> {"id": the template's id, "fields": {its field, e.g. "thing1": our
-    # parameter, e.g. "status"}}.
-    wechat_templates: dict[str, dict[str, Any]] = {}
+    # our template id -> its template id there and, for each of its fields ("thing1"), the
+    # parameter of ours that fills it ("status"): see WeChatTemplate.
+    wechat_templates: dict[str, WeChatTemplate] = {}
 
     # Alerts to units (intake/notify/unit_alerts.py): which new tips are alerted at once ("all", or only
     # "urgent" ones; the rest wait for the digest), the local hour of the daily digest, and the
