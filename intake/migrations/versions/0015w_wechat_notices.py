@@ -1,7 +1,7 @@
 """WeChat notices: when each chat person last wrote (the 48-hour window), a shared API token
 
-Revision ID: 0012w
-Revises: 0011w
+Revision ID: 0015w
+Revises: 0014c
 Create Date: 2026-12-07 18:00:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0012w'
-down_revision = '0011w'
+revision = '0015w'
+down_revision = '0014c'
 branch_labels = None
 depends_on = None
 
