@@ -18,8 +18,10 @@ from intake.platform.models.reporting import Draft
 from intake.platform.models.staff import AuditEvent
 from intake.platform.models.tips import Tip
 from intake.platform.ratelimit import Limit
+from intake.casework.risk_list import publish
+from tests.test_check import NAME, coloured, determination
 from tests.console_support import LEAD_UNIT, client_for, csrf_of, make_staff, sign_in
-from tests.factories import file_tip
+from tests.factories import file_tip, staff
 from tests.walk import ANSWERS_ANONYMOUS_SELF
 from tests.webclient import Reporter, text_of, token_of, web_client
 from web_form.app import create_app as public_app
@@ -54,6 +56,9 @@ def client_at(app, address: str, base_url: str = "http://testserver") -> httpx.A
 async def test_every_state_changing_request_of_the_public_site_needs_this_browsers_form_token(core):
     """The JSON API is the one exception: it takes no cookies, only a partner key in a header."""
     receipt = await file_tip(core, language="en")
+    core.settings.public_risk_list = True  # an entry of the public risk list, for its objection form
+    coordinator = await staff(core, "coord", "coordinator", "990100-coordination")
+    entry = await publish(core, coordinator, await coloured(core, coordinator, NAME, "red"), determination(core.today()))
     app = public_app(core, lookup_floor_seconds=0)
     posts = sorted(post_routes(app.routes) - {"/api/v1/reports"})
     assert len(posts) >= 8, posts
@@ -69,7 +74,7 @@ async def test_every_state_changing_request_of_the_public_site_needs_this_browse
             draft_id = await session.scalar(select(Draft.id).where(Draft.channel == "web"))
         before = await rows(core)
         for path in posts:
-            url = path.replace("{key}", "urgent")
+            url = path.replace("{key}", "urgent").replace("{entry_id}", str(entry.id))
             for token in (None, "", "123.forged", foreign):
                 data = {"answer": "no", "code": receipt.code, "pin": receipt.pin, "rating": "satisfied",
                         "draft_id": draft_id, **({"csrf": token} if token is not None else {})}
