@@ -108,11 +108,20 @@ def in_chunks(values: Sequence) -> Iterator[Sequence]:
         yield values[first:first + IN_LIST_MAX]
 
 
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, DBAPIError, PoolTimeout, OSError)
+try:  # asyncpg's own error, raised unwrapped by SQLAlchemy's adapter while a connection is being made
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi as _asyncpg_dbapi
+    _DRIVER_ERRORS: tuple[type[Exception], ...] = (_asyncpg_dbapi.Error,)
+except ImportError:  # pragma: no cover - asyncpg is always installed here
+    _DRIVER_ERRORS = ()
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, DBAPIError, PoolTimeout, OSError, *_DRIVER_ERRORS)
 
 
 def is_transient(error: Exception) -> bool:
-    """A failure that passes by itself: the database restarting, unreachable or out of connections."""
+    """A failure that passes by itself: the database restarting ("the database system is shutting
+    down", met while connecting), unreachable or out of connections."""
     if isinstance(error, (OperationalError, InterfaceError, PoolTimeout, OSError)):
         return True
+    if _DRIVER_ERRORS and isinstance(error, _DRIVER_ERRORS):
+        return "connect" in str(error).lower() or "shutting down" in str(error).lower() or "starting up" in str(error).lower()
     return isinstance(error, DBAPIError) and (error.connection_invalidated or "connection" in str(error.orig).lower())
