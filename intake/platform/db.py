@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -97,8 +97,6 @@ class Database:
             await self.reader.dispose()
 
 
-
-#: What a page catches as "the database is out of reach just now" (503 with Retry-After).
 IN_LIST_MAX = 500  # values per IN (...) list: well inside every driver's parameter limit
 
 
@@ -108,20 +106,52 @@ def in_chunks(values: Sequence) -> Iterator[Sequence]:
         yield values[first:first + IN_LIST_MAX]
 
 
-try:  # asyncpg's own error, raised unwrapped by SQLAlchemy's adapter while a connection is being made
+try:  # the driver's own errors: SQLAlchemy's adapter raises some unwrapped while a connection is being made
+    import asyncpg
     from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi as _asyncpg_dbapi
-    _DRIVER_ERRORS: tuple[type[Exception], ...] = (_asyncpg_dbapi.Error,)
+    _DRIVER_ERRORS: tuple[type[Exception], ...] = (_asyncpg_dbapi.Error, asyncpg.PostgresError, asyncpg.InterfaceError)
 except ImportError:  # pragma: no cover - asyncpg is always installed here
     _DRIVER_ERRORS = ()
 
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, DBAPIError, PoolTimeout, OSError, *_DRIVER_ERRORS)
+#: What a page catches as "the database may be out of reach just now" (503 with Retry-After), each
+#: then asked `is_transient`: a handler that finds it is not re-raises it to the catch-all (500).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, DBAPIError, PoolTimeout, OSError, PendingRollbackError,
+                    *_DRIVER_ERRORS)
+
+# SQLSTATE classes of a server going away or not there yet: 08 connection exception, 57P operator
+# intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03 "the database system is starting
+# up" / "shutting down"), 53 insufficient resources (too many connections).
+_TRANSIENT_SQLSTATES = ("08", "57P", "53")
+_TRANSIENT_WORDS = ("connection", "connect", "shutting down", "starting up", "not yet accepting", "recovery mode")
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """The error, what SQLAlchemy wrapped (`orig`) and what it was raised from, each once."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
 
 
 def is_transient(error: Exception) -> bool:
     """A failure that passes by itself: the database restarting ("the database system is shutting
-    down", met while connecting), unreachable or out of connections."""
-    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout, OSError)):
-        return True
-    if _DRIVER_ERRORS and isinstance(error, _DRIVER_ERRORS):
-        return "connect" in str(error).lower() or "shutting down" in str(error).lower() or "starting up" in str(error).lower()
-    return isinstance(error, DBAPIError) and (error.connection_invalidated or "connection" in str(error.orig).lower())
+    down" met while connecting, "terminating connection due to administrator command" met mid-query,
+    a session whose connection was invalidated), unreachable or out of connections."""
+    for link in _chain(error):
+        if isinstance(link, (OperationalError, InterfaceError, PoolTimeout, OSError)):
+            return True
+        if isinstance(link, DBAPIError) and link.connection_invalidated:
+            return True
+        sqlstate = getattr(link, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_TRANSIENT_SQLSTATES):
+            return True
+        if isinstance(link, (DBAPIError, PendingRollbackError, *_DRIVER_ERRORS)):
+            message = str(link).lower()
+            if any(word in message for word in _TRANSIENT_WORDS):
+                return True
+    return False
