@@ -230,7 +230,7 @@ def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_r
         if not caps & transition.who:
             continue
         templates = [
-            (t.id, _template_preview(deployment, t, tip, lang))
+            (t.id, deployment.template_preview(t, tip.lead_unit, lang))
             for t in deployment.templates if t.status == target and not t.retired and target not in NEEDS_OWN_MESSAGE
         ]
         templates.sort(key=lambda item: item[0] != target)  # the status's own template first
@@ -290,16 +290,6 @@ def _tip_context(console: Console, viewer: Viewer, tip: TipFile, state, reward_r
             "relationship": _("Relationship to the person targeted"), "reporter": _("Reporter"), "victim": _("Person targeted"),
         },
     }
-
-
-def _template_preview(deployment: Deployment, template, tip: TipFile, language: str) -> str:  # noqa: ANN001
-    params = {"unit": deployment.unit_name(tip.lead_unit, language) if tip.lead_unit else "",
-              "phone": deployment.unit_phone(tip.lead_unit), "days": "…", "reason": "…"}
-    text = template.text.get(language)
-    try:
-        return text % params
-    except (KeyError, ValueError, TypeError):
-        return text
 
 
 @router.get("/tips/{tip_id}")

@@ -48,6 +48,8 @@ async def test_the_command_line_warns_and_offers_the_templates_before_chinese_wo
     assert warned.returncode == 1
     assert "The reporter reads བོད་ཡིག, and your message has no translation into it." in warned.stdout
     assert "declined:" in warned.stdout and "declined_elsewhere:" in warned.stdout  # the templates of the step
+    assert "%(" not in warned.stdout  # filled in as they would be sent: the unit's own number
+    assert f"call {core.deployment.unit_phone(LEAD_UNIT)} or 12345" in warned.stdout
     assert "--send-untranslated" in warned.stdout
     assert await status_of(core, tip_id) == "accepted"  # nothing was sent
 

@@ -125,7 +125,7 @@ def move(
         staff = await _staff(core, user)
         state = await queues.tip_state(core, staff, tip_id) if message is not None and message.text else None
         if state is not None and message.unreadable_in(state.language) and not send_untranslated:
-            _warn_untranslated(core, staff.language, state.language, status)
+            _warn_untranslated(core, staff.language, state, status)
             raise typer.Exit(1)
         try:
             await casework.move_tip(core, tip_id, status, staff=staff, public=message, internal_note=internal, merged_into=merged_into)
@@ -136,14 +136,14 @@ def move(
     console.print(f"tip {tip_id}: {status}")
 
 
-def _warn_untranslated(core: Core, staff_language: str, reporter_language: str, status: str) -> None:
+def _warn_untranslated(core: Core, staff_language: str, state: queues.TipState, status: str) -> None:
     """Free text the reporter could not read: say so, and offer the templates that fit the step."""
-    console.print(f"[yellow]{escape(Translator(staff_language)(UNTRANSLATED_WARNING, language=LANGUAGE_NAMES.get(reporter_language, reporter_language)))}[/yellow]")
+    console.print(f"[yellow]{escape(Translator(staff_language)(UNTRANSLATED_WARNING, language=LANGUAGE_NAMES.get(state.language, state.language)))}[/yellow]")
     fitting = [t for t in core.deployment.templates if t.status == status and not t.retired and status not in NEEDS_OWN_MESSAGE]
     if fitting:
         console.print("Reply templates for this step (--template ID):")
         for template in fitting:
-            console.print(f"  {template.id}: {escape(template.text.get(staff_language) or '')}")
+            console.print(f"  {template.id}: {escape(core.deployment.template_preview(template, state.lead_unit, staff_language) or '')}")
     console.print("Or add --translation LANG=TEXT, or send it as it is with --send-untranslated.")
 
 

@@ -234,13 +234,14 @@ class TipState:
     channel: str
     created_at: datetime
     extension_days: int
+    lead_unit: str | None = None
 
 
 def state_of(file) -> TipState:  # noqa: ANN001 - casefile.TipFile, read in the same session as the page
     """The TipState of a tip file just read (the tip page needs no second read of the tip)."""
     return TipState(
         version=file.version, outcome_version=file.outcome_version, language=file.language, channel=file.channel,
-        created_at=file.created_at, extension_days=file.extension_days,
+        created_at=file.created_at, extension_days=file.extension_days, lead_unit=file.lead_unit,
     )
 
 
@@ -259,5 +260,5 @@ async def tip_state(core: Core, staff: StaffUser, tip_id: int) -> TipState | Non
         version=aware(tip.updated_at).isoformat(),
         outcome_version=aware(outcome.updated_at).isoformat() if outcome else "",
         language=tip.language, channel=tip.channel, created_at=aware(tip.created_at),
-        extension_days=tip.extension_days or 0,
+        extension_days=tip.extension_days or 0, lead_unit=tip.lead_unit,
     )

@@ -223,6 +223,17 @@ class Deployment(BaseModel):
     def template_by_id(self) -> dict[str, Template]:
         return {t.id: t for t in self.templates}
 
+    def template_preview(self, template: Template, unit: str | None, language: str) -> str:
+        """A reply template as staff choose it: the unit's name and phone filled in, what only the
+        step knows (days, reason) as "…"."""
+        text = template.text.get(language)
+        params = {"unit": self.unit_name(unit, language) if unit else "", "phone": self.unit_phone(unit),
+                  "days": "…", "reason": "…"}
+        try:
+            return text % params
+        except (KeyError, ValueError, TypeError):
+            return text
+
     def category_label(self, code: str | None, language: str) -> str:
         """A category's label in `language`; an unknown (or retired and gone) code as it is."""
         found = self.category_by_code.get(str(code or ""))
