@@ -83,13 +83,23 @@ def diff(old: dict, new: dict) -> ConfigDiff:
     return result
 
 
+#: What a stored version holds that the configuration files never do: native speakers' reviews of
+#: texts, recorded in the console (each lapses by itself when its text changes).
+STORED_ONLY = ("reviews",)
+
+
+def as_in_files(raw: dict) -> dict:
+    """A stored version without what only the database holds, to compare with the files."""
+    return {key: value for key, value in raw.items() if key not in STORED_ONLY}
+
+
 def carry_over_retired(old: dict, new: dict) -> dict:
-    """Codes are permanent: an entry missing from `new` comes back from `old`, retired. The
-    reviews of texts, which the files never hold, come over too (each lapses by itself when
-    its text changes)."""
+    """Codes are permanent: an entry missing from `new` comes back from `old`, retired. What only
+    the database holds (`STORED_ONLY`) comes over too."""
     merged = json.loads(json.dumps(new))
-    if "reviews" not in merged and old.get("reviews"):
-        merged["reviews"] = old["reviews"]
+    for key in STORED_ONLY:
+        if key not in merged and old.get(key):
+            merged[key] = old[key]
     for section, key in SECTIONS.items():
         present = {item[key] for item in merged.get(section, [])}
         for item in old.get(section, []):
@@ -115,8 +125,7 @@ async def load_active(db: Database, files: dict, now) -> tuple[Deployment, bool]
             raise ConfigProblem(problems)
         async with db.transaction() as session:
             session.add(ConfigVersion(applied_at=now, applied_by="system", digest=digest(raw), content=raw))
-    from_files = {key: value for key, value in raw.items() if key != "reviews"}  # reviews are never in the files
-    return Deployment.model_validate(raw), raw is not files and digest(files) != digest(from_files)
+    return Deployment.model_validate(raw), raw is not files and digest(files) != digest(as_in_files(raw))
 
 
 async def plan(db: Database, raw: dict) -> tuple[dict, ConfigDiff]:
