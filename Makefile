@@ -58,7 +58,8 @@ catalogs: $(COMPILED)
 
 test: setup
 	bash scripts/system-packages.sh
-	bash scripts/test-both.sh
+	bash scripts/pytest-suite.sh
+	bash scripts/test-postgres.sh
 	bash scripts/audit-deps.sh  # known vulnerabilities in requirements.lock (a warning when offline)
 
 test-sqlite: setup

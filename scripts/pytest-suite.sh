@@ -2,8 +2,7 @@
 # The whole suite once, on the database TIPLINE_TEST_DATABASE_URL names (SQLite when unset):
 # first on every core (pytest-xdist, one database per worker), then, alone, the few tests that
 # measure time (marked `alone`: another test's work on the same cores would be measured too).
-# TIPLINE_TEST_PHASE=parallel or =alone runs only that phase (scripts/test-both.sh runs the
-# parallel phases of both databases at once, then the timing tests alone).
+# TIPLINE_TEST_PHASE=parallel or =alone runs only that phase.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 phase=${TIPLINE_TEST_PHASE:-both}

@@ -63,9 +63,9 @@ def test_vulnerability_data_out_of_reach_warns_and_does_not_fail(tmp_path, case)
 
 def test_make_test_runs_the_audit_after_the_suites():
     target = (ROOT / "Makefile").read_text().split("\ntest:", 1)[1].split("\n\n", 1)[0]
-    assert target.index("scripts/test-both.sh") < target.index("scripts/audit-deps.sh")
-    both = (ROOT / "scripts" / "test-both.sh").read_text()  # the suite on SQLite and on PostgreSQL
-    assert "TIPLINE_TEST_DATABASE_URL" in both and both.count("pytest-suite.sh") >= 4
+    # the suite on SQLite, then on PostgreSQL, then the audit
+    assert target.index("scripts/pytest-suite.sh") < target.index("scripts/test-postgres.sh") < target.index("scripts/audit-deps.sh")
+    assert "TIPLINE_TEST_DATABASE_URL" in (ROOT / "scripts" / "test-postgres.sh").read_text()
     assert "pip-audit" in (ROOT / "pyproject.toml").read_text()
     assert any(line.lower().startswith("pip_audit==") or line.lower().startswith("pip-audit==")
                for line in (ROOT / "requirements.lock").read_text().splitlines())
