@@ -161,7 +161,7 @@ async def test_a_rotation_killed_half_way_loses_nothing_and_the_next_run_finishe
     before = Keyring.load(path)
     url = settings.resolved_database_url
 
-    rotating = _tipline(tmp_path, url, "keys", "rotate", "--batch-size", "1", pause=0.4)
+    rotating = _tipline(tmp_path, url, "keys", "rotate", "--batch-size", "1", pause=1.0)  # time to kill it half-way, even on a busy machine
     deadline = time.monotonic() + 60
     new_key = None
     while time.monotonic() < deadline:
