@@ -9,6 +9,7 @@ from aiogram.types import Message
 
 from bot import texts
 from bot.chat import Chat
+from intake.domain.warnings import KINDS, address_not_to_open, number_not_to_call
 from intake.platform.core import Core
 from intake.reporting.checks import CheckRefused, CheckResult, check
 from intake.reporting.lookups import Client
@@ -26,14 +27,24 @@ async def check_command(message: Message, command: CommandObject, core: Core, bo
     except CheckRefused as refused:
         await chat.say(describe(refused, _.language))
         return
-    await chat.say(answer_text(result, _))
+    await chat.say(answer_text(result, _, core.settings.public_base_url.rstrip("/")))
 
 
 COLOUR_NAMES = {"red": texts.CHECK_RED, "orange": texts.CHECK_ORANGE}
 
 
-def answer_text(result: CheckResult, _) -> str:  # noqa: ANN001 - i18n.Translator
-    lines = [_(texts.CHECK_FOUND if result.organisations else texts.CHECK_NOTHING)]
+def answer_text(result: CheckResult, _, base: str = "") -> str:  # noqa: ANN001 - i18n.Translator
+    lines = [_(texts.CHECK_FOUND if result.found else texts.CHECK_NOTHING)]
+    if result.warnings:
+        lines.extend(["", _(texts.CHECK_WARNINGS)])
+    for warning in result.warnings:
+        lines.append(f"• {_(KINDS[warning.kind])}: {warning.title}")
+        if warning.do_not_call:
+            lines.append(f"  {_(texts.DO_NOT_CALL)} " + ", ".join(number_not_to_call(n) for n in warning.do_not_call))
+        if warning.do_not_open:
+            lines.append(f"  {_(texts.DO_NOT_OPEN)} " + ", ".join(address_not_to_open(a) for a in warning.do_not_open))
+        if base:  # the tip-line's own page: the one link a message of ours may carry
+            lines.append(f"  {base}/warnings/{warning.id}?lang={_.language}")
     for entry in result.organisations:
         colour = COLOUR_NAMES[entry.colour]
         lines.extend(["", _(texts.CHECK_ENTRY, name=entry.name, colour=_(colour),

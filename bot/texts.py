@@ -132,6 +132,7 @@ CHECK_USAGE = N_("Send the name of a company or care home, a phone number or a w
 CHECK_FOUND = N_("What the offices have published")
 CHECK_NOTHING = N_("Nothing has been published about what you typed.")
 CHECK_ENTRY = N_("%(name)s: %(colour)s. Decided by %(unit)s (%(reference)s, %(date)s); shown until %(expires)s.")
+CHECK_WARNINGS = N_("Warnings published about it:")
 CHECK_RED = N_("Red: serious risk")
 CHECK_ORANGE = N_("Orange: risk")
 CHECK_PHONE = N_("Phone")

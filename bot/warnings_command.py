@@ -12,7 +12,7 @@ from bot import texts
 from bot.chat import Chat
 from intake.domain.warnings import KINDS, address_not_to_open, number_not_to_call
 from intake.platform.core import Core
-from intake.prevention.warnings import PublicWarning, published_warnings
+from intake.prevention.public import PublicWarning, count_view, published_warnings
 
 SHOWN = 5  # the newest; the public site lists them all
 
@@ -27,6 +27,7 @@ async def warnings(message: Message, core: Core, bot: Bot, state: FSMContext) ->
     await chat.say(_(texts.WARNINGS_HEADING, count=len(found)))
     for warning in found:
         await chat.say(warning_text(core, warning, _))
+        await count_view(core, warning.id)
 
 
 def warning_text(core: Core, warning: PublicWarning, _) -> str:  # noqa: ANN001 - a Translator

@@ -20,7 +20,7 @@ from intake.domain.warnings import KINDS, address_not_to_open, number_not_to_cal
 from intake.platform.models.prevention import ScamWarning
 from intake.prevention.warnings import (
     TRANSLATOR_ROLES, FormErrors, WarningForm, WarningRefused, approve_warning, create_warning, edit_warning,
-    propose_warning, reject_warning, translate_warning, warning_for_staff, warnings_for_staff, withdraw_warning,
+    organisation_name, propose_warning, reject_warning, translate_warning, warning_for_staff, warnings_for_staff, withdraw_warning,
 )
 from intake.staff.staff import Role
 
@@ -71,12 +71,13 @@ def _form_values(form: FormData) -> WarningForm:
         visible_until=until,
         texts={language: (forms.field(form, f"title_{language}"), forms.field(form, f"body_{language}")) for language in LANGUAGES},
         do_not_call=_lines(form, "do_not_call"), do_not_open=_lines(form, "do_not_open"),
+        organisation=forms.field(form, "organisation"),
     )
 
 
-def _values_of(warning: ScamWarning) -> dict:
+def _values_of(warning: ScamWarning, organisation: str) -> dict:
     """A stored warning as the form's fields, to edit it."""
-    values = {"kind": warning.kind, "category": warning.category, "regions": list(warning.regions),
+    values = {"organisation": organisation, "kind": warning.kind, "category": warning.category, "regions": list(warning.regions),
               "visible_until": warning.visible_until.isoformat(), "do_not_call": "\n".join(warning.do_not_call),
               "do_not_open": "\n".join(warning.do_not_open)}
     for language, text in warning.texts.items():
@@ -85,7 +86,8 @@ def _values_of(warning: ScamWarning) -> dict:
 
 
 def _raw_values(form: FormData) -> dict:
-    values = {name: forms.field(form, name) for name in ("kind", "category", "visible_until", "do_not_call", "do_not_open")}
+    values = {name: forms.field(form, name)
+              for name in ("kind", "category", "visible_until", "do_not_call", "do_not_open", "organisation")}
     values["regions"] = [value for value in form.getlist("regions") if isinstance(value, str)]
     for language in LANGUAGES:
         values[f"title_{language}"] = forms.field(form, f"title_{language}")
@@ -183,6 +185,7 @@ async def warning_page(console: Console, viewer: Viewer, warning_id: int, *, don
         waiting=[(code, LANGUAGE_NAMES[code], waiting[code]) for code in LANGUAGES if code in waiting],
         numbers=[number_not_to_call(n) for n in warning.do_not_call],
         addresses=[address_not_to_open(a) for a in warning.do_not_open],
+        organisation=await organisation_name(console.core, warning.organisation_id),
         done=_(DONE[done]) if done in DONE else None, error=error,
         may_edit=coordinator and warning.status == "draft",
         may_propose=coordinator and warning.status == "draft",
@@ -207,7 +210,7 @@ async def edit_form(warning_id: Id, viewer: SignedIn, console: ConsoleDep) -> Re
         return _not_found(console, viewer) if _may_read(viewer) else _no_entry(console, viewer)
     if viewer.staff.role != Role.COORDINATOR:  # only coordinators write: the form is not shown to others either
         return _only_coordinators(console, viewer)
-    return _form_page(console, viewer, action=f"/warnings/{warning_id}/edit", values=_values_of(warning))
+    return _form_page(console, viewer, action=f"/warnings/{warning_id}/edit", values=_values_of(warning, await organisation_name(console.core, warning.organisation_id)))
 
 
 @router.post("/warnings/{warning_id}/edit")

@@ -128,3 +128,22 @@ async def test_the_needs_translation_queue_lists_warnings_missing_a_language(cor
         assert f"{ZH_TITLE} · Missing: བོད་ཡིག" in queue  # English is there already
         await post_from(li, path, f"{path}/translate", language="bo", title=BO_TITLE, body=BO_BODY)
         assert ZH_TITLE not in text_of((await li.get("/translations")).text)
+
+
+async def test_the_form_links_a_warning_to_an_organisation_of_the_organisations_page(core):
+    from intake.casework.duplicates import organisation_key, set_colour
+    from tests.factories import file_tip
+    from tests.warning_support import coordinators
+
+    [colours] = await coordinators(core, "wang")
+    await file_tip(core, suspect_organisation="福寿康养老服务有限公司")
+    await set_colour(core, colours, organisation_key("福寿康养老服务有限公司"), "orange")
+    async with signed_in(core, "zhou") as zhou:
+        wrong = await post_from(zhou, "/warnings/new", "/warnings/new", **draft_fields(organisation="长青旅行社"))
+        right = await post_from(zhou, "/warnings/new", "/warnings/new", **draft_fields(organisation="福寿康 养老服务"))
+        shown = await zhou.get(right.headers["location"])
+        edit = await zhou.get(right.headers["location"].split("?")[0] + "/edit")
+    assert wrong.status_code == 400 and "No organisation of that name is on the organisations page" in text_of(wrong.text)
+    assert 'value="长青旅行社"' in wrong.text  # kept, to correct it
+    assert right.status_code == 303 and "About the organisation: 福寿康养老服务有限公司" in text_of(shown.text)
+    assert 'name="organisation" maxlength="200" value="福寿康养老服务有限公司"' in edit.text

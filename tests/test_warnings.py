@@ -14,9 +14,10 @@ from intake.domain.refusals import describe
 from intake.domain.warnings import address_not_to_open, number_not_to_call, read_address, read_number
 from intake.domain.answers.invalid import Invalid
 from intake.platform.models.staff import AuditEvent
+from intake.prevention.public import published_warning, published_warnings
 from intake.prevention.warnings import (
-    FormErrors, WarningRefused, approve_warning, create_warning, edit_warning, propose_warning, published_warning,
-    published_warnings, reject_warning, translate_warning, withdraw_warning,
+    FormErrors, WarningRefused, approve_warning, create_warning, edit_warning, propose_warning, reject_warning,
+    translate_warning, withdraw_warning,
 )
 from intake.staff.staff import get_staff
 from tests.factories import staff

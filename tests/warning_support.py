@@ -22,11 +22,11 @@ async def coordinators(core, *names: str):
 
 def a_form(*, texts: dict | None = None, regions=(COUNTY,), category="care_service", kind="warning",
            until: datetime.date | None = None, do_not_call=("138 0013 8000",), do_not_open=("https://yanglao-bed.example/pay",),
-           today: datetime.date = datetime.date(2026, 11, 27)) -> WarningForm:
+           today: datetime.date = datetime.date(2026, 11, 27), organisation: str = "") -> WarningForm:
     return WarningForm(
         kind=kind, category=category, regions=tuple(regions), visible_until=until or today + datetime.timedelta(days=30),
         texts=texts if texts is not None else {"zh_Hans": (ZH_TITLE, ZH_BODY)},
-        do_not_call=tuple(do_not_call), do_not_open=tuple(do_not_open))
+        do_not_call=tuple(do_not_call), do_not_open=tuple(do_not_open), organisation=organisation)
 
 
 async def a_published_warning(core, *, form: WarningForm | None = None, writer: str = "zhou", approver: str = "qian"):

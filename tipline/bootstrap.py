@@ -1,7 +1,8 @@
 """Build the core from settings: keys, database (migrated), the deployment in force, clock; and
 wire what a lower layer of the core uses from a higher one (renderers of notices and alerts, the
-reward administrator's reveal rule) and who handles the domain events casework raises (the
-notify layer's handlers), as the delivery channels are wired by `tipline serve`."""
+reward administrator's reveal rule, the finder of the warnings "check before you pay" shows) and
+who handles the domain events casework raises (the notify layer's handlers), as the delivery
+channels are wired by `tipline serve`."""
 from __future__ import annotations
 
 import logging
@@ -17,7 +18,8 @@ from intake.domain.deployment import CONFIG_DIR, read_config
 from intake.platform.migrate import migrate
 from intake.platform.private_files import protect
 from intake.casework import casefile
-from intake.reporting import lookups
+from intake.reporting import checks, lookups
+from intake.prevention import naming
 from intake.notify import event_handlers, outbox, staff_alerts, unit_alerts
 from intake.rewards import eligibility, notices, scheme
 from intake.platform.settings import Settings
@@ -35,6 +37,7 @@ def wire_layers() -> None:
     outbox.register_text(notices.REWARD_KIND, notices.render_reward_notice)
     unit_alerts.register_alert(unit_alerts.LOOKUP_BUDGET, lookups.render_budget_alert)
     casefile.allow_reveal(Role.REWARD_ADMIN, eligibility.is_reward_case)
+    checks.register_warnings_finder(naming.warnings_naming)
     register_handler(events.PublicStepWritten, event_handlers.tell_reporter)
     register_handler(events.PublicStepTranslated, event_handlers.tell_reporter_again)
     register_handler(events.TipPassedToUnits, event_handlers.alert_new_units)

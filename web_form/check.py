@@ -22,6 +22,7 @@ from intake.reporting.lookups import Client
 from web_form.common import core_of, form_token_state, read_form, render, too_many, visitor_of
 from web_form.rendering import message_text
 from web_form.report import TOKEN_EXPIRED
+from web_form.warning_pages import shown_warning
 
 router = APIRouter()
 
@@ -57,7 +58,8 @@ async def look_up(request: Request) -> Response:
             return too_many(request, TOO_MANY_CHECKS)
         return render(request, "check.html", query=query, result=None, max_chars=MAX_QUERY_CHARS,
                       error=describe(refused, language))
-    return render(request, "check.html", query=query, error=None, result=result, max_chars=MAX_QUERY_CHARS)
+    return render(request, "check.html", query=query, error=None, result=result, max_chars=MAX_QUERY_CHARS,
+                  warnings=[shown_warning(request, warning) for warning in result.warnings])
 
 
 @router.get("/check/object/{entry_id}", response_class=HTMLResponse)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from i18n import DEFAULT_LANGUAGE, LANGUAGE_TAGS, N_, Translator, negotiate
 from intake.domain.ids import parse_id
 from intake.domain.warnings import KINDS, address_not_to_open, number_not_to_call
-from intake.prevention.warnings import PublicWarning, published_warning, published_warnings
+from intake.prevention.public import PublicWarning, count_view, published_warning, published_warnings
 from web_form.common import core_of, render, visitor_of
 
 router = APIRouter()
@@ -31,7 +31,7 @@ def _choices(request: Request) -> tuple[list[tuple[str, str]], list[tuple[str, s
     return regions, categories
 
 
-def _shown(request: Request, warning: PublicWarning) -> dict:
+def shown_warning(request: Request, warning: PublicWarning) -> dict:
     """What a template needs of one warning, in the reader's language."""
     deployment = core_of(request).deployment
     language = visitor_of(request).language
@@ -42,7 +42,7 @@ def _shown(request: Request, warning: PublicWarning) -> dict:
         "regions": [deployment.region_name(code, language) for code in warning.regions],
         "do_not_call": [number_not_to_call(n) for n in warning.do_not_call],
         "do_not_open": [address_not_to_open(a) for a in warning.do_not_open],
-        "published": warning.published_at, "until": warning.visible_until,
+        "published": warning.published_at, "until": warning.visible_until, "organisation": warning.organisation,
     }
 
 
@@ -53,7 +53,7 @@ async def list_page(request: Request, region: str = "", category: str = "") -> R
     region = region if region in dict(regions) else ""  # an unknown choice filters nothing
     category = category if category in dict(categories) else ""
     found = await published_warnings(core, visitor_of(request).language, region=region or None, category=category or None)
-    return render(request, "warnings.html", warnings=[_shown(request, w) for w in found], regions=regions,
+    return render(request, "warnings.html", warnings=[shown_warning(request, w) for w in found], regions=regions,
                   categories=categories, region=region, category=category, feed=f"{FEED_PATH}?lang={visitor_of(request).language}")
 
 
@@ -65,7 +65,8 @@ async def one_page(request: Request, warning_id: str) -> Response:
         return render(request, "problem.html", status_code=404, problem_title=N_("This warning is not shown any more"),
                       problem_text=N_("There is no published warning at this address: it may have ended or been withdrawn. "
                                       "The list shows every warning in force."), problem_link=("/warnings", N_("All warnings")))
-    return render(request, "warning.html", warning=_shown(request, warning), back="/warnings")
+    await count_view(core_of(request), warning.id)
+    return render(request, "warning.html", warning=shown_warning(request, warning), back="/warnings")
 
 
 @router.get(FEED_PATH)

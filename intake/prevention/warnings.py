@@ -14,8 +14,8 @@ once, by one coordinator. Every step and every refusal is audited (`warning.*`).
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,8 @@ from intake.platform import audit
 from intake.platform.core import Core
 from intake.platform.models.prevention import ScamWarning
 from intake.platform.models.staff import StaffUser
+from intake.platform.models.tip_records import Organisation
+from intake.casework.duplicates import organisation_key
 from intake.staff.staff import Role, staff_region
 
 STATUSES = ("draft", "proposed", "published", "withdrawn")
@@ -53,6 +55,7 @@ class WarningForm:
     texts: dict[str, tuple[str, str]]
     do_not_call: tuple[str, ...] = ()
     do_not_open: tuple[str, ...] = ()
+    organisation: str = ""  # the name of an organisation of the organisations page, or empty
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Checked:
     texts: dict[str, dict[str, str]]
     do_not_call: list[str]
     do_not_open: list[str]
+    organisation_id: int | None = None
 
 
 class FormErrors(Exception):
@@ -106,6 +110,44 @@ def check_form(core: Core, staff: StaffUser, form: WarningForm) -> Checked:
     if errors:
         raise FormErrors(errors)
     return Checked(form.kind, form.category, regions, until, texts, numbers, addresses)  # type: ignore[arg-type]
+
+
+NO_SUCH_ORGANISATION = N_("No organisation of that name is on the organisations page. Give it a colour there first, "
+                          "or leave this empty if the warning is about no one organisation.")
+
+
+async def _organisation_id(core: Core, name: str) -> int | None | Invalid:
+    """The organisation (of the duplicates feature, with the colour staff gave it) named, by its
+    name as the duplicates feature normalises it."""
+    if not name.strip():
+        return None
+    key = organisation_key(name)
+    async with core.db.session() as session:
+        found = await session.scalar(select(Organisation.id).where(Organisation.key == key)) if key else None
+    return found if found is not None else Invalid(NO_SUCH_ORGANISATION)
+
+
+async def checked_form(core: Core, staff: StaffUser, form: WarningForm) -> Checked:
+    """check_form, and the organisation the warning is about looked up: FormErrors names every field to fix."""
+    errors: dict[str, Invalid] = {}
+    checked: Checked | None = None
+    try:
+        checked = check_form(core, staff, form)
+    except FormErrors as error:
+        errors = dict(error.errors)
+    organisation = await _organisation_id(core, form.organisation)
+    if isinstance(organisation, Invalid):
+        errors["organisation"] = organisation
+    if errors or checked is None:
+        raise FormErrors(errors)
+    return replace(checked, organisation_id=organisation)
+
+
+async def organisation_name(core: Core, organisation_id: int | None) -> str:
+    if organisation_id is None:
+        return ""
+    async with core.db.session() as session:
+        return await session.scalar(select(Organisation.display_name).where(Organisation.id == organisation_id)) or ""
 
 
 def _entries(values: tuple[str, ...], read, name: str, errors: dict[str, Invalid]) -> list[str]:  # noqa: ANN001
@@ -164,13 +206,14 @@ async def _load(session: AsyncSession, core: Core, staff: StaffUser, warning_id:
 
 async def create_warning(core: Core, staff: StaffUser, form: WarningForm) -> ScamWarning:
     _require_coordinator(staff)
-    checked = check_form(core, staff, form)
+    checked = await checked_form(core, staff, form)
     now = core.clock.now()
     async with _work(core, staff, "create", None) as session:
         warning = ScamWarning(
             kind=checked.kind, status="draft", category=checked.category, regions=checked.regions, texts=checked.texts,
             pending_texts=None, do_not_call=checked.do_not_call, do_not_open=checked.do_not_open,
-            visible_until=checked.visible_until, written_by=staff.username, written_at=now, edited_by=staff.username)
+            visible_until=checked.visible_until, organisation_id=checked.organisation_id, written_by=staff.username,
+            written_at=now, edited_by=staff.username)
         session.add(warning)
         await session.flush()
         audit.record(session, core, staff.username, "warning.create", None, warning=warning.id)
@@ -180,7 +223,7 @@ async def create_warning(core: Core, staff: StaffUser, form: WarningForm) -> Sca
 async def edit_warning(core: Core, staff: StaffUser, warning_id: int, form: WarningForm) -> ScamWarning:
     """Change a draft (a proposed warning goes back to draft first: reject it, or withdraw it)."""
     _require_coordinator(staff)
-    checked = check_form(core, staff, form)
+    checked = await checked_form(core, staff, form)
     async with _work(core, staff, "edit", warning_id) as session:
         warning = await _load(session, core, staff, warning_id)
         if warning.status != "draft":
@@ -188,6 +231,7 @@ async def edit_warning(core: Core, staff: StaffUser, warning_id: int, form: Warn
         warning.kind, warning.category, warning.regions = checked.kind, checked.category, checked.regions
         warning.texts, warning.visible_until = checked.texts, checked.visible_until
         warning.do_not_call, warning.do_not_open = checked.do_not_call, checked.do_not_open
+        warning.organisation_id = checked.organisation_id
         warning.edited_by = staff.username
         audit.record(session, core, staff.username, "warning.edit", None, warning=warning.id)
         return warning
@@ -328,58 +372,3 @@ async def warning_for_staff(core: Core, staff: StaffUser, warning_id: int) -> Sc
     async with core.db.session() as session:
         warning = await session.get(ScamWarning, warning_id)
     return warning if warning is not None and set(warning.regions) & _covered_regions(core, staff) else None
-
-
-@dataclass(frozen=True)
-class PublicWarning:
-    """A published warning as a reader sees it, in their language or in Chinese when not yet translated."""
-
-    id: int
-    kind: str
-    category: str
-    regions: tuple[str, ...]
-    title: str
-    body: str
-    language: str  # the language the title and body are in
-    translated: bool  # False: shown in Chinese, the reader's language is missing
-    do_not_call: tuple[str, ...]
-    do_not_open: tuple[str, ...]
-    published_at: datetime
-    updated_at: datetime
-    visible_until: date
-
-
-def _public(core: Core, warning: ScamWarning, language: str) -> PublicWarning:
-    shown = language if language in warning.texts else DEFAULT_LANGUAGE
-    text = warning.texts[shown]
-    return PublicWarning(
-        id=warning.id, kind=warning.kind, category=warning.category, regions=tuple(warning.regions), title=text["title"],
-        body=text["body"], language=shown, translated=shown == language, do_not_call=tuple(warning.do_not_call),
-        do_not_open=tuple(warning.do_not_open), published_at=warning.published_at,
-        updated_at=max(warning.published_at, warning.approved_at or warning.published_at), visible_until=warning.visible_until)
-
-
-def _shown_today(core: Core):  # noqa: ANN202 - a SQLAlchemy condition
-    return (ScamWarning.status == "published") & (ScamWarning.visible_until >= core.today())
-
-
-async def published_warnings(core: Core, language: str, *, region: str | None = None, category: str | None = None,
-                             limit: int = 100) -> list[PublicWarning]:
-    """What the public sees now, newest first: published and not past their last day. A region
-    filter finds the warnings of the region, of the regions around it and of those inside it."""
-    async with core.db.session() as session:
-        rows = (await session.scalars(
-            select(ScamWarning).where(_shown_today(core)).order_by(ScamWarning.published_at.desc(), ScamWarning.id.desc())
-        )).all()
-    if region:
-        near = {r.code for r in core.deployment.region_path(region)} | core.deployment.region_and_below(region)
-        rows = [w for w in rows if set(w.regions) & near]
-    if category:
-        rows = [w for w in rows if w.category == category]
-    return [_public(core, w, language) for w in rows[:limit]]
-
-
-async def published_warning(core: Core, warning_id: int, language: str) -> PublicWarning | None:
-    async with core.db.session() as session:
-        warning = await session.scalar(select(ScamWarning).where(ScamWarning.id == warning_id, _shown_today(core)))
-    return _public(core, warning, language) if warning is not None else None

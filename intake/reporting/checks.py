@@ -2,17 +2,22 @@
 
 The answer is built only from what staff chose to publish: organisations a coordinator marked
 public on an official determination (intake/casework/risk_list.py) while it has not expired and
-their colour is red or orange, and published warnings naming what was typed (`warnings_naming`,
-empty until warnings exist). Tips are never read here: the answer is the same whether no one or
+their colour is red or orange, and published warnings naming what was typed in their "do not
+call / do not open" fields or by their organisation (`warnings_naming`). Warnings belong to the
+prevention layer, above this one: it registers its finder here (`register_warnings_finder`, wired
+by tipline/bootstrap.py), as the notify layer's renderers are. Tips are never read here: the answer is the same whether no one or
 a hundred people reported something that is not published. Nothing is shown at all unless the
 deployment turned the list on (TIPLINE_PUBLIC_RISK_LIST). Every look-up counts against the
 client's flood limit and once in the day's figure, never with what was typed.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +28,7 @@ from intake.casework.risk_list import OBJECTION_PURPOSE, PUBLISHABLE, organisati
 from intake.domain.answers.invalid import Invalid
 from intake.domain.answers.text import clean_text
 from intake.domain.refusals import Refused
+from intake.domain.warnings import read_address
 from intake.platform import audit, ratelimit
 from intake.platform.core import Core
 from intake.platform.models.operations import DailyCount
@@ -73,34 +79,65 @@ class PublicEntry:
 
 @dataclass(frozen=True)
 class SearchKeys:
-    """What was typed, normalised as the duplicates feature does."""
+    """What was typed, normalised as the duplicates feature does; `address` is a web address as
+    a warning's "do not open" field holds it (host and path), `digits` a number written with
+    digits only (a service number such as 95… that is no phone number to the duplicates feature)."""
 
     organisation: str | None
     phone: str | None
     website: str | None
     credit_codes: frozenset[str]
+    address: str | None = None
+    digits: str | None = None
+
+
+class NamedWarning(Protocol):
+    """What a channel shows of a published warning the look-up found (intake.prevention's PublicWarning)."""
+
+    id: int
+    kind: str
+    title: str
+    do_not_call: tuple[str, ...]
+    do_not_open: tuple[str, ...]
+
+
+WarningsFinder = Callable[[Core, SearchKeys, str], Awaitable[Sequence[NamedWarning]]]
+_warnings_finder: list[WarningsFinder] = []
+
+
+def register_warnings_finder(finder: WarningsFinder) -> None:
+    """The prevention layer's `finder(core, keys, language)` answers `warnings_naming`."""
+    _warnings_finder[:] = [finder]
 
 
 @dataclass(frozen=True)
 class CheckResult:
     organisations: list[PublicEntry]
-    warnings: list[object]  # published warnings naming it (`warnings_naming`)
+    warnings: list[NamedWarning]  # published warnings naming it (`warnings_naming`)
 
     @property
     def found(self) -> bool:
         return bool(self.organisations or self.warnings)
 
 
+_NUMBER_SEPARATORS = re.compile(r"[\s\-().\u2010-\u2015]")
+
+
 def search_keys(text: str) -> SearchKeys:
     text = unicodedata.normalize("NFKC", text).strip()
+    address = read_address(text) if "." in text else None
+    digits = _NUMBER_SEPARATORS.sub("", text)
     return SearchKeys(organisation_key(text), organisation_phone_key(text), website_key(text) if "." in text else None,
-                      frozenset(credit_codes(text)))
+                      frozenset(credit_codes(text)), address if isinstance(address, str) else None,
+                      digits if re.fullmatch(r"\+?\d{5,16}", digits) else None)
 
 
-async def warnings_naming(core: Core, keys: SearchKeys, language: str) -> list[object]:
-    """Published warnings naming what was typed. None exist yet: the prevention package's
-    warnings are wired here when both are merged (their scam phones and addresses by these keys)."""
-    return []
+async def warnings_naming(core: Core, keys: SearchKeys, language: str) -> list[NamedWarning]:
+    """Published warnings naming what was typed, in `language` where translated. Asked of the
+    prevention layer each time, so a warning withdrawn is gone from the next look-up."""
+    if not _warnings_finder:  # a start-up that skipped tipline.bootstrap.wire_layers: say so, never "nothing found"
+        raise RuntimeError("no warnings finder is registered: call tipline.bootstrap.wire_layers() first")
+    return list(await _warnings_finder[0](core, keys, language))
 
 
 def _shown(core: Core):  # noqa: ANN202 - a SQLAlchemy condition

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Index, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.platform.models.base import Base
@@ -28,6 +28,9 @@ class ScamWarning(Base):
     do_not_call: Mapped[list] = mapped_column(JSON)  # phone numbers, "+86…" or as dialled
     do_not_open: Mapped[list] = mapped_column(JSON)  # web addresses, host and path, no scheme
     visible_until: Mapped[date] = mapped_column(Date)  # the last day it is shown
+    #: The organisation (of the duplicates feature) the warning is about, if any: its name is shown
+    #: on the warning, and the look-up of that organisation finds the warning.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
     written_by: Mapped[str] = mapped_column(String(60))
     written_at: Mapped[datetime]
     edited_by: Mapped[str] = mapped_column(String(60))  # the last person who changed its texts
@@ -40,3 +43,14 @@ class ScamWarning(Base):
     withdrawn_by: Mapped[str | None] = mapped_column(String(60))
     withdrawn_at: Mapped[datetime | None]
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class WarningViews(Base):
+    """How many times a published warning was opened on a local day, for the campaign's figures:
+    a count only, nothing about who opened it."""
+
+    __tablename__ = "warning_views"
+
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
