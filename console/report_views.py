@@ -17,9 +17,9 @@ from markupsafe import Markup, escape
 
 from console.dependencies import ConsoleDep, NotForRole, SignedIn, role
 from console.web import Console, Viewer
-from i18n import N_
+from i18n import LANGUAGE_NAMES, N_
 from intake.platform import audit
-from intake.platform.export import csv_bytes
+from intake.platform.export import csv_bytes, xlsx_bytes
 from intake.reports.ledger import COLUMNS, LedgerRefused, export_ledger, yuan
 from intake.reporting.ratings import CHOICES as SATISFACTION_LABELS
 from intake.staff.staff import UNIT_ROLES, Role
@@ -83,6 +83,29 @@ DEFINITIONS = {
                   "(plus any extension; the clock stops while waiting for the reporter)."),
     "satisfaction": N_("The reporters' own ratings of finished tips; most reporters do not rate."),
 }
+# 统计口径 of the prevention figures (宣传), printed beside each (intake/reports/prevention_figures.py).
+PREVENTION_DEFINITIONS = {
+    "warnings_published": N_("Warnings and typical cases first published in the period (China Standard Time) for the region or "
+                             "a region inside it; one withdrawn later still counts. A warning published for a wider region "
+                             "counts there, not here."),
+    "warning_views": N_("Openings of a published warning's page on the public site, and warnings shown by the bot's /warnings "
+                        "command, in the period, of the warnings counted in the region (whenever they were published). "
+                        "Counted per warning and day with nothing about the reader: one person opening it twice counts "
+                        "twice; feed readers are not counted."),
+    "subscribers": N_("Active subscriptions to new warnings (bot and e-mail) at the moment the figures are computed; people "
+                      "who opted out and e-mail addresses not yet confirmed are not counted."),
+    "lookups": N_("Answered look-ups on “check before you pay” (web and bot) in the period, by China Standard Time day; "
+                  "refused ones (empty, too long, too many) are not counted. For the whole deployment whatever region is "
+                  "chosen: nothing is kept about who looked up or what they typed."),
+    "posters": N_("Posters (A4) and leaflets (A5) made as PDF in the period, in the console or with “tipline posters make”, "
+                  "for units of the region or a region inside it (from the audit log); each PDF counts once, however many "
+                  "copies are printed."),
+    "lookups_by_month": N_("Look-ups per calendar month (China Standard Time); the first and last months count only the days "
+                           "inside the period."),
+    "most_read": N_("The warnings counted in the region that were viewed in the period, most read first (at most 50); "
+                    "titles in Chinese."),
+}
+NO_SUBSCRIPTIONS = N_("Not available: this version has no subscriptions yet")
 NO_UNIT = N_("No unit")
 BAR_FILL = "#0b5394"
 INK = "#1b1b1b"
@@ -226,6 +249,26 @@ def figures(viewer: Viewer, stats: Statistics) -> list[tuple[str, str, str, str]
     ]
 
 
+def prevention_rows(viewer: Viewer, stats: Statistics) -> list[tuple[str, str, str, str]]:
+    """(key, figure, value, definition) of the prevention figures, for the page, the CSV and the XLSX."""
+    _, figures_ = viewer._, stats.prevention
+    posters = str(figures_.posters_made)
+    if figures_.posters_by_languages:
+        posters += " (" + "; ".join(
+            f"{'+'.join(LANGUAGE_NAMES.get(code, code) for code in languages.split('+'))}: {count}"
+            for languages, count in figures_.posters_by_languages) + ")"
+    return [
+        ("warnings_published", _("Warnings published"), str(figures_.warnings_published),
+         _(PREVENTION_DEFINITIONS["warnings_published"])),
+        ("warning_views", _("Warning views"), str(figures_.views), _(PREVENTION_DEFINITIONS["warning_views"])),
+        ("subscribers", _("Subscribers to warnings"),
+         _(NO_SUBSCRIPTIONS) if figures_.subscribers is None else str(figures_.subscribers),
+         _(PREVENTION_DEFINITIONS["subscribers"])),
+        ("lookups", _("Look-ups on “check before you pay”"), str(figures_.lookups), _(PREVENTION_DEFINITIONS["lookups"])),
+        ("posters", _("Posters and leaflets made"), posters, _(PREVENTION_DEFINITIONS["posters"])),
+    ]
+
+
 async def statistics_for(console: Console, viewer: Viewer, start: str, end: str,
                          region: str) -> tuple[Statistics, str | None, str]:
     """The statistics asked for, the message on a bad date, and the region shown."""
@@ -274,14 +317,18 @@ async def statistics_page(viewer: Statistician, console: ConsoleDep, start: str 
         money_chart=bar_chart("chart-money", _("Money reported lost and recovered (yuan)"), money),
         satisfaction_chart=bar_chart("chart-satisfaction", _("Satisfaction"), satisfaction) if stats.ratings else None,
         overdue_definition=_(DEFINITIONS["overdue"]), overdue_rows=overdue_rows,
+        prevention=prevention_rows(viewer, stats), lookups_by_month=stats.prevention.lookups_by_month,
+        lookups_chart=bar_chart("chart-lookups", _("Look-ups per month"),
+                                [(month, n, str(n)) for month, n in stats.prevention.lookups_by_month]),
+        most_read=stats.prevention.most_read, prevention_definitions={
+            key: _(PREVENTION_DEFINITIONS[key]) for key in ("lookups_by_month", "most_read")},
         xlsx_url=f"/ledger.xlsx?{q}", csv_url=f"/ledger.csv?{q}", stats_csv_url=f"/statistics.csv?{q}",
+        stats_xlsx_url=f"/statistics.xlsx?{q}",
     )
 
 
-@router.get("/statistics.csv")
-async def statistics_csv(viewer: Statistician, console: ConsoleDep, start: str = "", end: str = "",
-                         region: str = "") -> Response:
-    stats, _error, chosen = await statistics_for(console, viewer, start, end, region)
+def statistics_rows(console: Console, viewer: Viewer, stats: Statistics, chosen: str) -> list[list[object]]:
+    """The statistics as rows of a spreadsheet: a title row, then each figure with its definition."""
     _, deployment = viewer._, console.core.deployment
     rows: list[list[object]] = [
         [_("Campaign statistics"), deployment.region_name(chosen, viewer.language), stats.period.start.isoformat(), stats.period.end.isoformat()],
@@ -296,9 +343,40 @@ async def statistics_csv(viewer: Statistician, console: ConsoleDep, start: str =
     rows.append([])
     rows.append([_("Overdue tips"), _("Deadline"), _(DEFINITIONS["overdue"])])
     rows += [[item.id, console.local_date(item.due)] for item in stats.overdue]
+    rows.append([])
+    rows.append([_("Prevention (宣传)"), _("Value"), _("Definition")])
+    rows += [[label, value, definition] for _key, label, value, definition in prevention_rows(viewer, stats)]
+    rows.append([])
+    rows.append([_("Month"), _("Look-ups"), _(PREVENTION_DEFINITIONS["lookups_by_month"])])
+    rows += [[month, count] for month, count in stats.prevention.lookups_by_month]
+    rows.append([])
+    rows.append([_("Warning"), _("Views"), _(PREVENTION_DEFINITIONS["most_read"])])
+    rows += [[f"{read.id} {read.title}", read.views] for read in stats.prevention.most_read]
+    return rows
+
+
+async def statistics_file(console: Console, viewer: Viewer, fmt: str, start: str, end: str, region: str) -> Response:
+    stats, _error, chosen = await statistics_for(console, viewer, start, end, region)
+    rows = statistics_rows(console, viewer, stats, chosen)
     await audit.record_now(console.core, viewer.staff.username, "statistics.export", None, start=stats.period.start.isoformat(),
-                           end=stats.period.end.isoformat(), region=chosen)
-    return _download(csv_bytes(rows), f"statistics-{stats.period.start}-{stats.period.end}.csv", "text/csv; charset=utf-8")
+                           end=stats.period.end.isoformat(), region=chosen, format=fmt)
+    name = f"statistics-{stats.period.start}-{stats.period.end}.{fmt}"
+    if fmt == "xlsx":
+        content = xlsx_bytes([str(cell) for cell in rows[0]], rows[1:], title=viewer._("Campaign statistics"))
+        return _download(content, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return _download(csv_bytes(rows), name, "text/csv; charset=utf-8")
+
+
+@router.get("/statistics.csv")
+async def statistics_csv(viewer: Statistician, console: ConsoleDep, start: str = "", end: str = "",
+                         region: str = "") -> Response:
+    return await statistics_file(console, viewer, "csv", start, end, region)
+
+
+@router.get("/statistics.xlsx")
+async def statistics_xlsx(viewer: Statistician, console: ConsoleDep, start: str = "", end: str = "",
+                          region: str = "") -> Response:
+    return await statistics_file(console, viewer, "xlsx", start, end, region)
 
 
 @router.get("/ledger")

@@ -99,6 +99,7 @@ RULES: dict[tuple[str, str], dict[str, str] | str] = {
     ("GET", "/reports"): STAFF,
     ("GET", "/statistics"): STATISTICS,
     ("GET", "/statistics.csv"): STATISTICS,
+    ("GET", "/statistics.xlsx"): STATISTICS,
     ("GET", "/ledger"): LEDGER,
     ("GET", "/ledger.xlsx"): LEDGER,
     ("GET", "/ledger.csv"): LEDGER,

@@ -4,6 +4,8 @@ warning gone at once."""
 from __future__ import annotations
 
 from intake.prevention.warnings import approve_warning, translate_warning, withdraw_warning
+from intake.reports.statistics import Period, campaign_statistics
+from intake.staff.staff import get_staff
 from tests.bot_harness import fake_telegram, new_user, running_bot  # noqa: F401 - fixtures
 from tests.factories import staff
 from tests.warning_support import BO_BODY, BO_TITLE, ZH_TITLE, a_published_warning, coordinators
@@ -30,6 +32,9 @@ async def test_a_reader_asks_for_the_warnings_in_her_language(core, fake_telegra
     await tibetan.press("བོད་ཡིག")
     said = "\n".join(m.text for m in await tibetan.send("/warnings"))
     assert BO_TITLE in said and BO_BODY in said and ZH_TITLE not in said
+    # Each showing is a view in the campaign's figures: two readers, two views today.
+    figures = (await campaign_statistics(core, await get_staff(core, "zhou"), Period(core.today(), core.today()))).prevention
+    assert figures.views == 2 and [(read.id, read.views) for read in figures.most_read] == [(warning.id, 2)]
 
 
 async def test_a_withdrawn_warning_is_gone_from_the_bot_at_once(core, fake_telegram, running_bot):

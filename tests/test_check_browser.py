@@ -13,6 +13,7 @@ from intake.staff.staff import add_staff
 from tests.browser import LiveSite, axe_violations, launch, layout_problems
 from tests.factories import file_tip
 from tests.test_check import NAME, determination
+from tests.warning_support import ZH_TITLE, a_form, a_published_warning
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -28,6 +29,7 @@ def site(tmp_path_factory):
             key = organisation_key(NAME)
             await set_colour(live.core, coordinator, key, "red")
             await publish(live.core, coordinator, key, determination(live.core.today()))
+            await a_published_warning(live.core, form=a_form(today=live.core.today(), organisation=NAME))
 
         live.run(seed())
         yield live
@@ -65,6 +67,12 @@ def test_the_look_up_and_the_objection_work_with_javascript_off(browser, site):
     with page.expect_navigation():
         page.click("form button.button")
     assert page.locator(".notice").count() == 1
+    page.goto(site.url + "/check")
+    look_up(page, "138 0013 8000")  # a number a warning says not to call
+    assert ZH_TITLE in page.inner_text(".warning-item") and page.locator(".warning-item a").count() == 1
+    with page.expect_navigation():
+        page.click(".warning-item a")
+    assert NAME in page.inner_text(".warning-organisation")
     page.context.close()
 
 
@@ -82,9 +90,11 @@ def test_check_pages_pass_axe_in_three_languages(browser, site, language):
     page.goto(site.url + "/check")
     assert page.evaluate("document.documentElement.lang") == LANGUAGE_TAGS[language]
     check(page)
-    for typed in ("x" * 101, "无此公司", "+86 571 8765 4321"):
+    for typed in ("x" * 101, "无此公司", NAME, "+86 571 8765 4321"):
         look_up(page, typed)
         check(page)
+        if typed == NAME:  # the organisation and the warning about it
+            assert page.locator(".warning-item").count() == 1 and page.locator(".check-entry").count() == 1
     assert page.locator(".check-entry").count() == 1 and NAME in page.inner_text(".check-entry")
     with page.expect_navigation():
         page.click(".check-entry a")

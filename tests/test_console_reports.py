@@ -47,11 +47,11 @@ async def test_the_coordinator_reads_figures_charts_and_definitions(core, clock)
     assert page.status_code == 200
     html = page.text
     assert "统计" in html or "Campaign statistics" in html
-    # Four dimension charts, the money chart and satisfaction: inline SVG, labelled, no style or script.
+    # Four dimension charts, the money chart, satisfaction and look-ups per month: inline SVG, labelled, no style or script.
     charts = re.findall(r"<svg [^>]*>", html)
-    assert len(charts) == 6 and all('role="img"' in c and "aria-labelledby" in c for c in charts)
+    assert len(charts) == 7 and all('role="img"' in c and "aria-labelledby" in c for c in charts)
     assert "<script" not in html and "style=" not in html
-    assert html.count("<title id=\"chart-") == 6 and "<rect " in html
+    assert html.count("<title id=\"chart-") == 7 and "<rect " in html
     # The figures (10 tips, ¥133,000.00 reported lost, ¥10,000.00 recovered) with their definitions.
     assert re.search(r'id="figure-total"><th scope="row">[^<]+</th><td>10</td>', html)
     assert "133,000.00" in html and "10,000.00" in html
@@ -181,7 +181,7 @@ async def test_the_statistics_page_in_a_real_browser_passes_axe(core, clock):
             await page.wait_for_url("**/statistics")
             await page.goto(f"http://127.0.0.1:{port}/statistics?{QUERY}&region=990100")
             charts = page.locator("svg[role=img]")
-            assert await charts.count() == 6
+            assert await charts.count() == 7  # with the look-ups per month
             box = await charts.first.bounding_box()
             assert box and box["width"] > 300 and box["height"] > 100  # drawn, not collapsed
             results = await Axe().run(page, options=AXE_OPTIONS)

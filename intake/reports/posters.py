@@ -17,6 +17,8 @@ from intake.domain.posters import Poster, compose_poster
 from intake.platform import audit
 from intake.platform.core import Core
 
+#: The audit action of each poster or leaflet made: the campaign's figures count them (prevention_figures).
+POSTER_MADE = "poster.made"
 TEMPLATES = Path(__file__).parent / "poster"
 #: The base size of the type in points (poster.css sizes everything in rem), by paper and number
 #: of languages: a headline of about 32 pt and numbers of 26 pt on an A4 poster in one language.
@@ -63,6 +65,6 @@ async def make_poster(core: Core, actor: str, unit: str, languages: str, paper: 
     """The poster for `unit`, printed, and its making audited. Raises PosterRefused."""
     poster = compose_poster(core.deployment, unit, languages, paper, core.settings.poster_base_url, categories)
     pdf = await asyncio.to_thread(poster_pdf, poster)
-    await audit.record_now(core, actor, "poster.made", unit=poster.unit, languages="+".join(poster.languages),
+    await audit.record_now(core, actor, POSTER_MADE, unit=poster.unit, languages="+".join(poster.languages),
                            paper=poster.paper, categories=list(poster.categories))
     return poster, pdf

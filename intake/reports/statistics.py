@@ -9,7 +9,8 @@
   outcome staff recorded (挽回损失);
 - time to accept: submission to the first acceptance; time to finish: the first acceptance to the
   first closing; tips not yet accepted (or closed) are left out of those two figures;
-- overdue: as of the moment the figures are computed, on the workflow clocks (casefile.overdue).
+- overdue: as of the moment the figures are computed, on the workflow clocks (casefile.overdue);
+- prevention (warnings, look-ups, posters, subscribers): intake/reports/prevention_figures.py.
 
 Everything is computed by the database (GROUP BY, sums, a median by ORDER BY … OFFSET): the
 cost grows with the number of distinct (category, unit, status, region) groups, not with tips.
@@ -29,6 +30,7 @@ from intake.platform.core import Core
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import Outcome, Rating
 from intake.platform.models.tips import StatusEvent, Tip
+from intake.reports.prevention_figures import PreventionFigures, prevention_figures
 from intake.staff.staff import UNIT_ROLES, Role, staff_region
 from intake.domain.refusals import Refused
 from intake.domain.workflow import ACTIVE, Status
@@ -141,6 +143,7 @@ class Statistics:
     overdue_finish: int = 0
     overdue: list[OverdueTip] = field(default_factory=list)
     satisfaction: dict[str, int] = field(default_factory=dict)
+    prevention: PreventionFigures = field(default_factory=PreventionFigures)  # warnings, look-ups, posters
 
     @property
     def overdue_total(self) -> int:
@@ -287,9 +290,11 @@ async def campaign_statistics(core: Core, staff: StaffUser, period: Period, *, r
             .limit(OVERDUE_LIST_LIMIT)
         )).all()
 
-    groups, stats.merged_not_counted, recovered, stats.to_accept, stats.to_finish, ratings, late = await asyncio.gather(
-        *(read(work) for work in (group_rows, merged, recovered_money, to_accept, to_finish, rating_rows, late_rows))
-    )
+    groups, stats.merged_not_counted, recovered, stats.to_accept, stats.to_finish, ratings, late, stats.prevention = (
+        await asyncio.gather(
+            *(read(work) for work in (group_rows, merged, recovered_money, to_accept, to_finish, rating_rows, late_rows)),
+            prevention_figures(core, _prevention_regions(core, scope), period.start, period.end, period.bounds(tz)),
+        ))
 
     by_category: Counter[str] = Counter()
     by_unit: Counter[str | None] = Counter()
@@ -325,6 +330,14 @@ async def campaign_statistics(core: Core, staff: StaffUser, period: Period, *, r
         for tip in late
     ]
     return stats
+
+
+def _prevention_regions(core: Core, scope: Scope) -> frozenset[str]:
+    """The regions whose prevention work counts: those chosen, or a unit's region and below."""
+    if scope.regions is not None:
+        return scope.regions
+    unit = core.deployment.unit_by_code.get(scope.unit or "")
+    return frozenset(core.deployment.region_and_below(unit.region)) if unit else frozenset()
 
 
 def _aware(moment: datetime) -> datetime:
