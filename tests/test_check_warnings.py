@@ -117,3 +117,12 @@ async def test_the_bot_check_lists_the_warnings_naming_it(core, fake_telegram, r
     assert f"https://tipline.example/warnings/{warning.id}?lang=en" in found and "96110" in found
     nothing = "\n".join(m.text for m in await user.send("/check 139 0013 8000"))
     assert ZH_TITLE not in nothing and "Nothing has been published about what you typed." in nothing
+
+
+async def test_a_look_up_without_the_prevention_layer_wired_fails_rather_than_saying_nothing_is_published(core, monkeypatch):
+    from intake.reporting import checks
+    from intake.reporting.lookups import Client
+
+    monkeypatch.setattr(checks, "_warnings_finder", [])
+    with pytest.raises(RuntimeError, match="wire_layers"):
+        await checks.check(core, Client.address("203.0.113.9"), "138 0013 8000", "en")
