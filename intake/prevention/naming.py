@@ -14,7 +14,6 @@ import re
 
 from sqlalchemy import or_, select
 
-from intake.casework.risk_list import organisation_phone_key
 from intake.platform.core import Core
 from intake.platform.models.prevention import ScamWarning
 from intake.platform.models.tip_records import Organisation
@@ -26,14 +25,11 @@ SHOWN = 10
 
 
 def number_keys(number: str) -> set[str]:
-    """The forms a "do not call" number is looked up by: as the duplicates feature reads a phone
-    ("+86…", or a 400/800 number's digits), and as plain digits (a 95… service number)."""
+    """The forms a stored "do not call" number (already read by domain.warnings.read_number:
+    "+86…" or digits) is looked up by: its digits, and without the country code."""
     keys = {_SEPARATORS.sub("", number).lstrip("+")}
     if number.startswith("+86"):
         keys.add(number[3:])
-    phone = organisation_phone_key(number)
-    if phone:
-        keys.add(phone)
     return keys
 
 
@@ -52,15 +48,19 @@ def names_address(stored: str, typed: str) -> bool:
     return not typed_path or not stored_path or (typed_path + "/").startswith(stored_path.rstrip("/") + "/")
 
 
-def _names(warning: ScamWarning, keys: SearchKeys, organisations: set[int]) -> bool:
-    if warning.organisation_id is not None and warning.organisation_id in organisations:
-        return True
-    typed_numbers = {key.lstrip("+") for key in (keys.phone, keys.digits) if key}
+def _typed_numbers(keys: SearchKeys) -> set[str]:
+    typed = {key.lstrip("+") for key in (keys.phone, keys.digits) if key}
     if keys.phone and keys.phone.startswith("+86"):
-        typed_numbers.add(keys.phone[3:])
-    if typed_numbers and any(number_keys(number) & typed_numbers for number in warning.do_not_call):
+        typed.add(keys.phone[3:])
+    return typed
+
+
+def _names(row, keys: SearchKeys, typed_numbers: set[str], organisations: set[int]) -> bool:  # noqa: ANN001 - a Row
+    if row.organisation_id is not None and row.organisation_id in organisations:
         return True
-    return bool(keys.address) and any(names_address(address, keys.address) for address in warning.do_not_open)
+    if typed_numbers and any(number_keys(number) & typed_numbers for number in row.do_not_call):
+        return True
+    return bool(keys.address) and any(names_address(address, keys.address) for address in row.do_not_open)
 
 
 async def warnings_naming(core: Core, keys: SearchKeys, language: str) -> list[PublicWarning]:
@@ -68,13 +68,20 @@ async def warnings_naming(core: Core, keys: SearchKeys, language: str) -> list[P
     by_organisation = [condition for condition, wanted in (
         (Organisation.key == keys.organisation, keys.organisation),
         (Organisation.credit_code.in_(sorted(keys.credit_codes)), keys.credit_codes)) if wanted]
-    if not (by_organisation or keys.phone or keys.digits or keys.address):
-        return []
+    typed_numbers = _typed_numbers(keys)
     async with core.db.session() as session:
         organisations = set((await session.scalars(select(Organisation.id).where(or_(*by_organisation)))).all()
                             ) if by_organisation else set()
-        rows = (await session.scalars(
-            select(ScamWarning).where(shown_today(core)).order_by(ScamWarning.published_at.desc(), ScamWarning.id.desc())
-        )).all()
-    found = [warning for warning in rows if _names(warning, keys, organisations)]
-    return [public_view(core, warning, language) for warning in found[:SHOWN]]
+        if not (organisations or typed_numbers or keys.address):
+            return []
+        # What a warning names, without its texts; then the few that match, whole.
+        candidates = (await session.execute(
+            select(ScamWarning.id, ScamWarning.organisation_id, ScamWarning.do_not_call, ScamWarning.do_not_open)
+            .where(shown_today(core)))).all()
+        matching = [row.id for row in candidates if _names(row, keys, typed_numbers, organisations)]
+        if not matching:
+            return []
+        found = (await session.scalars(
+            select(ScamWarning).where(ScamWarning.id.in_(matching), shown_today(core))
+            .order_by(ScamWarning.published_at.desc(), ScamWarning.id.desc()).limit(SHOWN))).all()
+    return [public_view(core, warning, language) for warning in found]
