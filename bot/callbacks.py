@@ -70,3 +70,12 @@ class LeaveOut(CallbackData, prefix="rlo"):
     """'Leave it out' under "what went wrong?" for tip `t` (after "not satisfied")."""
 
     t: int
+
+
+class WarningsFor(CallbackData, prefix="ws"):
+    """Hear of new warnings in county `r` (on), or stop subscription `s` (off); checked against
+    the chat that presses it."""
+
+    on: bool
+    r: str = ""
+    s: int = 0

@@ -41,11 +41,12 @@ from sqlalchemy import select
 from bot import render, texts
 from bot.followup import unrated_closed
 from bot.users import get_user, set_blocked, user_hash
+from bot.warnings_command import stop_keyboard
 from i18n import Translator
 from intake.platform.core import Core
 from intake.platform.db import in_chunks
 from intake.platform.models.reporting import ChannelUser
-from intake.notify.outbox import UNIT_ALERT, DeliveryError, Notice
+from intake.notify.outbox import UNIT_ALERT, WARNING_NOTICE, DeliveryError, Notice
 from intake.domain.workflow import STATUS_LABELS, Status
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,9 @@ class TelegramChannel:
             raise DeliveryError("the person blocked the bot (403); waiting until they write to it again", retry=False)
         body, markup = notice.body, None
         rating_for = await self._finished_unrated_tip(notice)
-        if rating_for is not None:  # a notice that the report is finished asks how it went (回访)
+        if notice.template == WARNING_NOTICE:  # a subscriber's warning: opting out is one tap
+            markup = stop_keyboard(int(notice.params["subscription"]), notice.params["region"], Translator(notice.language))
+        elif rating_for is not None:  # a notice that the report is finished asks how it went (回访)
             _ = Translator(notice.language)
             body, markup = f"{body}\n\n{_(texts.RATE_QUESTION)}", render.rating_keyboard(rating_for, _)
         parts = render.split(body)

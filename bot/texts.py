@@ -16,9 +16,12 @@ WELCOME = N_(
 )
 NO_WARNINGS = N_("There is no warning in force just now. That does not mean there is no scam: before you pay, call 96110.")
 WARNINGS_HEADING = N_("Warnings about scams going on now (the newest %(count)s). Before you pay, call 96110.")
-WARNING_NOT_TRANSLATED = N_("This warning has not been translated into your language yet: it is shown in Chinese.")
-DO_NOT_CALL = N_("Do not call:")
-DO_NOT_OPEN = N_("Do not open:")
+SUBSCRIBE_ASK = N_("Do you want to hear of new warnings in your county here? Choose the county; press it again to stop.")
+SUBSCRIBED_TO = N_("You hear of new warnings in: %(regions)s.")
+SUBSCRIBE_DONE = N_("Done: you will hear of new warnings in %(region)s here. To stop, press the button under any of them or send /warnings.")
+UNSUBSCRIBE_DONE = N_("Done: no more warnings about %(region)s.")
+UNSUBSCRIBE_BUTTON = N_("Stop the warnings about %(region)s")
+SUBSCRIBED_MARK = N_("%(region)s (on: press to stop)")
 PHONES = N_("Police emergency 110 · Anti-fraud line 96110 · Government service hotline 12345")
 HELP = N_(
     "Answer each question with the buttons, or type your answer. "

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, negotiate
 from intake.platform.core import Core
+from intake.prevention.subscriptions import set_chat_language
 from intake.reporting.drafts import owner_hash
 from intake.platform.models.reporting import ChannelUser
 
@@ -59,6 +60,7 @@ async def set_language(core: Core, chat_id: int | str, language: str) -> None:
                                     blocked=False, updated_at=core.clock.now()))
         else:
             row.language, row.updated_at = language, core.clock.now()
+    await set_chat_language(core, CHANNEL, str(chat_id), language)  # the warnings it hears of come in it too
 
 
 async def set_blocked(core: Core, chat_id: int | str, blocked: bool, *, language: str = DEFAULT_LANGUAGE) -> None:

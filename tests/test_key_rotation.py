@@ -24,7 +24,9 @@ from intake.platform.models.base import Base
 from intake.platform.models.reporting import ChannelUser, Draft
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import Organisation, RiskObjection
-from intake.domain.purposes import RISK_OBJECTION
+from intake.domain.purposes import RISK_OBJECTION, SUBSCRIBER
+from intake.platform.models.prevention import WarningSubscription
+from intake.prevention.subscriptions import by_token, chat_subscriptions, subscribe_chat
 from intake.platform.models.tips import Person, Tip
 from intake.domain.steps import ChannelCapabilities
 from intake.reporting.tips import check_pin, find_tip, public_view
@@ -71,6 +73,8 @@ async def _deployment_with_reporters(core):
         # The oldest tip's draft (and with it its sealed receipt) is gone: its code and PIN can
         # only move to the new hash key when the reporter next uses them.
         await session.execute(delete(Draft).where(Draft.tip_id == tips[1].tip_id))
+    # The chat hears of new warnings in its county: its chat id sealed, found by keyed hashes.
+    await subscribe_chat(core, "telegram", CHAT_ID, "990121", "zh_Hans")
     return tips, stored
 
 
@@ -87,6 +91,10 @@ async def _everything_still_opens(core, tips, attachment_id) -> None:
         assert core.keys.open_text(staff.totp_sealed, purpose="totp") == TOTP_SECRET
         objection = await session.scalar(select(RiskObjection))
         assert core.keys.open_text(objection.contact_sealed, purpose=RISK_OBJECTION) == OBJECTION_CONTACT
+        subscription = await session.scalar(select(WarningSubscription))
+        token = core.keys.open_json(subscription.sealed, purpose=SUBSCRIBER)["token"]
+    assert [s.region for s in await chat_subscriptions(core, "telegram", CHAT_ID)] == ["990121"]
+    assert (await by_token(core, token)).id == subscription.id
     assert {"name": "赵桂兰", "channel": "telegram", "channel_address": CHAT_ID}.items() <= next(
         data for data in opened if data.get("channel_address") == CHAT_ID).items()
     assert sum(data.get("name") == "王秀英" for data in opened) == 5  # the victim of the five named tips
@@ -112,7 +120,7 @@ async def test_rotation_moves_everything_over_and_old_hashes_move_when_used(core
 
     steps = await plan_rotation(core)
     assert {step.name: step.total for step in steps} == {"people": 10, "chats": 5, "drafts": 6, "codes": 6, "attachments": 1,
-                                                         "staff": 1, "objections": 1}  # codes: each tip's, kept for its reporter (/mytips)
+                                                         "staff": 1, "objections": 1, "subscriptions": 1}  # codes: each tip's, kept for its reporter (/mytips)
     seen = []
     report = await rotate_data(core, batch_size=2, progress=lambda step, n: seen.append((step.name, n)))
     assert [n for name, n in seen if name == "people"] == [2, 2, 2, 2, 2]  # in batches of two, one transaction each

@@ -21,6 +21,7 @@ from intake.casework import casefile
 from intake.reporting import checks, lookups
 from intake.prevention import naming
 from intake.notify import event_handlers, outbox, staff_alerts, unit_alerts
+from intake.prevention import subscriptions
 from intake.rewards import eligibility, notices, scheme
 from intake.platform.settings import Settings
 from intake.platform.unit_of_work import check_handled, register_handler
@@ -35,6 +36,8 @@ def wire_layers() -> None:
     outbox.register_renderer(outbox.UNIT_ALERT, unit_alerts.render_unit_alert)
     outbox.register_renderer(outbox.STAFF_ALERT, staff_alerts.render_staff_alert)
     outbox.register_text(notices.REWARD_KIND, notices.render_reward_notice)
+    outbox.register_renderer(outbox.WARNING_NOTICE, subscriptions.render_warning_notice)
+    outbox.register_renderer(outbox.SUBSCRIPTION_CONFIRMATION, subscriptions.render_confirmation)
     unit_alerts.register_alert(unit_alerts.LOOKUP_BUDGET, lookups.render_budget_alert)
     casefile.allow_reveal(Role.REWARD_ADMIN, eligibility.is_reward_case)
     checks.register_warnings_finder(naming.warnings_naming)
@@ -42,6 +45,7 @@ def wire_layers() -> None:
     register_handler(events.PublicStepTranslated, event_handlers.tell_reporter_again)
     register_handler(events.TipPassedToUnits, event_handlers.alert_new_units)
     register_handler(events.SupervisionIssued, event_handlers.alert_supervised_unit)
+    register_handler(events.WarningPublished, subscriptions.tell_subscribers)
     check_handled(events.declared())  # a forgotten handler stops the start-up, not a colleague's action
 
 

@@ -27,6 +27,7 @@ from intake.domain import purposes
 from intake.platform.core import Core
 from intake.platform.crypto import DecryptionError, Keyring, blob_header
 from intake.platform.models.reporting import AnsweredMessage, ApiToken, Attachment, ChannelUser, Draft, LinkToken, Partner
+from intake.platform.models.prevention import WarningSubscription
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import RiskObjection
 from intake.platform.models.tips import Person, Tip
@@ -42,6 +43,7 @@ SEALED_COLUMNS: tuple[tuple[InstrumentedAttribute, str], ...] = (
     (Attachment.sealed_content, purposes.ATTACHMENT),
     (StaffUser.totp_sealed, purposes.TOTP),
     (RiskObjection.contact_sealed, purposes.RISK_OBJECTION),
+    (WarningSubscription.sealed, purposes.SUBSCRIBER),
     # Kept an hour, then purged: counted (a key is not retired under them), never re-sealed.
     (AnsweredMessage.sealed_reply, purposes.CHANNEL_REPLY),
     (ApiToken.sealed_token, purposes.API_TOKEN),  # two hours, then fetched afresh
@@ -50,6 +52,7 @@ SEALED_COLUMNS: tuple[tuple[InstrumentedAttribute, str], ...] = (
 HASH_COLUMNS: tuple[InstrumentedAttribute, ...] = (
     Tip.tracking_hash, Tip.pin_hash, Tip.channel_user_hash, Draft.owner_hash, Person.phone_hash,
     Person.email_hash, ChannelUser.user_hash, LinkToken.token_hash, Partner.key_hash,
+    WarningSubscription.address_hash, WarningSubscription.token_hash,
 )
 #: Attachments are up to 20 MB each: fewer of them per transaction.
 ATTACHMENT_BATCH = 5
@@ -115,6 +118,7 @@ async def rotate_data(core: Core, *, batch_size: int = 200, progress: Progress |
          min(batch_size, ATTACHMENT_BATCH)),
         ("staff", StaffUser, _under_other_key(StaffUser.totp_sealed, header), _move_staff, batch_size),
         ("objections", RiskObjection, _under_other_key(RiskObjection.contact_sealed, header), _move_objection, batch_size),
+        ("subscriptions", WarningSubscription, _subscription_needs_work(keys, header), _move_subscription, batch_size),
     )
     for name, model, needs_work, move, size in work:
         step = by_name[name]
@@ -172,6 +176,7 @@ async def plan_rotation(core: Core) -> list[Step]:
         ("staff", select(func.count()).select_from(StaffUser).where(_under_other_key(StaffUser.totp_sealed, header))),
         ("objections", select(func.count()).select_from(RiskObjection).where(
             _under_other_key(RiskObjection.contact_sealed, header))),
+        ("subscriptions", select(func.count()).select_from(WarningSubscription).where(_subscription_needs_work(keys, header))),
     )
     steps = []
     async with core.db.session() as session:
@@ -259,6 +264,24 @@ async def _move_staff(core: Core, session, row: StaffUser) -> bool:
 async def _move_objection(core: Core, session, row: RiskObjection) -> bool:
     row.contact_sealed = _reseal(core.keys, row.contact_sealed, purposes.RISK_OBJECTION, f"objection {row.id}")
     return True
+
+
+def _subscription_needs_work(keys: Keyring, header: bytes) -> ColumnElement[bool]:
+    return or_(_under_other_key(WarningSubscription.sealed, header), _hash_not_current(WarningSubscription.address_hash, keys),
+               _hash_not_current(WarningSubscription.token_hash, keys))
+
+
+async def _move_subscription(core: Core, session, row: WarningSubscription) -> bool:
+    """A subscriber's address and link token are in its sealed data: both hashes move now."""
+    keys = core.keys
+    try:
+        data = keys.open_json(row.sealed, purpose=purposes.SUBSCRIBER)
+    except DecryptionError as error:
+        raise RotationError(f"subscription #{row.id}: {error}") from error
+    row.sealed = _reseal(keys, row.sealed, purposes.SUBSCRIBER, f"subscription #{row.id}")
+    row.address_hash = _rehash(keys, row.address_hash, f"{row.channel}:{data.get('address')}", "channel-user")
+    row.token_hash = _rehash(keys, row.token_hash, data.get("token"), purposes.SUBSCRIPTION_TOKEN)
+    return keys.is_current_hash(row.address_hash) and keys.is_current_hash(row.token_hash)
 
 
 async def key_usage(core: Core) -> dict[str, dict[str, int]]:

@@ -1,4 +1,4 @@
-"""Domain events: what happened to a tip that somebody outside casework must hear of.
+"""Domain events: what happened to a tip (or a warning) that somebody outside casework must hear of.
 
 Casework raises them during a transition (`intake.platform.unit_of_work.raise_event`); the unit
 of work collects them and, when the transition is done, runs the handlers the composition root
@@ -52,6 +52,14 @@ class SupervisionIssued(Event):
     tip_id: int
     event_id: int
     unit: str
+
+
+@dataclass(frozen=True)
+class WarningPublished(Event):
+    """A second coordinator published a warning (intake/prevention/warnings.py): its subscribers
+    are to be told (intake/prevention/subscriptions.py)."""
+
+    warning_id: int
 
 
 def declared() -> list[type[Event]]:

@@ -17,8 +17,10 @@ TOTP = "totp"  # a member of staff's second-factor secret
 API_TOKEN = "api-token"  # a channel's API access token (WeChat's, two hours)
 CHANNEL_REPLY = "channel-reply"  # a chat's reply kept for an hour: for a retried message, or its next page
 RISK_OBJECTION = "risk-objection-contact"  # how to answer an organisation's objection to the public risk list
+SUBSCRIBER = "warning-subscriber"  # a subscriber's address (chat id, e-mail) and the token of their links
 
 # Keyed hashes (look-ups without storing the value).
 TRACKING_CODE = "tracking-code"
 REPLY_PIN = "reply-pin"
 PARTNER_KEY = "partner-api-key"
+SUBSCRIPTION_TOKEN = "warning-subscription-token"  # the token in a subscriber's confirm and unsubscribe links

@@ -8,7 +8,7 @@ outside any transaction and records the outcome. A stream is claimed by its earl
 notification (its head), together with the due notices queued right behind it; a round sends
 its streams side by side and each stream's notices one after the other, stopping the stream at
 its first failure, so a later notice never overtakes an earlier one that is still waiting for a
-retry. A dispatcher that dies mid-send leaves its lease behind; once the lease has passed,
+retry. Lanes (`Notification.lane`): due case notices are claimed, and started, before any broadcast. A dispatcher that dies mid-send leaves its lease behind; once the lease has passed,
 another dispatcher sends the notice again (a duplicate is possible only when a channel took a
 notice but its answer was lost).
 
@@ -151,7 +151,7 @@ class Dispatcher:
                     and_(due.status == SENDING, due.claimed_until <= now),
                 ),
             )
-            .order_by(due.next_attempt_at, due.id)
+            .order_by(due.lane, due.next_attempt_at, due.id)
             .limit(self.batch)
         )
         if not self.core.db.is_sqlite:
@@ -170,7 +170,7 @@ class Dispatcher:
                 if row.last_error == LEASE_EXPIRED:
                     logger.warning("dispatcher %s: notification %s on %s: %s; sending again", self.worker_id, row.id, row.channel, LEASE_EXPIRED)
                 claims.append(Claim(row, until))
-        claims.sort(key=lambda claim: claim.notification.id)
+        claims.sort(key=lambda claim: (claim.notification.lane, claim.notification.id))
         return claims
 
     async def _claim_followers(self, session: AsyncSession, heads: list[Notification], now: datetime, until: datetime) -> list[Notification]:
@@ -235,7 +235,7 @@ class Dispatcher:
         failure), so that what went out is not sent again."""
         notices = await self._prepared(claims, await self._rendered(claims))
         streams: dict[str, list[int]] = {}
-        for i, claim in enumerate(claims):  # claims come in id order
+        for i, claim in enumerate(claims):  # claims come in lane, then id order
             streams.setdefault(claim.notification.stream, []).append(i)
         delivered: list[Claim] = []
         outcomes = await asyncio.gather(

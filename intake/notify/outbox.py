@@ -32,6 +32,13 @@ from intake.domain.workflow import STATUS_LABELS, Status
 UNIT_ALERT = "unit_alert"
 #: Notification kind of a notice to a member of staff about their account (intake/notify/staff_alerts.py).
 STAFF_ALERT = "staff_alert"
+#: Notification kinds of a subscriber's notices (intake/prevention/subscriptions.py): a new warning,
+#: and the link that confirms an e-mail subscription.
+WARNING_NOTICE = "warning"
+SUBSCRIPTION_CONFIRMATION = "subscription"
+#: The outbox's lanes (Notification.lane), claimed lowest first: a broadcast to subscribers never
+#: delays a reporter's case notice (intake/notify/dispatch.py).
+CASE_LANE, BROADCAST_LANE = 0, 1
 
 #: (core, session, notification) -> the notice to send, or None when there is no longer anyone to send it to.
 Renderer = Callable[[Core, AsyncSession, Notification], Awaitable["Notice | None"]]
@@ -55,7 +62,7 @@ def register_text(kind: str, renderer: TextRenderer) -> None:
 
 def _renderer_of(kind: str) -> Renderer | None:
     renderer = _renderers.get(kind)
-    if renderer is None and kind in (UNIT_ALERT, STAFF_ALERT):
+    if renderer is None and kind in (UNIT_ALERT, STAFF_ALERT, WARNING_NOTICE, SUBSCRIPTION_CONFIRMATION):
         raise LookupError(f"no renderer registered for {kind!r} notices (tipline.bootstrap registers them)")
     return renderer
 
@@ -95,6 +102,8 @@ class Notice:
     # What the channel looked up for a whole round before sending (its optional `prepare`, e.g.
     # whether the chat blocked the bot), so that `send` need not read it per notice. Never stored.
     looked_up: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # A subscriber's one-click opt-out address (an e-mail's List-Unsubscribe); "" for the rest.
+    unsubscribe: str = ""
 
 
 class DeliveryError(Exception):

@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from intake.domain.answers.invalid import Invalid
+from intake.domain.events import WarningPublished
 from intake.domain.refusals import Refused
 from intake.domain.warnings import KINDS, MAX_ENTRIES, check_texts, check_until, read_address, read_number
-from intake.platform import audit
+from intake.platform import audit, unit_of_work
 from intake.platform.core import Core
 from intake.platform.models.prevention import ScamWarning
 from intake.platform.models.staff import StaffUser
@@ -188,7 +189,7 @@ def _refused(message: str, **params: object) -> WarningRefused:
 async def _work(core: Core, staff: StaffUser, action: str, warning_id: int | None):
     """One transaction; a refusal is audited in its own transaction after the rollback."""
     try:
-        async with core.db.transaction() as session:
+        async with unit_of_work.transaction(core) as session:  # publishing raises WarningPublished
             yield session
     except WarningRefused as error:
         if getattr(error, "refused", False):
@@ -271,7 +272,8 @@ async def approve_warning(core: Core, staff: StaffUser, warning_id: int, *, noth
         now = core.clock.now()
         texts = {**warning.texts, **{lang: {"title": e["title"], "body": e["body"]} for lang, e in waiting.items()}}
         values: dict[str, object] = {"texts": texts, "pending_texts": None, "approved_by": staff.username, "approved_at": now}
-        if warning.status == "proposed":
+        publishing = warning.status == "proposed"
+        if publishing:
             values.update(status="published", published_at=now)
         # Only if nothing changed since it was read: two approvals racing make one.
         result = await session.execute(
@@ -282,6 +284,8 @@ async def approve_warning(core: Core, staff: StaffUser, warning_id: int, *, noth
         await session.refresh(warning)
         audit.record(session, core, staff.username, "warning.approve", None, warning=warning.id,
                      languages=sorted(waiting) if waiting else None, confirmed_nothing_identifies=True)
+        if publishing:  # its subscribers are told, once: a translation approved later is no new warning
+            unit_of_work.raise_event(session, WarningPublished(warning.id))
         return warning
 
 

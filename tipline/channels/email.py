@@ -33,6 +33,9 @@ class EmailChannel:
         message["Date"] = format_datetime(datetime.now(timezone.utc))
         message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to a notice
+        if notice.unsubscribe:  # a subscriber's warning: the mail client's own one-click opt-out (RFC 2369, RFC 8058)
+            message["List-Unsubscribe"] = f"<{notice.unsubscribe}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         cte = None if notice.body.isascii() else "base64"  # 7bit or quoted-printable for ASCII
         message.set_content(notice.body, subtype="plain", charset="utf-8", cte=cte)
         # After set_content, which replaces every Content-* header.

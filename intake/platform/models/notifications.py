@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.platform.models.base import Base
@@ -23,6 +23,9 @@ class Notification(Base):
     stream: Mapped[str] = mapped_column(String(80), index=True)  # in order within a stream
     channel: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20), default="status")
+    # The lane it is claimed in, lowest first: a person's own case notices and staff's alerts (0)
+    # before a broadcast to subscribers (1), so thousands of warnings never delay a case notice.
+    lane: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     payload: Mapped[dict | None]
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sending, sent, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.platform.models.base import Base
@@ -54,3 +54,29 @@ class WarningViews(Base):
     warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WarningSubscription(Base):
+    """Someone who asked to hear of new warnings in one county, on one channel (a Telegram chat,
+    an e-mail address): personal data, so the address is sealed with the token of the person's
+    links, and found by keyed hashes (intake/prevention/subscriptions.py). Deleted when the person
+    opts out."""
+
+    __tablename__ = "warning_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("address_hash", "region", name="uq_warning_subscriptions_address_region"),
+        Index("ix_warning_subscriptions_region_status", "region", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))  # telegram, email
+    #: drafts.owner_hash of (channel, address): for a chat, the hash its ChannelUser row has.
+    address_hash: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(100), unique=True)  # of the token in its links
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"address": …, "token": …}
+    region: Mapped[str] = mapped_column(String(12))  # a county's code
+    language: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))  # pending (e-mail not confirmed yet), active
+    created_at: Mapped[datetime]
+    confirmation_sent_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
