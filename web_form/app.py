@@ -25,7 +25,7 @@ from intake.platform.core import Core
 from intake.platform.db import TRANSIENT_ERRORS, is_transient
 from intake.domain.questionnaire import QUESTIONS
 from intake.domain.steps import Kind
-from web_form import api, check, report, status, warning_pages
+from web_form import api, check, report, status, subscribe_pages, warning_pages
 from web_form.common import MAX_FORM_BODY, MAX_UPLOAD_BODY, render
 from web_form.language_links import PREFERENCE_SECONDS, LanguageLinks
 from web_form.rendering import CONTRAST_COOKIE, LANG_COOKIE, TEXT_COOKIE, Renderer, Visitor, visitor_language
@@ -59,6 +59,7 @@ def create_app(core: Core, *, secure_cookies: bool | None = None, lookup_floor_s
     app.include_router(status.router)
     app.include_router(check.router)
     app.include_router(api.router)
+    app.include_router(subscribe_pages.router)  # before /warnings/{id}
     app.include_router(warning_pages.router)
     app.add_api_route("/api/openapi.json", api.openapi_json, methods=["GET"], include_in_schema=False)
     app.add_api_route("/prefs/{name}/{value}", preference, methods=["GET"])

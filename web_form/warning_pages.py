@@ -8,10 +8,11 @@ from xml.etree import ElementTree
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from i18n import DEFAULT_LANGUAGE, LANGUAGE_TAGS, N_, Translator, negotiate
+from i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, N_, Translator, negotiate
 from intake.domain.ids import parse_id
 from intake.domain.warnings import KINDS, address_not_to_open, number_not_to_call
 from intake.prevention.public import PublicWarning, count_view, published_warning, published_warnings
+from intake.prevention.subscriptions import EmailForm, counties
 from web_form.common import core_of, render, visitor_of
 
 router = APIRouter()
@@ -46,15 +47,25 @@ def shown_warning(request: Request, warning: PublicWarning) -> dict:
     }
 
 
-@router.get("/warnings")
-async def list_page(request: Request, region: str = "", category: str = "") -> Response:
+async def list_context(request: Request, region: str = "", category: str = "") -> dict:
+    """The list page's warnings, filters and subscription form (subscribe_pages shows it again with the form's errors)."""
     core = core_of(request)
+    language = visitor_of(request).language
     regions, categories = _choices(request)
     region = region if region in dict(regions) else ""  # an unknown choice filters nothing
     category = category if category in dict(categories) else ""
-    found = await published_warnings(core, visitor_of(request).language, region=region or None, category=category or None)
-    return render(request, "warnings.html", warnings=[shown_warning(request, w) for w in found], regions=regions,
-                  categories=categories, region=region, category=category, feed=f"{FEED_PATH}?lang={visitor_of(request).language}")
+    found = await published_warnings(core, language, region=region or None, category=category or None)
+    return {"warnings": [shown_warning(request, w) for w in found], "regions": regions, "categories": categories, "region": region,
+            "category": category, "feed": f"{FEED_PATH}?lang={language}",
+            "counties": [(r.code, r.name.get(language)) for r in counties(core.deployment)],
+            "languages": [(code, LANGUAGE_NAMES[code], LANGUAGE_TAGS[code]) for code in LANGUAGES],
+            "subscribing": EmailForm(email="", region=region if region in {r.code for r in counties(core.deployment)} else "",
+                                     language=language), "sub_errors": {}}
+
+
+@router.get("/warnings")
+async def list_page(request: Request, region: str = "", category: str = "") -> Response:
+    return render(request, "warnings.html", **await list_context(request, region, category))
 
 
 @router.get("/warnings/{warning_id}")
