@@ -36,17 +36,20 @@ async def subscribe(request: Request) -> Response:
     language = visitor_of(request).language
     typed = EmailForm(email=_field(form, "email"), region=_field(form, "county"), language=_field(form, "language") or language)
     if form is None or form_token_state(request, form) != "ok":
-        return render(request, "warnings.html", **await list_context(request), subscribing=typed, message=TOKEN_EXPIRED)
+        return render(request, "warnings.html", **{**await list_context(request), "subscribing": typed}, message=TOKEN_EXPIRED)
     try:
         errors = await subscribe_email(core_of(request), Client.address(visitor_of(request).address), typed,
                                        base=str(request.base_url))
     except SubscriptionRefused:
         return too_many(request, TOO_MANY)
     if errors:
+        if "email" in errors and errors["email"].suggestion is not None:  # "we removed the spaces": shown in the field
+            typed = EmailForm(email=errors["email"].suggestion, region=typed.region, language=typed.language)
         shown = {name: message_text(invalid, language) for name, invalid in errors.items()}
         anchors = {"email": "#sub-email", "region": "#sub-county"}
-        return render(request, "warnings.html", status_code=400, **await list_context(request), subscribing=typed,
-                      sub_errors=shown, error_items=[(anchors[name], message) for name, message in shown.items()])
+        context = {**await list_context(request), "subscribing": typed, "sub_errors": shown}
+        return render(request, "warnings.html", status_code=400, **context,
+                      error_items=[(anchors[name], message) for name, message in shown.items()])
     return _page(request, state="sent", region=_county(request, typed.region))
 
 
