@@ -30,7 +30,7 @@ HELP = N_(
     "/mytips to see your reports, /status followed by a tracking code to see a report's progress, "
     "/check followed by a name, phone number or web address to check before you pay."
 )
-HELP_WARNINGS = N_("/warnings shows the warnings about scams going on now.")
+HELP_WARNINGS = N_("/warnings shows the warnings about scams going on now; there you can also ask to hear of new ones in your county.")
 # The channel kit's count of questions left (Prompt.left): it only goes down as the reporter answers.
 OPTIONAL = N_("(optional)")
 TYPE_OR_PRESS = N_("Type your answer, or press a button.")

@@ -88,7 +88,10 @@ async def test_bad_input_is_said_in_the_readers_language_with_what_she_typed(cor
     assert await subscriptions(core) == []
     async with web_client(core, language="zh_Hans") as client:
         chinese = await subscribe(client, county="nowhere")
-    assert "请选择" in text_of(chinese.text) or "县" in text_of(chinese.text)
+    async with web_client(core, language="bo") as client:
+        tibetan = await subscribe(client, county="nowhere")
+    assert "请选择您要订阅预警的县。" in text_of(chinese.text)
+    assert "ཉེན་བརྡ་ཐོབ་འདོད་པའི་རྫོང་འདེམས་རོགས།" in text_of(tibetan.text)
 
 
 async def test_the_form_needs_its_token_and_is_rate_limited(core):
