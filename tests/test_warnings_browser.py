@@ -1,5 +1,6 @@
-"""The public warnings in a real browser (Debian's Chromium): the list, its filter and one
-warning pass axe-core with the WCAG 2.2 tags in all three languages, and work with JavaScript off."""
+"""The public warnings in a real browser (Debian's Chromium): the list, its filter, one warning
+and the e-mail subscription form (with a mistake, then sent) pass axe-core with the WCAG 2.2 tags
+in all three languages, and work with JavaScript off."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,12 +33,24 @@ async def test_the_warnings_pass_axe_and_work_without_javascript(core, language)
         scripted = await (await browser.new_context(viewport={"width": 360, "height": 800})).new_page()
         page = await (await browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 800})).new_page()
 
+        async def audit() -> None:
+            assert await scripted.evaluate("document.documentElement.lang") == LANGUAGE_TAGS[language]
+            for violation in (await Axe().run(scripted, options=AXE_OPTIONS)).response.get("violations", []):
+                problems.extend(f"{scripted.url}: {violation['id']}: {node['target']}" for node in violation["nodes"])
+
         async def check() -> None:
             """axe-core needs script: the same address in a page that runs it, with the same language."""
             await scripted.goto(page.url)
-            assert await scripted.evaluate("document.documentElement.lang") == LANGUAGE_TAGS[language]
-            for violation in (await Axe().run(scripted, options=AXE_OPTIONS)).response.get("violations", []):
-                problems.extend(f"{page.url}: {violation['id']}: {node['target']}" for node in violation["nodes"])
+            await audit()
+
+        async def subscribe(email: str) -> None:
+            """The e-mail subscription form, in both pages: a plain POST form, no script needed."""
+            for tab in (page, scripted):
+                await tab.goto(f"{url}/warnings")
+                await tab.fill("#sub-email", email)
+                await tab.select_option("#sub-county", "990121")
+                await tab.click(".subscribe button")
+            await audit()
 
         await page.goto(f"{url}/warnings?lang={language}")  # a poster's link: the language, then the page
         await scripted.goto(f"{url}/?lang={language}")
@@ -53,5 +66,11 @@ async def test_the_warnings_pass_axe_and_work_without_javascript(core, language)
         assert heading == (BO_TITLE if language == "bo" else ZH_TITLE)
         assert await page.locator(".do-not-value").count() == 2
         assert await page.locator(".do-not a").count() == 0
+
+        await subscribe("amala@example")  # a mistake: said at the top and at the field, what was typed kept
+        assert await page.locator(".error-summary a[href='#sub-email']").count() == 1
+        assert await page.input_value("#sub-email") == "amala@example"
+        await subscribe("amala@example.com")
+        assert await page.locator(".notice[role=status]").count() == 1 and "/warnings/subscribe" in page.url
         await browser.close()
     assert problems == []
