@@ -54,13 +54,16 @@ def client_at(app, address: str, base_url: str = "http://testserver") -> httpx.A
 # --- CSRF ---------------------------------------------------------------------------------------
 
 async def test_every_state_changing_request_of_the_public_site_needs_this_browsers_form_token(core):
-    """The JSON API is the one exception: it takes no cookies, only a partner key in a header."""
+    """The exceptions: the JSON API takes no cookies, only a partner key in a header; the links of a
+    warnings subscription's mails carry their own secret token (a mail client's one-click
+    unsubscribe posts with no cookie at all), and without it change nothing."""
     receipt = await file_tip(core, language="en")
     core.settings.public_risk_list = True  # an entry of the public risk list, for its objection form
     coordinator = await staff(core, "coord", "coordinator", "990100-coordination")
     entry = await publish(core, coordinator, await coloured(core, coordinator, NAME, "red"), determination(core.today()))
     app = public_app(core, lookup_floor_seconds=0)
-    posts = sorted(post_routes(app.routes) - {"/api/v1/reports"})
+    links = {"/warnings/confirm", "/warnings/unsubscribe"}
+    posts = sorted(post_routes(app.routes) - {"/api/v1/reports"} - links)
     assert len(posts) >= 8, posts
     async with client_at(app, "10.0.0.9") as other:
         await other.get("/")
@@ -83,10 +86,16 @@ async def test_every_state_changing_request_of_the_public_site_needs_this_browse
                 refused = (EXPIRED in text_of(response.text) or response.status_code == 403
                            or (path == "/report/finish" and response.url.path == "/report/done"))  # receipt kept
                 assert refused, (url, token, text_of(response.text)[:300])
+        for path in sorted(links):
+            for token in (None, "", "forged", foreign):
+                response = await client.post(path, data={**({"t": token} if token is not None else {})})
+                assert response.status_code in (200, 404) and "Done: you will receive new warnings" not in response.text
         assert await rows(core) == before
     async with core.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "tip.reporter_reply")) == 0
+        assert await session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action.like("subscription.%"))) == 0
 
 
 async def test_every_state_changing_request_of_the_console_needs_the_sessions_token(core):

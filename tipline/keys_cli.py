@@ -29,6 +29,7 @@ STEP_LABELS = {
     "attachments": "attachments",
     "staff": "staff second factors",
     "objections": "contacts of objections to the public risk list",
+    "subscriptions": "subscribers to new warnings",
 }
 
 
