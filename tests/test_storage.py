@@ -23,6 +23,8 @@ from intake.platform.settings import Settings
 from intake.reporting.submission import Receipt, submit_draft
 from tests.conftest import POSTGRES_URL
 from tests.factories import file_tip
+from intake.prevention.subscriptions import EmailForm, subscribe_chat, subscribe_email
+from intake.reporting.lookups import Client
 from tipline.bootstrap import bootstrap
 from tests.walk import ANSWERS_FOR_MOTHER, walk
 
@@ -72,7 +74,12 @@ async def test_raw_database_holds_no_name_phone_or_email_in_plain_text(core, clo
     await save_draft(core, record)
     receipt = await submit_draft(core, record.id, TERMINAL)
     assert isinstance(receipt, Receipt)
-    secrets = ["王秀英", "李建国", "13800138000", "138 0013 8000", "wang.son@example.com", receipt.code]
+    # Subscribers to new warnings: an e-mail address (with its confirmation mail queued) and a chat.
+    assert await subscribe_email(core, Client.address("10.1.2.3"), EmailForm("amala.subscriber@example.com", "990121", "bo"),
+                                 base="https://tipline.example/") is None
+    await subscribe_chat(core, "telegram", "7009998887", "990121", "en")
+    secrets = ["王秀英", "李建国", "13800138000", "138 0013 8000", "wang.son@example.com", receipt.code,
+               "amala.subscriber@example.com", "7009998887"]
     if core.db.dialect == "sqlite":
         await core.db.dispose()  # flush the WAL into the file we read
         raw = core.db.sqlite_path.read_bytes()
@@ -82,7 +89,7 @@ async def test_raw_database_holds_no_name_phone_or_email_in_plain_text(core, clo
             assert secret.encode() not in raw, secret
     else:
         async with core.db.transaction() as session:
-            for table in ("people", "tips", "drafts", "status_events"):
+            for table in ("people", "tips", "drafts", "status_events", "warning_subscriptions", "notifications", "audit_events"):
                 rows = (await session.execute(text(f"SELECT * FROM {table}"))).all()
                 dump = repr(rows)
                 for secret in secrets:

@@ -17,11 +17,13 @@ out or the warning was withdrawn meanwhile.
 """
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator
@@ -43,6 +45,8 @@ from intake.prevention.warning_text import warning_text
 from intake.prevention.public import public_view
 from intake.reporting.drafts import owner_candidates, owner_hash
 from intake.reporting.lookups import Client
+
+log = logging.getLogger(__name__)
 
 PENDING, ACTIVE = "pending", "active"
 EMAIL, TELEGRAM = "email", "telegram"
@@ -124,6 +128,13 @@ async def subscribe_chat(core: Core, channel: str, address: str, region: str, la
     if not _is_county(core.deployment, region):
         raise SubscriptionRefused(CHOOSE_COUNTY)
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    try:
+        return await _subscribe_chat(core, channel, address, region, language)
+    except IntegrityError:  # the same press twice at once: the other one made the row
+        return await _subscribe_chat(core, channel, address, region, language)
+
+
+async def _subscribe_chat(core: Core, channel: str, address: str, region: str, language: str) -> WarningSubscription:
     async with core.db.transaction() as session:
         subscription = await _find(session, core, channel, address, region)
         if subscription is None:
@@ -192,23 +203,30 @@ async def subscribe_email(core: Core, client: Client, form: EmailForm, *, base: 
     if not await ratelimit.hit(core, SUBSCRIBING, client.key):
         raise SubscriptionRefused(TOO_MANY)
     language = form.language if form.language in LANGUAGES else DEFAULT_LANGUAGE
+    try:
+        await _ask_for_confirmation(core, email, form.region, language, base)  # type: ignore[arg-type]
+    except IntegrityError:  # the same address asked twice at once: the other request mails the link
+        log.info("a subscription to warnings was asked for twice at once; the first one mails the link")
+    return None
+
+
+async def _ask_for_confirmation(core: Core, email: str, region: str, language: str, base: str) -> None:
     now = core.clock.now()
     async with core.db.transaction() as session:
         await _forget_unconfirmed(session, core)
-        subscription = await _find(session, core, EMAIL, email, form.region)  # type: ignore[arg-type]
+        subscription = await _find(session, core, EMAIL, email, region)
         if subscription is None:
-            subscription = _new(core, EMAIL, email, form.region, language, PENDING, base)  # type: ignore[arg-type]
+            subscription = _new(core, EMAIL, email, region, language, PENDING, base)
             session.add(subscription)
         elif subscription.status == ACTIVE or (
                 subscription.confirmation_sent_at is not None and now - aware(subscription.confirmation_sent_at) < RESEND_AFTER):
-            return None
+            return
         subscription.language, subscription.confirmation_sent_at = language, now
         await session.flush()
         session.add(Notification(
             tip_id=None, stream=f"subscription:{subscription.id}", channel=EMAIL, kind=SUBSCRIPTION_CONFIRMATION,
             payload={"subscription": subscription.id}, status="pending", next_attempt_at=now, created_at=now))
         audit.record(session, core, "public", "subscription.ask", None, subscription=subscription.id, channel=EMAIL)
-    return None
 
 
 async def _forget_unconfirmed(session: AsyncSession, core: Core) -> None:
