@@ -43,6 +43,11 @@ async def test_an_address_hears_of_new_warnings_only_once_it_confirmed_and_stops
         assert confirmation.language == "bo" and "ཏུང་ཧུའུ་རྫོང" in confirmation.subject
         kind, token = LINK.search(confirmation.body).groups()
         assert kind == "confirm"
+        async with web_client(core) as her_phone:  # the link opens the page in the language she chose
+            link = re.search(r"http://testserver/warnings/confirm\S+", confirmation.body).group(0)
+            assert link.endswith("&lang=bo")
+            page = await her_phone.get(link, follow_redirects=True)
+            assert '<html lang="bo"' in page.text and page.url.params.get("t") == token
 
         opened = await client.get(f"/warnings/confirm?t={token}")  # what a mail scanner does, too: changes nothing
         assert "Yes, send me new warnings" in text_of(opened.text)

@@ -339,7 +339,7 @@ async def render_warning_notice(core: Core, session: AsyncSession, notification:
     if base:
         lines.append(_(NOTICE_LINK, url=f"{base}/warnings/{warning.id}?lang={language}"))
     if subscription.channel == EMAIL and base:
-        unsubscribe_url = f"{base}/warnings/unsubscribe?t={sealed['token']}"
+        unsubscribe_url = f"{base}/warnings/unsubscribe?t={sealed['token']}&lang={language}"  # opens in their language
         lines.append(_(NOTICE_STOP_EMAIL, url=unsubscribe_url))
     elif subscription.channel != EMAIL:
         lines.append(_(NOTICE_STOP_CHAT))
@@ -359,7 +359,7 @@ async def render_confirmation(core: Core, session: AsyncSession, notification: N
     sealed = _open(core, subscription)
     _ = Translator(subscription.language)
     region = core.deployment.region_name(subscription.region, subscription.language)
-    url = f"{_links(core, sealed)}/warnings/confirm?t={sealed['token']}"
+    url = f"{_links(core, sealed)}/warnings/confirm?t={sealed['token']}&lang={subscription.language}"
     body = "\n\n".join((_(CONFIRM_BODY, region=region, url=url), _(CONFIRM_IGNORE, days=CONFIRM_DAYS),
                         safety_footer(_, core.deployment.contact.hotline)))
     return Notice(channel=EMAIL, address=sealed["address"], language=subscription.language,
