@@ -60,7 +60,7 @@ async def set_language(core: Core, chat_id: int | str, language: str) -> None:
                                     blocked=False, updated_at=core.clock.now()))
         else:
             row.language, row.updated_at = language, core.clock.now()
-    await set_chat_language(core, CHANNEL, str(chat_id), language)  # the warnings it hears of come in it too
+        await set_chat_language(session, core, CHANNEL, str(chat_id), language)  # its warnings come in it too
 
 
 async def set_blocked(core: Core, chat_id: int | str, blocked: bool, *, language: str = DEFAULT_LANGUAGE) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.users import set_language
 from intake.domain.purposes import SUBSCRIBER
 from intake.notify.dispatch import Dispatcher
 from intake.notify.outbox import BROADCAST_LANE
@@ -122,3 +123,13 @@ async def test_a_broadcast_queued_ahead_never_delays_a_reporters_case_notice(cor
     first = mail.sent[0]
     assert first.address == "reporter@example.com" and first.template == "status_update", receipt.code
     assert all(notice.template == "warning" for notice in mail.sent[1:])
+
+
+async def test_a_chat_that_changes_its_language_hears_of_warnings_in_the_new_one(core):
+    await subscribe_chat(core, "telegram", "6001", COUNTY, "en")
+    await set_language(core, 6001, "bo")  # /start and another language, in the bot
+    await a_published_warning(core)
+    outbox, _mail, chats = delivering(core)
+    await outbox.run_once()
+    [notice] = chats.sent
+    assert notice.language == "bo" and "ཏུང་ཧུའུ་རྫོང" in notice.body

@@ -22,7 +22,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -167,12 +167,11 @@ async def unsubscribe_chat(core: Core, channel: str, address: str, subscription_
         return subscription
 
 
-async def set_chat_language(core: Core, channel: str, address: str, language: str) -> None:
-    """The person chose another language in the chat: their warnings come in it too."""
-    async with core.db.transaction() as session:
-        for subscription in (await session.scalars(select(WarningSubscription).where(
-                WarningSubscription.address_hash.in_(owner_candidates(core, channel, address))))).all():
-            subscription.language = language
+async def set_chat_language(session: AsyncSession, core: Core, channel: str, address: str, language: str) -> None:
+    """In the caller's transaction: the person chose another language in the chat, and the
+    warnings they hear of come in it too."""
+    await session.execute(update(WarningSubscription).where(
+        WarningSubscription.address_hash.in_(owner_candidates(core, channel, address))).values(language=language))
 
 
 # --- by e-mail ---------------------------------------------------------------------------------
