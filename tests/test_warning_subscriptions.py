@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.users import set_language
+from bot.users import set_blocked, set_language
 from intake.domain.purposes import SUBSCRIBER
 from intake.notify.dispatch import Dispatcher
 from intake.notify.outbox import BROADCAST_LANE
@@ -46,6 +46,8 @@ async def test_subscribers_of_the_county_hear_of_a_new_warning_in_their_language
     await subscribe_chat(core, "telegram", "6002", THIRD_COUNTY, "en")  # a county the warning is not about: not told
     await subscribe_chat(core, "telegram", "6003", COUNTY, "en")
     await subscribe_chat(core, "telegram", "6003", OTHER_COUNTY, "en")  # both of the warning's counties: one notice
+    await subscribe_chat(core, "telegram", "6004", COUNTY, "en")
+    await set_blocked(core, 6004, True)  # then blocked the bot: nothing is queued for it
     await confirmed_email(core, "amala@example.com")
     outbox, mail, chats = delivering(core)
     await outbox.run_once()  # the confirmation link's mail
@@ -55,7 +57,9 @@ async def test_subscribers_of_the_county_hear_of_a_new_warning_in_their_language
     await outbox.run_once()
 
     by_chat = {notice.address: notice for notice in chats.sent}
-    assert sorted(by_chat) == ["6001", "6003"]
+    assert sorted(by_chat) == ["6001", "6003"] and len(chats.sent) == 2
+    async with core.db.session() as session:
+        assert len((await session.scalars(select(Notification).where(Notification.kind == "warning"))).all()) == 3
     assert "This warning has not been translated into your language yet" in by_chat["6003"].body
     assert ZH_TITLE in by_chat["6003"].body and "Donghu County" in by_chat["6003"].body
     assert "138\u20110013\u20118000" in by_chat["6003"].body and "13800138000" not in by_chat["6003"].body
