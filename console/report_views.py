@@ -105,7 +105,6 @@ PREVENTION_DEFINITIONS = {
     "most_read": N_("The warnings counted in the region that were viewed in the period, most read first (at most 50); "
                     "titles in Chinese."),
 }
-NO_SUBSCRIPTIONS = N_("Not available: this version has no subscriptions yet")
 NO_UNIT = N_("No unit")
 BAR_FILL = "#0b5394"
 INK = "#1b1b1b"
@@ -262,7 +261,7 @@ def prevention_rows(viewer: Viewer, stats: Statistics) -> list[tuple[str, str, s
          _(PREVENTION_DEFINITIONS["warnings_published"])),
         ("warning_views", _("Warning views"), str(figures_.views), _(PREVENTION_DEFINITIONS["warning_views"])),
         ("subscribers", _("Subscribers to warnings"),
-         _(NO_SUBSCRIPTIONS) if figures_.subscribers is None else str(figures_.subscribers),
+         str(figures_.subscribers),
          _(PREVENTION_DEFINITIONS["subscribers"])),
         ("lookups", _("Look-ups on “check before you pay”"), str(figures_.lookups), _(PREVENTION_DEFINITIONS["lookups"])),
         ("posters", _("Posters and leaflets made"), posters, _(PREVENTION_DEFINITIONS["posters"])),

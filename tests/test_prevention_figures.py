@@ -11,6 +11,7 @@ from datetime import date
 
 from openpyxl import load_workbook
 
+from intake.prevention.subscriptions import subscribe_chat, unsubscribe_chat
 from intake.prevention.warnings import withdraw_warning
 from intake.reports.posters import make_poster
 from intake.reports.statistics import Period, campaign_statistics
@@ -53,6 +54,12 @@ async def campaign(core, clock):
         assert (await client.get(f"/warnings/{here.id}")).status_code == 200
     core.settings.public_base_url = "https://tipline.example"
     await make_poster(core, "zhou", "990121-civil_affairs", "zh_Hans+bo", "A5")
+    # Subscribers: two chats hear of Donghu county, one of the other county; a third Donghu chat stopped.
+    for chat in ("7001", "7002"):
+        await subscribe_chat(core, "telegram", chat, COUNTY, "zh_Hans")
+    await subscribe_chat(core, "telegram", "7003", OTHER_COUNTY, "bo")
+    stopped = await subscribe_chat(core, "telegram", "7004", COUNTY, "en")
+    assert await unsubscribe_chat(core, "telegram", "7004", stopped.id) is not None
     return here, there, gone
 
 
@@ -72,7 +79,7 @@ async def test_the_figures_count_what_people_did(core, clock):
     assert (await campaign_statistics(core, zhou, NOVEMBER_DECEMBER, region=OTHER_COUNTY)).prevention.posters_made == 0
     assert december.warnings_published == 0 and december.views == 1 and december.lookups == 2
     assert december.lookups_by_month == [("2026-12", 2)]
-    assert county.subscribers is None  # no subscriptions on this version: the console says so
+    assert county.subscribers == 2 and city.subscribers == 3  # the chat that stopped is not counted
 
 
 async def test_the_console_shows_the_figures_with_their_definitions_in_chinese_and_english(core, clock):
@@ -90,7 +97,7 @@ async def test_the_console_shows_the_figures_with_their_definitions_in_chinese_a
     assert re.search(r'id="figure-posters"><th scope="row">[^<]+</th><td>1 \(中文\+བོད་ཡིག: 1\)</td>', chinese)
     words = text_of(chinese)
     assert "首次发布" in words and "同一人打开两次计两次" in words and "不记录查询人或查询内容" in words
-    assert "暂无：本版本尚无订阅功能" in words
+    assert re.search(r'id="figure-subscribers"><th scope="row">[^<]+</th><td>2</td>', chinese)
     assert "2026-11 1" in words and "2026-12 2" in words
 
     rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
@@ -104,4 +111,4 @@ async def test_the_console_shows_the_figures_with_their_definitions_in_chinese_a
         english = text_of((await client.get(f"/statistics?{query}")).text)
     assert "Warnings published 2" in english and "first published in the period" in english
     assert "one person opening it twice counts twice" in english
-    assert "Not available: this version has no subscriptions yet" in english
+    assert "Subscribers to warnings 2" in english and "not yet confirmed are not counted" in english

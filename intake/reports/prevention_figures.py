@@ -12,7 +12,7 @@ statistics (intake/reports/statistics.py), for a date range and a region.
   nothing typed kept; for the whole deployment, since nothing says where a person looked up from;
 - posters: each PDF made (console or `tipline posters make`), by the audit log's `poster.made`,
   counted in the region of the unit it was made for;
-- subscribers: active subscriptions to new warnings, when the deployment has them (`subscribers`).
+- subscribers: active subscriptions to new warnings in the region's counties, at the moment of counting.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from intake.platform.core import Core
 from intake.platform.models.operations import DailyCount
-from intake.platform.models.prevention import ScamWarning, WarningViews
+from intake.platform.models.prevention import ScamWarning, WarningSubscription, WarningViews
 from intake.platform.models.staff import AuditEvent
 from intake.reporting.checks import CHECKS_COUNTED
 from intake.reports.posters import POSTER_MADE
@@ -51,16 +51,16 @@ class PreventionFigures:
     lookups_by_month: list[tuple[str, int]] = field(default_factory=list)  # ("2026-11", count), in order
     posters_made: int = 0
     posters_by_languages: list[tuple[str, int]] = field(default_factory=list)  # ("zh_Hans+bo", count)
-    subscribers: int | None = None  # None: this deployment has no subscriptions to count
+    subscribers: int = 0
 
 
-async def subscribers(core: Core, regions: frozenset[str]) -> int | None:
-    """Active subscriptions to new warnings in `regions`, or None while the deployment has none.
-
-    The hook for the subscriptions (bot and e-mail) that another branch adds: they were not on
-    main when these figures were written, so nothing is counted yet and the console says so.
-    Count their active rows here (opted out and unconfirmed e-mail addresses left out)."""
-    return None
+async def subscribers(core: Core, regions: frozenset[str]) -> int:
+    """Active subscriptions to new warnings in `regions` (counties), bot and e-mail: an opt-out
+    deletes its row, an e-mail address not yet confirmed is `pending` and not counted."""
+    async with core.db.session() as session:
+        counted = await session.scalar(select(func.count()).select_from(WarningSubscription).where(
+            WarningSubscription.status == "active", WarningSubscription.region.in_(sorted(regions))))
+    return int(counted or 0)
 
 
 def _months(period_start: date, period_end: date, days: dict[date, int]) -> list[tuple[str, int]]:
