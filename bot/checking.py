@@ -12,6 +12,7 @@ from bot.chat import Chat
 from intake.domain.warnings import KINDS, address_not_to_open, number_not_to_call
 from intake.platform.core import Core
 from intake.reporting.checks import CheckRefused, CheckResult, check
+from intake.prevention.warning_text import DO_NOT_CALL, DO_NOT_OPEN
 from intake.reporting.lookups import Client
 from intake.domain.refusals import describe
 
@@ -40,9 +41,9 @@ def answer_text(result: CheckResult, _, base: str = "") -> str:  # noqa: ANN001 
     for warning in result.warnings:
         lines.append(f"• {_(KINDS[warning.kind])}: {warning.title}")
         if warning.do_not_call:
-            lines.append(f"  {_(texts.DO_NOT_CALL)} " + ", ".join(number_not_to_call(n) for n in warning.do_not_call))
+            lines.append(f"  {_(DO_NOT_CALL)} " + ", ".join(number_not_to_call(n) for n in warning.do_not_call))
         if warning.do_not_open:
-            lines.append(f"  {_(texts.DO_NOT_OPEN)} " + ", ".join(address_not_to_open(a) for a in warning.do_not_open))
+            lines.append(f"  {_(DO_NOT_OPEN)} " + ", ".join(address_not_to_open(a) for a in warning.do_not_open))
         if base:  # the tip-line's own page: the one link a message of ours may carry
             lines.append(f"  {base}/warnings/{warning.id}?lang={_.language}")
     for entry in result.organisations:
