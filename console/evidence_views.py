@@ -14,6 +14,7 @@ from intake.casework.casework import TipNotFound
 EXTENSIONS = {
     "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
     "application/pdf": "pdf", "audio/ogg": "ogg", "audio/mpeg": "mp3", "audio/mp4": "m4a",
+    "audio/amr": "amr", "audio/amr-wb": "awb", "audio/ogg; codecs=speex": "spx",
 }
 #: Shown in the page itself; anything else (a PDF) is only downloaded.
 INLINE_KINDS = {"image", "audio"}

@@ -23,6 +23,7 @@ from intake.staff import staff_sessions
 from intake.platform.core import Core
 from intake.domain.ids import parse_id
 from intake.platform.models.staff import StaffUser
+from intake.platform.voice_files import KEPT_AS_SENT
 from intake.staff.staff import ROLE_LABELS, Role
 
 HERE = Path(__file__).parent
@@ -78,6 +79,7 @@ class Console:
         self.env.filters["local"] = self.local_time
         self.env.filters["local_date"] = self.local_date
         self.env.globals["labelled"] = joins.labelled  # "label：value" in Chinese, "label: value" in English
+        self.env.globals["kept_as_sent"] = KEPT_AS_SENT  # voice the browser cannot play: offered as a download
 
     # -- time ------------------------------------------------------------------------------------
     def local_time(self, moment: datetime | None) -> str:

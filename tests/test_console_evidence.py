@@ -67,3 +67,24 @@ async def test_an_officer_of_another_county_gets_not_found_and_the_attempt_is_au
     refused = await _audit(core, "refused:file")
     assert [(r.actor, r.tip_id) for r in refused] == [("xihu", tip_id)]
     assert await _audit(core, "tip.file_view") == []
+
+
+async def test_a_wechat_voice_message_plays_in_the_page_and_one_kept_as_it_arrived_is_offered_to_download(core):
+    from tests.test_voice_files import AMR_VOICE
+
+    await make_staff(core, "li", "officer", LEAD_UNIT, language="en")
+    tip_id = (await file_tip(core)).tip_id
+    assert isinstance(await store(core, AMR_VOICE, "voice.amr", tip_id=tip_id), str)  # converted to Ogg/Opus
+    core.clock.advance(minutes=1)
+    core.settings.ffmpeg = ""  # a server without ffmpeg
+    assert isinstance(await store(core, AMR_VOICE, "voice.amr", tip_id=tip_id), str)
+    async with client_for(core) as client:
+        await sign_in(client, "li")
+        page = (await client.get(f"/tips/{tip_id}")).text
+        played = await client.get(f"/tips/{tip_id}/files/1")
+        kept = await client.get(f"/tips/{tip_id}/files/2?download=1")
+    assert f'<audio controls preload="none" src="/tips/{tip_id}/files/1"' in page
+    assert f'src="/tips/{tip_id}/files/2"' not in page
+    assert "kept as it arrived (AMR): the browser cannot play it" in page and f'href="/tips/{tip_id}/files/2?download=1"' in page
+    assert played.headers["content-type"] == "audio/ogg" and played.content.startswith(b"OggS")
+    assert kept.content == AMR_VOICE and kept.headers["content-disposition"] == f'attachment; filename="tip-{tip_id}-file-2.amr"'

@@ -61,7 +61,7 @@ async def check_files(core: Core, files: Sequence[bytes]) -> list[CleanFile] | I
     if not files:
         return []
     try:
-        return await file_workers.shared(core.settings.file_workers).run(clean_files, list(files))
+        return await file_workers.shared(core.settings.file_workers).run(clean_files, list(files), core.settings.ffmpeg)
     except file_workers.WorkerLost:
         return Invalid(WORKER_LOST)
 
@@ -127,6 +127,16 @@ async def load(core: Core, attachment_id: str) -> StoredFile | None:
 async def list_for_tip(core: Core, tip_id: int) -> list[Attachment]:
     async with core.db.session() as session:
         return list((await session.scalars(select(Attachment).where(Attachment.tip_id == tip_id).order_by(Attachment.created_at))).all())
+
+
+async def draft_files(core: Core, draft_id: str) -> list[str]:
+    """The ids of every file sent into a draft, oldest first."""
+    async with core.db.session() as session:
+        rows = await session.scalars(
+            select(Attachment.id).where(Attachment.draft_id == draft_id, Attachment.tip_id.is_(None))
+            .order_by(Attachment.created_at, Attachment.id)
+        )
+        return list(rows.all())
 
 
 async def move_draft_files_to_tip(session: AsyncSession, draft_id: str, tip_id: int, ids: list[str]) -> None:

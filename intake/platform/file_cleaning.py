@@ -1,5 +1,6 @@
 """What an uploaded file is, judged by its content (never its name), and its copy without
-metadata: pictures re-encoded (intake below), recordings without their tags (intake.platform.audio_files),
+metadata: pictures re-encoded (intake below), recordings without their tags (intake.platform.audio_files)
+and, where browsers cannot play them (AMR, Speex), converted to Ogg/Opus (intake.platform.voice_files),
 PDFs without metadata and active content (intake.platform.pdf_files). "Without location data" holds for
 every type we take. Pure functions of the bytes, run in the file workers (intake.platform.file_workers),
 in processes of their own, never on the event loop: decoding a 40-megapixel picture takes a second
@@ -18,9 +19,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from i18n import N_
 from intake.domain.answers.invalid import Invalid
 from intake.platform.audio_files import UNREADABLE as AUDIO_UNREADABLE
-from intake.platform.audio_files import clean_audio
+from intake.platform.audio_files import NotCleanable, clean_audio
 from intake.platform.pdf_files import UNREADABLE as PDF_UNREADABLE
 from intake.platform.pdf_files import clean_pdf
+from intake.platform.voice_files import AMR, AMR_NB_MAGIC, AMR_WB, AMR_WB_MAGIC, convert_amr, convert_speex, is_speex
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ _SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
     (b"ID3", 0, "audio", "audio/mpeg"),
     (b"\xff\xfb", 0, "audio", "audio/mpeg"),
     (b"ftyp", 4, "audio", "audio/mp4"),  # m4a voice memos; mp4 videos are refused below
+    (AMR_WB_MAGIC, 0, "audio", AMR_WB),  # WeChat's voice messages, phones' recorders
+    (AMR_NB_MAGIC, 0, "audio", AMR),
 )
 
 EMPTY = N_("The file is empty. Please choose it again.")
@@ -133,9 +137,10 @@ def check_one(data: bytes) -> Detected | Invalid:
     return Invalid(NOT_ACCEPTED) if detected is None else detected
 
 
-def clean_files(files: Sequence[bytes]) -> list[CleanFile] | Invalid:
+def clean_files(files: Sequence[bytes], ffmpeg: str = "ffmpeg") -> list[CleanFile] | Invalid:
     """Every file of one request checked, then cleaned one after another; the first refusal
-    refuses them all (a refused file stores nothing, nor do the others sent with it)."""
+    refuses them all (a refused file stores nothing, nor do the others sent with it). `ffmpeg`:
+    the program that converts voice browsers cannot play (Settings.ffmpeg)."""
     detected: list[Detected] = []
     pixels = 0
     for data in files:
@@ -153,7 +158,7 @@ def clean_files(files: Sequence[bytes]) -> list[CleanFile] | Invalid:
     cleaned: list[CleanFile] = []
     for data, found in zip(files, detected):
         try:
-            clean = _CLEANERS[found.kind](data, found.media_type)
+            clean = _CLEANERS[found.kind](data, found.media_type, ffmpeg)
         except Exception:  # noqa: BLE001 - a parser's surprise on a hostile file refuses the file, never the page
             log.exception("a %s could not be cleaned: refused", found.media_type)
             clean = Invalid(_UNREADABLE_KIND[found.kind])
@@ -163,16 +168,27 @@ def clean_files(files: Sequence[bytes]) -> list[CleanFile] | Invalid:
     return cleaned
 
 
-def _image(data: bytes, _media_type: str) -> CleanFile | Invalid:
+def _image(data: bytes, _media_type: str, _ffmpeg: str) -> CleanFile | Invalid:
     return clean_image(data)
 
 
-def _audio(data: bytes, media_type: str) -> CleanFile | Invalid:
+def _audio(data: bytes, media_type: str, ffmpeg: str) -> CleanFile | Invalid:
+    if media_type in (AMR, AMR_WB):
+        try:
+            content, media_type = convert_amr(data, ffmpeg)
+        except NotCleanable:
+            return Invalid(AUDIO_UNREADABLE)
+        return CleanFile(content, "audio", media_type)
     clean = clean_audio(data, media_type)
-    return clean if isinstance(clean, Invalid) else CleanFile(clean, "audio", media_type)
+    if isinstance(clean, Invalid):
+        return clean
+    if media_type == "audio/ogg" and is_speex(clean):  # browsers cannot play it
+        content, media_type = convert_speex(clean, ffmpeg)
+        return CleanFile(content, "audio", media_type)
+    return CleanFile(clean, "audio", media_type)
 
 
-def _document(data: bytes, media_type: str) -> CleanFile | Invalid:
+def _document(data: bytes, media_type: str, _ffmpeg: str) -> CleanFile | Invalid:
     clean = clean_pdf(data)
     return clean if isinstance(clean, Invalid) else CleanFile(clean, "document", media_type)
 

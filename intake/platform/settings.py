@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # Processes that decode and clean uploaded files, per server process: at most this many files
     # are decoded at once (a 40-megapixel picture: about a second of one core and 320 MB).
     file_workers: int = Field(default=1, ge=1)
+    # The ffmpeg that turns voice browsers cannot play (AMR, Speex: WeChat's voice messages) into
+    # Ogg/Opus for the console (intake/platform/voice_files.py). Empty, or not found: such a
+    # recording is kept as it arrived and marked so (staff download it instead of playing it).
+    ffmpeg: str = "ffmpeg"
 
     # The public risk list ("check before you pay" at /check): organisations a coordinator marked
     # public, on an official determination. Off by default: publishing carries legal weight
