@@ -13,14 +13,10 @@ from dataclasses import dataclass
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
-from sqlalchemy import select
 
 from bot import texts
 from intake.platform import attachments
 from intake.domain.answers.invalid import Invalid
-from intake.platform.core import Core
-from intake.platform.models.reporting import Attachment
-from intake.reporting.drafts import DraftRecord
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +72,3 @@ async def download(bot: Bot, incoming: Incoming) -> bytes | Invalid:
     if len(data) > attachments.MAX_BYTES:
         return too_big(Incoming(incoming.file_id, len(data), incoming.name, incoming.kind)) or Invalid(texts.FILE_NOT_DOWNLOADED)
     return data
-
-
-async def evidence_files(core: Core, record: DraftRecord) -> list[str]:
-    """The files sent as evidence, oldest first: the evidence answer, and what "file 1 of 10"
-    counts (a voice note that answered a question goes with the report, but is not evidence)."""
-    return [id_ for id_ in await draft_files(core, record.id) if id_ not in record.state.voice_answers]
-
-
-async def draft_files(core: Core, draft_id: str) -> list[str]:
-    """The ids of every file sent into a draft, oldest first."""
-    async with core.db.session() as session:
-        rows = await session.scalars(
-            select(Attachment.id).where(Attachment.draft_id == draft_id, Attachment.tip_id.is_(None)).order_by(Attachment.created_at, Attachment.id)
-        )
-        return list(rows.all())

@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from bot import answered, followup, render, replies, texts
 from bot.callbacks import Lang, Resume, Step, draft_ref, offered
 from bot.chat import CAPABILITIES, CHANNEL, Chat
-from bot.evidence import download, evidence_files, incoming_file
+from bot.evidence import download, incoming_file
 from bot.users import set_language
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_
 from intake.platform import attachments
@@ -30,7 +30,7 @@ from intake.domain.channel_kit.receipt import after_receipt
 from intake.domain.channel_kit.typed import typed_answer
 from intake.domain.conversation import MAX_FILES, SKIP
 from intake.platform.core import Core
-from intake.reporting.drafts import DraftRecord, discard_draft, new_draft, save_draft
+from intake.reporting.drafts import DraftRecord, discard_draft, evidence_files, new_draft, save_draft
 from intake.platform.models.reporting import Attachment
 from intake.domain import questionnaire
 from intake.domain.questionnaire import DONT_KNOW
@@ -285,7 +285,7 @@ async def _submit(chat: Chat, record: DraftRecord, query: CallbackQuery) -> None
     if isinstance(result, Incomplete):
         record.state = at_first_missing(record.state, result.missing, CAPABILITIES)
         await save_draft(chat.core, record)
-        await chat.say(chat._(N_("Please answer this question.")))
+        await chat.say(chat._(texts.ANSWER_THIS))
         await show_step(chat, record)
         return
     replies.input_stored()  # submitted: pressed again, "Send" would find no draft
@@ -322,7 +322,7 @@ async def any_message(message: Message, core: Core, bot: Bot, state: FSMContext)
         await followup.idle_message(chat, message)
         return
     if record.state.at_review:
-        await chat.say(chat._(N_("Your answers are ready to check. Please confirm or change one.")))
+        await chat.say(chat._(texts.READY_TO_CHECK))
         await show_review(chat, record)
         return
     if _taken_already(record, message):

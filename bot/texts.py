@@ -6,14 +6,14 @@ needs around them: buttons, commands, kind refusals.
 from __future__ import annotations
 
 from i18n import N_
-
-CHOOSE_LANGUAGE = N_("Please choose your language.")
-LANGUAGE_SET = N_("Language: %(language)s. You can change it at any time with /language.")
-WELCOME = N_(
-    "Report a scam against older people. It takes about ten minutes, one question at a time. "
-    "It is safe, you do not need an account, and you can stay anonymous. "
-    "If you were tricked, it is not your fault."
+from intake.domain.channel_kit.texts import (  # noqa: F401 - the chat channels' shared words
+    ANSWER_THIS, CHECK_ANSWERS, CHOOSE_LANGUAGE, FILES_HERE, FILE_NOT_DOWNLOADED, FILE_TOO_BIG, NOTHING_TO_CANCEL,
+    OFFICER_WRITES, OPTIONAL, PHONES, READY_TO_CHECK, REPLY_PIN, RESUME_NO, RESUME_QUESTION, RESUME_YES, SENT,
+    SLOW_DOWN, STARTING_OVER, STATUS_PAGE, STATUS_TITLE, TRACKING_CODE, UNKNOWN_CODE, VOICE_ANSWER, VOICE_TAKEN,
+    WELCOME, WHAT_NOW, WRITE_DOWN,
 )
+
+LANGUAGE_SET = N_("Language: %(language)s. You can change it at any time with /language.")
 NO_WARNINGS = N_("There is no warning in force just now. That does not mean there is no scam: before you pay, call 96110.")
 WARNINGS_HEADING = N_("Warnings about scams going on now (the newest %(count)s). Before you pay, call 96110.")
 SUBSCRIBE_ASK = N_("Do you want to hear of new warnings in your county here? Choose the county; press it again to stop.")
@@ -22,7 +22,6 @@ SUBSCRIBE_DONE = N_("Done: you will hear of new warnings in %(region)s here. To 
 UNSUBSCRIBE_DONE = N_("Done: no more warnings about %(region)s.")
 UNSUBSCRIBE_BUTTON = N_("Stop the warnings about %(region)s")
 SUBSCRIBED_MARK = N_("%(region)s (on: press to stop)")
-PHONES = N_("Police emergency 110 · Anti-fraud line 96110 · Government service hotline 12345")
 HELP = N_(
     "Answer each question with the buttons, or type your answer. "
     "Back goes to the question before; Start over begins the report again. "
@@ -32,7 +31,6 @@ HELP = N_(
 )
 HELP_WARNINGS = N_("/warnings shows the warnings about scams going on now; there you can also ask to hear of new ones in your county.")
 # The channel kit's count of questions left (Prompt.left): it only goes down as the reporter answers.
-OPTIONAL = N_("(optional)")
 TYPE_OR_PRESS = N_("Type your answer, or press a button.")
 PRESS_OR_TYPE_NUMBER = N_("Press a button, or type its number.")
 CHOOSE_SEVERAL = N_("Choose all that apply, then press Done.")
@@ -47,45 +45,22 @@ FILES_DONE = N_("No more files, continue")
 FILES_NONE = N_("I have no files, continue")
 NO_FILES = N_("No files")
 
-RESUME_QUESTION = N_("You have a report you have not finished. Would you like to carry on with it?")
-RESUME_YES = N_("Yes, carry on")
-RESUME_NO = N_("No, delete it and start again")
-STARTING_OVER = N_("Starting again from the first question.")
 START_OVER_QUESTION = N_("Start again from the first question? The answers you gave will be deleted.")
 START_OVER_YES = N_("Yes, start again")
 START_OVER_NO = N_("No, carry on")
 CANCELLED = N_("Your unfinished report was deleted. Send /start to begin a new one.")
-NOTHING_TO_CANCEL = N_("There is no unfinished report to delete.")
 EXPIRED_BUTTON = N_("This button has expired. Please use the buttons of the latest question.")
 
 TEXT_EXPECTED = N_("We cannot read this kind of message here. Please answer with words, or press a button.")
-FILES_HERE = N_("Please send photos or files at the question about evidence. First, please answer this question.")
-FILE_TOO_BIG = N_(
-    "This file is %(size)s MB; the most we can take is %(max)s MB. "
-    "Please send a smaller photo or a part of the document."
-)
 FILE_RECEIVED = N_("Thank you, the file was added (%(count)s of %(max)s). Send more, or press the button to continue.")
 FILES_ONLY_HERE = N_("Please send photos, documents or voice notes here, or press the button to continue.")
-FILE_NOT_DOWNLOADED = N_("We could not receive this file. Please send it again.")
-VOICE_ANSWER = N_("Voice note of %(seconds)s seconds (attached to the report)")
-VOICE_TAKEN = N_("Thank you, we keep your voice note with the report.")
 
-CHECK_ANSWERS = N_("Check your answers")
 SEND_REPORT = N_("Send the report")
 CHANGE = N_("Change: %(label)s")
 CHECK_HINT = N_("If everything is right, press “Send the report”. To correct an answer, press its button.")
 
-SENT = N_("Thank you. Your report has been sent.")
-TRACKING_CODE = N_("Your tracking code is:")
-REPLY_PIN = N_("Your reply PIN is:")
-WRITE_DOWN = N_(
-    "Please write both down. With the code you can follow the report at any time; "
-    "the PIN is needed to add information. Keep them to yourself: nobody from the government will ever ask you for them."
-)
-WHAT_NOW = N_("What you can do now")
 STATUS_HINT = N_("To see the progress at any time, send: /status %(code)s")
 NOTICES_HERE = N_("We will send you every step of the check in this chat.")
-STATUS_PAGE = N_("Status page: %(url)s")
 
 IDLE = N_("To report a scam, send /start. To see your reports, send /mytips.")
 NO_TIPS = N_("You have not sent a report from this chat yet. Send /start to report a scam.")
@@ -93,9 +68,6 @@ MY_TIPS = N_("Your reports:")
 MY_TIP_LINE = N_("%(date)s · %(category)s · %(status)s")
 MY_TIP_CODE = N_("Tracking code: %(code)s")
 STATUS_USAGE = N_("Please send the tracking code after the command, for example: /status 4821 0937 5562")
-UNKNOWN_CODE = N_("We could not find a report with that tracking code. Please check the 12 digits and try again.")
-STATUS_TITLE = N_("Report %(code)s: %(status)s")
-OFFICER_WRITES = N_("The officer writes: %(text)s")
 
 REPLY_SAVED = N_("Thank you: your information was added to the report.")
 PHOTO_REPLY = N_("(a photo or file)")
@@ -120,7 +92,6 @@ PRIVATE_CHAT_ONLY = N_("Please write to me in a private chat, so that nobody els
 RATE_WHAT_WENT_WRONG = N_("We are sorry. What went wrong? If you like, write it in one message. The people in charge "
                           "read it without your name.")
 LEAVE_OUT = N_("Leave it out")
-SLOW_DOWN = N_("You are sending messages very fast. Please wait a minute and try again.")
 SORRY_TRY_AGAIN = N_(
     "Sorry, we could not take your last message just now because of a problem on our side. "
     "What you sent before is kept. Please send it again in a minute."

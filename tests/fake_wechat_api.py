@@ -173,6 +173,7 @@ class FakeWeChatApi:
 
     async def _media_get(self, request: web.Request, body: dict) -> web.StreamResponse:
         data = self.media.get(request.query.get("media_id", ""))
-        if data is None:
+        if data is None:  # never uploaded, or older than WeChat's three days
             return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
-        return web.Response(body=data, content_type="audio/amr")
+        kind = "audio/amr" if data.startswith(b"#!AMR") else "image/jpeg"
+        return web.Response(body=data, content_type=kind, headers={"Content-Disposition": 'attachment; filename="media"'})

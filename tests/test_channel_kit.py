@@ -165,3 +165,27 @@ def test_after_a_receipt_every_channel_shows_the_grouped_code_the_pin_the_advice
     # Sent: "call 110 now" again, but no longer "carry on with this report" (there is none to carry on with).
     assert urgent == URGENT_AFTER_SENDING != URGENT_NOTICE and "110" in urgent and "carry on" not in urgent
     assert after_receipt(Sent(category="retired-or-unknown"), deployment).advice_in() is None
+
+
+def test_the_chat_channels_words_are_declared_once_in_the_kit():
+    """A word every chat channel says (the welcome, the receipt, "we could not receive this file")
+    is a msgid of intake/domain/channel_kit/texts.py; no channel declares it again (a second
+    declaration drifts: one channel's wording changes, the other's translation goes stale)."""
+    import ast
+    from pathlib import Path
+
+    from intake.domain.channel_kit import texts as kit
+
+    shared = {value for name, value in vars(kit).items() if name.isupper() and isinstance(value, str)}
+    root = Path(__file__).parent.parent
+    again = []
+    for path in ("bot/texts.py", "bot/report.py", "wechat/texts.py", "wechat/conversation.py", "tipline/chat.py"):
+        for node in ast.walk(ast.parse((root / path).read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "N_" and node.args
+                    and isinstance(node.args[0], ast.Constant) and node.args[0].value in shared):
+                again.append(f"{path}:{node.lineno}")
+    assert again == []
+    from bot import texts as bot_texts
+    from wechat import texts as wechat_texts
+
+    assert bot_texts.WELCOME is kit.WELCOME and wechat_texts.VOICE_TAKEN is kit.VOICE_TAKEN

@@ -40,6 +40,7 @@ def script(description: str) -> list[str]:
         "2000",       # money lost
         "1",          # paid in cash
         "4",          # 80 or older
+        "1",          # evidence: none ("reply 1 when you have sent them all")
         "1",          # stay anonymous
         "skip",       # phone
         "skip",       # e-mail
@@ -178,11 +179,11 @@ async def test_a_retry_in_safe_mode_gets_the_same_reply_sealed_again(safe):
 async def test_other_kinds_of_message_get_a_polite_answer_and_the_question_again(plain):
     await plain.event(GRANDMA, "subscribe")
     await plain.say(GRANDMA, "3")
-    voice = message_xml(GRANDMA, int(plain.now()), "voice", MediaId="m1", Format="amr", MsgId="9001")
-    reply = plain.opened(await plain.post(voice))
-    assert "only text messages" in reply and "Is money being paid" in reply
+    video = message_xml(GRANDMA, int(plain.now()), "shortvideo", MediaId="m1", MsgId="9001")
+    reply = plain.opened(await plain.post(video))
+    assert "text, photos and voice messages here, not this kind" in reply and "Is money being paid" in reply
     odd = message_xml(GRANDMA, int(plain.now()), "shortvideo_of_the_future", MsgId="9002")
-    assert "only text messages" in plain.opened(await plain.post(odd))
+    assert "not this kind of message" in plain.opened(await plain.post(odd))
 
 
 async def test_a_draft_survives_a_restart_and_the_language_can_be_changed(core, settings, clock):

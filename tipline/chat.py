@@ -20,6 +20,7 @@ from intake.domain.answers.invalid import Invalid
 from intake.domain.channel_kit.kinds import TYPED_KINDS
 from intake.domain.channel_kit.progress import questions_left
 from intake.domain.channel_kit.navigation import at_first_missing
+from intake.domain.channel_kit import texts as kit
 from intake.domain.channel_kit.receipt import after_receipt
 from intake.domain.channel_kit.typed import choice_number, dont_know_number, numbered, typed_answer
 from intake.domain.conversation import Context, DraftState
@@ -66,8 +67,8 @@ class TerminalChat:
             if language:
                 record.state.language = language
             choice = self._ask_choice(
-                N_("You have a report you have not finished. Would you like to carry on with it?"),
-                [N_("Yes, carry on"), N_("No, delete it and start again")],
+                kit.RESUME_QUESTION,
+                [kit.RESUME_YES, kit.RESUME_NO],
             )
             if choice == 0:
                 return record
@@ -88,7 +89,7 @@ class TerminalChat:
                         self._receipt(result)
                         return result
                     record.state = at_first_missing(record.state, result.missing, CAPABILITIES)
-                    self._warn(self._(N_("Please answer this question.")))
+                    self._warn(self._(kit.ANSWER_THIS))
                     continue
                 record.state = action
             else:
@@ -103,7 +104,7 @@ class TerminalChat:
         if command in ("/back", "<"):
             return conv.back(state)
         if command == "/restart":
-            self.console.print(self._(N_("Starting again from the first question.")))
+            self.console.print(self._(kit.STARTING_OVER))
             return conv.restart(state, CAPABILITIES)
         if command == "/quit":
             raise Quit
@@ -139,7 +140,7 @@ class TerminalChat:
         _ = self._
         self.console.print()
         self.console.print(Text(questions_left(prompt.left, _), style="dim"))
-        title = prompt.question + ("  " + _(N_("(optional)")) if prompt.optional else "")
+        title = prompt.question + ("  " + _(kit.OPTIONAL) if prompt.optional else "")
         self.console.print(Text(title, style="bold"))
         if prompt.hint:
             self.console.print(Text(prompt.hint, style="italic"))
@@ -156,7 +157,7 @@ class TerminalChat:
             if prompt.dont_know:
                 self.console.print(f"  [bold]{dont_know_number(prompt)}[/bold]  {_escape(prompt.dont_know)}")
             if prompt.kind is Kind.MULTI_CHOICE:
-                self.console.print(Text(_(N_("You can type several numbers, for example 1,3.")), style="dim"))
+                self.console.print(Text(_(kit.SEVERAL), style="dim"))
         if prompt.optional:
             self.console.print(Text(_(N_("Press Enter to leave it out.")), style="dim"))
         self.console.print(Text(_(N_("Type /back to go back, /restart to start again, /quit to stop (your answers are kept).")), style="dim"))
@@ -173,7 +174,7 @@ class TerminalChat:
         _ = self._
         items = conv.review(state, ctx)
         self.console.print()
-        self.console.print(Text(_(N_("Check your answers")), style="bold underline"))
+        self.console.print(Text(_(kit.CHECK_ANSWERS), style="bold underline"))
         for number, item in enumerate(items, 1):
             self.console.print(f"  [bold]{number}[/bold]  {_escape(joins.labelled(item.label, item.value, _.language))}")
         self.console.print()
@@ -198,31 +199,24 @@ class TerminalChat:
         shown = after_receipt(receipt, self.core.deployment)
         grouped = shown.code
         self.console.print()
-        self.console.print(Text(_(N_("Thank you. Your report has been sent.")), style="bold green"))
-        self.console.print(_(N_("Your tracking code is:")))
+        self.console.print(Text(_(kit.SENT), style="bold green"))
+        self.console.print(_(kit.TRACKING_CODE))
         self.console.print(Text(pyfiglet.figlet_format(grouped, font="big", width=200), style="bold"))
         self.console.print(Text(grouped, style="bold"))
-        self.console.print(_(N_("Your reply PIN is:")))
+        self.console.print(_(kit.REPLY_PIN))
         self.console.print(Text(pyfiglet.figlet_format(shown.pin, font="big", width=200), style="bold"))
         self.console.print(Text(shown.pin, style="bold"))
-        self.console.print(
-            _(N_("Please write both down. With the code you can follow the report at any time; "
-                 "the PIN is needed to add information. Keep them to yourself: nobody from the government will ever ask you for them."))
-        )
+        self.console.print(_(kit.WRITE_DOWN))
         advice = shown.advice_in()
         if advice:
-            self.console.print(Panel(Text(advice), title=_(N_("What you can do now"))))
+            self.console.print(Panel(Text(advice), title=_(kit.WHAT_NOW)))
         if shown.urgent_notice:
             self.console.print(Panel(Text(_(shown.urgent_notice), style="bold"), border_style="red"))
         self.console.print(_(N_("Type this to see the progress: tipline status \"%(code)s\""), code=grouped))
 
     def _welcome(self) -> None:
         _ = self._
-        self.console.print(Panel(Text(_(N_(
-            "Report a scam against older people. It takes about ten minutes, one question at a time. "
-            "It is safe, you do not need an account, and you can stay anonymous. "
-            "If you were tricked, it is not your fault."
-        ))), title=_(N_("Elder-fraud tip-line"))))
+        self.console.print(Panel(Text(_(kit.WELCOME)), title=_(N_("Elder-fraud tip-line"))))
         self._phones()
 
     def _help(self) -> None:
@@ -230,7 +224,7 @@ class TerminalChat:
         self.console.print(self._(N_("Type /back to go back, /restart to start again, /quit to stop (your answers are kept).")))
 
     def _phones(self) -> None:
-        self.console.print(Text(self._(N_("Police emergency 110 · Anti-fraud line 96110 · Government service hotline 12345")), style="bold"))
+        self.console.print(Text(self._(kit.PHONES), style="bold"))
 
     # --- small prompts -----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ one that was refused takes that one instead of fetching yet another. With Redis 
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -50,6 +51,14 @@ class ApiError(Exception):
         return self.errcode is None or self.errcode in BUSY
 
 
+class MediaTooLarge(Exception):
+    """A media file larger than the caller takes (its size so far, or as announced)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"{size} bytes")
+        self.size = size
+
+
 @dataclass
 class WeChatApi:
     core: Core
@@ -74,6 +83,50 @@ class WeChatApi:
                 raise
             log.warning("wechat: the access token was refused (errcode %s); fetching a new one", error.errcode)
         return await self._post(path, await self.token(refused=token), body)
+
+    async def media(self, media_id: str, *, limit: int) -> bytes:
+        """A voice or image message's file (cgi-bin/media/get: WeChat keeps it three days), at
+        most `limit` bytes (MediaTooLarge beyond, read no further). A refused token is replaced
+        once, as in `call`."""
+        token = await self.token()
+        try:
+            return await self._get_media(token, media_id, limit)
+        except ApiError as error:
+            if error.errcode not in TOKEN_REFUSED:
+                raise
+            log.warning("wechat: the access token was refused (errcode %s); fetching a new one", error.errcode)
+        return await self._get_media(await self.token(refused=token), media_id, limit)
+
+    async def _get_media(self, token: str, media_id: str, limit: int) -> bytes:
+        path = "cgi-bin/media/get"
+        chunks: list[bytes] = []
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                async with client.stream("GET", f"{self.base}/{path}", params={"access_token": token, "media_id": media_id}) as response:
+                    if response.status_code != 200:
+                        raise ApiError(path, None, f"HTTP {response.status_code}")
+                    declared = response.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > limit:
+                        raise MediaTooLarge(int(declared))
+                    size = 0
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > limit:
+                            raise MediaTooLarge(size)
+                        chunks.append(chunk)
+        except httpx.TimeoutException:
+            raise ApiError(path, None, "timed out") from None
+        except httpx.HTTPError as error:
+            raise ApiError(path, None, type(error).__name__) from None
+        data = b"".join(chunks)
+        if data[:1] == b"{":  # an error comes as JSON (a file never starts so)
+            try:
+                answer = json.loads(data)
+            except ValueError:
+                answer = {}
+            if isinstance(answer, dict) and answer.get("errcode"):
+                raise ApiError(path, int(answer["errcode"]))
+        return data
 
     async def token(self, *, refused: str | None = None) -> str:
         """The shared access token: the stored one while it is good for more than REFRESH_BEFORE

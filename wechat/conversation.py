@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from i18n import LANGUAGE_NAMES, LANGUAGES, Translator
+from i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator
 from intake.domain import conversation as conv
 from intake.domain.answers.digits import normalize_digits
 from intake.domain.answers.invalid import Invalid
@@ -18,26 +18,30 @@ from intake.domain.channel_kit.navigation import at_first_missing
 from intake.domain.channel_kit.progress import questions_left
 from intake.domain.channel_kit.receipt import after_receipt
 from intake.domain.channel_kit.typed import choice_number, dont_know_number, numbered, typed_answer
-from intake.domain.conversation import SKIP, Context, DraftState
+from intake.domain.conversation import MAX_FILES, SKIP, Context, DraftState
 from intake.domain.dates_in_words import moment_in_words
-from intake.domain.questionnaire import DONT_KNOW
+from intake.domain.questionnaire import DONT_KNOW, STEP_BY_KEY
 from intake.domain.steps import ChannelCapabilities, Kind
 from intake.domain.tracking import looks_like_code
-from intake.platform import ratelimit
+from intake.platform import attachments, ratelimit
 from intake.platform.core import Core
+from intake.platform.voice_files import recording_seconds
 from intake.reporting import lookups
-from intake.reporting.drafts import DraftRecord, discard_draft, find_draft, new_draft, save_draft
+from intake.reporting.drafts import DraftRecord, discard_draft, evidence_files, find_draft, new_draft, save_draft
 from intake.reporting.lookups import Client, LookupRefused
 from intake.reporting.submission import Incomplete, submit_draft
-from wechat import pages, texts
+from wechat import media, pages, texts
 from wechat.commands import MENU_KEYS, Command, command_of, language_chosen
 from wechat.messages import Incoming
 from wechat.users import CHANNEL, CHOOSING, language_of, set_language, unfollowed, user_hash
 
-CAPABILITIES = ChannelCapabilities()  # text only for now: voice and images are a later step
+CAPABILITIES = ChannelCapabilities(frozenset({"files"}))  # photos and voice messages as evidence
 PERSON_LIMIT = ratelimit.Limit("wechat-person", 60, 60)  # messages per person per minute, as the bot's
+TOO_MANY_FILES = N_("You can add at most %(max)s files.")  # the core's words (intake.domain.conversation)
 REVIEW_VALUE_CHARS = 80  # a long answer shortened in "check your answers" (it pages less)
 SEND = "0"  # at "check your answers": send the report
+FILES_DONE = "1"  # at the evidence question: no more files
+MEDIA_KINDS = ("image", "voice")  # what WeChat sends with a file (MediaId)
 
 
 @dataclass
@@ -73,13 +77,17 @@ async def reply(core: Core, message: Incoming) -> str | None:
         person = Person(core, message.sender, chosen)
         return await _paged(person, await _language_set(person))
     person = Person(core, message.sender, language)
-    if message.kind != "text":
-        return await _paged(person, await _with_step(person, person._(texts.TEXT_ONLY)))
-    if command_of(message.text) == (Command.MORE, ""):
+    if message.kind == "text" and command_of(message.text) == (Command.MORE, ""):
         page = await pages.next_page(core, message.sender, person._, person.word(Command.MORE))
         if page is not None:
             return page
-    return await _paged(person, await _text(person, message.text))
+    if message.kind in MEDIA_KINDS:
+        text = await _media(person, message)
+    elif message.kind != "text":
+        text = await _with_step(person, person._(texts.TEXT_ONLY))
+    else:
+        text = await _text(person, message.text)
+    return await _paged(person, text)
 
 
 async def _paged(person: Person, text: str) -> str:
@@ -149,14 +157,18 @@ async def _text(person: Person, text: str) -> str:
             await save_draft(person.core, record)
             return _step(person, record.state)
         if record is not None and what is Command.SKIP and not record.state.at_review:
+            if conv.prompt(record.state, person.context()).kind is Kind.FILES:  # "skip" after sending some: kept
+                return await _files_done(person, record)
             return await _answer(person, record, SKIP)
     if record is None:
         return await _status(person, text) if looks_like_code(text) else _idle(person)
     if record.state.at_review:
         return await _review_choice(person, record, text)
     prompt = conv.prompt(record.state, person.context())
-    if prompt.kind is Kind.FILES:  # not offered on this channel (CAPABILITIES): never the current one
-        return _step(person, record.state)
+    if prompt.kind is Kind.FILES:
+        if normalize_digits(text.strip()) == FILES_DONE:
+            return await _files_done(person, record)
+        return _join(person._(texts.FILES_ONLY, done=FILES_DONE), _step(person, record.state))
     extra = _typed_extras(prompt).get(text.strip().casefold()) if prompt.kind in TYPED_KINDS else None
     return await _answer(person, record, extra if extra is not None else typed_answer(prompt, text))
 
@@ -169,6 +181,61 @@ async def _answer(person: Person, record: DraftRecord, raw: object) -> str:
     await save_draft(person.core, record)
     notices = ["⚠ " + person._(notice) for notice in outcome.notices]
     return _join(*notices, _step(person, record.state))
+
+
+async def _files_done(person: Person, record: DraftRecord) -> str:
+    """The evidence question answered by the files sent to it (none: left out)."""
+    ids = await evidence_files(person.core, record)
+    return await _answer(person, record, ids or SKIP)
+
+
+async def _media(person: Person, message: Incoming) -> str:
+    """A photo or a voice message: evidence at the evidence question, and a voice message also
+    the answer to a question asking for words ("what happened"), as on the bot. Its file is
+    fetched from WeChat, then checked and sealed by the core; nothing is kept when that fails."""
+    _ = person._
+    record = await find_draft(person.core, CHANNEL, person.openid)
+    if record is None:
+        return _join(_(texts.NOT_KEPT), _idle(person))
+    if record.state.at_review:
+        return _join(_(texts.READY_TO_CHECK), _step(person, record.state))
+    prompt = conv.prompt(record.state, person.context())
+    if prompt.kind is Kind.FILES:
+        held = await evidence_files(person.core, record)
+        if len(held) >= MAX_FILES:
+            return _join(_(TOO_MANY_FILES, max=MAX_FILES), _step(person, record.state))
+        stored = await _store(person, record, message)
+        if isinstance(stored, Invalid):
+            return _join(_error(stored, _), _step(person, record.state))
+        return _(texts.FILE_ADDED, count=len(held) + 1, max=MAX_FILES, done=FILES_DONE)
+    if message.kind == "voice" and prompt.kind is Kind.TEXT:
+        return await _voice_answer(person, record, message)
+    return _join(_(texts.FILES_HERE), _step(person, record.state))
+
+
+async def _voice_answer(person: Person, record: DraftRecord, message: Incoming) -> str:
+    _ = person._
+    if len(record.state.voice_answers) >= MAX_FILES:  # voice answers have their own limit: they are not evidence
+        return _join(_(TOO_MANY_FILES, max=MAX_FILES), _step(person, record.state))
+    data = await media.fetch(person.core, message.media_id)
+    if isinstance(data, Invalid):
+        return _join(_error(data, _), _step(person, record.state))
+    text = _(texts.VOICE_ANSWER, seconds=recording_seconds(data))
+    step = STEP_BY_KEY[record.state.current]
+    if not step.min_chars <= len(text) <= step.max_chars:
+        return _join(_(texts.TEXT_ONLY), _step(person, record.state))
+    stored = await attachments.store(person.core, data, media.NAMES[message.kind], draft_id=record.id)
+    if isinstance(stored, Invalid):
+        return _join(_error(stored, _), _step(person, record.state))
+    record.state.voice_answers.append(stored)  # saved with the answer; not one of the evidence files
+    return _join(_(texts.VOICE_TAKEN), await _answer(person, record, text))
+
+
+async def _store(person: Person, record: DraftRecord, message: Incoming) -> str | Invalid:
+    data = await media.fetch(person.core, message.media_id)
+    if isinstance(data, Invalid):
+        return data
+    return await attachments.store(person.core, data, media.NAMES[message.kind], draft_id=record.id)
 
 
 async def _review_choice(person: Person, record: DraftRecord, text: str) -> str:
@@ -235,7 +302,9 @@ def _step(person: Person, state: DraftState) -> str:
     if prompt.hint:
         lines.append(prompt.hint)
     choices = [f"{choice_number(prompt, i)}. {choice.label}" for i, choice in enumerate(prompt.choices)]
-    if prompt.kind not in TYPED_KINDS:
+    if prompt.kind is Kind.FILES:
+        lines.extend(["", _(texts.FILES_HOW, done=FILES_DONE)])
+    elif prompt.kind not in TYPED_KINDS:
         if choices:
             lines.append("")
             lines.extend(choices)
@@ -245,7 +314,7 @@ def _step(person: Person, state: DraftState) -> str:
     elif prompt.choices or prompt.dont_know:  # a typed question's other answers ("no money was lost"): letters
         lines.append("")
         lines.extend(f"{letter}. {label}" for letter, label in _typed_labels(prompt))
-    if prompt.optional:
+    if prompt.optional and prompt.kind is not Kind.FILES:
         lines.append(_(texts.SEND_TO_SKIP, skip=person.word(Command.SKIP)))
     lines.append(_(texts.HOW_TO_MOVE, back=person.word(Command.BACK), help=person.word(Command.HELP)))
     return "\n".join(lines)

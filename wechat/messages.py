@@ -25,6 +25,7 @@ class Incoming:
     event: str = ""  # Event of an event (subscribe, unsubscribe, CLICK, …)
     event_key: str = ""
     message_id: str = ""  # MsgId; events have none
+    media_id: str = ""  # MediaId of a voice or image message: its file, fetched through the API
 
     @property
     def once_key(self) -> str:
@@ -53,6 +54,7 @@ def incoming(data: dict[str, str]) -> Incoming:
         event=data.get("Event", "").strip().lower(),
         event_key=data.get("EventKey", "").strip(),
         message_id=data.get("MsgId", "").strip(),
+        media_id=data.get("MediaId", "").strip(),
     )
 
 

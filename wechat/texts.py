@@ -1,8 +1,13 @@
-"""The WeChat channel's own words (catalog msgids). Where the bot's words fit they are the same
-msgids, so they share its translations; the questions come from the questionnaire."""
+"""The WeChat channel's own words (catalog msgids); the words every chat channel says come from
+the channel kit (intake/domain/channel_kit/texts.py), the questions from the questionnaire."""
 from __future__ import annotations
 
 from i18n import N_
+from intake.domain.channel_kit.texts import (  # noqa: F401 - the chat channels' shared words
+    ANSWER_THIS, CHECK_ANSWERS, CHOOSE_LANGUAGE, FILES_HERE, FILE_NOT_DOWNLOADED, FILE_TOO_BIG, NOTHING_TO_CANCEL,
+    OFFICER_WRITES, OPTIONAL, PHONES, READY_TO_CHECK, REPLY_PIN, SENT, SEVERAL, SLOW_DOWN, STATUS_PAGE,
+    STATUS_TITLE, TRACKING_CODE, UNKNOWN_CODE, VOICE_ANSWER, VOICE_TAKEN, WELCOME, WHAT_NOW, WRITE_DOWN,
+)
 
 # The words a person sends to act (also accepted in the other two languages; see commands.py).
 REPORT_WORD = N_("report")
@@ -20,34 +25,6 @@ MENU_PROGRESS = N_("Progress")
 MENU_ABOUT = N_("About")
 MENU_LANGUAGE = N_("Language")
 
-# Shared with the bot and the terminal chat.
-CHOOSE_LANGUAGE = N_("Please choose your language.")
-WELCOME = N_(
-    "Report a scam against older people. It takes about ten minutes, one question at a time. "
-    "It is safe, you do not need an account, and you can stay anonymous. "
-    "If you were tricked, it is not your fault."
-)
-PHONES = N_("Police emergency 110 · Anti-fraud line 96110 · Government service hotline 12345")
-OPTIONAL = N_("(optional)")
-SEVERAL = N_("You can type several numbers, for example 1,3.")
-CHECK_ANSWERS = N_("Check your answers")
-READY_TO_CHECK = N_("Your answers are ready to check. Please confirm or change one.")
-ANSWER_THIS = N_("Please answer this question.")
-NOTHING_TO_CANCEL = N_("There is no unfinished report to delete.")
-SENT = N_("Thank you. Your report has been sent.")
-TRACKING_CODE = N_("Your tracking code is:")
-REPLY_PIN = N_("Your reply PIN is:")
-WRITE_DOWN = N_(
-    "Please write both down. With the code you can follow the report at any time; "
-    "the PIN is needed to add information. Keep them to yourself: nobody from the government will ever ask you for them."
-)
-WHAT_NOW = N_("What you can do now")
-STATUS_PAGE = N_("Status page: %(url)s")
-UNKNOWN_CODE = N_("We could not find a report with that tracking code. Please check the 12 digits and try again.")
-STATUS_TITLE = N_("Report %(code)s: %(status)s")
-OFFICER_WRITES = N_("The officer writes: %(text)s")
-SLOW_DOWN = N_("You are sending messages very fast. Please wait a minute and try again.")
-
 # This channel's own: a chat with no buttons, answered by numbers and words.
 READ_ON = N_("(%(page)s/%(pages)s) Send “%(more)s” to read on.")
 LANGUAGE_SET = N_("Language: %(language)s. To change it, send “%(command)s”.")
@@ -57,7 +34,11 @@ HOW_TO_MOVE = N_("Send “%(back)s” to go back, “%(help)s” for help.")
 SEND_OR_CHANGE = N_("Reply 0 to send the report, or the number of an answer to change it.")
 STATUS_HINT = N_("To see the progress at any time, send: %(command)s %(code)s")
 STATUS_USAGE = N_("Please send the tracking code after “%(command)s”, for example: %(command)s 4821 0937 5562")
-TEXT_ONLY = N_("For now we can read only text messages here. Please answer with words.")
+TEXT_ONLY = N_("We can read text, photos and voice messages here, not this kind of message. Please answer with words.")
+FILES_HOW = N_("Send photos or voice messages, one in each message. When you have sent them all, or if you have none, reply %(done)s.")
+FILE_ADDED = N_("Thank you, it was added (%(count)s of %(max)s). Send more, or reply %(done)s to continue.")
+FILES_ONLY = N_("Please send photos or voice messages here, or reply %(done)s to continue.")
+NOT_KEPT = N_("Photos and voice messages are kept only as part of a report.")
 IDLE = N_("To report a scam, send “%(report)s”. To see a report's progress, send “%(progress)s” and its tracking code.")
 CANCELLED = N_("Your unfinished report was deleted. Send “%(report)s” to begin a new one.")
 HELP = N_(

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, delete, select, update
 
 from intake.domain import purposes
+from intake.platform.attachments import draft_files
 from intake.platform.rehash import rehash_found
 from intake.platform.clock import aware
 from intake.domain.conversation import DraftState, start
@@ -121,6 +122,13 @@ async def save_draft(core: Core, record: DraftRecord) -> None:
     async with core.db.writer.begin() as connection:  # one transaction, like core.db.transaction()
         await connection.execute(_SAVE, {"draft_id": record.id, "sealed": sealed, "now": now,
                                          "expires": now + timedelta(days=core.settings.draft_ttl_days)})
+
+
+async def evidence_files(core: Core, record: DraftRecord) -> list[str]:
+    """The files a chat sent into a draft as evidence, oldest first: the evidence answer, and
+    what "file 1 of 10" counts (a voice note that answered a question goes with the report, but
+    is not evidence: DraftState.voice_answers)."""
+    return [id_ for id_ in await draft_files(core, record.id) if id_ not in record.state.voice_answers]
 
 
 async def discard_draft(core: Core, draft_id: str) -> None:
