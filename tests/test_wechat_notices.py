@@ -397,3 +397,32 @@ def test_subscription_templates_set_wrong_are_refused_at_start_naming_the_settin
         Settings()
     monkeypatch.setenv("TIPLINE_WECHAT_TEMPLATES", '{"status_update": {"id": "TPL-1", "fields": {"thing1": "status"}}}')
     assert Settings().wechat_templates["status_update"].fields == {"thing1": "status"}
+
+
+async def test_an_unverified_account_tells_a_reporter_who_writes_again_the_waiting_notices_once(service, fake_api, wechat, clock,
+                                                                                                 tmp_path):
+    core = service
+    core.settings.wechat_account = "unverified"
+    await wechat.say(GRANDSON, "3")  # English
+    receipt = await wechat_tip(core, "en", email=False, phone=False, contact_mode="anonymous")
+    officer = await staff(core, "wang", "officer", UNIT)
+    await move_tip(core, receipt.tip_id, "accepted", staff=officer)
+    await deliver_all(outbox(core, tmp_path), clock)  # no message may carry them: they wait
+    reply = "\n".join(await wechat.read(GRANDSON, "help"))
+    received, accepted = reply.find(label("en", Status.SUBMITTED)), reply.find(label("en", Status.ACCEPTED))
+    assert -1 < received < accepted < reply.find("Answer each question with a message")  # in order, before the answer
+    assert label("en", Status.ACCEPTED) not in "\n".join(await wechat.read(GRANDSON, "help"))  # once
+    assert not fake_api.calls and not sms_sent(tmp_path)
+    report = await delivery_report(core, receipt.tip_id)
+    assert [r["status"] for r in report] == ["sent", "sent"] and "shown when the person wrote again" in report[-1]["last_error"]
+
+
+async def test_a_notice_passed_on_to_sms_is_not_told_again_in_the_chat(service, fake_api, wechat, clock, tmp_path):
+    core = service
+    core.settings.wechat_account = "unverified"
+    await wechat.say(GRANDSON, "3")
+    receipt = await wechat_tip(core, "en", email=False)
+    await deliver_all(outbox(core, tmp_path), clock)
+    assert len(sms_sent(tmp_path)) == 1
+    assert label("en", Status.SUBMITTED) not in "\n".join(await wechat.read(GRANDSON, "help"))
+    assert [r["status"] for r in await delivery_report(core, receipt.tip_id)] == ["passed", "sent"]

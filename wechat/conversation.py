@@ -23,6 +23,7 @@ from intake.domain.dates_in_words import moment_in_words
 from intake.domain.questionnaire import DONT_KNOW, STEP_BY_KEY
 from intake.domain.steps import ChannelCapabilities, Kind
 from intake.domain.tracking import looks_like_code
+from intake.notify.outbox import take_waiting
 from intake.platform import attachments, ratelimit
 from intake.platform.core import Core
 from intake.platform.voice_files import recording_seconds
@@ -87,7 +88,9 @@ async def reply(core: Core, message: Incoming) -> str | None:
         text = await _with_step(person, person._(texts.TEXT_ONLY))
     else:
         text = await _text(person, message.text)
-    return await _paged(person, text)
+    # Notices no message could carry (an account without customer-service messages): told now, first.
+    waiting = [notice.body for notice in await take_waiting(core, CHANNEL, user_hash(core, message.sender))]
+    return await _paged(person, _join(*waiting, text))
 
 
 async def _paged(person: Person, text: str) -> str:

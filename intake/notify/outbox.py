@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from i18n import N_, Translator
 from intake.domain import purposes
@@ -289,3 +290,28 @@ def _reporter_notice(core: Core, notification: Notification, tip: Tip, event: St
         template="status_update",
         params={"date": reported_on, "status": status_label},
     )
+
+
+async def take_waiting(core: Core, channel: str, owner_hash: str) -> list[Notice]:
+    """For a channel that can only answer (a WeChat account without customer-service messages):
+    the notices it passed on that no other channel took, so that they wait on the status page,
+    of the tips the person (`owner_hash`, the keyed hash on their tips) sent through it; oldest
+    first, rendered, and marked sent (the person is told them in the answer to their message,
+    once)."""
+    later = aliased(Notification)
+    async with core.db.transaction() as session:
+        rows = list((await session.scalars(
+            select(Notification).join(Tip, Tip.id == Notification.tip_id)
+            .where(Tip.channel == channel, Tip.channel_user_hash == owner_hash, Notification.channel == channel,
+                   Notification.status == PASSED, Notification.event_id.is_not(None),
+                   ~exists().where(and_(later.event_id == Notification.event_id, later.id > Notification.id)))
+            .order_by(Notification.id).with_for_update()
+        )).all())
+        if not rows:
+            return []
+        notices = await render_notices(core, session, rows)
+        now = core.clock.now()
+        for row in rows:
+            row.status, row.sent_at = "sent", now
+            row.last_error = (f"{row.last_error or ''}; shown when the person wrote again")[-2000:]
+    return [notice for notice in notices if notice is not None]
