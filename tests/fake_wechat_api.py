@@ -4,7 +4,7 @@ end-to-end tests of notices and the menu with the channel's real HTTP client.
 It serves what the channel uses: cgi-bin/token (a new token each time, the older ones refused
 once replaced, as WeChat does after its grace period), message/custom/send (only within 48 hours
 of the person's last message, as the test says: `open_window`), message/subscribe/bizsend (only
-with a consent given: `consent`, one notice a consent), menu/create and media/get. It records every
+with a consent given: `consent`, one notice a consent), menu/create, media/get and ticket/getticket (the JS-SDK's ticket). It records every
 call and can be told to fail: one HTTP 5xx, a stall until released, an expired token (42001),
 any errcode once.
 """
@@ -42,6 +42,7 @@ class FakeWeChatApi:
         self.window_open: set[str] = set()  # openids that wrote within 48 hours
         self.consents: dict[str, int] = {}  # openid -> subscription notices accepted
         self.tokens_issued = 0
+        self.tickets_issued = 0
         self._tokens = (f"ACCESS_TOKEN_{n}" for n in itertools.count(1))
         self.valid_token = ""
         self._faults: dict[str, list[str]] = {}  # path -> faults to answer, in turn
@@ -134,6 +135,7 @@ class FakeWeChatApi:
             "cgi-bin/message/subscribe/bizsend": self._subscribe_send,
             "cgi-bin/menu/create": self._menu_create,
             "cgi-bin/media/get": self._media_get,
+            "cgi-bin/ticket/getticket": self._ticket,
         }.get(path)
         if handler is None:
             return web.json_response({"errcode": 40050, "errmsg": "invalid api"})
@@ -170,6 +172,12 @@ class FakeWeChatApi:
             return web.json_response({"errcode": 40016, "errmsg": "invalid button size"})
         self.menus.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _ticket(self, request: web.Request, body: dict) -> web.Response:
+        if request.query.get("type") != "jsapi":
+            return web.json_response({"errcode": 40097, "errmsg": "invalid args"})
+        self.tickets_issued += 1
+        return web.json_response({"errcode": 0, "errmsg": "ok", "ticket": f"JSAPI_TICKET_{self.tickets_issued}", "expires_in": 7200})
 
     async def _media_get(self, request: web.Request, body: dict) -> web.StreamResponse:
         data = self.media.get(request.query.get("media_id", ""))

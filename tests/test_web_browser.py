@@ -244,3 +244,32 @@ def test_tab_reaches_every_control_with_a_visible_focus_outline(browser, site, c
     assert current_key(page) == "description"  # a text question: the text box too
     problems += keyboard_problems(page)
     assert not problems, "\n".join(problems)
+
+
+def _site_with_wechat(core):  # noqa: ANN001, ANN202 - the public site as `tipline serve` mounts WeChat's pages on it
+    from tipline.serve import _with_paths
+    from web_form.app import create_app
+    from wechat.app import Account, callback_app
+    from wechat.consent import CONSENT_PATH
+
+    return _with_paths(create_app(core), {CONSENT_PATH: callback_app(core, Account("tipline-test-token"))})
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_wechat_notices_page_passes_axe_and_fits_a_small_phone(browser, tmp_path, javascript):
+    """The consent page outside WeChat (or on an unverified account): no script at all, and with
+    JavaScript on or off the same words, the same link to the status page."""
+    with LiveSite(tmp_path, clock=FrozenClock(), app=_site_with_wechat) as live:
+        problems: list[str] = []
+        for language in LANGUAGES:
+            page = browser.new_context(java_script_enabled=javascript, viewport={"width": 320, "height": 800}).new_page()
+            page.on("console", lambda message: problems.append(f"console: {message.text}") if message.type == "error" else None)
+            page.goto(f"{live.url}/wechat/notices?lang={language}")
+            page.wait_for_load_state("load")
+            assert page.evaluate("document.documentElement.lang") == LANGUAGE_TAGS[language]
+            problems.extend(axe_violations(page) if javascript else [])
+            problems.extend(layout_problems(page))
+            page.click("main a")  # the status page, on the same site
+            assert "/status" in page.url and page.locator("#code").count() == 1
+            page.context.close()
+    assert not problems, "\n".join(problems)

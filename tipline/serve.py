@@ -117,8 +117,9 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
     hooks = {}  # paths of the public site's port that a channel's app answers
     if core.settings.wechat_token:
         from wechat.app import CALLBACK_PATH, callback_app
+        from wechat.consent import CONSENT_PATH
 
-        hooks[CALLBACK_PATH] = callback_app(core)
+        hooks[CALLBACK_PATH] = hooks[CONSENT_PATH] = callback_app(core)  # the callback, and the notices' consent page
     servers: list[tuple[_Server, list[socket.socket] | None]] = []
     if webhook_mode:
         # Production: Telegram posts updates behind the same proxy as the public site, checked by

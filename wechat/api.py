@@ -134,49 +134,77 @@ class WeChatApi:
         transaction (SQLite's one writer is not held over HTTP); two workers fetching at once is
         harmless: WeChat keeps the older token good for five minutes, and a worker whose token
         is then refused reads the newer one from the store."""
-        now = self.core.clock.now()
-        stored = await self._load()
-        if stored is not None and stored[1] - REFRESH_BEFORE > now:
-            token = self.core.keys.open_text(stored[0], purpose=purposes.API_TOKEN)
-            if token != refused:
-                return token
-        token, lifetime = await self._fetch_token()
-        await self._store(self.core.keys.seal(token, purpose=purposes.API_TOKEN), self.core.clock.now() + timedelta(seconds=lifetime))
-        return token
+        return await self._shared(self._row_name, self._fetch_token, refused=refused)
 
-    async def _load(self) -> tuple[bytes, datetime] | None:
+    async def jsapi_ticket(self) -> str:
+        """The JS-SDK ticket a page signs its wx.config with (the consent page: wechat/consent.py),
+        shared and renewed like the access token (WeChat limits how often it is fetched)."""
+        return await self._shared(f"{self._row_name}:jsapi", self._fetch_ticket)
+
+    async def _shared(self, name: str, fetch, *, refused: str | None = None) -> str:  # noqa: ANN001 - async () -> (str, int)
+        now = self.core.clock.now()
+        stored = await self._load(name)
+        if stored is not None and stored[1] - REFRESH_BEFORE > now:
+            value = self.core.keys.open_text(stored[0], purpose=purposes.API_TOKEN)
+            if value != refused:
+                return value
+        value, lifetime = await fetch()
+        await self._store(name, self.core.keys.seal(value, purpose=purposes.API_TOKEN), self.core.clock.now() + timedelta(seconds=lifetime))
+        return value
+
+    async def _fetch_ticket(self) -> tuple[str, int]:
+        answer = await self.call_get("cgi-bin/ticket/getticket", {"type": "jsapi"})
+        if not answer.get("ticket"):
+            raise ApiError("cgi-bin/ticket/getticket", int(answer.get("errcode") or -1))
+        return str(answer["ticket"]), int(answer.get("expires_in") or 7200)
+
+    async def call_get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        """GET `path` with the access token, as `call` POSTs (a refused token replaced once)."""
+        token = await self.token()
+        for attempt in (1, 2):
+            answer = await self._request("GET", path, params={**params, "access_token": token})
+            errcode = int(answer.get("errcode") or 0)
+            if errcode in TOKEN_REFUSED and attempt == 1:
+                token = await self.token(refused=token)
+                continue
+            if errcode:
+                raise ApiError(path, errcode)
+            return answer
+        raise AssertionError("unreachable")
+
+    async def _load(self, name: str) -> tuple[bytes, datetime] | None:
         """The sealed token and its expiry: from Redis when configured (and answering), else the row."""
         if self.core.settings.redis_url:
             try:
                 async with Redis.from_url(self.core.settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS) as redis:
-                    found = await redis.hmget(self._redis_key, "sealed", "expires")
+                    found = await redis.hmget(self._redis_key(name), "sealed", "expires")
                 if found[0] is not None and found[1] is not None:
                     return found[0], datetime.fromtimestamp(float(found[1]), timezone.utc)
             except RedisError as error:
                 log.warning("wechat: Redis did not answer (%s); the token is read from the database", type(error).__name__)
         async with self.core.db.session() as session:
-            row = await session.get(ApiToken, self._row_name)
+            row = await session.get(ApiToken, name)
         return (row.sealed_token, aware(row.expires_at)) if row is not None else None
 
-    async def _store(self, sealed: bytes, expires: datetime) -> None:
+    async def _store(self, name: str, sealed: bytes, expires: datetime) -> None:
         """Kept in Redis when configured (until it expires), and in the row (the fallback)."""
         if self.core.settings.redis_url:
             try:
                 async with Redis.from_url(self.core.settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS) as redis:
-                    await redis.hset(self._redis_key, mapping={"sealed": sealed, "expires": str(expires.timestamp())})
-                    await redis.expire(self._redis_key, int((expires - self.core.clock.now()).total_seconds()) + 60)
+                    await redis.hset(self._redis_key(name), mapping={"sealed": sealed, "expires": str(expires.timestamp())})
+                    await redis.expire(self._redis_key(name), int((expires - self.core.clock.now()).total_seconds()) + 60)
             except RedisError as error:
                 log.warning("wechat: Redis did not answer (%s); the token is kept in the database", type(error).__name__)
         async with self.core.db.transaction() as session:
-            row = await session.get(ApiToken, self._row_name, with_for_update=True)
+            row = await session.get(ApiToken, name, with_for_update=True)
             if row is None:
-                session.add(ApiToken(name=self._row_name, sealed_token=sealed, expires_at=expires))
+                session.add(ApiToken(name=name, sealed_token=sealed, expires_at=expires))
             else:
                 row.sealed_token, row.expires_at = sealed, expires
 
-    @property
-    def _redis_key(self) -> str:
-        return f"tipline:api-token:{self._row_name}"
+    @staticmethod
+    def _redis_key(name: str) -> str:
+        return f"tipline:api-token:{name}"
 
     async def _fetch_token(self) -> tuple[str, int]:
         s = self.core.settings

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from intake.platform.body_limits import BodyTooLarge, CappedBodies
 from intake.platform.core import Core
 from wechat import conversation, once
+from wechat.consent import CONSENT_PATH, consent_page
 from wechat.crypto import BadMessage, MessageCrypt, signature, signature_matches
 from wechat.messages import Unreadable, encrypted_reply, fields, incoming, text_reply
 from wechat.split import split
@@ -117,6 +118,10 @@ def callback_app(core: Core, account: Account | None = None) -> CappedBodies:
     async def too_large(request: Request, exc: Exception) -> Response:
         return Response(status_code=413)
 
-    app = Starlette(routes=[Route(CALLBACK_PATH, verify, methods=["GET"]), Route(CALLBACK_PATH, receive, methods=["POST"])],
+    async def notices(request: Request) -> Response:
+        return await consent_page(core, request)
+
+    app = Starlette(routes=[Route(CALLBACK_PATH, verify, methods=["GET"]), Route(CALLBACK_PATH, receive, methods=["POST"]),
+                            Route(CONSENT_PATH, notices, methods=["GET"])],
                     exception_handlers={BodyTooLarge: too_large})
     return CappedBodies(app, limit_for=lambda path: MAX_BODY_BYTES)

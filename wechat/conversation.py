@@ -32,6 +32,7 @@ from intake.reporting.drafts import DraftRecord, discard_draft, evidence_files, 
 from intake.reporting.lookups import Client, LookupRefused
 from intake.reporting.submission import Incomplete, submit_draft
 from wechat import media, pages, texts
+from wechat.consent import CONSENT_PATH, can_ask_consent
 from wechat.commands import MENU_KEYS, Command, command_of, language_chosen
 from wechat.messages import Incoming
 from wechat.users import CHANNEL, CHOOSING, language_of, set_language, unfollowed, user_hash
@@ -270,6 +271,8 @@ async def _submit(person: Person, record: DraftRecord) -> str:
     base = person.core.settings.public_base_url
     if base:
         parts.append(_(texts.STATUS_PAGE, url=base.rstrip("/") + "/status"))
+        if record.state.answers.get("notify") == "yes" and can_ask_consent(person.core):
+            parts.append(_(texts.ALLOW_NOTICES, url=f"{base.rstrip('/')}{CONSENT_PATH}?lang={person.language}"))
     advice = shown.advice_in()
     if advice:  # last: the one part that may be cut off when the reply is too long for one message
         parts.append(_(texts.WHAT_NOW) + "\n" + advice)

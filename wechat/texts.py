@@ -38,6 +38,7 @@ TEXT_ONLY = N_("We can read text, photos and voice messages here, not this kind 
 FILES_HOW = N_("Send photos or voice messages, one in each message. When you have sent them all, or if you have none, reply %(done)s.")
 FILE_ADDED = N_("Thank you, it was added (%(count)s of %(max)s). Send more, or reply %(done)s to continue.")
 FILES_ONLY = N_("Please send photos or voice messages here, or reply %(done)s to continue.")
+ALLOW_NOTICES = N_("To be told of each step also after 48 hours without a message, allow a notice here: %(url)s")
 NOT_KEPT = N_("Photos and voice messages are kept only as part of a report.")
 IDLE = N_("To report a scam, send “%(report)s”. To see a report's progress, send “%(progress)s” and its tracking code.")
 CANCELLED = N_("Your unfinished report was deleted. Send “%(report)s” to begin a new one.")
