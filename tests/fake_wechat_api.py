@@ -4,9 +4,9 @@ end-to-end tests of notices and the menu with the channel's real HTTP client.
 It serves what the channel uses: cgi-bin/token (a new token each time, the older ones refused
 once replaced, as WeChat does after its grace period), message/custom/send (only within 48 hours
 of the person's last message, as the test says: `open_window`), message/subscribe/bizsend (only
-with a consent given: `consent`, one notice a consent), menu/create, media/get and ticket/getticket (the JS-SDK's ticket). It records every
-call and can be told to fail: one HTTP 5xx, a stall until released, an expired token (42001),
-any errcode once.
+with a consent given: `consent`, one notice a consent), menu/create, media/get (`media`: id to
+bytes) and ticket/getticket (the JS-SDK's ticket). It records every call and can be told to fail:
+one HTTP 5xx, a stall until released, an expired token (42001), any errcode once.
 """
 from __future__ import annotations
 
