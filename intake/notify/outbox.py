@@ -299,15 +299,17 @@ async def take_waiting(core: Core, channel: str, owner_hash: str) -> list[Notice
     first, rendered, and marked sent (the person is told them in the answer to their message,
     once)."""
     later = aliased(Notification)
+    waiting = (select(Notification).join(Tip, Tip.id == Notification.tip_id)
+               .where(Tip.channel == channel, Tip.channel_user_hash == owner_hash, Notification.channel == channel,
+                      Notification.status == PASSED, Notification.event_id.is_not(None),
+                      ~exists().where(and_(later.event_id == Notification.event_id, later.id > Notification.id)))
+               .order_by(Notification.id))
+    async with core.db.session() as session:  # most messages find none: no write transaction for them
+        if (await session.scalar(waiting.with_only_columns(Notification.id).limit(1))) is None:
+            return []
     async with core.db.transaction() as session:
-        rows = list((await session.scalars(
-            select(Notification).join(Tip, Tip.id == Notification.tip_id)
-            .where(Tip.channel == channel, Tip.channel_user_hash == owner_hash, Notification.channel == channel,
-                   Notification.status == PASSED, Notification.event_id.is_not(None),
-                   ~exists().where(and_(later.event_id == Notification.event_id, later.id > Notification.id)))
-            .order_by(Notification.id).with_for_update()
-        )).all())
-        if not rows:
+        rows = list((await session.scalars(waiting.with_for_update(of=Notification))).all())
+        if not rows:  # another worker told them just now
             return []
         notices = await render_notices(core, session, rows)
         now = core.clock.now()
