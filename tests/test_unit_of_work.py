@@ -100,7 +100,7 @@ async def test_an_event_nobody_handles_is_refused_when_raised_and_nothing_is_com
 async def test_every_declared_event_has_a_handler_and_a_missing_one_stops_the_wiring(core, monkeypatch):
     declared = events.declared()
     assert {kind.__name__ for kind in declared} == {
-        "PublicStepWritten", "PublicStepTranslated", "TipPassedToUnits", "SupervisionIssued"}
+        "PublicStepWritten", "PublicStepTranslated", "TipPassedToUnits", "SupervisionIssued", "WarningPublished"}
     check_handled(declared)  # bootstrap (the `core` fixture) wired them all
     monkeypatch.delitem(unit_of_work._handlers, events.SupervisionIssued)
     with pytest.raises(LookupError, match="SupervisionIssued"):
