@@ -111,7 +111,7 @@ async def test_two_administrators_propose_approve_and_pay_from_the_command_line(
     async with core.db.session() as session:
         actions = (await session.scalars(select(AuditEvent.action).where(AuditEvent.tip_id == tip_id))).all()
         templates = (await session.scalars(select(Notification.payload).where(Notification.tip_id == tip_id,
-                                                                              Notification.kind == "reward"))).all()
+                                                                              Notification.kind == "reward").order_by(Notification.id))).all()
     assert {"reward.propose", "refused:reward.approve", "reward.approve", "reward.pay"} <= set(actions)
     assert [payload["template"] for payload in templates] == ["reward_approved", "reward_paid"]
 
@@ -161,7 +161,7 @@ async def test_lapse_from_the_command_line_after_the_claim_period(core, clock):
         assert (await session.get(Award, award.id)).status == "lapsed"
         lapse = await session.scalar(select(AuditEvent).where(AuditEvent.action == "reward.lapse"))
         templates = (await session.scalars(select(Notification.payload).where(Notification.tip_id == tip_id,
-                                                                              Notification.kind == "reward"))).all()
+                                                                              Notification.kind == "reward").order_by(Notification.id))).all()
     assert lapse.actor == "bo" and [p["template"] for p in templates] == ["reward_approved", "reward_lapsed"]
 
 
