@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from i18n import DEFAULT_LANGUAGE
 from intake.platform.core import Core
+from intake.platform.counters import add_one
 from intake.platform.models.prevention import ScamWarning, WarningViews
 from intake.platform.models.tip_records import Organisation
 
@@ -81,17 +81,4 @@ async def published_warning(core: Core, warning_id: int, language: str) -> Publi
 async def count_view(core: Core, warning_id: int) -> None:
     """One more opening of a published warning today, for the campaign's figures: a count per
     warning and day, nothing about who read it."""
-    day = core.today()
-    for _attempt in range(3):
-        async with core.db.transaction() as session:
-            done = await session.execute(update(WarningViews).where(WarningViews.warning_id == warning_id,
-                                                                    WarningViews.day == day)
-                                         .values(count=WarningViews.count + 1))
-            if done.rowcount:
-                return
-        try:
-            async with core.db.transaction() as session:
-                session.add(WarningViews(warning_id=warning_id, day=day, count=1))
-            return
-        except IntegrityError:  # another request added the day's row first: count in it
-            continue
+    await add_one(core.db, WarningViews, warning_id=warning_id, day=core.today())

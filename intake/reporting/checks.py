@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
 
 from i18n import N_
 from intake.casework.duplicates import credit_codes, organisation_key, website_key
@@ -31,6 +30,7 @@ from intake.domain.refusals import Refused
 from intake.domain.warnings import read_address
 from intake.platform import audit, ratelimit
 from intake.platform.core import Core
+from intake.platform.counters import add_one
 from intake.platform.models.operations import DailyCount
 from intake.platform.models.tip_records import Organisation, RiskObjection
 from intake.platform.ratelimit import Limit
@@ -189,19 +189,7 @@ async def public_entry(core: Core, entry_id: int) -> PublicEntry | None:
 
 async def count_today(core: Core, name: str) -> None:
     """One more in today's figure `name` (no detail is kept)."""
-    day = core.today()
-    for _attempt in range(3):
-        async with core.db.transaction() as session:
-            done = await session.execute(update(DailyCount).where(DailyCount.day == day, DailyCount.name == name)
-                                         .values(count=DailyCount.count + 1))
-            if done.rowcount:
-                return
-        try:
-            async with core.db.transaction() as session:
-                session.add(DailyCount(day=day, name=name, count=1))
-            return
-        except IntegrityError:  # another process added the day's row first: count in it
-            continue
+    await add_one(core.db, DailyCount, day=core.today(), name=name)
 
 
 async def daily_counts(core: Core, name: str, since: date) -> dict[date, int]:
