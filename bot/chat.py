@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import SendMessage, TelegramMethod
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from sqlalchemy import bindparam, select
 
 from bot import render, replies
@@ -22,6 +22,16 @@ from intake.platform.models.reporting import ChannelUser, Draft
 from intake.domain.steps import ChannelCapabilities
 
 log = logging.getLogger(__name__)
+
+
+async def remove_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the message whose button was pressed: they are spent."""
+    if query.message is None:
+        return
+    try:
+        await query.message.edit_reply_markup(reply_markup=None)
+    except Exception as error:  # noqa: BLE001 - the press is taken either way
+        log.info("could not remove the buttons: %s", type(error).__name__)
 
 CHANNEL = "telegram"
 CAPABILITIES = ChannelCapabilities(frozenset({"files"}))

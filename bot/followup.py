@@ -9,7 +9,6 @@ limits (intake.reporting.lookups).
 from __future__ import annotations
 
 import base64
-import logging
 from dataclasses import asdict
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +22,7 @@ from sqlalchemy import select
 
 from bot import render, texts
 from bot.callbacks import Addition, LeaveOut, Rate
-from bot.chat import CHANNEL, Chat
+from bot.chat import CHANNEL, Chat, remove_buttons
 from bot.evidence import Incoming, download, incoming_file
 from bot.users import user_hash
 from intake.platform import attachments
@@ -42,8 +41,6 @@ from intake.reporting import lookups
 from intake.reporting.lookups import Client, LookupRefused
 from intake.domain.tracking import looks_like_code
 from intake.domain.workflow import STATUS_LABELS, Status
-
-log = logging.getLogger(__name__)
 
 FOLLOW_UP_WINDOW = timedelta(hours=1)  # more text or photos after answering: offered to the same tip
 WHAT_WENT_WRONG = "what_went_wrong"  # in the conversation state: [tip id, when asked] after "not satisfied"
@@ -185,7 +182,7 @@ async def answered_addition(query: CallbackQuery, callback_data: Addition, core:
         return
     await state.update_data({PENDING: None})
     await query.answer()
-    await _remove_buttons(query)
+    await remove_buttons(query)
     if not callback_data.go:
         await chat.say(chat._(texts.NOT_ADDED) + "\n\n" + chat._(texts.IDLE))
         return
@@ -194,15 +191,6 @@ async def answered_addition(query: CallbackQuery, callback_data: Addition, core:
         await chat.say(chat._(texts.IDLE))
         return
     await add_to_tip(chat, held["tip"], held["text"], Incoming(**held["file"]) if held["file"] else None)
-
-
-async def _remove_buttons(query: CallbackQuery) -> None:
-    if query.message is None:
-        return
-    try:
-        await query.message.edit_reply_markup(reply_markup=None)
-    except Exception as error:  # noqa: BLE001 - the answer is taken either way
-        log.info("could not remove the buttons: %s", type(error).__name__)
 
 
 async def rated(query: CallbackQuery, callback_data: Rate, core: Core, bot: Bot, state: FSMContext) -> None:
@@ -217,7 +205,7 @@ async def rated(query: CallbackQuery, callback_data: Rate, core: Core, bot: Bot,
         await query.answer(render.error_text(result, chat._)[:190], show_alert=True)
         return
     await query.answer()
-    await _remove_buttons(query)
+    await remove_buttons(query)
     if callback_data.v == "no":  # one optional question, answered by the next message within the hour
         await state.update_data({WHAT_WENT_WRONG: [callback_data.t, core.clock.now().timestamp()]})
         await chat.say(chat._(texts.RATE_WHAT_WENT_WRONG), render.Markup(inline_keyboard=[
@@ -253,7 +241,7 @@ async def left_out(query: CallbackQuery, callback_data: LeaveOut, core: Core, bo
                            query.from_user.language_code)
     await state.update_data({WHAT_WENT_WRONG: None})
     await query.answer()
-    await _remove_buttons(query)
+    await remove_buttons(query)
     await chat.say(chat._(texts.RATE_THANKS))
 
 

@@ -4,7 +4,6 @@ scam's numbers and addresses are written so that Telegram does not make them lin
 withdrawn or ended warnings are gone at once (read from the core each time)."""
 from __future__ import annotations
 
-import logging
 
 from aiogram import Bot, Router
 from aiogram.filters import Command
@@ -13,15 +12,13 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import render, texts
 from bot.callbacks import WarningsFor
-from bot.chat import Chat
+from bot.chat import Chat, remove_buttons
 from bot.users import CHANNEL
 from i18n import Translator
 from intake.platform.core import Core
 from intake.prevention import subscriptions
 from intake.prevention.public import PublicWarning, count_view, published_warnings
 from intake.prevention.warning_text import warning_text as core_warning_text
-
-log = logging.getLogger(__name__)
 
 SHOWN = 5  # the newest; the public site lists them all
 
@@ -75,17 +72,8 @@ async def pressed(query: CallbackQuery, callback_data: WarningsFor, core: Core, 
             return
         said = _(texts.UNSUBSCRIBE_DONE, region=core.deployment.region_name(ended.region, _.language))
     await query.answer()
-    await _remove_buttons(query)  # the menu's other buttons are as old: /warnings shows it anew
+    await remove_buttons(query)  # the menu's other buttons are as old: /warnings shows it anew
     await chat.say(said)
-
-
-async def _remove_buttons(query: CallbackQuery) -> None:
-    if query.message is None:
-        return
-    try:
-        await query.message.edit_reply_markup(reply_markup=None)
-    except Exception as error:  # noqa: BLE001 - the press is taken either way
-        log.info("could not remove the buttons: %s", type(error).__name__)
 
 
 def stop_keyboard(subscription_id: int, region: str, _: Translator) -> render.Markup:
