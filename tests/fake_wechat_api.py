@@ -15,6 +15,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 APPID = "wx5823bf96d3bd56c7"
@@ -185,3 +186,11 @@ class FakeWeChatApi:
             return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
         kind = "audio/amr" if data.startswith(b"#!AMR") else "image/jpeg"
         return web.Response(body=data, content_type=kind, headers={"Content-Disposition": 'attachment; filename="media"'})
+
+
+@pytest.fixture
+async def fake_api():
+    """The fake WeChat API on a port of its own, for one test."""
+    fake = await FakeWeChatApi().start()
+    yield fake
+    await fake.stop()

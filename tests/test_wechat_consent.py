@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from i18n import Translator
-from tests.fake_wechat_api import APPID, SECRET, FakeWeChatApi
+from tests.fake_wechat_api import APPID, SECRET, fake_api  # noqa: F401 - fake_api is a fixture
 from tests.test_wechat_callback import script
 from tests.wechat_harness import TOKEN, FakeWeChat
 from wechat.app import CALLBACK_PATH, Account, callback_app
@@ -20,13 +20,6 @@ from wechat.consent import ALLOW, CONSENT_PATH, EXPLAIN, JS_SDK, js_signature
 from intake.platform.settings import WeChatTemplate
 
 BASE = "https://tipline.example.gov.cn"
-
-
-@pytest.fixture
-async def fake_api():
-    fake = await FakeWeChatApi().start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from intake.platform.attachments import load
 from intake.platform.models.reporting import Attachment
 from intake.platform.models.tips import Tip
 from tests.factories import a_photo
-from tests.fake_wechat_api import APPID, SECRET, FakeWeChatApi
+from tests.fake_wechat_api import APPID, SECRET, fake_api  # noqa: F401 - fake_api is a fixture
 from tests.test_voice_files import AMR_VOICE
 from tests.test_wechat_callback import script
 from tests.wechat_harness import TOKEN, FakeWeChat, message_xml
@@ -28,13 +28,6 @@ from wechat.app import CALLBACK_PATH, Account, callback_app
 
 GRANDSON = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
 _msg_ids = itertools.count(7100000000000000001)
-
-
-@pytest.fixture
-async def fake_api():
-    fake = await FakeWeChatApi().start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

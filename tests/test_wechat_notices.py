@@ -23,7 +23,7 @@ from intake.platform.settings import Settings, WeChatTemplate
 from tests.cli import run_tipline
 from tests.console_support import client_for, make_staff, sign_in
 from tests.factories import file_tip, staff
-from tests.fake_wechat_api import APPID, SECRET, FakeWeChatApi
+from tests.fake_wechat_api import APPID, SECRET, FakeWeChatApi, fake_api  # noqa: F401 - fake_api is a fixture
 from tests.test_faults_support import redis_server  # noqa: F401 - fixture
 from tests.test_serve import free_port
 from tests.walk import ANSWERS_FOR_MOTHER
@@ -38,13 +38,6 @@ from wechat.split import MAX_BYTES, joins_previous
 GRANDSON = "oyORnuP8q7ou2gfYjqLzSIWZf0rs"
 UNIT = "990121-civil_affairs"
 TEMPLATES = {"status_update": WeChatTemplate(id="TPL-progress-1", fields={"thing1": "status", "time2": "date"})}
-
-
-@pytest.fixture
-async def fake_api():
-    fake = await FakeWeChatApi().start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

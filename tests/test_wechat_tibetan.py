@@ -18,7 +18,7 @@ from intake.casework.casework import move_tip
 from intake.notify.dispatch import Dispatcher
 from intake.platform.models.tips import Tip
 from tests.factories import a_photo, staff
-from tests.fake_wechat_api import APPID, SECRET, FakeWeChatApi
+from tests.fake_wechat_api import APPID, SECRET, FakeWeChatApi, fake_api  # noqa: F401 - fake_api is a fixture
 from tests.test_voice_files import AMR_VOICE
 from tests.wechat_harness import PAGE_MARK, TOKEN, FakeWeChat, message_xml
 from wechat import texts
@@ -58,13 +58,6 @@ SCRIPT = [
     ("1", "consent: yes"),
     ("0", "send the report"),
 ]
-
-
-@pytest.fixture
-async def fake_api():
-    fake = await FakeWeChatApi().start()
-    yield fake
-    await fake.stop()
 
 
 async def converse(core, fake_api: FakeWeChatApi, openid: str, language: str) -> list[tuple[str, list[str]]]:
