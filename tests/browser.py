@@ -86,6 +86,13 @@ class LiveSite:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
 
 
+def follow(page, selector: str) -> None:
+    """Click something that loads a new page and wait until it has: a check made straight after
+    a bare click can run on the page being replaced (`document.documentElement` is then null)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

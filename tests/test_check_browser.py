@@ -10,7 +10,7 @@ from intake.casework.duplicates import organisation_key, set_colour
 from intake.casework.risk_list import publish
 from intake.platform.clock import FrozenClock
 from intake.staff.staff import add_staff
-from tests.browser import LiveSite, axe_violations, launch, layout_problems
+from tests.browser import LiveSite, axe_violations, follow, launch, layout_problems
 from tests.factories import file_tip
 from tests.test_check import NAME, determination
 from tests.warning_support import ZH_TITLE, a_form, a_published_warning
@@ -52,7 +52,7 @@ def new_page(browser, site, language: str, *, javascript: bool):
 def look_up(page, typed: str) -> None:
     page.fill("#q", typed)
     with page.expect_navigation():
-        page.click("form button.button")
+        follow(page, "form button.button")
 
 
 def test_the_look_up_and_the_objection_work_with_javascript_off(browser, site):
@@ -61,17 +61,17 @@ def test_the_look_up_and_the_objection_work_with_javascript_off(browser, site):
     look_up(page, "＋８６ ０５７１ ８７６５ ４３２１")
     assert NAME in page.inner_text(".check-entry") and "96110" in page.inner_text(".check-next")
     with page.expect_navigation():
-        page.click(".check-entry a")
+        follow(page, ".check-entry a")
     page.fill("#text", "处罚决定已被撤销")
     page.fill("#contact", "0571-8888 0000")
     with page.expect_navigation():
-        page.click("form button.button")
+        follow(page, "form button.button")
     assert page.locator(".notice").count() == 1
     page.goto(site.url + "/check")
     look_up(page, "138 0013 8000")  # a number a warning says not to call
     assert ZH_TITLE in page.inner_text(".warning-item") and page.locator(".warning-item a").count() == 1
     with page.expect_navigation():
-        page.click(".warning-item a")
+        follow(page, ".warning-item a")
     assert NAME in page.inner_text(".warning-organisation")
     page.context.close()
 
@@ -97,16 +97,16 @@ def test_check_pages_pass_axe_in_three_languages(browser, site, language):
             assert page.locator(".warning-item").count() == 1 and page.locator(".check-entry").count() == 1
     assert page.locator(".check-entry").count() == 1 and NAME in page.inner_text(".check-entry")
     with page.expect_navigation():
-        page.click(".check-entry a")
+        follow(page, ".check-entry a")
     check(page)
     with page.expect_navigation():
-        page.click("form button.button")  # nothing written: the errors
+        follow(page, "form button.button")  # nothing written: the errors
     assert page.locator(".error-summary").count() == 1
     check(page)
     page.fill("#text", "处罚决定已被撤销")
     page.fill("#contact", "0571-8888 0000")
     with page.expect_navigation():
-        page.click("form button.button")
+        follow(page, "form button.button")
     assert page.locator(".notice").count() == 1
     check(page)
     page.context.close()

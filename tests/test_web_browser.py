@@ -18,7 +18,7 @@ from intake.domain.questionnaire import DONT_KNOW, NO_MONEY, STEP_BY_KEY
 from intake.domain.steps import Kind
 from intake.staff.staff import add_staff
 from intake.domain.workflow import STATUS_LABELS, Status
-from tests.browser import LiveSite, axe_violations, keyboard_problems, launch, layout_problems
+from tests.browser import LiveSite, axe_violations, follow, keyboard_problems, launch, layout_problems
 from tests.walk import ANSWERS_ANONYMOUS_SELF, ANSWERS_FOR_MOTHER
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -79,7 +79,7 @@ def answer(page, key: str, value: object) -> None:
     step = STEP_BY_KEY[key]
     typed = step.kind in (Kind.TEXT, Kind.PHONE, Kind.EMAIL, Kind.DATE, Kind.MONEY)
     if typed and value in (DONT_KNOW, NO_MONEY):
-        page.click(f"button[name=choice][value='{value}']")
+        follow(page, f"button[name=choice][value='{value}']")
         return
     if value is not SKIP and value != SKIP and step.kind is not Kind.FILES:
         if typed:
@@ -87,7 +87,7 @@ def answer(page, key: str, value: object) -> None:
         else:
             for item in value if isinstance(value, list) else [value]:
                 page.check(f"input[name=answer][value='{item}']")
-    page.click("form button.button:not([name])")
+    follow(page, "form button.button:not([name])")
 
 
 def walk(page, answers: dict, *, on_page=None) -> None:
@@ -95,7 +95,7 @@ def walk(page, answers: dict, *, on_page=None) -> None:
         if on_page:
             on_page(page)
         if "/report/notice/" in page.url:
-            page.click("main a.button")
+            follow(page, "main a.button")
             continue
         key = current_key(page)
         if key is None:
@@ -107,7 +107,7 @@ def walk(page, answers: dict, *, on_page=None) -> None:
 
 def start(page, site) -> None:
     page.goto(site.url + "/")
-    page.click("button.start")
+    follow(page, "button.start")
 
 
 def test_story_1_mrs_wang_reports_in_chinese_without_javascript_and_follows_every_step(browser, site):
@@ -119,7 +119,7 @@ def test_story_1_mrs_wang_reports_in_chinese_without_javascript_and_follows_ever
     walk(page, MRS_WANG)
     assert page.url.endswith("/report/review")
     assert "福寿康养老院" in page.inner_text("main")
-    page.click("button.start")  # 提交举报
+    follow(page, "button.start")  # 提交举报
     code_box = page.locator("#tracking-code")
     code = code_box.inner_text().strip()
     assert re.fullmatch(r"\d{4} \d{4} \d{4}", code)
@@ -142,7 +142,7 @@ def test_story_1_mrs_wang_reports_in_chinese_without_javascript_and_follows_ever
 
     page.goto(site.url + "/status")
     page.fill("#code", code.replace(" ", "-"))
-    page.click("form button.button")
+    follow(page, "form button.button")
     timeline = page.inner_text("main")
     _ = Translator("zh_Hans")
     for status in (Status.SUBMITTED, Status.ACCEPTED, Status.VERIFYING, Status.SUBSTANTIATED):
@@ -159,7 +159,7 @@ def test_story_4_urgent_advice_comes_before_any_other_question(browser, site):
     text = page.inner_text("main")
     assert "110" in text and "96110" in text and "Do not transfer any money" in text
     assert page.locator("a[href='tel:110']").count() >= 2
-    page.click("main a.button")
+    follow(page, "main a.button")
     assert current_key(page) == "reporting_for"
 
 
@@ -167,8 +167,7 @@ def test_the_status_page_never_says_whether_a_code_exists(browser, site):
     page = new_page(browser, site, "bo", javascript=False)
     page.goto(site.url + "/status")
     page.fill("#code", "༡༢༣༤ ༥༦༧༨ ༩༠༡༢")
-    with page.expect_navigation():  # the answer is a new page: read its title once it has loaded
-        page.click("form button.button")
+    follow(page, "form button.button")  # the answer is a new page: read its title once it has loaded
     assert page.title().startswith(Translator("bo")("Error:"))
     assert page.locator(".error-summary a[href='#code']").count() == 1
     assert page.input_value("#code") == "༡༢༣༤ ༥༦༧༨ ༩༠༡༢"
@@ -193,28 +192,28 @@ def test_every_page_of_the_journey_passes_axe_and_fits_a_small_phone(browser, si
     assert page.locator("button.read-aloud").is_hidden()
     assert page.evaluate("document.documentElement.lang") == LANGUAGE_TAGS[language]
     check(page)
-    page.click("button.start")
-    page.click("form button.button")  # nothing chosen: the page with its error
+    follow(page, "button.start")
+    follow(page, "form button.button")  # nothing chosen: the page with its error
     assert page.locator(".error-summary").count() == 1
     check(page)
     walk(page, {**ANSWERS_FOR_MOTHER, "urgent": "yes"}, on_page=check)
     page.goto(site.url + "/report/q/when?from=review")
     page.fill("#answer", "2099-01-01")
-    page.click("form button.button:not([name])")
+    follow(page, "form button.button:not([name])")
     assert page.locator(".error-message").count() == 1
     check(page)
     page.goto(site.url + "/report/review")
-    page.click("button.start")
+    follow(page, "button.start")
     check(page)  # the confirmation
     assert page.locator("a.telegram-link").count() == 1
     code = page.inner_text("#tracking-code")
     page.goto(site.url + "/status")
     check(page)
     page.fill("#code", "1234")
-    page.click("form button.button")
+    follow(page, "form button.button")
     check(page)
     page.fill("#code", code)
-    page.click("form button.button")
+    follow(page, "form button.button")
     check(page)
     # The same pages in high contrast with bigger text.
     contrast = new_page(browser, site, language, contrast=True, large=True, width=320)
@@ -269,7 +268,7 @@ def test_the_wechat_notices_page_passes_axe_and_fits_a_small_phone(browser, tmp_
             assert page.evaluate("document.documentElement.lang") == LANGUAGE_TAGS[language]
             problems.extend(axe_violations(page) if javascript else [])
             problems.extend(layout_problems(page))
-            page.click("main a")  # the status page, on the same site
+            follow(page, "main a")  # the status page, on the same site
             assert "/status" in page.url and page.locator("#code").count() == 1
             page.context.close()
     assert not problems, "\n".join(problems)
