@@ -1,7 +1,7 @@
 """Running the bot: the aiogram Dispatcher, long polling, and the webhook app.
 
-The composition root (tipline/) calls these; nothing here reads the environment except
-`BotSettings`, which the root may use or replace.
+The composition root (tipline/) calls these; nothing here reads the environment (the root
+reads `bot.settings.BotSettings`).
 
 - `build_dispatcher(core, storage=None)`: routers, per-chat rate limit, per-chat ordering: an
   update is stored under its chat's lock and its replies are sent after it (bot/replies.py).
@@ -35,7 +35,6 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Update
 from fastapi import FastAPI, Request, Response
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import checking, edits, followup, groups, replies, report, texts, warnings_command
 from bot.chat import read_for_update
@@ -49,18 +48,6 @@ log = logging.getLogger(__name__)
 CHAT_LIMIT = ratelimit.Limit("bot-chat", 60, 60)  # updates per chat per minute
 GUARD = "chat_guard"  # the dispatcher's ChatGuard, in its workflow data
 WEBHOOK_PATH = "/telegram/webhook"
-
-
-class BotSettings(BaseSettings):
-    """The bot's settings, from the environment (prefix TIPLINE_) or .env."""
-
-    model_config = SettingsConfigDict(env_prefix="TIPLINE_", env_file=".env", extra="ignore")
-
-    telegram_token: str = ""
-    telegram_api_base: str = ""  # a local Bot API server (or the tests' fake); empty: api.telegram.org
-    telegram_webhook_url: str = ""  # empty: long polling
-    telegram_webhook_secret: str = ""
-    redis_url: str = ""  # empty: conversation state in memory (enough: it only points at the draft)
 
 
 class ChatGuard(BaseMiddleware):

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import BotSettings
+from bot.settings import BotSettings
 from intake.platform import ratelimit
 from intake.domain.conversation import SKIP
 from intake.platform.core import Core

@@ -8,7 +8,7 @@ import socket
 import httpx
 from sqlalchemy import func, select
 
-from bot.app import BotSettings
+from bot.settings import BotSettings
 from intake.platform import ratelimit
 from intake.casework.casework import move_tip
 from intake.platform.models.operations import RateCounter

@@ -37,13 +37,16 @@ def digest(
 
 async def _deliver(core: Core) -> int:
     """What is due in the outbox now (the digests among it), on every channel configured here."""
-    from bot.app import BotSettings, make_bot
-    from bot.notifier import TelegramChannel
+    from bot.settings import BotSettings
 
     channels = configured_channels(core.settings, core.settings.var_dir)
     bot_settings = BotSettings()
-    sender = make_bot(bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None) if bot_settings.telegram_token else None
-    if sender is not None:
+    sender = None
+    if bot_settings.telegram_token:  # aiogram only where it is used: its types take seconds to build
+        from bot.app import make_bot
+        from bot.notifier import TelegramChannel
+
+        sender = make_bot(bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None)
         channels["telegram"] = TelegramChannel(sender, core)
     try:
         return await Dispatcher(core, channels, worker_id=f"alerts-{os.getpid()}").run_once()

@@ -89,7 +89,8 @@ def bot() -> None:
     """Run only the Telegram bot and the notice dispatcher (long polling; needs TIPLINE_TELEGRAM_TOKEN)."""
     import signal
 
-    from bot.app import BotSettings, make_bot, make_storage, run_polling
+    from bot.app import make_bot, make_storage, run_polling
+    from bot.settings import BotSettings
     from bot.notifier import TelegramChannel
     from intake.notify.dispatch import Dispatcher
     from tipline.channels import configured_channels

@@ -48,7 +48,7 @@ from tipline.suggest_cli import HELDOUT_PATH
 from web_form.app import create_app as create_web
 
 if TYPE_CHECKING:
-    from bot.app import BotSettings
+    from bot.settings import BotSettings
 
 # The bot (aiogram) and the console are imported only where they run: a worker that serves
 # only the public site starts in a fraction of the time.
@@ -103,7 +103,7 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
     check_serving(core.settings)
     stop = stop or asyncio.Event()
     if bot_settings is None:
-        from bot.app import BotSettings
+        from bot.settings import BotSettings
 
         bot_settings = BotSettings()
     site = create_web(core)
