@@ -1,7 +1,6 @@
 """DESIGN.md's import rules, checked by import-linter's contracts in pyproject.toml."""
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -133,32 +132,3 @@ def test_no_file_keeps_a_merge_conflict_marker():
                 marked.append(f"{name.decode()}:{number}")
     assert not marked, marked
 
-
-def test_a_server_without_a_telegram_token_never_imports_aiogram(tmp_path):
-    """aiogram builds its pydantic types at import, seconds of CPU that every `tipline serve`
-    without a bot (and every command) would pay for nothing: a server is started and stopped in a
-    fresh interpreter, which then names the aiogram modules it holds."""
-    code = """if True:
-        import asyncio, sys
-        from intake.platform.migrate import migrate
-        from intake.platform.settings import Settings
-        from tipline.bootstrap import bootstrap
-        from tipline.serve import serve
-
-        async def main():
-            core = await bootstrap(Settings(env="development", var_dir=sys.argv[1],
-                                            database_url=f"sqlite+aiosqlite:///{sys.argv[1]}/t.db"))
-            await migrate(core.db)
-            ready, stop = asyncio.Event(), asyncio.Event()
-            running = asyncio.create_task(serve(core, host="127.0.0.1", web_port=0, console_port=0, ready=ready, stop=stop))
-            await asyncio.wait_for(ready.wait(), 60)
-            stop.set()
-            await running
-        asyncio.run(main())
-        print(sorted(name for name in sys.modules if name.split(".")[0] == "aiogram"))
-    """
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TIPLINE_")}
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
-                            timeout=120, env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -72,7 +72,7 @@ class ServeProcess:
                 env=self.env, cwd=self.var_dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         return self
 
-    async def ready(self, seconds: float = 60) -> None:
+    async def ready(self, seconds: float = 120) -> None:  # a bound for a busy machine, not a speed check
         async def up() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"tipline serve ended with {self.process.returncode}:\n{self.log()}")

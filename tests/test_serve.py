@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 
 import httpx
 from sqlalchemy import func, select
@@ -114,3 +115,27 @@ async def test_serve_purges_rate_limit_counters_of_windows_long_past(core, clock
 async def counters(core) -> int:
     async with core.db.session() as session:
         return await session.scalar(select(func.count()).select_from(RateCounter))
+
+
+class _NoAiogram:
+    """An import hook that refuses aiogram, as if it were not installed."""
+
+    def find_spec(self, name, path=None, target=None):  # noqa: ANN001, ANN201 - the meta path finder protocol
+        if name == "aiogram" or name.startswith("aiogram.") or name == "bot.app":
+            raise ImportError(f"{name} imported by a server without a Telegram token")
+        return None
+
+
+async def test_a_server_without_a_telegram_token_never_imports_aiogram(core, monkeypatch):
+    """aiogram builds its pydantic types at import: seconds of CPU that every `tipline serve`
+    without a bot, and each of its workers, would pay for nothing."""
+    for name in [name for name in sys.modules if name.split(".")[0] == "aiogram" or name == "bot.app"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_NoAiogram(), *sys.meta_path])
+    monkeypatch.delenv("TIPLINE_TELEGRAM_TOKEN", raising=False)
+    ready, stop = asyncio.Event(), asyncio.Event()
+    running = asyncio.create_task(serve(core, host="127.0.0.1", web_port=free_port(), console_port=free_port(),
+                                        ready=ready, stop=stop))
+    await asyncio.wait_for(ready.wait(), 30)
+    stop.set()
+    await asyncio.wait_for(running, 30)
