@@ -30,6 +30,7 @@ from intake.prevention.subscriptions import by_token, chat_subscriptions, subscr
 from intake.platform.models.tips import Person, Tip
 from intake.domain.steps import ChannelCapabilities
 from intake.reporting.tips import check_pin, find_tip, public_view
+from tests.cli import run_tipline
 from tests.conftest import POSTGRES_URL
 from tests.factories import a_photo, file_tip
 from tests.walk import ANSWERS_ANONYMOUS_SELF
@@ -155,9 +156,11 @@ def _tipline(tmp_path: Path, database_url: str, *args: str, pause: float = 0.0) 
                             text=True, env=env)
 
 
-def _finish(process: subprocess.Popen) -> tuple[int, str]:
-    out, _ = process.communicate(timeout=120)
-    return process.returncode, out
+def _command(tmp_path: Path, database_url: str, *args: str) -> tuple[int, str]:
+    """`tipline *args` in this process (typer's runner): only the run that is killed needs a process."""
+    ran = run_tipline(*args, env={"TIPLINE_VAR_DIR": str(tmp_path), "TIPLINE_DATABASE_URL": database_url,
+                                  "TIPLINE_ENV": "test", "TIPLINE_ROTATE_BATCH_PAUSE": "0"})
+    return ran.returncode, ran.stdout + ran.stderr
 
 
 async def test_a_rotation_killed_half_way_loses_nothing_and_the_next_run_finishes_it(core, settings, tmp_path, monkeypatch):
@@ -191,7 +194,7 @@ async def test_a_rotation_killed_half_way_loses_nothing_and_the_next_run_finishe
     await _everything_still_opens(core, tips, attachment_id)
     assert core.keys.active_key_id == new_key  # the running service writes with the new key too
 
-    code, out = _finish(_tipline(tmp_path, url, "keys", "rotate", "--batch-size", "2"))
+    code, out = _command(tmp_path, url, "keys", "rotate", "--batch-size", "2")
     assert code == 0, out
     assert f"continuing the unfinished rotation to key {new_key}" in out
     done = Keyring.load(path)
@@ -204,15 +207,15 @@ async def test_a_rotation_killed_half_way_loses_nothing_and_the_next_run_finishe
     async with core.db.transaction() as session:
         old_code = done.lookup_hash(tips[1].code, purpose="tracking-code", key_id=before.hash_key_id)
         await session.execute(update(Tip).where(Tip.id == tips[1].tip_id).values(tracking_hash=old_code))
-    code, out = _finish(_tipline(tmp_path, url, "keys", "retire", before.hash_key_id))
+    code, out = _command(tmp_path, url, "keys", "retire", before.hash_key_id)
     assert code == 1 and "tips.tracking_hash 1" in out, out
-    code, out = _finish(_tipline(tmp_path, url, "keys", "retire", done.active_key_id))
+    code, out = _command(tmp_path, url, "keys", "retire", done.active_key_id)
     assert code == 1 and "current key" in out, out
-    code, out = _finish(_tipline(tmp_path, url, "keys", "retire", before.active_key_id))
+    code, out = _command(tmp_path, url, "keys", "retire", before.active_key_id)
     assert code == 0, out
     await _everything_still_opens(core, tips, attachment_id)
     assert set(core.keys.keys) == {new_key}
-    code, out = _finish(_tipline(tmp_path, url, "keys", "status"))
+    code, out = _command(tmp_path, url, "keys", "status")
     assert code == 0 and new_key in out and before.hash_key_id in out, out
 
 
