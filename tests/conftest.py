@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 # pytest-xdist's workers inherit COLUMNS=80 and LINES from execnet; rich would fix that width into
@@ -66,6 +68,7 @@ async def _recreate(admin_url: str, name: str, *, create: bool) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "database: uses the database under test without the usual fixtures")
+    config.addinivalue_line("markers", "postgresql: needs the PostgreSQL server of the suite's PostgreSQL run")
     config.addinivalue_line("markers", "alone: measures time, so it runs after the parallel run, alone")
     config.addinivalue_line("markers", "same_on_every_database: checks only what the browser shows of a page's markup "
                                        "(accessibility, layout), so the PostgreSQL run leaves it to the SQLite run")
@@ -80,6 +83,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not SHARED_POSTGRES_URL:
+        needs_server = [item for item in items if item.get_closest_marker("postgresql")]
+        if needs_server:  # left to the PostgreSQL run
+            config.hook.pytest_deselected(items=needs_server)
+            items[:] = [item for item in items if item not in needs_server]
         return
     uses_database = [item for item in items
                      if (DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("database"))
@@ -88,6 +95,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         kept = set(uses_database)
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = uses_database
+
+
+@asynccontextmanager
+async def fresh_postgres_database(suffix: str) -> AsyncIterator[str]:
+    """A new, empty database on the suite's PostgreSQL server beside this worker's, dropped after."""
+    url = make_url(POSTGRES_URL)
+    name = f"{url.database}_{suffix}"
+    await _recreate(SHARED_POSTGRES_URL, name, create=True)
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _recreate(SHARED_POSTGRES_URL, name, create=False)
 
 
 def database_url(tmp_path: Path) -> str:

@@ -25,9 +25,9 @@ from intake.platform.models.notifications import Notification
 from intake.platform.models.operations import RateCounter
 from intake.domain.workflow import Status
 from tests.bot_harness import TOKEN, fake_telegram, new_user  # noqa: F401 - fixture
-from tests.conftest import database_url
+from tests.conftest import database_url, fresh_postgres_database
 from tests.test_faults_support import (  # noqa: F401 - fixtures
-    ServeProcess, alive, children_of, clean_env, free_port, redis_server, temp_postgres, tipline_command, until,
+    ServeProcess, alive, children_of, clean_env, free_port, redis_server, tipline_command, until,
 )
 from tests.test_outbox import PATH, labels, make_tip, move
 from tipline.serve import serve
@@ -41,12 +41,18 @@ async def _start_together(processes: list[ServeProcess]) -> None:
     await asyncio.gather(*(process.ready() for process in processes))
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-async def test_three_servers_started_together_on_a_fresh_database_migrate_it_once_and_all_serve(backend, tmp_path, request):
+# The PostgreSQL case runs in the suite's PostgreSQL run, on a fresh database of its server (a
+# cluster of its own cost an initdb in the SQLite run).
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=[pytest.mark.database, pytest.mark.postgresql])])
+async def test_three_servers_started_together_on_a_fresh_database_migrate_it_once_and_all_serve(backend, tmp_path):
     if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        await _three_servers_on(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", tmp_path)
     else:
-        url = request.getfixturevalue("temp_postgres").create_database("fresh")
+        async with fresh_postgres_database("fresh") as url:
+            await _three_servers_on(url, tmp_path)
+
+
+async def _three_servers_on(url: str, tmp_path) -> None:
     servers = [ServeProcess(tmp_path, url) for _ in range(3)]
     try:
         await _start_together(servers)
