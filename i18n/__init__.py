@@ -11,6 +11,8 @@ from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 
+from i18n.tibetan import agree
+
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 
@@ -101,8 +103,13 @@ class Translator:
 
     def __call__(self, message: str, **params: object) -> str:
         text = self._t.gettext(message)
-        return text % params if params else text
+        return self._format(text, params) if params else text
 
     def plural(self, singular: str, plural: str, n: int, **params: object) -> str:
         text = self._t.ngettext(singular, plural, n)
-        return text % {"n": n, **params}
+        return self._format(text, {"n": n, **params})
+
+    def _format(self, text: str, params: dict[str, object]) -> str:
+        if self.language == "bo":  # a case particle after a name agrees with the name
+            return agree(text, params)
+        return text % params

@@ -20,8 +20,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, nodes, select_autoescape
 from jinja2.visitor import NodeTransformer
+from markupsafe import Markup, escape
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, Translator, negotiate, translations
+from i18n.tibetan import agree, has_particle
 from intake.domain.answers.invalid import Invalid
 from intake.domain.dates_in_words import day_in_words, moment_in_words
 
@@ -53,8 +55,10 @@ def make_environment(language: str | None = None) -> Environment:
     )
     if language is not None:
         env.catalog = translations(language)
+        env.language = language
     env.install_gettext_callables(_gettext_now, _ngettext_now, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, LANGUAGE_TAGS=LANGUAGE_TAGS)
+    env.globals[_AGREE] = _agreeing_particles
     env.filters["local_time"] = local_time
     env.filters["day_in_words"] = day_in_words
     return env
@@ -64,22 +68,34 @@ class _LanguageEnvironment(Environment):
     """An environment for one language: see `_fold_constant_gettext`."""
 
     catalog: _gettext.NullTranslations
+    language: str
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        return _fold_constant_gettext(super()._parse(source, name, filename), self.catalog)
+        return _fold_constant_gettext(super()._parse(source, name, filename), self.catalog, self.language == "bo")
 
 
-def _fold_constant_gettext(tree: nodes.Template, catalog: _gettext.NullTranslations) -> nodes.Template:
+_AGREE = "_tibetan_particles"
+
+
+def _agreeing_particles(template: str, params: dict[str, object]) -> Markup:
+    """A Tibetan translation formatted as Markup's `%` would (values escaped), with each case
+    particle after a name made to agree with it (i18n/tibetan.py)."""
+    return Markup(agree(template, {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}))
+
+
+def _fold_constant_gettext(tree: nodes.Template, catalog: _gettext.NullTranslations, tibetan: bool = False) -> nodes.Template:
     """Replace every `_("constant text", name=value, ...)` by its translation in `catalog`, as
     the i18n extension's new-style gettext would produce it at run time: the translation marked
     safe when autoescaping, then `%` with the keyword values (escaped by Markup's `%`). Calls
-    with a text known only at run time, or with * / ** arguments, are left as they are."""
-    return _GettextFolder(catalog).visit(tree)
+    with a text known only at run time, or with * / ** arguments, are left as they are.
+    `tibetan`: a case particle written after a placeholder agrees with the value at run time."""
+    return _GettextFolder(catalog, tibetan).visit(tree)
 
 
 class _GettextFolder(NodeTransformer):
-    def __init__(self, catalog: _gettext.NullTranslations) -> None:
+    def __init__(self, catalog: _gettext.NullTranslations, tibetan: bool) -> None:
         self.catalog = catalog
+        self.tibetan = tibetan
 
     def visit_Call(self, node: nodes.Call) -> nodes.Node:
         node = self.generic_visit(node)
@@ -91,6 +107,9 @@ class _GettextFolder(NodeTransformer):
         lineno = node.lineno
         if node.kwargs:
             pairs = [nodes.Pair(nodes.Const(kw.key, lineno=lineno), kw.value, lineno=lineno) for kw in node.kwargs]
+            if self.tibetan and has_particle(text):
+                return nodes.Call(nodes.Name(_AGREE, "load", lineno=lineno),
+                                  [nodes.Const(text, lineno=lineno), nodes.Dict(pairs, lineno=lineno)], [], None, None, lineno=lineno)
             return nodes.Mod(nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=lineno), lineno=lineno),
                              nodes.Dict(pairs, lineno=lineno), lineno=lineno)
         try:
