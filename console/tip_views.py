@@ -27,7 +27,7 @@ from intake.notify.outbox import UNIT_ALERT
 from intake.domain import joins
 from intake.domain.channel_kit import category_check
 from intake.domain.deployment import Deployment
-from intake.domain.messages import UNTRANSLATED_WARNING
+from intake.domain.messages import UNTRANSLATED_WARNING, PublicMessage
 from intake.casework.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
 from intake.rewards.eligibility import may_reveal_for_rewards
 from intake.staff.staff import Role
@@ -331,6 +331,20 @@ async def act(
     return RedirectResponse(f"/tips/{tip_id}?done={done}", status_code=303)
 
 
+async def _warn_if_unreadable(request: Request, core, viewer: Viewer, form: FormData, tip_id: int, public: PublicMessage,
+                              *, kept: tuple[str, ...]) -> None:
+    """An officer's own words that the reporter cannot read yet go only with "send anyway"
+    ticked; otherwise the form comes back with the warning and what was written (`kept` fields
+    and the translations)."""
+    if forms.field(form, "untranslated_ok"):
+        return
+    state = await tip_state(core, viewer.staff, tip_id)
+    if state is not None and public.unreadable_in(state.language):
+        request.state.kept = {name: forms.field(form, name) for name in form.keys() if name in kept or name.startswith("tr_")}
+        raise FormError(viewer.core_(UNTRANSLATED_WARNING, language=LANGUAGE_NAMES.get(state.language, state.language)),
+                        translated=True)
+
+
 @router.post("/tips/{tip_id}/move")
 async def move(request: Request, tip_id: Id, signed: SignedForm, console: ConsoleDep) -> Response:
     core = console.core
@@ -338,13 +352,8 @@ async def move(request: Request, tip_id: Id, signed: SignedForm, console: Consol
     async def work(viewer: Viewer, form: FormData) -> str:
         target = forms.field(form, "target")
         public = forms.public_message(form, target, viewer.language)
-        if public is not None and public.text and not forms.field(form, "untranslated_ok"):
-            state = await tip_state(core, viewer.staff, tip_id)
-            if state is not None and public.unreadable_in(state.language):
-                # The words stay in the form with "my own words" still chosen, to send anyway or change.
-                request.state.kept = {name: forms.field(form, name) for name in form.keys() if name in ("text", "template") or name.startswith("tr_")}
-                raise FormError(viewer.core_(UNTRANSLATED_WARNING, language=LANGUAGE_NAMES.get(state.language, state.language)),
-                                translated=True)
+        if public is not None and public.text:
+            await _warn_if_unreadable(request, core, viewer, form, tip_id, public, kept=("text", "template"))
         outcome = forms.outcome(form, viewer.language, always=False) if target in WITH_OUTCOME else None
         merged_into = forms.positive_int(form, "merged_into") if target == Status.MERGED else None
         await move_tip(core, tip_id, target, staff=viewer.staff, public=public,
@@ -371,8 +380,14 @@ async def extend(request: Request, tip_id: Id, signed: SignedForm, console: Cons
 
     async def work(viewer: Viewer, form: FormData) -> str:
         days = forms.positive_int(form, "days") or 0
+        translations = {lang: forms.field(form, f"tr_{lang}") for lang in forms.translation_languages(viewer.language)}
+        # Shown again in the form if the reason is refused (e.g. no translation into the reporter's language yet).
+        request.state.kept = {name: forms.field(form, name) for name in form.keys()
+                              if name in ("days", "reason", "public_reason") or name.startswith("tr_")}
         await extend_deadline(core, tip_id, days, staff=viewer.staff, reason=forms.field(form, "reason"),
-                              public_reason=forms.field(form, "public_reason"))
+                              public_reason=forms.field(form, "public_reason"), public_language=viewer.language,
+                              public_translations={lang: text for lang, text in translations.items() if text},
+                              untranslated_ok=bool(forms.field(form, "untranslated_ok")))
         return "extended"
     return await act(request, console, tip_id, signed, work)
 

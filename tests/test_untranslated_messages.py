@@ -129,3 +129,61 @@ async def test_the_translations_queue_shows_how_long_each_message_has_waited(cor
             await sign_in(client, "li")
             queue = await client.get("/translations")
         assert QUESTION in queue.text and shown in queue.text
+
+
+REASON = "需要向银行调取转账记录。"
+REASON_BO = "དངུལ་ཁང་ནས་དངུལ་སྤོའི་ཟིན་ཐོ་ལེན་དགོས།"
+
+
+async def test_an_extensions_reason_in_chinese_waits_for_its_tibetan_translation_like_any_officers_words(core):
+    from intake.casework.casework import extend_deadline
+    from intake.casework.translations import messages_to_translate, translate_public_message
+
+    officer = await make_staff(core, "li", "officer", LEAD_UNIT)
+    lead = await make_staff(core, "wang", "unit_lead", LEAD_UNIT)
+    receipt = await file_tip(core, language="bo")
+    await move_tip(core, receipt.tip_id, "accepted", staff=officer)
+    event = await extend_deadline(core, receipt.tip_id, 20, staff=lead, reason="bank records", public_reason=REASON,
+                                  public_language="zh_Hans")
+    entry = (await public_view(core, receipt.code)).entries[-1]
+    assert REASON in entry.message and "20" in entry.message and TO_FOLLOW_BO in entry.translation_note
+    waiting, _next = await messages_to_translate(core, officer)
+    assert [(m.tip_id, m.text, m.reporter_language) for m in waiting] == [(receipt.tip_id, REASON, "bo")]
+
+    await translate_public_message(core, officer, receipt.tip_id, event.id, "bo", REASON_BO)
+    entry = (await public_view(core, receipt.code)).entries[-1]
+    assert REASON_BO in entry.message and REASON not in entry.message and entry.translation_note == ""
+    assert (await messages_to_translate(core, officer))[0] == []
+    async with core.db.session() as session:  # the notice, not sent yet, goes in Tibetan
+        notice = await session.scalar(select(Notification).where(Notification.event_id == event.id))
+        body = (await render_notice(core, session, notice)).body
+    assert REASON_BO in body and REASON not in body and TO_FOLLOW_BO not in body
+
+
+async def test_an_extension_written_with_its_translation_needs_no_warning_in_the_console_or_the_command_line(core):
+    officer = await make_staff(core, "li", "officer", LEAD_UNIT)
+    await make_staff(core, "wang", "unit_lead", LEAD_UNIT)
+    tip_id = (await file_tip(core, language="bo")).tip_id
+    await move_tip(core, tip_id, "accepted", staff=officer)
+    async with client_for(core) as client:
+        await sign_in(client, "wang")
+        page = await client.get(f"/tips/{tip_id}")
+        form = {"csrf": csrf_of(page.text), "version": page.text.split('name="version" value="')[1].split('"')[0],
+                "days": "20", "reason": "bank records", "public_reason": REASON}
+        refused = await client.post(f"/tips/{tip_id}/extend", data=form)
+        assert refused.status_code == 400 and "举报人读的是 བོད་ཡིག，您的消息没有翻译成这种语言。" in refused.text
+        assert f"{REASON}</textarea>" in refused.text and 'value="20"' in refused.text  # kept to translate or send
+        extended = await client.post(f"/tips/{tip_id}/extend", data={**form, "csrf": csrf_of(refused.text), "tr_bo": REASON_BO})
+        assert extended.status_code == 303, extended.text
+    message = (await events_of(core, tip_id))[-1].public_message
+    assert message["template"] == "extended" and message["translations"] == {"bo": REASON_BO}
+
+    other = (await file_tip(core, language="bo")).tip_id
+    await move_tip(core, other, "accepted", staff=officer)
+    warned = await tipline(core, "tips", "extend", str(other), "10", "--as", "wang", "--reason", "r", "--public-reason", REASON)
+    assert warned.returncode == 1 and "བོད་ཡིག" in warned.stdout and "--send-untranslated" in warned.stdout
+    assert "extended:" not in warned.stdout  # no reply template is offered for an extension
+    done = await tipline(core, "tips", "extend", str(other), "10", "--as", "wang", "--reason", "r", "--public-reason", REASON,
+                         "--translation", f"bo={REASON_BO}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (await events_of(core, other))[-1].public_message["translations"] == {"bo": REASON_BO}

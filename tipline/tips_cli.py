@@ -136,7 +136,7 @@ def move(
     console.print(f"tip {tip_id}: {status}")
 
 
-def _warn_untranslated(core: Core, staff_language: str, state: queues.TipState, status: str) -> None:
+def _warn_untranslated(core: Core, staff_language: str, state: queues.TipState, status: str | None) -> None:
     """Free text the reporter could not read: say so, and offer the templates that fit the step."""
     console.print(f"[yellow]{escape(Translator(staff_language)(UNTRANSLATED_WARNING, language=LANGUAGE_NAMES.get(state.language, state.language)))}[/yellow]")
     fitting = [t for t in core.deployment.templates if t.status == status and not t.retired and status not in NEEDS_OWN_MESSAGE]
@@ -163,13 +163,30 @@ def reroute(tip_id: int, unit: str, user: AsUser, reason: Annotated[str, typer.O
 
 
 @tips_app.command("extend")
-def extend(tip_id: int, days: int, user: AsUser, reason: Annotated[str, typer.Option()], public_reason: Annotated[str, typer.Option()]) -> None:
+def extend(
+    tip_id: int,
+    days: int,
+    user: AsUser,
+    reason: Annotated[str, typer.Option()],
+    public_reason: Annotated[str, typer.Option()],
+    public_lang: Annotated[str, typer.Option(help="language of --public-reason")] = "zh_Hans",
+    translation: Annotated[list[str], typer.Option(help="LANG=TEXT, a translation of --public-reason")] = [],  # noqa: B006
+    send_untranslated: Annotated[bool, typer.Option(
+        help="send --public-reason even with no translation into the reporter's language")] = False,
+) -> None:
     """The one extension of the finish deadline (unit lead only)."""
+    translations = dict(item.split("=", 1) for item in translation)
+    message = PublicMessage(text=public_reason, language=public_lang, translations=translations)
 
     async def run(core):
         staff = await _staff(core, user)
+        state = await queues.tip_state(core, staff, tip_id)
+        if state is not None and message.unreadable_in(state.language) and not send_untranslated:
+            _warn_untranslated(core, staff.language, state, None)  # no template fits an extension
+            raise typer.Exit(1)
         try:
-            await casework.extend_deadline(core, tip_id, days, staff=staff, reason=reason, public_reason=public_reason)
+            await casework.extend_deadline(core, tip_id, days, staff=staff, reason=reason, public_reason=public_reason,
+                                           public_language=public_lang, public_translations=translations)
         except CaseworkError as error:
             raise _fail(error, staff.language) from None
 

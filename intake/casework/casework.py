@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from i18n import N_
+from i18n import LANGUAGE_NAMES, N_
 from intake.platform import audit
 from intake.casework import search
 from intake.domain.answers.invalid import Invalid
@@ -24,7 +24,7 @@ from intake.domain.events import PublicStepWritten, TipPassedToUnits
 from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.platform.unit_of_work import raise_event, transaction
-from intake.domain.messages import PublicMessage, check_free_text
+from intake.domain.messages import UNTRANSLATED_WARNING, PublicMessage, check_free_text
 from intake.domain.refusals import Refused
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import Outcome, ReporterMessage, TipNote
@@ -292,8 +292,13 @@ async def reroute_tip(core: Core, tip_id: int, unit_code: str, *, staff: StaffUs
         return event
 
 
-async def extend_deadline(core: Core, tip_id: int, days: int, *, staff: StaffUser, reason: str, public_reason: str) -> StatusEvent:
-    """The one extension of up to 30 days, approved by the unit lead, with a reason the reporter reads."""
+async def extend_deadline(core: Core, tip_id: int, days: int, *, staff: StaffUser, reason: str, public_reason: str,
+                          public_language: str = "zh_Hans", public_translations: dict[str, str] | None = None,
+                          untranslated_ok: bool = True) -> StatusEvent:
+    """The one extension of up to 30 days, approved by the unit lead, with a reason the reporter
+    reads: written in `public_language`, with translations; one the reporter cannot read yet
+    waits in the translations queue like any officer's own words (refused instead when not
+    `untranslated_ok`, for the console to warn first)."""
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise CaseworkError(N_("An extension is 1 to %(max)s days."), max=MAX_EXTENSION_DAYS)
     if not reason.strip() or not public_reason.strip():
@@ -307,13 +312,15 @@ async def extend_deadline(core: Core, tip_id: int, days: int, *, staff: StaffUse
             raise CaseworkError(N_("This tip has already had its one extension."))
         if tip.status not in ACTIVE or tip.finish_due is None:
             raise CaseworkError(N_("Only a tip being handled can have its deadline extended."))
-        checked = check_free_text(public_reason, core.deployment)
-        if isinstance(checked, Invalid):
-            raise CaseworkError(checked.message, **checked.params)
+        written = PublicMessage(text=public_reason, language=public_language, translations=public_translations or {})
+        if not untranslated_ok and written.unreadable_in(tip.language):
+            raise CaseworkError(UNTRANSLATED_WARNING, language=LANGUAGE_NAMES.get(tip.language, tip.language))
+        words = _public(core, tip, "extended", written)
         tip.finish_due = aware(tip.finish_due) + timedelta(days=days)
         tip.extension_days = days
         tip.updated_at = core.clock.now()
-        public = PublicMessage(template="extended", params={**_template_params(core, tip), "days": days, "reason": checked}).to_dict()
+        public = PublicMessage(template="extended", params={**_template_params(core, tip), "days": days}, text=words["text"],
+                               language=words["language"], translations=words["translations"]).to_dict()
         event = await write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=public, internal_note=reason, action="extension")
         audit.record(session, core, staff.username, "tip.extend", tip.id, days=days)
         return event

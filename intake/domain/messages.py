@@ -42,9 +42,12 @@ class PublicMessage:
         return awaits_translation(self.to_dict(), language)
 
     def to_dict(self) -> dict:
+        words = {"text": self.text, "language": self.language, "translations": dict(self.translations)}
         if self.template:
-            return {"template": self.template, "params": dict(self.params)}
-        return {"text": self.text, "language": self.language, "translations": dict(self.translations)}
+            # A template may carry the officer's own words too (the extension's reason): they wait
+            # for a translation, and are translated, as any free text is.
+            return {"template": self.template, "params": dict(self.params), **(words if self.text else {})}
+        return words
 
 
 #: What staff are told before their own words go to a reporter who reads another language.
@@ -59,6 +62,10 @@ TRANSLATION_TO_FOLLOW = N_(
     "This message is not in your language yet: a translation will follow. "
     "If you would like to talk to someone now, call %(phone)s or 12345."
 )
+
+
+#: The template parameter that a template message's own words (PublicMessage.text) fill.
+WORDS_PARAM = "reason"
 
 
 def awaits_translation(message: dict | None, language: str) -> bool:
@@ -115,6 +122,8 @@ def render(message: dict | None, language: str, deployment: Deployment) -> str |
         return None
     if "template" in message:
         params = _resolve(message.get("params", {}), language, deployment)
+        if message.get("text"):  # the officer's words fill the template's %(reason)s
+            params[WORDS_PARAM] = (message.get("translations") or {}).get(language) or message["text"]
         template = deployment.template_by_id.get(message["template"])
         if template is not None:
             return _format(template.text.get(language), params)
