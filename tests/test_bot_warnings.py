@@ -81,3 +81,17 @@ async def test_a_reader_asks_for_new_warnings_in_her_county_and_stops_them_with_
     assert notice.buttons() == []
     await reader.press("Stop the warnings about Donghu County", message=kept)  # pressed twice: said kindly
     assert fake_telegram.alerts[-1]["text"].startswith("This button has expired")
+
+
+async def test_a_warning_about_an_organisation_names_it_in_the_bot_too(core, fake_telegram, running_bot):
+    from tests.test_check_warnings import ORGANISATION, an_organisation
+
+    await running_bot()
+    [colours] = await coordinators(core, "wang")
+    await an_organisation(core, colours)
+    await a_published_warning(core, form=a_form(today=core.today(), organisation="福寿康 养老服务"), writer="zhou", approver="qian")
+    reader = new_user(fake_telegram)
+    await reader.send("/start")
+    await reader.press("English")
+    said = "\n".join(m.text for m in await reader.send("/warnings"))
+    assert f"About the organisation: {ORGANISATION}" in said and ZH_TITLE in said

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from intake.platform.core import Core
 from intake.platform.models.prevention import ScamWarning
 from intake.platform.models.tip_records import Organisation
-from intake.prevention.public import PublicWarning, public_view, shown_today
+from intake.prevention.public import PublicWarning, organisation_names, public_view, shown_today
 from intake.reporting.checks import SearchKeys
 
 _SEPARATORS = re.compile(r"[\s\-().\u2010-\u2015]")
@@ -84,4 +84,5 @@ async def warnings_naming(core: Core, keys: SearchKeys, language: str) -> list[P
         found = (await session.scalars(
             select(ScamWarning).where(ScamWarning.id.in_(matching), shown_today(core))
             .order_by(ScamWarning.published_at.desc(), ScamWarning.id.desc()).limit(SHOWN))).all()
-    return [public_view(core, warning, language) for warning in found]
+        names = await organisation_names(session, list(found))
+    return [public_view(core, warning, language, names.get(warning.organisation_id)) for warning in found]

@@ -64,7 +64,17 @@ async def published_warnings(core: Core, language: str, *, region: str | None = 
         rows = [w for w in rows if set(w.regions) & near]
     if category:
         rows = [w for w in rows if w.category == category]
-    return [public_view(core, w, language) for w in rows[:limit]]
+    async with core.db.session() as session:
+        names = await organisation_names(session, rows[:limit])
+    return [public_view(core, w, language, names.get(w.organisation_id)) for w in rows[:limit]]
+
+
+async def organisation_names(session, warnings: list[ScamWarning]) -> dict[int, str]:  # noqa: ANN001 - an AsyncSession
+    """The names of the organisations these warnings are about, by id (one query)."""
+    ids = {w.organisation_id for w in warnings if w.organisation_id is not None}
+    if not ids:
+        return {}
+    return dict((await session.execute(select(Organisation.id, Organisation.display_name).where(Organisation.id.in_(ids)))).all())
 
 
 async def published_warning(core: Core, warning_id: int, language: str) -> PublicWarning | None:

@@ -42,7 +42,7 @@ from intake.platform.models.prevention import ScamWarning, WarningSubscription
 from intake.platform.models.reporting import ChannelUser
 from intake.platform.ratelimit import Limit
 from intake.prevention.warning_text import warning_text
-from intake.prevention.public import public_view
+from intake.prevention.public import organisation_names, public_view
 from intake.reporting.drafts import owner_candidates, owner_hash
 from intake.reporting.lookups import Client
 
@@ -330,7 +330,7 @@ async def render_warning_notice(core: Core, session: AsyncSession, notification:
     sealed = _open(core, subscription)
     language = subscription.language
     _ = Translator(language)
-    shown = public_view(core, warning, language)
+    shown = public_view(core, warning, language, (await organisation_names(session, [warning])).get(warning.organisation_id))
     region = core.deployment.region_name(subscription.region, language)
     base = _links(core, sealed)
     lines = [_(NOTICE_INTRO, region=region), warning_text(core, shown, language)]

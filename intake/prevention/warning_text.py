@@ -10,6 +10,7 @@ from intake.prevention.public import PublicWarning
 NOT_TRANSLATED = N_("This warning has not been translated into your language yet: it is shown in Chinese.")
 DO_NOT_CALL = N_("Do not call:")
 DO_NOT_OPEN = N_("Do not open:")
+ABOUT_ORGANISATION = N_("About the organisation:")
 
 
 def warning_text(core: Core, warning: PublicWarning, language: str) -> str:
@@ -18,6 +19,8 @@ def warning_text(core: Core, warning: PublicWarning, language: str) -> str:
     client makes them links to tap."""
     _ = Translator(language)
     lines = [f"{_(KINDS[warning.kind])} · {core.deployment.category_label(warning.category, language)}", warning.title, ""]
+    if warning.organisation:
+        lines += [f"{_(ABOUT_ORGANISATION)} {warning.organisation}", ""]
     if not warning.translated:
         lines += [_(NOT_TRANSLATED), ""]
     lines.append(warning.body)
