@@ -99,7 +99,7 @@ async def test_serve_purges_rate_limit_counters_of_windows_long_past(core, clock
     ready, stop = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(serve(core, host="127.0.0.1", web_port=web_port, console_port=console_port,
                                         bot_settings=BotSettings(telegram_token="", redis_url=""), ready=ready, stop=stop,
-                                        housekeeping_after=0))
+                                        housekeeping_after=0.05))
     try:
         await asyncio.wait_for(ready.wait(), 30)
         for _ in range(100):

@@ -4,9 +4,8 @@ their Telegram group chat (the fake Bot API); a daily digest from the configured
 never a word of the reporter's personal data or of the description."""
 from __future__ import annotations
 
-import asyncio
 import shutil
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 from pathlib import Path
 
@@ -23,9 +22,10 @@ from intake.notify.delivery_report import delivery_report
 from intake.notify.dispatch import Dispatcher
 from intake.platform.models.notifications import Notification, UnitDigest
 from intake.platform.models.tips import Assignment, Tip
+from intake.platform.schedule import run_due
 from intake.notify.unit_alerts import (
     ACCEPT_LINE, CONSOLE_LINK, DIGEST_LINES, DIGEST_SUBJECT, NEW, NUMBERS_LINE, PRIORITY_WORDS, REROUTED, ROLE_LINES, SUBJECTS,
-    TIP_LINE, URGENCY_LINE, URGENT_LINE, URGENT_SUBJECT, queue_digests, run_digest_schedule,
+    TIP_LINE, URGENCY_LINE, URGENT_LINE, URGENT_SUBJECT, queue_digests,
 )
 from tests.bot_harness import fake_telegram  # noqa: F401 - fixture
 from tests.factories import file_tip, staff
@@ -34,6 +34,7 @@ from tests.test_outbox import smtp_server, smtp_settings  # noqa: F401 - the rea
 from tests.test_terminal_chat import SELF_ANONYMOUS
 from tests.cli import Ran, run_tipline
 from tipline.channels import EmailChannel
+from tipline.serve import JOBS
 
 _ = Translator("zh_Hans")  # units read Chinese
 CIVIL, POLICE, MARKET, FINANCE = "990121-civil_affairs", "990121-police", "990121-market_regulation", "990121-finance_office"
@@ -195,18 +196,9 @@ async def test_the_schedule_in_serve_queues_the_digest_by_itself(core, clock):
     with_units(core, {CIVIL: {"telegram_chat": str(GROUP_CHAT)}})
     clock.current = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beijing time
     tip_id = (await file_tip(core)).tip_id
-    stop = asyncio.Event()
-    running = asyncio.create_task(run_digest_schedule(core, stop, every=0.05))
-    try:
-        for _attempt in range(100):
-            async with core.db.session() as session:
-                digest = await session.scalar(select(Notification).where(Notification.tip_id.is_(None)))
-            if digest is not None:
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        stop.set()
-        await asyncio.wait_for(running, 5)
+    assert "unit digest" in await run_due(core, JOBS, "instance-a", hold=timedelta(minutes=1))
+    async with core.db.session() as session:
+        digest = await session.scalar(select(Notification).where(Notification.tip_id.is_(None)))
     assert digest is not None and digest.channel == "telegram" and digest.payload["new"] == {"count": 1, "ids": [tip_id]}
 
 

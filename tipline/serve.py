@@ -33,14 +33,13 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
-from intake.platform import ratelimit
+from intake.platform import leases, ratelimit
 from intake.platform.core import Core
 from intake.notify.dispatch import Dispatcher
-from intake.admin.retention import run_daily as retention_daily
-from intake.admin import suggest_learning
+from intake.admin import retention, suggest_learning
 from intake.rewards.awards import lapse_due_awards
-from intake.platform.schedule import every_period
-from intake.notify.unit_alerts import run_digest_schedule
+from intake.platform.schedule import Job, every_period, run_jobs
+from intake.notify.unit_alerts import queue_digests
 from intake.platform.settings import Settings
 from tipline.bootstrap import bootstrap
 from tipline.channels import configured_channels
@@ -56,6 +55,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODEL_REFRESH = timedelta(minutes=1)
+#: The jobs done once for the whole deployment, by whichever instance takes each one's lease
+#: (intake/platform/schedule.py): a new one is one more line.
+JOBS = (
+    Job("unit digest", queue_digests, every=timedelta(minutes=1)),  # due from the digest hour, once a day per unit
+    Job("retention", retention.daily),  # personal data past its retention period is erased
+    Job("reward lapse", lapse_due_awards),  # approved awards past their claim period lapse, with notice
+    Job("rate-limit purge", ratelimit.purge),  # the database's counters of windows long past
+    Job("suggestion retraining", lambda core: suggest_learning.retrain_when_due(core, HELDOUT_PATH)),
+)
+#: The lease of the Telegram bot's long polling: Telegram answers a second poller 409 Conflict.
+TELEGRAM_POLLING = "telegram polling"
 RESTART_PAUSE_SECONDS = 1.0  # before a dead worker is started again
 PARENT_CHECK_SECONDS = 1.0
 ORPHAN_EXIT_SECONDS = 15.0  # an orphaned worker's graceful stop, at most
@@ -94,12 +104,13 @@ def _with_paths(site, hooks):  # noqa: ANN001, ANN202 - ASGI apps
 
 async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_settings: BotSettings | None = None,
                 webhook_port: int | None = None, ready: asyncio.Event | None = None, stop: asyncio.Event | None = None,
-                web_sockets: list[socket.socket] | None = None, primary: bool = True, housekeeping_after: float = 60.0) -> None:
+                web_sockets: list[socket.socket] | None = None, primary: bool = True, housekeeping_after: float | None = None) -> None:
     """Serve until `stop` (or SIGINT/SIGTERM). `web_sockets`: the public site's listening
     sockets, shared by the workers; `primary`: this process also runs the console, the
-    dispatcher and the bot's polling. In webhook mode the webhook is on the public site's port,
-    or on `webhook_port` when one is given. The daily housekeeping first runs `housekeeping_after`
-    seconds after the start."""
+    dispatcher, the once-a-day jobs and the bot's polling (each job and the polling on one
+    instance of the deployment at a time: leases). In webhook mode the webhook is on the public
+    site's port, or on `webhook_port` when one is given. The once-a-day jobs are looked at every
+    `housekeeping_after` seconds (default: the settings' `lease_seconds`)."""
     check_serving(core.settings)
     stop = stop or asyncio.Event()
     if bot_settings is None:
@@ -136,6 +147,7 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
         site = _with_paths(site, hooks)
     servers.insert(0, (_server(site, host, web_port, core.settings), web_sockets))
     dispatcher = None
+    holder, lease = leases.this_process(), timedelta(seconds=core.settings.lease_seconds)
     if primary:
         from console.app import create_app as create_console
 
@@ -147,7 +159,7 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
             from wechat.notifier import WeChatChannel
 
             channels["wechat"] = WeChatChannel(core)
-        dispatcher = Dispatcher(core, channels, worker_id=f"serve-{os.getpid()}")
+        dispatcher = Dispatcher(core, channels, worker_id=f"serve-{os.getpid()}", lease_seconds=core.settings.lease_seconds)
         if webhook_mode:
             await notifier_bot.set_webhook(bot_settings.telegram_webhook_url, secret_token=bot_settings.telegram_webhook_secret)
 
@@ -156,26 +168,19 @@ async def serve(core: Core, *, host: str, web_port: int, console_port: int, bot_
     background = len(tasks)
     if dispatcher is not None:
         tasks.append(asyncio.create_task(dispatcher.run_forever(stop)))
-        tasks.append(asyncio.create_task(run_digest_schedule(core, stop)))  # the units' daily digest, into the outbox
-        tasks.append(asyncio.create_task(retention_daily(  # erase personal data past its retention period
-            core, stop, first_after=housekeeping_after)))
-        tasks.append(asyncio.create_task(every_period(  # approved awards past their claim period lapse, with notice
-            "reward lapse", lambda: lapse_due_awards(core), stop, first_after=housekeeping_after)))
-        tasks.append(asyncio.create_task(every_period(  # rate-limit counters of windows long past
-            "rate-limit purge", lambda: ratelimit.purge(core), stop, first_after=housekeeping_after)))
-        tasks.append(asyncio.create_task(every_period(  # the suggestion learns from the categories staff confirmed
-            "suggestion retraining", lambda: suggest_learning.retrain_when_due(core, HELDOUT_PATH), stop,
-            first_after=housekeeping_after)))
+        tasks.append(asyncio.create_task(run_jobs(  # the once-a-day jobs, each by one instance of the deployment
+            core, JOBS, stop, holder=holder, check_every=lease.total_seconds() if housekeeping_after is None else housekeeping_after, hold=lease)))
     # Every process: a suggestion model installed elsewhere (another instance, the command line)
     # is in force here within a minute, without a restart.
     tasks.append(asyncio.create_task(every_period(
         "suggestion model refresh", lambda: suggest_learning.refresh(core), stop, every=MODEL_REFRESH,
         first_after=MODEL_REFRESH.total_seconds())))
     if primary and bot_settings.telegram_token and not webhook_mode:
-        tasks.append(asyncio.create_task(run_polling(
+        # One poller for the deployment, whichever instance holds the lease.
+        tasks.append(asyncio.create_task(leases.hold_while_running(core, TELEGRAM_POLLING, holder, lambda: run_polling(
             core, bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None,
             storage=make_storage(bot_settings.redis_url or None), handle_signals=False,
-        )))
+        ), stop, hold=lease)))
     first_cancelled = background + (1 if dispatcher is not None else 0)  # the dispatcher stops by itself
 
     loop = asyncio.get_running_loop()
@@ -238,6 +243,8 @@ def run_loop(main) -> None:  # noqa: ANN001 - a coroutine
 def configure_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s [%(process)d] %(name)s %(levelname)s: %(message)s")
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)  # "Running upgrade …": once per database
+    for name in ("intake.platform.schedule", "intake.platform.leases"):  # "retention: run by …": once a day per deployment
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def run(*, host: str, port: int, console_port: int, workers: int = 1) -> None:

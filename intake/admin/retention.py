@@ -7,11 +7,10 @@ drafts, the link tokens, the undelivered notices and the category example kept f
 writes a timeline step the reporter reads on the status page ("personal_data_erased") and
 audits each erasure. A tip whose reward is still open waits. Expired drafts (and the files
 uploaded into them) and expired link tokens go too, and so do ended console sessions and sign-in failures a day old. `tipline serve` runs it once a day
-(`run_daily`); `tipline retention run --dry-run` lists what would go.
+for the whole deployment (`daily`, one of its jobs); `tipline retention run --dry-run` lists what would go.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import tomllib
 from dataclasses import dataclass, field
@@ -27,7 +26,6 @@ from intake.casework import category_examples
 from intake.staff import sign_in_backoff, staff_sessions
 from intake.platform.clock import aware
 from intake.platform.core import Core
-from intake.platform.schedule import every_period
 from intake.domain.deployment import CONFIG_DIR
 from intake.reporting import kept_replies
 from intake.reporting.drafts import purge_expired_drafts
@@ -288,11 +286,9 @@ async def _orphan_files(core: Core, *, report_only: bool) -> int:
         return (await session.execute(delete(Attachment).where(orphan))).rowcount or 0
 
 
-async def run_daily(core: Core, stop: asyncio.Event, *, every: timedelta = DAY, first_after: float = 60.0) -> None:
-    """`tipline serve`'s schedule: a run shortly after start, then one every `every`, until `stop`."""
-    async def job() -> None:
-        report = await run_retention(core)
-        if report.erased or report.expired_drafts:
-            log.info("retention: erased personal data of %d tips, %d expired drafts", len(report.erased), report.expired_drafts)
-
-    await every_period("retention run", job, stop, every=every, first_after=first_after)
+async def daily(core: Core) -> RetentionReport:
+    """`tipline serve`'s daily run (once for the deployment: intake/platform/schedule.py)."""
+    report = await run_retention(core)
+    if report.erased or report.expired_drafts:
+        log.info("retention: erased personal data of %d tips, %d expired drafts", len(report.erased), report.expired_drafts)
+    return report

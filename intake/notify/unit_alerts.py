@@ -24,7 +24,6 @@ When:
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -259,20 +258,6 @@ async def queue_digests(core: Core, *, force: bool = False) -> list[QueuedDigest
         except IntegrityError:  # another process wrote this unit's digest at the same moment
             logger.info("digest of %s for %s: already made by another process", unit.code, day)
     return queued
-
-
-async def run_digest_schedule(core: Core, stop: asyncio.Event, *, every: float = 60.0) -> None:
-    """Beside the outbox dispatcher in `tipline serve`: look every `every` seconds whether a
-    digest is due, until `stop` is set."""
-    while not stop.is_set():
-        try:
-            await queue_digests(core)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the schedule
-            logger.exception("unit digests: a round failed; trying again")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=every)
-        except TimeoutError:
-            pass
 
 
 # --- rendering, when an alert is sent --------------------------------------------------------

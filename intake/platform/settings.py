@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     # The staff console: roles that must sign in with a second factor (TOTP); others may enrol.
     console_totp_required_roles: tuple[str, ...] = ("coordinator", "reward_admin")
 
+    # Several instances on one database (README "Running on several machines"): how long an
+    # instance that stopped (killed, its machine gone) keeps what it had taken, before another takes
+    # it over: a notice it was sending, a once-a-day job it was running, the Telegram bot's long
+    # polling. Each instance looks for once-a-day jobs that are due this often too.
+    lease_seconds: float = Field(default=60.0, gt=0)
+
     # Behind a proxy (both comma-separated). trusted_hosts: the host names both apps answer to,
     # e.g. "tipline.example.gov.cn,console.internal" ("*.example.org" for a domain's names);
     # empty: any outside production, and in production the hosts of public_base_url and

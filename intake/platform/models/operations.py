@@ -1,5 +1,5 @@
-"""The service's own records: the deployment configurations applied, and the rate-limit
-counters every process shares."""
+"""The service's own records: the deployment configurations applied, the rate-limit
+counters every process shares, and the leases that let one instance of many do a job."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -30,6 +30,17 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     window_start: Mapped[datetime]
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Lease(Base):
+    """Who does a job that must be done once for the whole deployment (intake/platform/leases.py):
+    `holder` has it until `until`; after that anyone may take it."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    until: Mapped[datetime]
 
 
 class DailyCount(Base):
