@@ -31,6 +31,7 @@ BROWSER_COOKIE = "console_browser"
 BROWSER_PURPOSE = "console-browser"
 #: How long a browser stays someone's own after they last completed a sign-in in it.
 BROWSER_REMEMBERED = timedelta(days=30)
+SIGNATURE_CHARS = 64  # a whole HMAC-SHA256, in hex
 
 
 @dataclass
@@ -64,7 +65,7 @@ def decode(core: Core, cookie: str | None) -> Session | None:
     if not cookie or "." not in cookie:
         return None
     body, signature = cookie.rsplit(".", 1)
-    if not hmac.compare_digest(signature, core.keys.keyed_hash(body, purpose=PURPOSE)):
+    if len(signature) != SIGNATURE_CHARS or not core.keys.keyed_hash_matches(signature, body, purpose=PURPOSE):
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
@@ -97,7 +98,7 @@ def decode_browser(core: Core, cookie: str | None) -> tuple[int, str] | None:
     if not cookie or cookie.count(".") != 3:
         return None
     body, signature = cookie.rsplit(".", 1)
-    if not hmac.compare_digest(signature, core.keys.keyed_hash(body, purpose=BROWSER_PURPOSE)):
+    if len(signature) != SIGNATURE_CHARS or not core.keys.keyed_hash_matches(signature, body, purpose=BROWSER_PURPOSE):
         return None
     user, browser_id, issued = body.split(".")
     try:

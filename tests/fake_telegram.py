@@ -6,7 +6,12 @@ from a queue, sendMessage, sendPhoto, editMessageText, editMessageReplyMarkup,
 answerCallbackQuery, getFile and the file download), records every call, enforces the limits
 the bot relies on (4096 characters a message, 20 MB for getFile), and can be told to fail:
 answer an HTTP error, stall until released (or for ever, as on a connection that died), take
-a message and drop its reply, answer 403 for a chat that blocked the bot, or 429 with a retry_after.
+a message and drop its reply (or answer it late), answer 403 for a chat that blocked the bot, or
+429 with a retry_after.
+
+Several processes of one deployment may share it, each through its own address
+(`base_url_for(name)`): every call and message then says which one made it (`via`), and two of
+them long-polling at once is counted (`conflicts`: Telegram answers the second 409 Conflict).
 
 `FakeUser` is a person in a private chat: it sends messages, photos, documents, voice notes
 and stickers, presses buttons, and returns what the bot sent back.
@@ -39,6 +44,7 @@ class Sent:
     reply_markup: dict | None = None
     method: str = "sendMessage"
     edits: list[str] = field(default_factory=list)
+    via: str = ""  # which process sent it (base_url_for)
 
     def buttons(self) -> list[tuple[str, str]]:
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
@@ -54,8 +60,9 @@ class Sent:
 
 @dataclass
 class Fault:
-    kind: str  # "status", "stall", "drop", "retry_after"
+    kind: str  # "status", "stall", "drop", "retry_after", "slow"
     times: int | None  # None: until cleared
+    seconds: float = 0.0  # "slow": how late the answer comes
     status: int = 502
     retry_after: int = 1
     lost: bool = False  # a stalled call is never answered, even after recover()
@@ -64,6 +71,9 @@ class Fault:
 class FakeTelegram:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
+        self.callers: list[str] = []  # beside `calls`: which process made each (base_url_for)
+        self.conflicts = 0  # getUpdates while another process's getUpdates was open
+        self._polling: dict[str, int] = defaultdict(int)
         self.chats: dict[int, list[Sent]] = defaultdict(list)
         self.alerts: list[dict] = []  # answerCallbackQuery calls with text
         self.files: dict[str, bytes] = {}
@@ -88,7 +98,9 @@ class FakeTelegram:
     async def start(self) -> FakeTelegram:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._method)
+        app.router.add_route("*", "/{via}/bot{token}/{method}", self._method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
+        app.router.add_get("/{via}/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -106,6 +118,16 @@ class FakeTelegram:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def base_url_for(self, via: str) -> str:
+        """The API's address for one process of several (TIPLINE_TELEGRAM_API_BASE)."""
+        return f"{self.base_url}/{via}"
+
+    def sent_via(self, via: str) -> list[Sent]:
+        return [sent for chat in self.chats.values() for sent in chat if sent.via == via]
+
+    def callers_of(self, method: str) -> set[str]:
+        return {via for (name, _), via in zip(self.calls, self.callers) if name == method}
+
     # --- telling it to fail -----------------------------------------------------------------
 
     def fail(self, method: str, status: int = 502, times: int | None = None) -> None:
@@ -121,6 +143,10 @@ class FakeTelegram:
     def drop_reply(self, method: str, times: int = 1) -> None:
         """Take the message (the chat shows it) but close the connection instead of answering."""
         self.faults[method] = Fault("drop", times)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Take every message at once (the chat shows it) but answer `seconds` later."""
+        self.faults[method] = Fault("slow", None, seconds=seconds)
 
     def rate_limit(self, method: str, retry_after: int, times: int = 1) -> None:
         self.faults[method] = Fault("retry_after", times, status=429, retry_after=retry_after)
@@ -161,9 +187,11 @@ class FakeTelegram:
     async def _method(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         params = await self._params(request)
+        via = request.match_info.get("via", "")
         self.calls.append((method, params))
+        self.callers.append(via)
         fault = self.faults.get(method)
-        if fault is not None and fault.kind != "drop":
+        if fault is not None and fault.kind not in ("drop", "slow"):
             if fault.times is not None:
                 fault.times -= 1
                 if fault.times <= 0:
@@ -177,9 +205,14 @@ class FakeTelegram:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")
-        answer = await handler(params)
+        if method == "getUpdates":
+            answer = await self._poll(via, params)
+        else:
+            answer = await handler({**params, "_via": via} if via else params)
         if isinstance(answer, web.Response):
             return answer
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.seconds)
         if fault is not None and fault.kind == "drop":
             fault.times = (fault.times or 1) - 1
             if fault.times <= 0:
@@ -209,6 +242,15 @@ class FakeTelegram:
     async def _api_setWebhook(self, params: dict) -> bool:
         self.webhook = params
         return True
+
+    async def _poll(self, via: str, params: dict) -> list[dict]:
+        if any(count for other, count in self._polling.items() if other != via):
+            self.conflicts += 1
+        self._polling[via] += 1
+        try:
+            return await self._api_getUpdates(params)
+        finally:
+            self._polling[via] -= 1
 
     async def _api_getUpdates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset") or 0)
@@ -240,7 +282,7 @@ class FakeTelegram:
             return _error(400, "Bad Request: message text is empty")
         if len(text) > MAX_TEXT:
             return _error(400, "Bad Request: message is too long")
-        sent = Sent(next(self._message_ids), chat, text, params.get("reply_markup"))
+        sent = Sent(next(self._message_ids), chat, text, params.get("reply_markup"), via=params.get("_via", ""))
         self.chats[chat].append(sent)
         return sent.as_api()
 

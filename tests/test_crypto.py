@@ -307,3 +307,22 @@ def test_development_creates_missing_keyring(tmp_path: Path) -> None:
     # the second start reuses the file instead of making new keys
     assert load_or_create(keys_dir, production=False) == created
     assert load_or_create(keys_dir, production=True) == created
+
+
+def test_a_cookie_signed_before_a_rotation_or_by_an_instance_that_read_the_new_keyring_first_still_matches(
+        tmp_path: Path, keyring: Keyring) -> None:
+    path = keyring_path(tmp_path / "keys")
+    save_keyring(keyring, path)
+    first, second = Keyring.load(path), Keyring.load(path)  # two instances of one deployment
+    before = first.keyed_hash("session-body", purpose="console-session")
+    save_keyring(first.rotate(), path)  # `tipline keys rotate`, on any machine
+    first._follow_file(now=True)
+    after = first.keyed_hash("session-body", purpose="console-session")
+    assert after != before
+    assert second.keyed_hash_matches(after, "session-body", purpose="console-session")  # reads the new key then
+    assert second.hash_key_id == first.hash_key_id
+    assert second.keyed_hash_matches(before, "session-body", purpose="console-session")  # signed before: still good
+    assert second.keyed_hash_matches(after[:32], "session-body", purpose="console-session")  # a shortened one too
+    assert not second.keyed_hash_matches(after, "another-body", purpose="console-session")
+    assert not second.keyed_hash_matches(after, "session-body", purpose="web-csrf")
+    assert not second.keyed_hash_matches("", "session-body", purpose="console-session")

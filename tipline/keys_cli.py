@@ -89,7 +89,8 @@ def keys_rotate(
         if key_id not in (current.active_key_id, current.hash_key_id) and used:
             console.print(f"  old key {key_id} is still needed for: {_usage_lines(used)} "
                           "(look-up hashes move over when the code, chat or key is next used)")
-    console.print("Restart running services (tipline serve, tipline bot) so they write with the new keys.")
+    console.print("Running services (tipline serve, tipline bot) that read this keyring file, on every machine, "
+                  "write with the new keys within seconds: no restart needed.")
 
 
 def keys_retire(key_id: Annotated[str, typer.Argument(help="an old key's id (see `tipline keys status`)")]) -> None:

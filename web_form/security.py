@@ -6,7 +6,6 @@ expired token never loses anything: the page is shown again with what was typed.
 """
 from __future__ import annotations
 
-import hmac
 import secrets
 from datetime import datetime
 
@@ -49,8 +48,11 @@ def valid_owner(value: str | None) -> bool:
     return bool(value) and len(value) == _OWNER_CHARS and all(c.isalnum() or c in "-_" for c in value)
 
 
+SIGNATURE_CHARS = 32
+
+
 def _signature(core: Core, owner: str, issued: int) -> str:
-    return core.keys.keyed_hash(f"{owner}:{issued}", purpose="web-csrf")[:32]
+    return core.keys.keyed_hash(f"{owner}:{issued}", purpose="web-csrf")[:SIGNATURE_CHARS]
 
 
 def csrf_token(core: Core, owner: str) -> str:
@@ -66,7 +68,7 @@ def check_csrf(core: Core, owner: str, token: str | None, now: datetime | None =
     if not (issued_text.isascii() and issued_text.isdigit()) or len(issued_text) > 12:  # "²".isdigit(), but int("²") fails
         return "bad"
     issued = int(issued_text)
-    if not hmac.compare_digest(signature, _signature(core, owner, issued)):
+    if len(signature) != SIGNATURE_CHARS or not core.keys.keyed_hash_matches(signature, f"{owner}:{issued}", purpose="web-csrf"):
         return "bad"
     age = (now or core.clock.now()).timestamp() - issued
     if age > CSRF_MAX_AGE_SECONDS or age < -300:

@@ -282,7 +282,22 @@ class Keyring:
         """Hex HMAC-SHA256 of purpose + NUL + value under the current hash key; deterministic,
         separated by purpose. For short-lived values (cookies, rate limits): a stored look-up
         column takes `lookup_hash`, which names its key and so survives a rotation."""
+        self._follow_file()
         return self._hmac(self.hash_key, value, purpose)
+
+    def keyed_hash_matches(self, signature: str, value: str, *, purpose: str) -> bool:
+        """Whether `signature` is `keyed_hash(value)` (or its first characters) under any hash
+        key, current or old: a cookie or form signed before a rotation, or by another instance
+        that read the new keyring a moment earlier, is still good."""
+        if not signature:
+            return False
+        for attempt in range(2):
+            if any(hmac.compare_digest(signature, self._hmac(key, value, purpose)[:len(signature)])
+                   for key in self.hash_keys.values()):
+                return True
+            if attempt == 0:
+                self._follow_file(now=True)  # maybe signed with a key this process has not read yet
+        return False
 
     @staticmethod
     def _hmac(key: bytes, value: str, purpose: str) -> str:
