@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+from datetime import timedelta
 from typing import Annotated, Optional
 
 import typer
@@ -93,7 +94,9 @@ def bot() -> None:
     from bot.settings import BotSettings
     from bot.notifier import TelegramChannel
     from intake.notify.dispatch import Dispatcher
+    from intake.platform import leases
     from tipline.channels import configured_channels
+    from tipline.serve import TELEGRAM_POLLING
 
     bot_settings = BotSettings()
     if not bot_settings.telegram_token:
@@ -108,9 +111,13 @@ def bot() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        delivering = asyncio.create_task(Dispatcher(core, channels, worker_id=f"bot-{os.getpid()}").run_forever(stop))
-        polling = asyncio.create_task(run_polling(core, bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None,
-                                                  storage=make_storage(bot_settings.redis_url or None), handle_signals=False))
+        delivering = asyncio.create_task(Dispatcher(core, channels, worker_id=f"bot-{os.getpid()}",
+                                                    lease_seconds=settings.lease_seconds).run_forever(stop))
+        # One poller for the deployment (Telegram answers a second one 409 Conflict): the one holding the lease.
+        polling = asyncio.create_task(leases.hold_while_running(core, TELEGRAM_POLLING, leases.this_process(), lambda: run_polling(
+            core, bot_settings.telegram_token, api_base=bot_settings.telegram_api_base or None,
+            storage=make_storage(bot_settings.redis_url or None), handle_signals=False,
+        ), stop, hold=timedelta(seconds=settings.lease_seconds)))
         try:
             await stop.wait()
         finally:
