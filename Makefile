@@ -1,5 +1,5 @@
 # The tip-line's two commands: `make run` (set up and start) and `make test` (set up and
-# run the whole suite, on SQLite and on PostgreSQL).
+# run the whole suite, on SQLite and on PostgreSQL); `make cluster` runs a two-machine deployment here.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -11,13 +11,20 @@ CONSOLE_LANGS := zh_Hans en
 CONSOLE_CATALOGS := $(foreach l,$(CONSOLE_LANGS),i18n/locales/$(l)/LC_MESSAGES/console.po)
 COMPILED := $(CATALOGS:.po=.mo) $(patsubst %.po,%.mo,$(wildcard $(CONSOLE_CATALOGS)))
 
-.PHONY: run chat setup test test-sqlite test-postgres catalogs extract lock clean bench
+.PHONY: run chat cluster setup test test-sqlite test-postgres catalogs extract lock clean bench
 
 # The product on the embedded default (SQLite): public site :8000, staff console :8001,
 # the notice dispatcher, and the bot when TIPLINE_TELEGRAM_TOKEN is set.
 run: setup
 	$(BIN)/tipline demo
 	$(BIN)/tipline serve
+
+# A deployment of two instances, as on two machines, in the foreground (Ctrl-C stops it all):
+# PostgreSQL and Redis, two `tipline serve` (deploy/systemd/tipline@.service), nginx in front
+# (deploy/nginx/tipline.conf): public site http://127.0.0.1:8080, staff console http://127.0.0.1:8081.
+cluster: setup
+	bash scripts/system-packages.sh
+	$(BIN)/python scripts/cluster.py
 
 # The report conversation in the terminal, no browser or Telegram needed.
 chat: setup

@@ -93,27 +93,14 @@ class Cluster:
         return command, env
 
     def nginx(self) -> None:
-        binary = shutil.which("nginx") or "/usr/sbin/nginx"
-        if not Path(binary).exists():
+        binary = nginx_binary()
+        if binary is None:
             raise SystemExit("cluster: nginx is not installed (scripts/system-packages.sh installs it, as root)")
-        prefix = VAR / "nginx"
-        for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (prefix / "tmp" / folder).mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:  # nginx's workers drop to "nobody": they write request bodies there
-            nobody = pwd.getpwnam("nobody")
-            for folder in (prefix / "tmp", *(prefix / "tmp").iterdir()):
-                os.chown(folder, nobody.pw_uid, nobody.pw_gid)
-        servers = lambda index: "\n    ".join(  # noqa: E731
-            f"server 127.0.0.1:{ports[index]} max_fails=1 fail_timeout=10s;" for ports in INSTANCES.values())
-        site = _render(DEPLOY / "nginx" / "tipline.conf", prefix / "tipline.conf", PUBLIC_SERVERS=servers(0),
-                       CONSOLE_SERVERS=servers(1), PUBLIC_LISTEN=PUBLIC, CONSOLE_LISTEN=CONSOLE, PUBLIC_NAME="127.0.0.1 localhost",
-                       CONSOLE_NAME="127.0.0.1 localhost", TLS=str(DEPLOY / "nginx" / "no-tls.conf"), CONSOLE_ALLOW="allow 127.0.0.1;")
-        main = _render(DEPLOY / "nginx" / "cluster.conf", prefix / "nginx.conf", PREFIX=str(prefix), SITE=str(site))
-        checked = subprocess.run([binary, "-t", "-q", "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(main)],
-                                 capture_output=True, text=True)
+        command = nginx_command(binary, VAR / "nginx", list(INSTANCES.values()), public=PUBLIC, console=CONSOLE)
+        checked = subprocess.run([*command, "-t", "-q"], capture_output=True, text=True)
         if checked.returncode != 0:
             raise SystemExit(f"cluster: nginx refused its configuration:\n{checked.stderr}")
-        self.start("nginx", [binary, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(main), "-g", "daemon off;"])
+        self.start("nginx", command)
 
     # --- the whole ------------------------------------------------------------------------------
 
@@ -195,6 +182,30 @@ class Cluster:
         for process in self.processes.values():
             _signal_group(process, signal.SIGKILL)  # anything left behind in a group (a worker)
         say("stopped")
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next((path for path in ("/usr/sbin/nginx",) if Path(path).exists()), None)
+
+
+def nginx_command(binary: str, prefix: Path, instances: list[tuple[int, int]], *, public: str, console: str) -> list[str]:
+    """nginx in the foreground, with deploy/nginx/tipline.conf filled in for `instances` (their
+    public and console ports on 127.0.0.1) and everything it writes under `prefix`."""
+    for folder in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (prefix / "tmp" / folder).mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:  # nginx's workers drop to "nobody": they write request bodies there
+        nobody = pwd.getpwnam("nobody")
+        for folder in (prefix / "tmp", *(prefix / "tmp").iterdir()):
+            os.chown(folder, nobody.pw_uid, nobody.pw_gid)
+
+    def servers(index: int) -> str:
+        return "\n    ".join(f"server 127.0.0.1:{ports[index]} max_fails=1 fail_timeout=10s;" for ports in instances)
+
+    site = _render(DEPLOY / "nginx" / "tipline.conf", prefix / "tipline.conf", PUBLIC_SERVERS=servers(0),
+                   CONSOLE_SERVERS=servers(1), PUBLIC_LISTEN=public, CONSOLE_LISTEN=console, PUBLIC_NAME="127.0.0.1 localhost",
+                   CONSOLE_NAME="127.0.0.1 localhost", TLS=str(DEPLOY / "nginx" / "no-tls.conf"), CONSOLE_ALLOW="allow 127.0.0.1;")
+    main = _render(DEPLOY / "nginx" / "cluster.conf", prefix / "nginx.conf", PREFIX=str(prefix), SITE=str(site))
+    return [binary, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(main), "-g", "daemon off;"]
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:

@@ -5,10 +5,11 @@
 # wrk for the HTTP benchmarks of bench/ (and their smoke test); Pango (WeasyPrint prints the posters
 # through it), and poppler-utils and zbar-tools for the poster tests (pdffonts, pdftotext, pdftoppm, zbarimg);
 # ffmpeg turns WeChat's voice messages (AMR, Speex) into Ogg/Opus the console plays (151 MB installed, 52 MB to
-# download, with --no-install-recommends, Debian 12).
+# download, with --no-install-recommends, Debian 12); nginx, the proxy in front of `make cluster` and of the
+# deployment test of deploy/nginx/tipline.conf.
 set -euo pipefail
 packages=(postgresql postgresql-contrib redis-server chromium fonts-noto-core fonts-noto-cjk fonts-tibetan-machine libreoffice-calc-nogui wrk
-  libpango-1.0-0 libpangoft2-1.0-0 poppler-utils zbar-tools ffmpeg)
+  libpango-1.0-0 libpangoft2-1.0-0 poppler-utils zbar-tools ffmpeg nginx)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -6,6 +6,9 @@ default), so a client cannot choose the address its rate limits are counted unde
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import subprocess
+from pathlib import Path
 
 import httpx
 import pytest
@@ -129,3 +132,49 @@ async def test_x_forwarded_for_from_a_trusted_proxy_is_the_address_counted(core)
     async with serving(create_console(core), core.settings) as url:
         await sign_in_once(url, "198.51.100.1, 203.0.113.8")  # what the client claimed, then what nginx saw
     assert await counted_addresses(core, "127.0.0.1", "198.51.100.1", "203.0.113.7", "203.0.113.8") == {"203.0.113.7", "203.0.113.8"}
+
+
+def _cluster_script():
+    """scripts/cluster.py (`make cluster`), which fills in deploy/nginx/tipline.conf."""
+    spec = importlib.util.spec_from_file_location("cluster_script", Path(__file__).resolve().parents[1] / "scripts" / "cluster.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_nginx_configured_as_in_deploy_passes_the_address_it_saw_and_skips_an_instance_that_is_down(core, tmp_path):
+    """deploy/nginx/tipline.conf (the file a deployment installs, as `make cluster` fills it in) in
+    front of two instances, one of them down: every request reaches the other, and the address
+    counted is the one nginx saw connecting, never an X-Forwarded-For the client made up."""
+    cluster = _cluster_script()
+    binary = cluster.nginx_binary()
+    if binary is None:
+        pytest.skip(reason="nginx is not installed (scripts/system-packages.sh installs it)")
+    await make_staff(core, "li", "officer", LEAD_UNIT)
+    core.settings = core.settings.model_copy(update={"trusted_proxies": "127.0.0.1"})
+    public, console = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    async with serving(create_web(core), core.settings) as web, serving(create_console(core), core.settings) as staff:
+        down = (free_port(), free_port())  # an instance killed a moment ago: nothing listens there
+        up = (int(web.rsplit(":", 1)[1]), int(staff.rsplit(":", 1)[1]))
+        command = cluster.nginx_command(binary, tmp_path / "nginx", [down, up], public=public, console=console)
+        nginx = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            async def answers() -> bool:
+                try:
+                    async with httpx.AsyncClient() as client:
+                        return (await client.get(f"http://{console}/signin")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            for _ in range(200):
+                if await answers() or nginx.poll() is not None:
+                    break
+                await asyncio.sleep(0.05)
+            assert nginx.poll() is None, nginx.stderr.read().decode()
+            for _ in range(2):  # taken in turn: one of the two first tries the instance that is down
+                await start_a_report(f"http://{public}", "203.0.113.7")
+            await sign_in_once(f"http://{console}", "203.0.113.8")
+        finally:
+            nginx.terminate()
+            nginx.wait(10)
+    assert await counted_addresses(core, "127.0.0.1", "203.0.113.7", "203.0.113.8") == {"127.0.0.1"}
