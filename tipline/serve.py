@@ -8,8 +8,10 @@ Placement with several workers (a pre-fork of our own, like uvicorn's): the pare
 database once, binds the public port and starts N worker processes that share it (the kernel
 hands each connection to one of them). Every worker serves the public site and, in webhook mode,
 the bot's webhook on the same port. Worker 0 alone also serves the staff console (one port,
-internal) and runs the notice dispatcher and, in polling mode, the bot's long polling (Telegram
-allows one poller). More dispatchers, on this machine or others, are `tipline dispatch`
+internal), runs the notice dispatcher, looks for due once-a-day jobs (`JOBS`) and, in polling
+mode, takes its turn at the bot's long polling: each job and the polling are done by one instance of
+the deployment at a time, the one holding its lease (intake/platform/leases.py; Telegram allows one
+poller). More dispatchers, on this machine or others, are `tipline dispatch`
 processes: they claim work with `FOR UPDATE SKIP LOCKED`. The parent restarts a worker that
 dies, and a worker stops when its parent is gone.
 """
