@@ -6,7 +6,7 @@ from a queue, sendMessage, sendPhoto, editMessageText, editMessageReplyMarkup,
 answerCallbackQuery, getFile and the file download), records every call, enforces the limits
 the bot relies on (4096 characters a message, 20 MB for getFile), and can be told to fail:
 answer an HTTP error, stall until released (or for ever, as on a connection that died), take
-a message and drop its reply (or answer it late), answer 403 for a chat that blocked the bot, or
+a message and drop its reply (or hold it until told), answer 403 for a chat that blocked the bot, or
 429 with a retry_after.
 
 Several processes of one deployment may share it, each through its own address
@@ -60,9 +60,8 @@ class Sent:
 
 @dataclass
 class Fault:
-    kind: str  # "status", "stall", "drop", "retry_after", "slow"
+    kind: str  # "status", "stall", "drop", "retry_after", "hold"
     times: int | None  # None: until cleared
-    seconds: float = 0.0  # "slow": how late the answer comes
     status: int = 502
     retry_after: int = 1
     lost: bool = False  # a stalled call is never answered, even after recover()
@@ -74,6 +73,7 @@ class FakeTelegram:
         self.callers: list[str] = []  # beside `calls`: which process made each (base_url_for)
         self.conflicts = 0  # getUpdates while another process's getUpdates was open
         self._polling: dict[str, int] = defaultdict(int)
+        self._answer: dict[str, asyncio.Event] = defaultdict(asyncio.Event)  # "hold": answer the calls via this name
         self.chats: dict[int, list[Sent]] = defaultdict(list)
         self.alerts: list[dict] = []  # answerCallbackQuery calls with text
         self.files: dict[str, bytes] = {}
@@ -144,9 +144,14 @@ class FakeTelegram:
         """Take the message (the chat shows it) but close the connection instead of answering."""
         self.faults[method] = Fault("drop", times)
 
-    def slow(self, method: str, seconds: float) -> None:
-        """Take every message at once (the chat shows it) but answer `seconds` later."""
-        self.faults[method] = Fault("slow", None, seconds=seconds)
+    def hold(self, method: str) -> None:
+        """Take every message at once (the chat shows it) but answer only once `answer(via)` is
+        called for the process that sent it (a process killed meanwhile never gets its answer)."""
+        self.faults[method] = Fault("hold", None)
+
+    def answer(self, via: str) -> None:
+        """Answer the held calls of `via`, and from now on its calls at once."""
+        self._answer[via].set()
 
     def rate_limit(self, method: str, retry_after: int, times: int = 1) -> None:
         self.faults[method] = Fault("retry_after", times, status=429, retry_after=retry_after)
@@ -191,7 +196,7 @@ class FakeTelegram:
         self.calls.append((method, params))
         self.callers.append(via)
         fault = self.faults.get(method)
-        if fault is not None and fault.kind not in ("drop", "slow"):
+        if fault is not None and fault.kind not in ("drop", "hold"):
             if fault.times is not None:
                 fault.times -= 1
                 if fault.times <= 0:
@@ -211,8 +216,9 @@ class FakeTelegram:
             answer = await handler({**params, "_via": via} if via else params)
         if isinstance(answer, web.Response):
             return answer
-        if fault is not None and fault.kind == "slow":
-            await asyncio.sleep(fault.seconds)
+        if fault is not None and fault.kind == "hold" and not self._closing:
+            await asyncio.wait({asyncio.ensure_future(self._answer[via].wait()), asyncio.ensure_future(self._stopped.wait())},
+                               return_when=asyncio.FIRST_COMPLETED)
         if fault is not None and fault.kind == "drop":
             fault.times = (fault.times or 1) - 1
             if fault.times <= 0:
