@@ -229,7 +229,7 @@ def dispatch(once: Annotated[bool, typer.Option("--once", help="deliver what is 
             from wechat.notifier import WeChatChannel
 
             channels["wechat"] = WeChatChannel(core)
-        dispatcher = Dispatcher(core, channels, worker_id=f"cli-{os.getpid()}")
+        dispatcher = Dispatcher(core, channels, worker_id=f"cli-{os.getpid()}", lease_seconds=settings.lease_seconds)
         try:
             if once:
                 typer.echo(f"sent {await dispatcher.run_once()}")
