@@ -105,3 +105,44 @@ async def test_work_held_under_a_lease_stops_when_the_lease_is_lost(core, other,
     assert await leases.take(other, "polling", "b", until=clock.now() + HOLD)
     await asyncio.wait_for(held, 5)  # a noticed at its next renewal and stopped polling
     assert (await leases.held(core, "polling"))[0] == "b"
+
+
+async def test_one_instance_at_a_time_runs_work_held_under_a_lease_and_the_other_takes_over_when_it_stops(core, other):
+    """The bot's long polling on two instances (serve's `hold_while_running`): one polls; when it
+    stops, it hands the lease back and the other starts within a third of the lease."""
+    running: list[str] = []
+    overlaps: list[set[str]] = []
+
+    def polling(name: str):
+        async def poll() -> None:
+            running.append(name)
+            overlaps.append(set(running))
+            try:
+                await asyncio.Event().wait()
+            finally:
+                running.remove(name)
+        return poll
+
+    stops = {"a": asyncio.Event(), "b": asyncio.Event()}
+    tasks = {name: asyncio.create_task(leases.hold_while_running(instance, "polling", name, polling(name), stops[name],
+                                                                 hold=timedelta(seconds=0.3)))
+             for name, instance in (("a", core), ("b", other))}
+    try:
+        for _ in range(100):
+            if running:
+                break
+            await asyncio.sleep(0.02)
+        first = running[0]
+        second = "b" if first == "a" else "a"
+        stops[first].set()
+        await asyncio.wait_for(tasks[first], 5)
+        for _ in range(100):
+            if running:
+                break
+            await asyncio.sleep(0.02)
+        assert running == [second]
+        assert all(len(together) == 1 for together in overlaps)
+    finally:
+        for name in stops:
+            stops[name].set()
+        await asyncio.wait_for(asyncio.gather(*tasks.values()), 5)
