@@ -112,13 +112,13 @@ def fill(database: Path, deployment, tips: int, seed: int = 20261127) -> None:
                 "extension_days": 0,
             })
             tip_rows[-1]["queue_rank"] = queue_rank = priority_rank(tip_rows[-1]["priority"])
-            assignment_rows.append({"tip_id": tip_id, "unit_code": lead, "role": "lead", "assigned_at": created, "active": True,
-                                    "queue_rank": queue_rank})
+            copied = {"queue_rank": queue_rank, "tip_status": status, "reporter_answered": tip_rows[-1]["reporter_answered"]}
+            assignment_rows.append({"tip_id": tip_id, "unit_code": lead, "role": "lead", "assigned_at": created, "active": True, **copied})
             for kind in (rule.assisting[:1] if rule else ()):
                 unit = f"{region}-{kind}"
                 if unit in deployment.unit_by_code:
                     assignment_rows.append({"tip_id": tip_id, "unit_code": unit, "role": "assisting", "assigned_at": created, "active": True,
-                                            "queue_rank": queue_rank})
+                                            **copied})
             event_rows.append({"tip_id": tip_id, "at": created, "from_status": None, "to_status": "submitted", "action": "status"})
             if status not in ("submitted", "declined", "merged"):
                 event_rows.append({"tip_id": tip_id, "at": accepted, "from_status": "submitted", "to_status": "accepted", "action": "status"})

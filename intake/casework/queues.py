@@ -4,9 +4,10 @@ first, a page at a time.
 
 Scope is the same as casefile.queue's (staff.visible_units); pages are keyset-paginated on
 (priority rank, id), and each query walks an index in that order (the columns the workflow
-keeps on tips and assignments, migration 0006b), so the millionth tip costs what the first does:
-a unit's queue walks ix_assignments_queue, "mine" ix_tips_assignee_queue, "answered"
-ix_tips_answered_queue, a coordinator's ix_tips_queue.
+keeps on tips and assignments, migrations 0006b and 0018c), so the millionth tip costs what the
+first does: a unit's queue walks ix_assignments_queue, its views by status (new, waiting, a status
+filter) ix_assignments_status_queue, "answered" ix_assignments_answered_queue, "mine"
+ix_tips_assignee_queue; a coordinator's ix_tips_queue, "answered" ix_tips_answered_queue.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from intake.domain.ids import parse_id
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import Outcome
 from intake.platform.models.tips import Assignment, Tip
-from intake.staff.staff import UNIT_ROLES, can_see, staff_region, tips_in_scope, visible_units
+from intake.staff.staff import UNIT_ROLES, can_see, staff_region, visible_units
 from intake.domain.workflow import ACTIVE, Status
 
 VIEWS = ("all", "new", "mine", "overdue", "waiting", "answered")
@@ -97,12 +98,17 @@ def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
     return (rank, tip_id) if rank is not None and tip_id is not None else None
 
 
-def _conditions(core: Core, staff: StaffUser, view: str, wanted: QueueFilter) -> list:
+def _conditions(core: Core, staff: StaffUser, view: str, wanted: QueueFilter, *, unit_walk: bool) -> list:
+    """The view's and the filters' conditions. On a walk of a unit's assignments the status and
+    the reporter's answer are the assignment row's own copies (an index each, in queue order:
+    ix_assignments_status_queue, ix_assignments_answered_queue), so a view of few tips reads
+    only them; elsewhere they are the tip's."""
     now = _utc(core.clock.now())
     found = []
     status_, category_, region_, created_ = _plain(Tip.status), _plain(Tip.category), _plain(Tip.region_code), _plain(Tip.created_at)
+    indexed_status = Assignment.tip_status if unit_walk else status_
     if view == "new":
-        found.append(status_ == Status.SUBMITTED)
+        found.append(indexed_status == Status.SUBMITTED)
     elif view == "mine":
         found.append(Tip.assignee == staff.username)
     elif view == "overdue":
@@ -111,11 +117,11 @@ def _conditions(core: Core, staff: StaffUser, view: str, wanted: QueueFilter) ->
             and_(status_.in_(ACTIVE), Tip.paused_at.is_(None), Tip.finish_due < now),
         ))
     elif view == "waiting":
-        found.append(status_ == Status.NEEDS_INFO)
+        found.append(indexed_status == Status.NEEDS_INFO)
     elif view == "answered":
-        found.append(Tip.reporter_answered == true())
+        found.append((Assignment.reporter_answered if unit_walk else Tip.reporter_answered) == true())
     if wanted.status:
-        found.append(status_ == wanted.status)
+        found.append(indexed_status == wanted.status)
     if wanted.category:
         found.append(category_ == wanted.category)
     if wanted.region:
@@ -151,13 +157,12 @@ async def unit_queue(
     """One page of the tips this person may see, urgent first, then newest first; `q` is the
     search box's text (intake/casework/search.py)."""
     wanted = filters or QueueFilter(status=status, category=category)
-    units = visible_units(core, staff)
-    scope = tips_in_scope(core, staff)
-    if scope is None or not units:
+    units = visible_units(core, staff)  # None or empty exactly when staff.tips_in_scope is None
+    if not units:
         return QueuePage([], None)
-    conditions = _conditions(core, staff, view, wanted)
     cursor = _parse_cursor(after)
-    unit_walk = staff.role in UNIT_ROLES and view not in ("mine", "answered")
+    unit_walk = staff.role in UNIT_ROLES and view != "mine"
+    conditions = _conditions(core, staff, view, wanted, unit_walk=unit_walk)
     probe = search.probe(core.db.dialect, q, Assignment.tip_id) if q and unit_walk else None
     if q and probe is None:
         found = search.condition(core.db.dialect, q)

@@ -200,9 +200,10 @@ async def create_tip(core, session, draft: Draft, state: DraftState, capabilitie
     tip = Tip(id=tip_id, **values)
     await duplicates.index_tip(session, tip_id, keys)
     await search.index_tip(session, tip, new=True)  # searchable in the queue at once
-    if units:  # each carries the tip's queue_rank (see intake/platform/models/tips.py _copy_queue_rank)
+    if units:  # each carries the tip's queue columns (see intake/platform/models/tips.py _copy_tip_columns)
         await session.execute(_INSERT_ASSIGNMENTS, [
-            {"tip_id": tip_id, "unit_code": unit, "role": role, "assigned_at": now, "active": True, "queue_rank": tip.queue_rank}
+            {"tip_id": tip_id, "unit_code": unit, "role": role, "assigned_at": now, "active": True, "queue_rank": tip.queue_rank,
+             "tip_status": tip.status, "reporter_answered": tip.reporter_answered}
             for unit, role in units
         ])
     event_values = dict(tip_id=tip_id, at=now, from_status=None, to_status=Status.SUBMITTED.value,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Text, event, select
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Text, event, inspect, select, update
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from intake.platform.models.base import Base
@@ -127,26 +128,59 @@ class Assignment(Base):
     role: Mapped[str] = mapped_column(String(10))  # "lead" or "assisting"
     assigned_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(default=True)
-    # The tip's queue_rank, copied when the row is written (see _copy_queue_rank): a unit's
-    # queue is then one walk of ix_assignments_queue.
+    # The tip's queue_rank, status and reporter-answered flag, copied when the row is written
+    # (see _copy_tip_columns) and kept equal to the tip's when they change (_keep_assignments):
+    # a unit's queue, and each of its views by status or by the reporter's answer, is then one
+    # walk of one index of this table.
     queue_rank: Mapped[int] = mapped_column(SmallInteger, default=2)
+    tip_status: Mapped[str] = mapped_column(String(32), default="submitted")
+    reporter_answered: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (
         Index("ix_assignments_unit_active", "unit_code", "active"),
         Index("ix_assignments_queue", "unit_code", "active", "queue_rank", tip_id.desc()),
+        Index("ix_assignments_status_queue", "unit_code", "active", "tip_status", "queue_rank", tip_id.desc()),
+        Index("ix_assignments_answered_queue", "unit_code", "active", "reporter_answered", "queue_rank", tip_id.desc()),
     )
 
 
+#: The tip's columns each of its assignment rows carries (Assignment's name for it).
+COPIED_TO_ASSIGNMENTS = {"queue_rank": "queue_rank", "status": "tip_status", "reporter_answered": "reporter_answered"}
+
+
 @event.listens_for(Assignment, "before_insert")
-def _copy_queue_rank(_mapper, connection, target: Assignment) -> None:  # noqa: ANN001 - SQLAlchemy's types
-    """Every assignment row carries its tip's rank, whoever writes it (submission, re-routing):
-    from the tip in the same session when it is there (no query), else from the database."""
+def _copy_tip_columns(_mapper, connection, target: Assignment) -> None:  # noqa: ANN001 - SQLAlchemy's types
+    """Every assignment row carries its tip's rank, status and answered flag, whoever writes it
+    (re-routing, the police brought in, a category change): from the tip in the same session when
+    it is there (no query; its values are the ones this flush writes), else from the database."""
     session = object_session(target)
     tip = session.identity_map.get(identity_key(Tip, target.tip_id)) if session is not None else None
-    rank = tip.__dict__.get("queue_rank") if tip is not None else None
-    if rank is None:
-        rank = connection.scalar(select(Tip.queue_rank).where(Tip.id == target.tip_id))
-    target.queue_rank = 2 if rank is None else rank
+    values = {name: tip.__dict__.get(name) for name in COPIED_TO_ASSIGNMENTS} if tip is not None else {}
+    if None in values.values() or not values:
+        row = connection.execute(select(Tip.queue_rank, Tip.status, Tip.reporter_answered).where(Tip.id == target.tip_id)).first()
+        values = dict(row._mapping) if row is not None else {"queue_rank": 2, "status": "submitted", "reporter_answered": False}
+    for name, column in COPIED_TO_ASSIGNMENTS.items():
+        setattr(target, column, values[name])
+
+
+@event.listens_for(Tip, "after_update")
+def _keep_assignments(_mapper, connection, target: Tip) -> None:  # noqa: ANN001 - SQLAlchemy's types
+    """When a tip's status or answered flag changes (a move, a merge, the reporter's answer, staff
+    acting on it), its assignment rows change with it, in the same flush and transaction. Every
+    such change goes through the ORM (a Core UPDATE of these columns would bypass this: there is none)."""
+    state = inspect(target)
+    changed = {
+        COPIED_TO_ASSIGNMENTS[name]: getattr(target, name)
+        for name in ("status", "reporter_answered", "queue_rank") if state.attrs[name].history.has_changes()
+    }
+    if not changed:
+        return
+    connection.execute(update(Assignment).where(Assignment.tip_id == target.id).values(**changed))
+    session = object_session(target)
+    for held in list(session.identity_map.values()) if session is not None else ():
+        if isinstance(held, Assignment) and held.tip_id == target.id:
+            for column, value in changed.items():
+                set_committed_value(held, column, value)
 
 
 class CategoryExample(Base):
