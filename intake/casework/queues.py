@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy import Integer, SmallInteger, and_, bindparam, exists, func, or_, select, true
 
 from intake.casework import search
 from intake.casework.casefile import overdue
@@ -98,39 +100,58 @@ def _parse_cursor(cursor: str | None) -> tuple[int, int] | None:
     return (rank, tip_id) if rank is not None and tip_id is not None else None
 
 
-def _conditions(core: Core, staff: StaffUser, view: str, wanted: QueueFilter, *, unit_walk: bool) -> list:
-    """The view's and the filters' conditions. On a walk of a unit's assignments the status and
-    the reporter's answer are the assignment row's own copies (an index each, in queue order:
-    ix_assignments_status_queue, ix_assignments_answered_queue), so a view of few tips reads
-    only them; elsewhere they are the tip's."""
-    now = _utc(core.clock.now())
+class _Shape(NamedTuple):
+    """What decides a queue query's SQL (its values are parameters): one statement is built per
+    shape and kept (_statement), so a page pays neither for building the query's expression nor
+    for SQLAlchemy's look-up of its compiled form (the key of a statement built once is kept with it)."""
+
+    dialect: str
+    unit_walk: bool  # a unit's assignment rows in queue order; else the tips' own index
+    unit_scope: bool  # scope by a unit's assignments (EXISTS), else by a region
+    view: str
+    status: bool
+    category: bool
+    region: bool
+    start: bool
+    end: bool
+    cursor: bool
+    limit: int
+    search: str  # "", "matches" (collected from the search index), "probe" (asked tip by tip), "window" (probe, to an edge)
+
+
+def _conditions(shape: _Shape) -> list:
+    """The view's and the filters' conditions, with named parameters. On a walk of a unit's
+    assignments the status and the reporter's answer are the assignment row's own copies (an
+    index each, in queue order: ix_assignments_status_queue, ix_assignments_answered_queue), so a
+    view of few tips reads only them; elsewhere they are the tip's."""
     found = []
     status_, category_, region_, created_ = _plain(Tip.status), _plain(Tip.category), _plain(Tip.region_code), _plain(Tip.created_at)
-    indexed_status = Assignment.tip_status if unit_walk else status_
+    indexed_status = Assignment.tip_status if shape.unit_walk else status_
+    view = shape.view
     if view == "new":
-        found.append(indexed_status == Status.SUBMITTED)
+        found.append(indexed_status == Status.SUBMITTED.value)
     elif view == "mine":
-        found.append(Tip.assignee == staff.username)
+        found.append(Tip.assignee == bindparam("username"))
     elif view == "overdue":
+        now = bindparam("now", type_=Tip.accept_due.type)
         found.append(or_(
-            and_(status_ == Status.SUBMITTED, Tip.accept_due < now),
-            and_(status_.in_(ACTIVE), Tip.paused_at.is_(None), Tip.finish_due < now),
+            and_(status_ == Status.SUBMITTED.value, Tip.accept_due < now),
+            and_(status_.in_([s.value for s in ACTIVE]), Tip.paused_at.is_(None), Tip.finish_due < now),
         ))
     elif view == "waiting":
-        found.append(indexed_status == Status.NEEDS_INFO)
+        found.append(indexed_status == Status.NEEDS_INFO.value)
     elif view == "answered":
-        found.append((Assignment.reporter_answered if unit_walk else Tip.reporter_answered) == true())
-    if wanted.status:
-        found.append(indexed_status == wanted.status)
-    if wanted.category:
-        found.append(category_ == wanted.category)
-    if wanted.region:
-        found.append(region_.in_(core.deployment.region_and_below(wanted.region)))
-    tz = core.settings.timezone
-    if wanted.start:
-        found.append(created_ >= _day_start(wanted.start, tz))
-    if wanted.end:
-        found.append(created_ < _day_start(wanted.end + timedelta(days=1), tz))
+        found.append((Assignment.reporter_answered if shape.unit_walk else Tip.reporter_answered) == true())
+    if shape.status:
+        found.append(indexed_status == bindparam("status"))
+    if shape.category:
+        found.append(category_ == bindparam("category"))
+    if shape.region:
+        found.append(region_.in_(bindparam("regions_wanted", expanding=True)))
+    if shape.start:
+        found.append(created_ >= bindparam("start", type_=Tip.created_at.type))
+    if shape.end:
+        found.append(created_ < bindparam("end", type_=Tip.created_at.type))
     return found
 
 
@@ -141,13 +162,80 @@ def _plain(column):  # noqa: ANN001, ANN202 - a SQLAlchemy column
     return func.coalesce(column, column)
 
 
-def _scope(core: Core, staff: StaffUser, units: set[str]):  # noqa: ANN202 - a SQL condition
+def _scope(unit_scope: bool):  # noqa: ANN202 - a SQL condition
     """staff.tips_in_scope, written for a walk of the tips' queue indexes: a unit's membership
     checked per tip (EXISTS on its assignments), a region's with plain columns."""
-    if staff.role in UNIT_ROLES:
-        return exists().where(Assignment.tip_id == Tip.id, Assignment.unit_code.in_(units), Assignment.active == true())
-    region = staff_region(core, staff) or core.deployment.root_region().code
-    return or_(_plain(Tip.lead_unit).in_(units), _plain(Tip.region_code).in_(core.deployment.region_and_below(region)))
+    if unit_scope:
+        return exists().where(Assignment.tip_id == Tip.id, Assignment.unit_code.in_(bindparam("units", expanding=True)),
+                              Assignment.active == true())
+    return or_(_plain(Tip.lead_unit).in_(bindparam("units", expanding=True)),
+               _plain(Tip.region_code).in_(bindparam("scope_regions", expanding=True)))
+
+
+@lru_cache(maxsize=256)
+def _statement(shape: _Shape):  # noqa: ANN202 - a SELECT
+    conditions = _conditions(shape)
+    if shape.search == "matches":
+        conditions.append(search.condition_of(shape.dialect))
+    if shape.unit_walk:
+        # A unit's queue: its assignment rows in queue order, each joined to its tip.
+        rank, tip_id = Assignment.queue_rank, Assignment.tip_id
+        query = (
+            select(*_COLUMNS).join(Assignment, Assignment.tip_id == Tip.id).outerjoin(StaffUser, StaffUser.username == Tip.assignee)
+            .where(Assignment.unit_code == bindparam("unit"), Assignment.active == true(), *conditions)
+        )
+    else:
+        # A coordinator's region, or a view that picks few tips: the tips' own index.
+        rank, tip_id = Tip.queue_rank, Tip.id
+        query = select(*_COLUMNS).outerjoin(StaffUser, StaffUser.username == Tip.assignee).where(_scope(shape.unit_scope), *conditions)
+    if shape.cursor:
+        after_rank = bindparam("after_rank", type_=SmallInteger)
+        query = query.where(or_(rank > after_rank, and_(rank == after_rank, tip_id < bindparam("after_id", type_=Integer))))
+    if shape.search in ("probe", "window"):
+        query = query.where(search.probe_condition(shape.dialect, Assignment.tip_id))
+    if shape.search == "window":  # to the window's last tip, in queue order
+        edge_rank = bindparam("edge_rank", type_=SmallInteger)
+        query = query.where(or_(rank < edge_rank, and_(rank == edge_rank, tip_id >= bindparam("edge_id", type_=Integer))))
+    return query.order_by(rank, tip_id.desc()).limit(shape.limit + 1)
+
+
+@lru_cache(maxsize=4)
+def _window_edge(cursor: bool):  # noqa: ANN202 - a SELECT
+    """The last of the next SEARCH_WINDOW tips of a unit's queue (all of its views)."""
+    edge = select(Assignment.queue_rank, Assignment.tip_id).where(Assignment.unit_code == bindparam("unit"), Assignment.active == true())
+    if cursor:
+        after_rank = bindparam("after_rank", type_=SmallInteger)
+        edge = edge.where(or_(Assignment.queue_rank > after_rank,
+                              and_(Assignment.queue_rank == after_rank, Assignment.tip_id < bindparam("after_id", type_=Integer))))
+    return edge.order_by(Assignment.queue_rank, Assignment.tip_id.desc()).offset(SEARCH_WINDOW - 1).limit(1)
+
+
+def _parameters(core: Core, staff: StaffUser, shape: _Shape, units: set[str], wanted: QueueFilter, cursor) -> dict:  # noqa: ANN001
+    values: dict = {}
+    if shape.unit_walk:
+        values["unit"] = next(iter(units))
+    else:
+        values["units"] = sorted(units)
+        if not shape.unit_scope:
+            values["scope_regions"] = sorted(core.deployment.region_and_below(staff_region(core, staff) or core.deployment.root_region().code))
+    if shape.view == "mine":
+        values["username"] = staff.username
+    elif shape.view == "overdue":
+        values["now"] = _utc(core.clock.now())
+    if wanted.status:
+        values["status"] = wanted.status
+    if wanted.category:
+        values["category"] = wanted.category
+    if wanted.region:
+        values["regions_wanted"] = sorted(core.deployment.region_and_below(wanted.region))
+    tz = core.settings.timezone
+    if wanted.start:
+        values["start"] = _day_start(wanted.start, tz)
+    if wanted.end:
+        values["end"] = _day_start(wanted.end + timedelta(days=1), tz)
+    if cursor:
+        values["after_rank"], values["after_id"] = cursor
+    return values
 
 
 async def unit_queue(
@@ -161,35 +249,21 @@ async def unit_queue(
     if not units:
         return QueuePage([], None)
     cursor = _parse_cursor(after)
+    dialect = core.db.dialect
     unit_walk = staff.role in UNIT_ROLES and view != "mine"
-    conditions = _conditions(core, staff, view, wanted, unit_walk=unit_walk)
-    probe = search.probe(core.db.dialect, q, Assignment.tip_id) if q and unit_walk else None
-    if q and probe is None:
-        found = search.condition(core.db.dialect, q)
-        if found is not None:
-            conditions.append(found)
-    if unit_walk:
-        # A unit's queue: its assignment rows in queue order, each joined to its tip.
-        rank, tip_id = Assignment.queue_rank, Assignment.tip_id
-        query = (
-            select(*_COLUMNS).join(Assignment, Assignment.tip_id == Tip.id).outerjoin(StaffUser, StaffUser.username == Tip.assignee)
-            .where(Assignment.unit_code == next(iter(units)), Assignment.active == true(), *conditions)
-        )
-    else:
-        # A coordinator's region, or a view that picks few tips: the tips' own index.
-        rank, tip_id = Tip.queue_rank, Tip.id
-        query = select(*_COLUMNS).outerjoin(StaffUser, StaffUser.username == Tip.assignee).where(_scope(core, staff, units), *conditions)
-    if cursor:
-        after_rank, after_id = cursor
-        query = query.where(or_(rank > after_rank, and_(rank == after_rank, tip_id < after_id)))
-    query = query.order_by(rank, tip_id.desc()).limit(limit + 1)
+    probing = search.probe_params(dialect, q) if q and unit_walk else None
+    matching = search.query_params(dialect, q) if q else None
+    shape = _Shape(
+        dialect=dialect, unit_walk=unit_walk, unit_scope=staff.role in UNIT_ROLES, view=view, status=bool(wanted.status),
+        category=bool(wanted.category), region=bool(wanted.region), start=bool(wanted.start), end=bool(wanted.end),
+        cursor=cursor is not None, limit=limit, search="matches" if matching else "",
+    )
+    values = {**_parameters(core, staff, shape, units, wanted, cursor), **(matching or {}), **(probing or {})}
     async with core.db.session() as session:
-        if probe is not None and await session.scalar(search.hits_at_most(core.db.dialect, q, SEARCH_FREQUENT)) >= SEARCH_FREQUENT:
-            tips = await _searched_unit_page(session, query, probe, search.condition(core.db.dialect, q), next(iter(units)), cursor, limit)
-        else:
-            if probe is not None:  # a rare word: collect its few matches from the search index
-                query = query.where(search.condition(core.db.dialect, q))
-            tips = list((await session.execute(query)).all())
+        if probing is not None and await session.scalar(search.count_at_most_of(dialect, SEARCH_FREQUENT), matching) >= SEARCH_FREQUENT:
+            tips = await _searched_unit_page(session, shape, values, limit)
+        else:  # no search, or a rare word: its few matches are collected from the search index
+            tips = list((await session.execute(_statement(shape), values)).all())
     moment = core.clock.now()
     items = [
         QueueItem(
@@ -207,26 +281,21 @@ async def unit_queue(
     return QueuePage(items, next_cursor)
 
 
-async def _searched_unit_page(session, query, probe, found, unit: str, cursor, limit: int) -> list:  # noqa: ANN001
+async def _searched_unit_page(session, shape: _Shape, values: dict, limit: int) -> list:  # noqa: ANN001
     """A searched page of a unit's queue, for a frequent word. The walk of the unit's index asks
-    the search index about each tip in turn (search.probe) and stops at a full page, but only
-    over the next SEARCH_WINDOW tips of the queue: a word frequent there fills the page within
-    them. When the window does not fill the page (a word frequent elsewhere, or the filters
-    leave few tips), the matches are collected from the search index instead (search.condition),
-    as for a rare word."""
-    edge = select(Assignment.queue_rank, Assignment.tip_id).where(Assignment.unit_code == unit, Assignment.active == true())
-    if cursor:
-        edge = edge.where(or_(Assignment.queue_rank > cursor[0], and_(Assignment.queue_rank == cursor[0], Assignment.tip_id < cursor[1])))
-    last = (await session.execute(
-        edge.order_by(Assignment.queue_rank, Assignment.tip_id.desc()).offset(SEARCH_WINDOW - 1).limit(1)
-    )).first()
-    window = query.where(probe)
-    if last is not None:  # the window's last tip, in queue order
-        window = window.where(or_(Assignment.queue_rank < last[0], and_(Assignment.queue_rank == last[0], Assignment.tip_id >= last[1])))
-    tips = list((await session.execute(window)).all())
+    the search index about each tip in turn (search.probe_condition) and stops at a full page,
+    but only over the next SEARCH_WINDOW tips of the queue: a word frequent there fills the page
+    within them. When the window does not fill the page (a word frequent elsewhere, or the
+    filters leave few tips), the matches are collected from the search index instead
+    (search.condition_of), as for a rare word."""
+    last = (await session.execute(_window_edge(shape.cursor), values)).first()
+    window = shape._replace(search="probe" if last is None else "window")
+    if last is not None:
+        values = {**values, "edge_rank": last[0], "edge_id": last[1]}
+    tips = list((await session.execute(_statement(window), values)).all())
     if last is None or len(tips) > limit:
         return tips  # the whole rest of the queue was walked, or the page is full
-    return list((await session.execute(query.where(found))).all())
+    return list((await session.execute(_statement(shape), values)).all())
 
 
 @dataclass(frozen=True)

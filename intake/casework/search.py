@@ -277,54 +277,91 @@ def _tsquery(query: Query) -> str:
     )
 
 
+def query_params(dialect: str, text_: str) -> dict | None:
+    """The parameter of the prebuilt statements below (`search_q`) for a search box's text; None
+    when it asks for nothing."""
+    query = parse(text_)
+    if not query.terms:
+        return None
+    return {"search_q": _tsquery(query) if dialect == "postgresql" else _fts5(query)}
+
+
+@cache  # built once per dialect: the queue runs it with query_params
+def ids_of(dialect: str):  # noqa: ANN201 - a SELECT
+    """A SELECT of the ids of the tips that match the parameter `search_q`."""
+    if dialect == "postgresql":
+        return select(POSTGRES_TABLE.c.tip_id).where(POSTGRES_TABLE.c.tokens.op("@@")(cast(bindparam("search_q", type_=String), TSQUERY)))
+    return select(SQLITE_TABLE.c.rowid).where(text("tip_search MATCH :search_q"))
+
+
+@cache
+def condition_of(dialect: str):  # noqa: ANN201 - a SQL condition
+    """The SQL condition on Tip for the parameter `search_q`."""
+    return Tip.id.in_(ids_of(dialect))
+
+
+@cache
+def count_at_most_of(dialect: str, cap: int):  # noqa: ANN201 - a SELECT
+    """A SELECT of how many tips match `search_q`, counting no further than `cap` (cheap: it stops there)."""
+    return select(func.count()).select_from(ids_of(dialect).limit(cap).subquery())
+
+
 def matching_ids(dialect: str, query: Query):
     """A SELECT of the ids of the tips that match (use as `Tip.id.in_(...)`); None when the
     query asks for nothing."""
     if not query.terms:
         return None
-    if dialect == "postgresql":
-        return select(POSTGRES_TABLE.c.tip_id).where(
-            POSTGRES_TABLE.c.tokens.op("@@")(cast(bindparam("search_q", _tsquery(query)), TSQUERY))
-        )
-    return select(SQLITE_TABLE.c.rowid).where(text("tip_search MATCH :search_q").bindparams(search_q=_fts5(query)))
+    return ids_of(dialect).params(search_q=_tsquery(query) if dialect == "postgresql" else _fts5(query))
 
 
 def condition(dialect: str, text_: str):
     """The SQL condition on Tip for a search box's text; None when it asks for nothing."""
-    ids = matching_ids(dialect, parse(text_))
-    return None if ids is None else Tip.id.in_(ids)
+    found = query_params(dialect, text_)
+    return None if found is None else Tip.id.in_(ids_of(dialect).params(**found))
 
 
 def hits_at_most(dialect: str, text_: str, cap: int):  # noqa: ANN201 - a SELECT
-    """A SELECT of how many tips match, counting no further than `cap` (cheap: it stops there);
-    None when the text asks for nothing."""
-    ids = matching_ids(dialect, parse(text_))
-    return None if ids is None else select(func.count()).select_from(ids.limit(cap).subquery())
+    """A SELECT of how many tips match, counting no further than `cap`; None when the text asks for nothing."""
+    found = query_params(dialect, text_)
+    return None if found is None else count_at_most_of(dialect, cap).params(**found)
 
 
-def probe(dialect: str, text_: str, tip_id):  # noqa: ANN001, ANN201 - a SQL column, a SQL condition
-    """The same condition as `condition`, asked of the index for one tip at a time (`tip_id`, a
-    column of the outer query): for a walk of a queue's index in its order that stops at a
-    page, where `condition` would first collect every match in the whole index (a frequent
-    word: 100,000 ids at 1,000,000 tips). Only for a text of one token (a Chinese word of one
-    or two characters, a Tibetan syllable or two, a short word or number): None for anything
-    else, which `condition` serves as before (a prefix would be expanded again for each tip, and
-    several tokens make each look-up, and counting the matches, cost what collecting them does).
+def probe_params(dialect: str, text_: str) -> dict | None:
+    """The parameters of `probe_condition` for a search box's text. Only for a text of one token (a
+    Chinese word of one or two characters, a Tibetan syllable or two, a short word or number):
+    None for anything else, which `condition` serves as before (a prefix would be expanded again
+    for each tip, and several tokens make each look-up, and counting the matches, cost what
+    collecting them does)."""
+    query = parse(text_)
+    if len(query.terms) != 1 or len(query.terms[0].words) != 1 or query.terms[0].prefix:
+        return None
+    if dialect == "postgresql":
+        return {"search_q": _tsquery(query)}
+    return {"search_token": f" {query.terms[0].words[0]} "}
+
+
+def probe_condition(dialect: str, tip_id, values: dict | None = None):  # noqa: ANN001, ANN201 - a SQL column, a SQL condition
+    """The same condition as `condition_of`, asked of the index for one tip at a time (`tip_id`,
+    a column of the outer query), with probe_params (given when the statement runs, or as `values`): for a walk of a queue's index in its order
+    that stops at a page, where `condition` would first collect every match in the whole index
+    (a frequent word: 100,000 ids at 1,000,000 tips).
 
     On SQLite the tip's row is read by its id and its token list searched for the token, spaces
     either side: the same answer as MATCH (the list is the tokens joined by single spaces, and no
     token holds a character the `ascii` tokenizer would part it at or fold), without setting up a
     full-text query for every tip of the walk, which costs several times more."""
-    query = parse(text_)
-    if len(query.terms) != 1 or len(query.terms[0].words) != 1 or query.terms[0].prefix:
-        return None
     if dialect == "postgresql":
         return exists().where(
             POSTGRES_TABLE.c.tip_id == tip_id,
-            POSTGRES_TABLE.c.tokens.op("@@")(cast(bindparam("search_q", _tsquery(query)), TSQUERY)),
+            POSTGRES_TABLE.c.tokens.op("@@")(cast(bindparam("search_q", (values or {}).get("search_q"), type_=String), TSQUERY)),
         )
     return exists().where(
         SQLITE_TABLE.c.rowid == tip_id,
-        func.instr(" " + SQLITE_TABLE.c.tokens + " ", bindparam("search_token", f" {query.terms[0].words[0]} ")) > 0,
+        func.instr(" " + SQLITE_TABLE.c.tokens + " ", bindparam("search_token", (values or {}).get("search_token"), type_=String)) > 0,
     )
 
+
+def probe(dialect: str, text_: str, tip_id):  # noqa: ANN001, ANN201 - a SQL column, a SQL condition
+    """probe_condition with its parameters (see probe_params; None for a text it does not serve)."""
+    found = probe_params(dialect, text_)
+    return None if found is None else probe_condition(dialect, tip_id, found)
