@@ -75,6 +75,7 @@ class Console:
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
             trim_blocks=True, lstrip_blocks=True,
+            auto_reload=False,  # templates change only with a deployment: no stat() of a page's every template per request
         )
         self.env.filters["local"] = self.local_time
         self.env.filters["local_date"] = self.local_date
@@ -82,15 +83,18 @@ class Console:
         self.env.globals["kept_as_sent"] = KEPT_AS_SENT  # voice the browser cannot play: offered as a download
 
     # -- time ------------------------------------------------------------------------------------
+    # Formatted by hand: what strftime("%Y-%m-%d %H:%M") prints, at a fraction of its cost (a queue page has 100).
     def local_time(self, moment: datetime | None) -> str:
         if moment is None:
             return ""
-        return moment.astimezone(ZoneInfo(self.core.settings.timezone)).strftime("%Y-%m-%d %H:%M")
+        local = moment.astimezone(ZoneInfo(self.core.settings.timezone))
+        return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
 
     def local_date(self, moment: datetime | None) -> str:
         if moment is None:
             return ""
-        return moment.astimezone(ZoneInfo(self.core.settings.timezone)).strftime("%Y-%m-%d")
+        local = moment.astimezone(ZoneInfo(self.core.settings.timezone))
+        return f"{local.year:04d}-{local.month:02d}-{local.day:02d}"
 
     # -- sessions ---------------------------------------------------------------------------------
     def session(self, request: Request) -> Session:

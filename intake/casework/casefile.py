@@ -37,9 +37,15 @@ from intake.domain.workflow import ACTIVE, COORDINATOR, LEAD, STATUS_LABELS, UNI
 def overdue(tip: Tip, now: datetime) -> str | None:
     """"accept" or "finish" when that deadline has passed; the finish clock is paused while
     the tip waits for the reporter."""
-    if tip.status == Status.SUBMITTED and tip.accept_due and now > aware(tip.accept_due):
+    return overdue_of(tip.status, tip.accept_due, tip.finish_due, tip.paused_at, now)
+
+
+def overdue_of(status: str, accept_due: datetime | None, finish_due: datetime | None, paused_at: datetime | None,
+               now: datetime) -> str | None:
+    """`overdue` from the tip's columns (a queue page reads only those)."""
+    if status == Status.SUBMITTED and accept_due and now > aware(accept_due):
         return "accept"
-    if tip.status in ACTIVE and tip.paused_at is None and tip.finish_due and now > aware(tip.finish_due):
+    if status in ACTIVE and paused_at is None and finish_due and now > aware(finish_due):
         return "finish"
     return None
 

@@ -23,6 +23,10 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
+    # 32 MiB of pages per connection (SQLite's default is 2 MiB): a queue page or a search walks
+    # an index and reads a row of another table per entry, scattered over a large database; with
+    # the default cache most of those reads went to the operating system (bench/RESULTS.md).
+    "PRAGMA cache_size=-32768",
 )
 
 
