@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from i18n import N_, Translator
@@ -145,22 +145,13 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
     _ = Translator(language)
     deployment = core.deployment
     async with core.db.session() as session:
-        # The tip, its outcome (one row or none) and its assignments (a row each) in one read, with
-        # whether it has notes, replies, files, match keys and notifications (an index probe each):
-        # what it has not is not read again.
-        found = (await session.execute(
-            select(Tip, Outcome, Rating, Assignment, *(exists().where(table.tip_id == tip_id) for table in _BESIDE))
-            .outerjoin(Outcome, Outcome.tip_id == Tip.id).outerjoin(Rating, Rating.tip_id == Tip.id)
-            .outerjoin(Assignment, Assignment.tip_id == Tip.id).where(Tip.id == tip_id).order_by(Assignment.id)
-        )).all()
+        found = (await session.execute(_TIP_FILE, {"tip_id": tip_id})).all()
         tip, outcome, rating = (found[0][0], found[0][1], found[0][2]) if found else (None, None, None)
         loaded = await _visible(core, staff, tip_id, tip, [row[3] for row in found if row[3] is not None], "view")
         has_notes, has_replies, has_files, has_match_keys, has_notifications = (bool(flag) for flag in found[0][4:])
-        events = (await session.scalars(select(StatusEvent).where(StatusEvent.tip_id == tip_id).order_by(StatusEvent.id))).all()
-        notes = (await session.scalars(
-            select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id))).all() if has_notes else []
-        replies = (await session.scalars(
-            select(ReporterMessage).where(ReporterMessage.tip_id == tip_id).order_by(ReporterMessage.id))).all() if has_replies else []
+        events = (await session.scalars(_EVENTS, {"tip_id": tip_id})).all()
+        notes = (await session.scalars(_NOTES, {"tip_id": tip_id})).all() if has_notes else []
+        replies = (await session.scalars(_REPLIES, {"tip_id": tip_id})).all() if has_replies else []
         files = (await session.execute(
             _files_of(tip_id, Attachment.kind, Attachment.media_type, Attachment.size, Attachment.created_at))).all() if has_files else []
     await audit.record_now(core, staff.username, "tip.view", tip_id)
@@ -214,6 +205,18 @@ async def tip_file(core: Core, staff: StaffUser, tip_id: int) -> TipFile:
 
 # What tip_file asks the existence of, in this order.
 _BESIDE = (TipNote, ReporterMessage, Attachment, TipMatchKey, Notification)
+# tip_file's reads, built once (every view of a tip page runs them; the tip's id is the parameter).
+# The tip, its outcome (one row or none) and its assignments (a row each) in one read, with whether
+# it has notes, replies, files, match keys and notifications (an index probe each): what it has not
+# is not read again.
+_TIP_FILE = (
+    select(Tip, Outcome, Rating, Assignment, *(exists().where(table.tip_id == bindparam("tip_id")) for table in _BESIDE))
+    .outerjoin(Outcome, Outcome.tip_id == Tip.id).outerjoin(Rating, Rating.tip_id == Tip.id)
+    .outerjoin(Assignment, Assignment.tip_id == Tip.id).where(Tip.id == bindparam("tip_id")).order_by(Assignment.id)
+)
+_EVENTS = select(StatusEvent).where(StatusEvent.tip_id == bindparam("tip_id")).order_by(StatusEvent.id)
+_NOTES = select(TipNote).where(TipNote.tip_id == bindparam("tip_id")).order_by(TipNote.id)
+_REPLIES = select(ReporterMessage).where(ReporterMessage.tip_id == bindparam("tip_id")).order_by(ReporterMessage.id)
 
 
 def _files_of(tip_id: int, *columns):

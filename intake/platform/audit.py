@@ -1,7 +1,7 @@
 """The audit log: who did what to which tip, and who looked at personal data."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.platform.core import Core
@@ -14,9 +14,13 @@ def record(session: AsyncSession, core: Core, actor: str, action: str, tip_id: i
 
 
 async def record_now(core: Core, actor: str, action: str, tip_id: int | None = None, **detail: object) -> None:
-    """Audit something in its own transaction: a refused attempt, whose own work rolls back."""
+    """Audit something in its own transaction: a refused attempt, whose own work rolls back, or a
+    view of a tip (every tip page: one prebuilt INSERT, no unit of work to flush)."""
     async with core.db.transaction() as session:
-        record(session, core, actor, action, tip_id, **detail)
+        await session.execute(_INSERT, {"at": core.clock.now(), "actor": actor, "action": action, "tip_id": tip_id, "detail": detail or None})
+
+
+_INSERT = insert(AuditEvent.__table__)
 
 
 AUDIT_PAGE_SIZE = 50
