@@ -260,7 +260,7 @@ async def unit_queue(
     )
     values = {**_parameters(core, staff, shape, units, wanted, cursor), **(matching or {}), **(probing or {})}
     async with core.db.session() as session:
-        if probing is not None and await session.scalar(search.count_at_most_of(dialect, SEARCH_FREQUENT), matching) >= SEARCH_FREQUENT:
+        if probing is not None and await _frequent(core, session, matching):
             tips = await _searched_unit_page(session, shape, values, limit)
         else:  # no search, or a rare word: its few matches are collected from the search index
             tips = list((await session.execute(_statement(shape), values)).all())
@@ -278,6 +278,26 @@ async def unit_queue(
     last = tips[limit - 1] if len(tips) > limit else None
     next_cursor = f"{last.queue_rank}.{last.id}" if last is not None else None
     return QueuePage(items, next_cursor)
+
+
+#: Search texts known to match at least SEARCH_FREQUENT tips of a database (one count of the index
+#: saved per search). Only "frequent" is remembered: tips are never deleted, so a word that was
+#: frequent stays so, and the answer only picks how a page is found, never what it holds
+#: (tests/test_search.py compares both ways).
+_FREQUENT: dict[tuple[str, str, int], bool] = {}
+_FREQUENT_KEPT = 1000
+
+
+async def _frequent(core: Core, session, matching: dict) -> bool:  # noqa: ANN001 - an AsyncSession
+    key = (str(core.db.url), matching["search_q"], SEARCH_FREQUENT)
+    if key in _FREQUENT:
+        return True
+    if await session.scalar(search.count_at_most_of(core.db.dialect, SEARCH_FREQUENT), matching) < SEARCH_FREQUENT:
+        return False
+    if len(_FREQUENT) >= _FREQUENT_KEPT:
+        _FREQUENT.clear()
+    _FREQUENT[key] = True
+    return True
 
 
 async def _searched_unit_page(session, shape: _Shape, values: dict, limit: int) -> list:  # noqa: ANN001
