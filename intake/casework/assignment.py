@@ -11,6 +11,7 @@ of one tip leaves the others done, and nothing is half-done for any tip.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
@@ -64,11 +65,17 @@ async def assign_tip(core: Core, tip_id: int, assignee: str, *, staff: StaffUser
         return event
 
 
-async def colleagues(core: Core, staff: StaffUser, unit_code: str | None = None) -> list[StaffUser]:
+class Colleague(NamedTuple):
+    username: str
+    display_name: str
+    unit_code: str | None
+
+
+async def colleagues(core: Core, staff: StaffUser, unit_code: str | None = None) -> list[Colleague]:
     """Whom this person may assign tips to: everyone of the unit(s) they lead or coordinate,
     only themself for an officer. `unit_code` narrows to one lead unit (the tip page)."""
     if staff.role == Role.OFFICER:
-        return [staff] if unit_code in (None, staff.unit_code) else []
+        return [Colleague(staff.username, staff.display_name, staff.unit_code)] if unit_code in (None, staff.unit_code) else []
     units = visible_units(core, staff) or set()
     if staff.role not in (Role.UNIT_LEAD, Role.COORDINATOR):
         return []
@@ -77,13 +84,13 @@ async def colleagues(core: Core, staff: StaffUser, unit_code: str | None = None)
     if not units:
         return []
     async with core.db.session() as session:
-        found = (await session.scalars(_COLLEAGUES, {"units": sorted(units)})).all()
-    return list(found)
+        found = (await session.execute(_COLLEAGUES, {"units": sorted(units)})).all()
+    return [Colleague(*row) for row in found]
 
 
-# Built once: a coordinator's queue page asks for its colleagues every time.
+# Built once, three columns: a coordinator's queue page asks for its colleagues every time.
 _COLLEAGUES = (
-    select(StaffUser).where(StaffUser.unit_code.in_(bindparam("units", expanding=True)), StaffUser.role.in_(UNIT_ROLES),
+    select(StaffUser.username, StaffUser.display_name, StaffUser.unit_code).where(StaffUser.unit_code.in_(bindparam("units", expanding=True)), StaffUser.role.in_(UNIT_ROLES),
                             StaffUser.active.is_(True))
     .order_by(StaffUser.unit_code, StaffUser.display_name, StaffUser.username)
 )
