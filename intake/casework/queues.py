@@ -18,6 +18,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, SmallInteger, and_, bindparam, exists, func, or_, select, true
+from sqlalchemy.orm import aliased
 
 from intake.casework import search
 from intake.casework.casefile import overdue_of
@@ -116,7 +117,8 @@ class _Shape(NamedTuple):
     end: bool
     cursor: bool
     limit: int
-    search: str  # "", "matches" (collected from the search index), "probe" (asked tip by tip), "window" (probe, to an edge)
+    search: str  # "", "matches" (collected from the search index), "window" (asked tip by tip, over the next `window` tips)
+    window: int = 0
 
 
 def _conditions(shape: _Shape) -> list:
@@ -191,23 +193,22 @@ def _statement(shape: _Shape):  # noqa: ANN202 - a SELECT
     if shape.cursor:
         after_rank = bindparam("after_rank", type_=SmallInteger)
         query = query.where(or_(rank > after_rank, and_(rank == after_rank, tip_id < bindparam("after_id", type_=Integer))))
-    if shape.search in ("probe", "window"):
+    if shape.search == "window":
+        # Asked of the search index tip by tip (search.probe_condition), over the next `window` tips
+        # of the unit's queue: up to the one `window` places on (its rank and id found once, as
+        # uncorrelated subqueries), or to the queue's end when it is shorter.
         query = query.where(search.probe_condition(shape.dialect, Assignment.tip_id))
-    if shape.search == "window":  # to the window's last tip, in queue order
-        edge_rank = bindparam("edge_rank", type_=SmallInteger)
-        query = query.where(or_(rank < edge_rank, and_(rank == edge_rank, tip_id >= bindparam("edge_id", type_=Integer))))
+        edge = aliased(Assignment)
+        walk = select(edge.queue_rank).where(edge.unit_code == bindparam("unit"), edge.active == true())
+        if shape.cursor:
+            after_rank = bindparam("after_rank", type_=SmallInteger)
+            walk = walk.where(or_(edge.queue_rank > after_rank,
+                                  and_(edge.queue_rank == after_rank, edge.tip_id < bindparam("after_id", type_=Integer))))
+        walk = walk.order_by(edge.queue_rank, edge.tip_id.desc()).offset(shape.window - 1).limit(1)
+        edge_rank = func.coalesce(walk.scalar_subquery(), MAX_RANK + 1)
+        edge_id = walk.with_only_columns(edge.tip_id).scalar_subquery()
+        query = query.where(or_(rank < edge_rank, and_(rank == edge_rank, tip_id >= edge_id)))
     return query.order_by(rank, tip_id.desc()).limit(shape.limit + 1)
-
-
-@lru_cache(maxsize=4)
-def _window_edge(cursor: bool):  # noqa: ANN202 - a SELECT
-    """The last of the next SEARCH_WINDOW tips of a unit's queue (all of its views)."""
-    edge = select(Assignment.queue_rank, Assignment.tip_id).where(Assignment.unit_code == bindparam("unit"), Assignment.active == true())
-    if cursor:
-        after_rank = bindparam("after_rank", type_=SmallInteger)
-        edge = edge.where(or_(Assignment.queue_rank > after_rank,
-                              and_(Assignment.queue_rank == after_rank, Assignment.tip_id < bindparam("after_id", type_=Integer))))
-    return edge.order_by(Assignment.queue_rank, Assignment.tip_id.desc()).offset(SEARCH_WINDOW - 1).limit(1)
 
 
 def _parameters(core: Core, staff: StaffUser, shape: _Shape, units: set[str], wanted: QueueFilter, cursor) -> dict:  # noqa: ANN001
@@ -304,16 +305,12 @@ async def _searched_unit_page(session, shape: _Shape, values: dict, limit: int) 
     """A searched page of a unit's queue, for a frequent word. The walk of the unit's index asks
     the search index about each tip in turn (search.probe_condition) and stops at a full page,
     but only over the next SEARCH_WINDOW tips of the queue: a word frequent there fills the page
-    within them. When the window does not fill the page (a word frequent elsewhere, or the
-    filters leave few tips), the matches are collected from the search index instead
-    (search.condition_of), as for a rare word."""
-    last = (await session.execute(_window_edge(shape.cursor), values)).first()
-    window = shape._replace(search="probe" if last is None else "window")
-    if last is not None:
-        values = {**values, "edge_rank": last[0], "edge_id": last[1]}
-    tips = list((await session.execute(_statement(window), values)).all())
-    if last is None or len(tips) > limit:
-        return tips  # the whole rest of the queue was walked, or the page is full
+    within them. When the window does not fill the page (a word frequent elsewhere, the filters
+    leave few tips, or the queue ends), the matches are collected from the search index instead
+    (search.condition_of), as for a rare word: the same page."""
+    tips = list((await session.execute(_statement(shape._replace(search="window", window=SEARCH_WINDOW)), values)).all())
+    if len(tips) > limit:
+        return tips
     return list((await session.execute(_statement(shape), values)).all())
 
 
