@@ -2,7 +2,7 @@
 housekeeping, the Telegram bot's long polling)
 
 Revision ID: 0018l
-Revises: 0017s
+Revises: 0018c
 Create Date: 2026-12-07 22:30:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0018l'
-down_revision = '0017s'
+down_revision = '0018c'
 branch_labels = None
 depends_on = None
 
