@@ -120,11 +120,16 @@ def fill(database: Path, deployment, tips: int, seed: int = 20261127) -> None:
                     assignment_rows.append({"tip_id": tip_id, "unit_code": unit, "role": "assisting", "assigned_at": created, "active": True,
                                             **copied})
             event_rows.append({"tip_id": tip_id, "at": created, "from_status": None, "to_status": "submitted", "action": "status"})
+            # The statistics' durations, as the workflow writes them with each step (migration 0018r);
+            # the database's triggers count the tip in tip_counts_daily as it is inserted.
+            tip_rows[-1]["accept_seconds"] = tip_rows[-1]["finish_seconds"] = None
             if status not in ("submitted", "declined", "merged"):
                 event_rows.append({"tip_id": tip_id, "at": accepted, "from_status": "submitted", "to_status": "accepted", "action": "status"})
+                tip_rows[-1]["accept_seconds"] = round((accepted - created).total_seconds())
             if status == "closed":
-                event_rows.append({"tip_id": tip_id, "at": accepted + timedelta(days=rng.randrange(1, 60)),
-                                   "from_status": "substantiated", "to_status": "closed", "action": "status"})
+                closed = accepted + timedelta(days=rng.randrange(1, 60))
+                event_rows.append({"tip_id": tip_id, "at": closed, "from_status": "substantiated", "to_status": "closed", "action": "status"})
+                tip_rows[-1]["finish_seconds"] = round((closed - accepted).total_seconds())
         with engine.begin() as connection:
             connection.execute(insert(Tip), tip_rows)
             connection.execute(insert(Assignment), assignment_rows)

@@ -212,6 +212,7 @@ async def _move(
     if target_status == Status.TRANSFERRED_POLICE:
         _bring_in_police(core, session, loaded)
     _run_clocks(core, tip, target_status)
+    _time_taken(core, tip, target_status)
     tip.status = target_status
     tip.updated_at = core.clock.now()
     audit.record(session, core, actor, "tip.move", tip.id, source=event.from_status, target=target_status)
@@ -245,6 +246,17 @@ async def _check_merge_target(core: Core, session: AsyncSession, staff: StaffUse
         assignments = list((await session.scalars(select(Assignment).where(Assignment.tip_id == target.id))).all())
         if not can_see(core, staff, target, assignments):
             raise CaseworkError(N_("Choose the tip this one duplicates."))
+
+
+def _time_taken(core: Core, tip: Tip, target: Status) -> None:
+    """The statistics' durations, in whole seconds: to the first acceptance, and from it to the
+    first closing (a re-opened tip keeps its first)."""
+    since_submission = round((core.clock.now() - aware(tip.created_at)).total_seconds())
+    if target == Status.ACCEPTED and tip.accept_seconds is None:
+        tip.accept_seconds = since_submission
+    elif target == Status.CLOSED and tip.finish_seconds is None and tip.accept_seconds is not None:
+        if since_submission >= tip.accept_seconds:
+            tip.finish_seconds = since_submission - tip.accept_seconds
 
 
 def _run_clocks(core: Core, tip: Tip, target: Status) -> None:

@@ -12,8 +12,14 @@
 - overdue: as of the moment the figures are computed, on the workflow clocks (casefile.overdue);
 - prevention (warnings, look-ups, posters, subscribers): intake/reports/prevention_figures.py.
 
-Everything is computed by the database (GROUP BY, sums, a median by ORDER BY … OFFSET): the
-cost grows with the number of distinct (category, unit, status, region) groups, not with tips.
+Two ways to the same figures. `campaign_statistics` reads the daily counts (tip_counts_daily,
+kept by the database in the transaction of every change to a tip: migration 0018r) for the
+counts, the money lost and the durations' counts and means; it asks the tips themselves only
+what cannot be counted ahead: overdue *now* (a walk of the late tips' partial indexes), the
+medians (a walk of the duration's index to the middle one), money recovered and ratings (from
+their own small tables). `statistics_from_tips` computes everything from the tips and their
+timelines (GROUP BY over every tip of the period): the reference the tests compare the counts
+with, and the way for a deployment whose time zone is not the one the counts are kept in.
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from intake.platform.core import Core
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import Outcome, Rating
-from intake.platform.models.tips import StatusEvent, Tip
+from intake.platform.models.tips import StatusEvent, Tip, TipCountDay
 from intake.reports.prevention_figures import PreventionFigures, prevention_figures
 from intake.staff.staff import UNIT_ROLES, Role, staff_region
 from intake.domain.refusals import Refused
@@ -39,6 +45,9 @@ from intake.domain.workflow import ACTIVE, Status
 # unit's officers and lead for the tips their unit leads.
 SATISFACTION = ("yes", "partly", "no")
 OVERDUE_LIST_LIMIT = 500
+#: The time zone whose local days tip_counts_daily counts in (the triggers of migration 0018r).
+COUNTS_TIMEZONE = "Asia/Shanghai"
+DAY_SECONDS = 86400
 
 
 class StatisticsRefused(Refused):
@@ -75,6 +84,12 @@ class Scope:
         # on the submission-date index (the period) instead of walking the region index.
         column = Tip.region_code + literal("") if dialect == "sqlite" else Tip.region_code
         return column.in_(sorted(self.regions or ()))
+
+    def counts_condition(self) -> ColumnElement[bool]:
+        """The same scope on the daily counts."""
+        if self.unit is not None:
+            return TipCountDay.lead_unit == self.unit
+        return TipCountDay.region_code.in_(sorted(self.regions or ()))
 
 
 def regions_in_scope(core: Core, staff: StaffUser) -> list[str]:
@@ -225,6 +240,13 @@ async def campaign_statistics(core: Core, staff: StaffUser, period: Period, *, r
     """The campaign's figures for tips submitted in `period`, in the scope of `staff` (narrowed to
     `region`); see the module's definitions."""
     scope = scope_for(core, staff, region)
+    if core.settings.timezone != COUNTS_TIMEZONE:
+        return await statistics_from_tips(core, scope, period)
+    return await _statistics_from_counts(core, scope, period)
+
+
+async def statistics_from_tips(core: Core, scope: Scope, period: Period) -> Statistics:
+    """The figures computed from every tip of the period and its timeline (see the module)."""
     tz = core.settings.timezone
     dialect = core.db.dialect
     now = core.clock.now()
@@ -296,12 +318,125 @@ async def campaign_statistics(core: Core, staff: StaffUser, period: Period, *, r
             prevention_figures(core, _prevention_regions(core, scope), period.start, period.end, period.bounds(tz)),
         ))
 
+    for *_group, late_a, late_f in groups:
+        stats.overdue_accept += int(late_a or 0)
+        stats.overdue_finish += int(late_f or 0)
+    _add_groups(core, stats, [group[:7] for group in groups])
+    _add_others(stats, recovered, ratings, late)
+    return stats
+
+
+async def _statistics_from_counts(core: Core, scope: Scope, period: Period) -> Statistics:
+    """The figures from the daily counts, and the few live ones from the tips (see the module)."""
+    tz = core.settings.timezone
+    dialect = core.db.dialect
+    now = core.clock.now()
+    now_utc = _utc(now)
+    stats = Statistics(period=period, scope=scope, computed_at=now)
+    low, high = period.bounds(tz)
+    # The live figures walk one index each (late tips by deadline, durations in order): on SQLite,
+    # which keeps no statistics, wrapping the other filter columns keeps the planner on that index.
+    plain = (lambda column: func.coalesce(column, column)) if dialect == "sqlite" else (lambda column: column)
+    if scope.unit is not None:
+        in_scope = [plain(Tip.lead_unit) == scope.unit]
+    else:
+        in_scope = [plain(Tip.region_code).in_(sorted(scope.regions or ()))]
+    in_period = [*in_scope, plain(Tip.created_at) >= low, plain(Tip.created_at) < high]
+    counted = [*in_period, Tip.status != Status.MERGED]
+    day = TipCountDay
+    one = literal(1)
+
+    async def read(work):
+        async with core.db.session() as session:
+            return await work(session)
+
+    async def count_rows(session):
+        return (await session.execute(
+            select(day.category, day.lead_unit, day.status, day.region_code, func.sum(day.tips),
+                   func.sum(day.money_lost_fen), func.sum(day.with_money_lost), func.sum(day.accepted),
+                   func.sum(day.accept_seconds), func.sum(day.finished), func.sum(day.finish_seconds))
+            .where(day.day >= period.start, day.day <= period.end, scope.counts_condition())
+            .group_by(day.category, day.lead_unit, day.status, day.region_code)
+        )).all()
+
+    late_accept = [Tip.status == Status.SUBMITTED, Tip.accept_due < now_utc]
+    late_finish = [Tip.status.in_(ACTIVE), Tip.paused_at.is_(None), Tip.finish_due < now_utc]
+
+    async def late_counts(session):
+        return [int(await session.scalar(select(func.count()).select_from(Tip).where(*late, *in_period)) or 0)
+                for late in (late_accept, late_finish)]
+
+    async def late_rows(session):
+        columns = (Tip.id, Tip.status, Tip.category, Tip.region_code, Tip.lead_unit, Tip.created_at, Tip.accept_due, Tip.finish_due)
+        rows = []
+        for late, due in ((late_accept, Tip.accept_due), (late_finish, Tip.finish_due)):
+            rows += (await session.execute(
+                select(*columns).where(*late, *in_period).order_by(due, Tip.id).limit(OVERDUE_LIST_LIMIT))).all()
+        rows.sort(key=lambda tip: (_aware(tip.accept_due if tip.status == Status.SUBMITTED else tip.finish_due), tip.id))
+        return rows[:OVERDUE_LIST_LIMIT]
+
+    async def recovered_money(session):
+        return (await session.execute(
+            select(func.coalesce(func.sum(Outcome.money_recovered_fen), 0),
+                   func.sum(case((Outcome.money_recovered_fen > 0, one), else_=0)))
+            .select_from(Outcome).join(Tip, Tip.id == Outcome.tip_id).where(*counted)
+        )).one()
+
+    async def rating_rows(session):
+        return (await session.execute(
+            select(Rating.satisfied, func.count()).select_from(Rating).join(Tip, Tip.id == Rating.tip_id)
+            .where(*counted).group_by(Rating.satisfied)
+        )).all()
+
+    rows = await read(count_rows)
+    counted_rows = [row for row in rows if row[2] != Status.MERGED]
+    accepted, accept_seconds = sum(int(row[7]) for row in counted_rows), sum(int(row[8]) for row in counted_rows)
+    finished, finish_seconds = sum(int(row[9]) for row in counted_rows), sum(int(row[10]) for row in counted_rows)
+
+    async def median(session, column, n: int) -> float | None:
+        if not n:
+            return None
+        middle = (await session.scalars(
+            select(column).where(column.is_not(None), *counted).order_by(column)
+            .limit(2 - n % 2).offset((n - 1) // 2))).all()
+        return sum(int(value) for value in middle) / len(middle) / DAY_SECONDS
+
+    async def accept_median(session):
+        return await median(session, Tip.accept_seconds, accepted)
+
+    async def finish_median(session):
+        return await median(session, Tip.finish_seconds, finished)
+
+    (late_a_f, late, recovered, ratings, accept_mid, finish_mid, stats.prevention) = await asyncio.gather(
+        *(read(work) for work in (late_counts, late_rows, recovered_money, rating_rows, accept_median, finish_median)),
+        prevention_figures(core, _prevention_regions(core, scope), period.start, period.end, (low, high)),
+    )
+    stats.merged_not_counted = sum(int(row[4]) for row in rows if row[2] == Status.MERGED)
+    stats.overdue_accept, stats.overdue_finish = late_a_f
+    stats.to_accept = _from_sums(accepted, accept_seconds, accept_mid)
+    stats.to_finish = _from_sums(finished, finish_seconds, finish_mid)
+    _add_groups(core, stats, [(category, unit or None, *rest) for category, unit, *rest in (row[:7] for row in counted_rows)])
+    _add_others(stats, recovered, ratings, late)
+    return stats
+
+
+def _from_sums(count: int, seconds: int, median_days: float | None) -> Durations:
+    if not count:
+        return Durations(0, None, None)
+    return Durations(count, round(seconds / count / DAY_SECONDS, 2), round(median_days, 2) if median_days is not None else None)
+
+
+def _add_groups(core: Core, stats: Statistics, groups) -> None:  # noqa: ANN001 - rows of (category, unit, status, region, tips, lost, with lost)
+    """The counts by category, lead unit, status and region, and the money lost, from the groups."""
+    scope = stats.scope
     by_category: Counter[str] = Counter()
     by_unit: Counter[str | None] = Counter()
     by_status: Counter[str] = Counter()
     by_region: Counter[str] = Counter()
-    for category, unit, status, region_code, count, lost_fen, with_lost, late_a, late_f in groups:
+    for category, unit, status, region_code, count, lost_fen, with_lost in groups:
         count = int(count)
+        if not count:
+            continue
         stats.total += count
         by_category[category] += count
         by_unit[unit] += count
@@ -309,8 +444,6 @@ async def campaign_statistics(core: Core, staff: StaffUser, period: Period, *, r
         by_region[roll_up_region(core, region_code, scope.region) if scope.region else region_code] += count
         stats.money_lost_fen += int(lost_fen or 0)
         stats.tips_with_money_lost += int(with_lost or 0)
-        stats.overdue_accept += int(late_a or 0)
-        stats.overdue_finish += int(late_f or 0)
     category_order = {c.code: i for i, c in enumerate(core.deployment.categories)}
     region_order = {r.code: i for i, r in enumerate(core.deployment.regions)}
     status_order = {s.value: i for i, s in enumerate(Status)}
@@ -318,6 +451,10 @@ async def campaign_statistics(core: Core, staff: StaffUser, period: Period, *, r
     stats.by_unit = sorted(by_unit.items(), key=lambda kv: (-kv[1], kv[0] or ""))
     stats.by_status = sorted(by_status.items(), key=lambda kv: status_order.get(kv[0], 999))
     stats.by_region = sorted(by_region.items(), key=lambda kv: (-kv[1], region_order.get(kv[0], 999)))
+
+
+def _add_others(stats: Statistics, recovered, ratings, late) -> None:  # noqa: ANN001 - rows
+    """Money recovered, satisfaction and the overdue list, from their rows."""
     stats.money_recovered_fen = int(recovered[0] or 0)
     stats.tips_with_money_recovered = int(recovered[1] or 0)
     stats.satisfaction = {choice: 0 for choice in SATISFACTION} | {str(k): int(v) for k, v in ratings}
@@ -329,7 +466,6 @@ async def campaign_statistics(core: Core, staff: StaffUser, period: Period, *, r
         )
         for tip in late
     ]
-    return stats
 
 
 def _prevention_regions(core: Core, scope: Scope) -> frozenset[str]:

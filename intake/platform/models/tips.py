@@ -2,9 +2,9 @@
 assignments to units (each carrying the tip's queue rank)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Text, event, inspect, select, update
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Text, event, inspect, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -83,6 +83,11 @@ class Tip(Base):
     queue_rank: Mapped[int] = mapped_column(SmallInteger, default=lambda ctx: priority_rank(ctx.get_current_parameters().get("priority")))
     assignee: Mapped[str | None] = mapped_column(String(60))
     reporter_answered: Mapped[bool] = mapped_column(default=False)
+    # The statistics' durations (intake/reports/statistics.py), in whole seconds, written by the
+    # workflow (casework._move): submission to the first acceptance, and the first acceptance to
+    # the first closing. A re-opened tip keeps them.
+    accept_seconds: Mapped[int | None] = mapped_column(BigInteger)
+    finish_seconds: Mapped[int | None] = mapped_column(BigInteger)
 
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="tip", order_by="StatusEvent.id", cascade="all, delete-orphan"
@@ -91,7 +96,40 @@ class Tip(Base):
         Index("ix_tips_queue", "queue_rank", id.desc()),
         Index("ix_tips_assignee_queue", "assignee", "queue_rank", id.desc()),
         Index("ix_tips_answered_queue", "reporter_answered", "queue_rank", id.desc()),
+        # The statistics' live figures: overdue now (a walk of the late tips in deadline order)
+        # and the median durations (a walk in the duration's order to the middle one).
+        Index("ix_tips_late_accept", "status", "accept_due", "created_at", "region_code", "lead_unit"),
+        Index("ix_tips_late_finish", "status", "paused_at", "finish_due", "created_at", "region_code", "lead_unit"),
+        Index("ix_tips_accept_seconds", "accept_seconds", "created_at", "region_code", "lead_unit", "status",
+              sqlite_where=text("accept_seconds IS NOT NULL"), postgresql_where=text("accept_seconds IS NOT NULL")),
+        Index("ix_tips_finish_seconds", "finish_seconds", "created_at", "region_code", "lead_unit", "status",
+              sqlite_where=text("finish_seconds IS NOT NULL"), postgresql_where=text("finish_seconds IS NOT NULL")),
     )
+
+
+class TipCountDay(Base):
+    """The tips submitted on one local day (the deployment's time zone) in one group of the
+    statistics: category, lead unit ('' for none), status and region, with what the campaign
+    figures add up. Kept by database triggers on `tips` (migration 0018r), in the transaction
+    that changes a tip, whichever code writes it: a re-routing, a category correction, a merge
+    or a re-opening moves the tip's share from its old group to its new one."""
+
+    __tablename__ = "tip_counts_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    lead_unit: Mapped[str] = mapped_column(String(60), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    tips: Mapped[int] = mapped_column(Integer, default=0)
+    money_lost_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    with_money_lost: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    accept_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    finished: Mapped[int] = mapped_column(Integer, default=0)
+    finish_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class StatusEvent(Base):
