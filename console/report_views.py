@@ -12,7 +12,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from markupsafe import Markup, escape
 
 from console.dependencies import ConsoleDep, NotForRole, SignedIn, role
@@ -20,7 +20,7 @@ from console.web import Console, Viewer
 from i18n import LANGUAGE_NAMES, N_
 from intake.platform import audit
 from intake.platform.export import csv_bytes, xlsx_bytes
-from intake.reports.ledger import COLUMNS, LedgerRefused, export_ledger, yuan
+from intake.reports.ledger import COLUMNS, LedgerRefused, open_export, yuan
 from intake.reporting.ratings import CHOICES as SATISFACTION_LABELS
 from intake.staff.staff import UNIT_ROLES, Role
 from intake.reports.statistics import Period, Statistics, StatisticsRefused, campaign_statistics, regions_in_scope
@@ -398,7 +398,7 @@ async def ledger_file(console: Console, viewer: Viewer, fmt: str, start: str, en
     _ = viewer._
     period, _error = period_of(console, viewer, start, end)
     try:
-        content, _count = await export_ledger(
+        export = await open_export(
             console.core, viewer.staff, period, fmt, headers=[_(LEDGER_HEADERS[c]) for c in COLUMNS],
             words={key: _(msgid) for key, msgid in LEDGER_WORDS.items()}, region=region or None,
             title=_("Ledger"),
@@ -408,7 +408,8 @@ async def ledger_file(console: Console, viewer: Viewer, fmt: str, start: str, en
     name = f"ledger-{period.start}-{period.end}.{fmt}"
     media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
              else "text/csv; charset=utf-8")
-    return _download(content, name, media)
+    # Streamed: the first rows leave while the rest are read, in the memory of one batch.
+    return StreamingResponse(export.chunks(), media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/ledger.xlsx")

@@ -6,22 +6,27 @@ where a merged tip stops counting. The channel supplies the column headers and t
 the staff member's language (the console's catalog); this module supplies the facts and audits
 every export. Money is a number of yuan with two decimals, computed from integer fen with
 Decimal (never a float in between).
+
+A ledger is read in batches of tips in submission order (each batch its own short read), so an
+export streams (`open_export`): the file's first rows leave before the last are read, and memory
+stays that of one batch however many tips the ledger lists.
 """
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 
 from i18n import Translator
 from intake.platform import audit
 from intake.platform.core import Core
-from intake.platform.export import csv_bytes, xlsx_bytes
+from intake.platform.export import CsvStream, XlsxStream
 from intake.platform.models.staff import StaffUser
 from intake.platform.models.tip_records import Outcome
 from intake.platform.models.tips import Assignment, StatusEvent, Tip
@@ -39,6 +44,9 @@ COLUMNS = (
 STRUCK_OFF = (Status.CLOSED, Status.DECLINED, Status.MERGED)
 FORMATS = ("xlsx", "csv")
 FEN = Decimal("0.01")
+#: Tips per read: the first batch small, so a download starts at once; then larger ones.
+FIRST_BATCH = 200
+BATCH = 2000
 
 
 class LedgerRefused(Refused):
@@ -110,56 +118,90 @@ def _local(moment: datetime | None, tz: str) -> datetime | None:
     return aware.astimezone(ZoneInfo(tz)).replace(tzinfo=None, second=0, microsecond=0)
 
 
-async def build_ledger(
-    core: Core, staff: StaffUser, period: Period, *, headers: Sequence[str], words: Mapping[str, str],
-    region: str | None = None,
-) -> Ledger:
-    """The ledger's rows. `words` gives, in the reader's language: "total", "yes", "no",
-    "penalty", "criminal_case", "convicted", "already_known", and "channel:<code>" for sources."""
-    condition = _scope(core, staff, region)
-    tz, language = core.settings.timezone, staff.language
-    deployment = core.deployment
-    status_words = Translator(language)
-    low, high = period.bounds(tz)
-    in_range = select(Tip.id).where(condition, Tip.created_at >= low, Tip.created_at < high)
-    accepted = (
-        select(StatusEvent.tip_id.label("tip_id"), func.min(StatusEvent.at).label("at"))
-        .where(StatusEvent.tip_id.in_(in_range), StatusEvent.to_status == Status.ACCEPTED, StatusEvent.action == "status")
-        .group_by(StatusEvent.tip_id).subquery()
-    )
-    closed = (
-        select(StatusEvent.tip_id.label("tip_id"), func.max(StatusEvent.at).label("at"))
-        .where(StatusEvent.tip_id.in_(in_range), StatusEvent.to_status == Status.CLOSED, StatusEvent.action == "status")
-        .group_by(StatusEvent.tip_id).subquery()
-    )
-    async with core.db.session() as session:
-        rows = (await session.execute(
-            select(Tip.id, Tip.channel, Tip.created_at, Tip.category, Tip.answers, Tip.region_code, Tip.lead_unit, Tip.status,
-                   accepted.c.at, closed.c.at, Outcome.penalty_decision_no, Outcome.penalty_date, Outcome.criminal_case_filed,
-                   Outcome.convicted, Outcome.already_known, Outcome.money_recovered_fen, Outcome.tip_id)
-            .outerjoin(accepted, accepted.c.tip_id == Tip.id).outerjoin(closed, closed.c.tip_id == Tip.id)
-            .outerjoin(Outcome, Outcome.tip_id == Tip.id)
-            .where(Tip.id.in_(in_range)).order_by(Tip.created_at, Tip.id)
-        )).all()
-        assisting: dict[int, list[str]] = defaultdict(list)
-        for tip_id, unit in (await session.execute(
-            select(Assignment.tip_id, Assignment.unit_code)
-            .where(Assignment.tip_id.in_(in_range), Assignment.active.is_(True), Assignment.role == "assisting")
-            .order_by(Assignment.id)
-        )).all():
-            assisting[tip_id].append(unit)
+@dataclass
+class LedgerReader:
+    """The ledger of one person, period and region, read batch by batch (`batches`)."""
 
-    separator = "、" if language == "zh_Hans" else "; "
-    ledger_rows = []
-    for row in rows:
-        (tip_id, channel, created_at, category_code, answers, region_code, lead_unit, status, accepted_at, closed_at,
+    core: Core
+    condition: object  # the scope's SQL condition (_scope)
+    language: str
+    low: datetime
+    high: datetime
+    words: Mapping[str, str]
+    separator: str = field(init=False)
+    status_words: Translator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.separator = "、" if self.language == "zh_Hans" else "; "
+        self.status_words = Translator(self.language)
+
+    def _in_period(self) -> list:
+        return [self.condition, Tip.created_at >= self.low, Tip.created_at < self.high]
+
+    async def count(self) -> int:
+        async with self.core.db.session() as session:
+            return int(await session.scalar(select(func.count()).select_from(Tip).where(*self._in_period())) or 0)
+
+    async def batches(self) -> AsyncIterator[list[LedgerRow]]:
+        """The rows in submission order, a batch at a time (FIRST_BATCH, then BATCH)."""
+        after: tuple[datetime, int] | None = None
+        size = FIRST_BATCH
+        while True:
+            rows, after = await self._read_batch(after, size)
+            if rows:
+                yield rows
+            if len(rows) < size:
+                return
+            size = BATCH
+
+    async def _read_batch(self, after: tuple[datetime, int] | None, size: int) -> tuple[list[LedgerRow], tuple[datetime, int] | None]:
+        """Up to `size` rows after the tip `after` (its stored submission time and id), and the last one's."""
+        where = self._in_period()
+        if after is not None:  # the next tips in (submission time, id) order
+            where += [Tip.created_at >= after[0], or_(Tip.created_at > after[0], and_(Tip.created_at == after[0], Tip.id > after[1]))]
+        async with self.core.db.session() as session:
+            rows = (await session.execute(
+                select(Tip.id, Tip.channel, Tip.created_at, Tip.category, Tip.answers, Tip.region_code, Tip.lead_unit, Tip.status,
+                       Outcome.penalty_decision_no, Outcome.penalty_date, Outcome.criminal_case_filed, Outcome.convicted,
+                       Outcome.already_known, Outcome.money_recovered_fen, Outcome.tip_id)
+                .outerjoin(Outcome, Outcome.tip_id == Tip.id)
+                .where(*where).order_by(Tip.created_at, Tip.id).limit(size)
+            )).all()
+            if not rows:
+                return [], None
+            ids = [row[0] for row in rows]
+            accepted: dict[int, datetime] = {}
+            closed: dict[int, datetime] = {}
+            for tip_id, to_status, first, last in (await session.execute(
+                select(StatusEvent.tip_id, StatusEvent.to_status, func.min(StatusEvent.at), func.max(StatusEvent.at))
+                .where(StatusEvent.tip_id.in_(ids), StatusEvent.to_status.in_((Status.ACCEPTED, Status.CLOSED)),
+                       StatusEvent.action == "status")
+                .group_by(StatusEvent.tip_id, StatusEvent.to_status)
+            )).all():
+                if to_status == Status.ACCEPTED:
+                    accepted[tip_id] = first  # the first acceptance
+                else:
+                    closed[tip_id] = last  # the last closing (a re-opened tip was finished again)
+            assisting: dict[int, list[str]] = defaultdict(list)
+            for tip_id, unit in (await session.execute(
+                select(Assignment.tip_id, Assignment.unit_code)
+                .where(Assignment.tip_id.in_(ids), Assignment.active.is_(True), Assignment.role == "assisting")
+                .order_by(Assignment.id)
+            )).all():
+                assisting[tip_id].append(unit)
+        found = [self._row(row, accepted.get(row[0]), closed.get(row[0]), assisting.get(row[0], [])) for row in rows]
+        return found, (rows[-1][2], rows[-1][0])
+
+    def _row(self, row, accepted_at: datetime | None, closed_at: datetime | None, assisting: list[str]) -> LedgerRow:  # noqa: ANN001 - a result row
+        (tip_id, channel, created_at, category_code, answers, region_code, lead_unit, status,
          *outcome_fields, outcome_tip) = row
+        deployment, language, words, tz = self.core.deployment, self.language, self.words, self.core.settings.timezone
         outcome = _Outcome(*outcome_fields) if outcome_tip is not None else None
         answers = answers or {}
         subject = [str(answers[key]) for key in ("suspect_organisation", "suspect_person")
                    if isinstance(answers.get(key), str) and answers[key] and not answers[key].startswith("__")
                    and answers[key] != "dont_know"]
-        ledger_rows.append(LedgerRow(
+        return LedgerRow(
             id=tip_id,
             source=words.get(f"channel:{channel}", channel),
             submitted_at=_local(created_at, tz),  # type: ignore[arg-type]
@@ -168,14 +210,31 @@ async def build_ledger(
             subject=" / ".join(subject),
             region=deployment.region_name(region_code, language),
             lead_unit=deployment.unit_name(lead_unit, language) if lead_unit else "",
-            assisting_units=separator.join(deployment.unit_name(code, language) for code in assisting.get(tip_id, [])),
-            status=status_words(STATUS_LABELS[Status(status)]),
-            result=_result(outcome, words, separator),
+            assisting_units=self.separator.join(deployment.unit_name(code, language) for code in assisting),
+            status=self.status_words(STATUS_LABELS[Status(status)]),
+            result=_result(outcome, words, self.separator),
             money_recovered=yuan(outcome.money_recovered_fen if outcome else 0),
             finished_at=_local(closed_at, tz) if status == Status.CLOSED else None,
             struck_off=words.get("yes", "yes") if status in STRUCK_OFF else words.get("no", "no"),
-        ))
-    return Ledger(list(headers), ledger_rows, words.get("total", "Total"))
+        )
+
+
+def ledger_reader(core: Core, staff: StaffUser, period: Period, *, words: Mapping[str, str],
+                  region: str | None = None) -> LedgerReader:
+    """The reader of this person's ledger; raises LedgerRefused before anything is read."""
+    low, high = period.bounds(core.settings.timezone)
+    return LedgerReader(core, _scope(core, staff, region), staff.language, low, high, words)
+
+
+async def build_ledger(
+    core: Core, staff: StaffUser, period: Period, *, headers: Sequence[str], words: Mapping[str, str],
+    region: str | None = None,
+) -> Ledger:
+    """The ledger's rows. `words` gives, in the reader's language: "total", "yes", "no",
+    "penalty", "criminal_case", "convicted", "already_known", and "channel:<code>" for sources."""
+    reader = ledger_reader(core, staff, period, words=words, region=region)
+    rows = [row async for batch in reader.batches() for row in batch]
+    return Ledger(list(headers), rows, words.get("total", "Total"))
 
 
 @dataclass(frozen=True)
@@ -204,36 +263,67 @@ def _result(outcome: _Outcome | None, words: Mapping[str, str], separator: str) 
     return separator.join(parts)
 
 
-def _with_total(ledger: Ledger, total_recovered: object) -> list[list[object]]:
-    rows: list[list[object]] = [row.cells() for row in ledger.rows]
+def _total_row(label: str, total_recovered: Decimal) -> list[object]:
     total: list[object] = [None] * len(COLUMNS)
-    total[0] = ledger.total_label
+    total[0] = label
     total[COLUMNS.index("money_recovered")] = total_recovered
-    return [*rows, total]
+    return total
 
 
-def to_xlsx(ledger: Ledger, *, title: str = "Ledger") -> bytes:
-    """The ledger as an .xlsx workbook: one header row, one row per tip, a total row."""
-    return xlsx_bytes(ledger.headers, _with_total(ledger, ledger.total_recovered), title=title or "Ledger")
+@dataclass
+class LedgerExport:
+    """A ledger file being written: `tips` it lists, and its bytes piece by piece (`chunks`)."""
+
+    reader: LedgerReader
+    fmt: str
+    headers: list[str]
+    title: str
+    tips: int
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The file: the header at once, then each batch of rows as it is read, then the total.
+        Writing a batch (CPU work) runs in a thread, so other requests go on meanwhile."""
+        total = Decimal("0.00")
+        if self.fmt == "xlsx":
+            stream: XlsxStream | CsvStream = await asyncio.to_thread(XlsxStream, self.headers, title=self.title)
+            first = b""
+        else:
+            stream = CsvStream()
+            first = stream.start(self.headers)
+        if first:
+            yield first
+        async for batch in self.reader.batches():
+            total += sum((row.money_recovered for row in batch), Decimal("0.00"))
+            written = await asyncio.to_thread(stream.rows, [row.cells() for row in batch])
+            if written:
+                yield written
+        last = stream.rows([_total_row(self.reader.words.get("total", "Total"), total)])
+        if isinstance(stream, XlsxStream):
+            last += await asyncio.to_thread(stream.finish)
+        yield last
 
 
-def to_csv(ledger: Ledger) -> bytes:
-    """The ledger as CSV: one header row, one row per tip, a total row."""
-    return csv_bytes([ledger.headers, *_with_total(ledger, ledger.total_recovered)])
+async def open_export(
+    core: Core, staff: StaffUser, period: Period, fmt: str, *, headers: Sequence[str], words: Mapping[str, str],
+    region: str | None = None, title: str = "Ledger",
+) -> LedgerExport:
+    """A ledger file in `fmt` ("xlsx" or "csv") to stream; audited now, with the number of tips
+    it lists. Raises LedgerRefused (or ValueError for a format) before anything is sent."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown ledger format {fmt!r}")
+    reader = ledger_reader(core, staff, period, words=words, region=region)
+    tips = await reader.count()
+    await audit.record_now(
+        core, staff.username, "ledger.export", None, format=fmt, start=period.start.isoformat(),
+        end=period.end.isoformat(), region=region or "", tips=tips,
+    )
+    return LedgerExport(reader, fmt, list(headers), title or "Ledger", tips)
 
 
 async def export_ledger(
     core: Core, staff: StaffUser, period: Period, fmt: str, *, headers: Sequence[str], words: Mapping[str, str],
     region: str | None = None, title: str = "Ledger",
 ) -> tuple[bytes, int]:
-    """The ledger file in `fmt` ("xlsx" or "csv") and its number of tips; audited."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown ledger format {fmt!r}")
-    ledger = await build_ledger(core, staff, period, headers=headers, words=words, region=region)
-    content = to_xlsx(ledger, title=title) if fmt == "xlsx" else to_csv(ledger)
-    await audit.record_now(
-        core, staff.username, "ledger.export", None, format=fmt, start=period.start.isoformat(),
-        end=period.end.isoformat(), region=region or "", tips=len(ledger.rows),
-    )
-    return content, len(ledger.rows)
-
+    """The ledger file in `fmt` ("xlsx" or "csv") as one piece, and its number of tips; audited."""
+    export = await open_export(core, staff, period, fmt, headers=headers, words=words, region=region, title=title)
+    return b"".join([chunk async for chunk in export.chunks()]), export.tips

@@ -1,4 +1,4 @@
-"""the statistics' daily counts (tip_counts_daily, kept by triggers on tips), the tip's durations
+"""the statistics' daily and monthly counts (tip_counts_daily, tip_counts_monthly, kept by triggers on tips), the tip's durations
 to acceptance and to finishing, and the indexes of the live figures (overdue now, the medians)
 
 The counts are kept by the database, in the transaction that changes a tip, whichever code
@@ -23,34 +23,60 @@ down_revision = '0017s'
 branch_labels = None
 depends_on = None
 
-TRACKED = "status, category, lead_unit, region_code, answers, accept_seconds, finish_seconds, created_at"
-KEY = "day, category, lead_unit, status, region_code"
-VALUES = "tips, money_lost_fen, with_money_lost, accepted, accept_seconds, finished, finish_seconds"
-ADD = ", ".join(f"{name} = tip_counts_daily.{name} + excluded.{name}" for name in VALUES.split(", "))
+TRACKED = "status, category, lead_unit, region_code, answers, accept_seconds, finish_seconds, created_at, paused_at"
+GROUP = "category, lead_unit, status, region_code"
+VALUES = "tips, unpaused, money_lost_fen, with_money_lost, accepted, accept_seconds, finished, finish_seconds"
+#: Each table of counts, its period column, and the period of a stored time (SQLite, PostgreSQL).
+TABLES = (
+    ("tip_counts_daily", "day", "date({t}, '+8 hours')", "({t} AT TIME ZONE 'Asia/Shanghai')::date"),
+    ("tip_counts_monthly", "month", "date({t}, '+8 hours', 'start of month')",
+     "date_trunc('month', {t} AT TIME ZONE 'Asia/Shanghai')::date"),
+)
 
 
-def _sqlite_share(row: str) -> str:
-    """The columns of one tip's share, for an INSERT's VALUES (SQLite)."""
-    lost = (f"(CASE WHEN json_type({row}.answers, '$.money_lost') = 'integer' "
+def _add(table: str) -> str:
+    return ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in VALUES.split(", "))
+
+
+def _share(row: str, lost: str, yes: str) -> list[str]:
+    """One tip's share of each value, in VALUES' order; `yes` turns a condition into 0 or 1."""
+    return ["1", f"({row}.paused_at IS NULL){yes}", lost, f"({lost} > 0){yes}", f"({row}.accept_seconds IS NOT NULL){yes}",
+            f"coalesce({row}.accept_seconds, 0)", f"({row}.finish_seconds IS NOT NULL){yes}", f"coalesce({row}.finish_seconds, 0)"]
+
+
+def _sqlite_lost(row: str) -> str:
+    return (f"(CASE WHEN json_type({row}.answers, '$.money_lost') = 'integer' "
             f"THEN json_extract({row}.answers, '$.money_lost') ELSE 0 END)")
-    return (f"date({row}.created_at, '+8 hours'), {row}.category, coalesce({row}.lead_unit, ''), {row}.status, "
-            f"{row}.region_code, 1, {lost}, ({lost} > 0), ({row}.accept_seconds IS NOT NULL), "
-            f"coalesce({row}.accept_seconds, 0), ({row}.finish_seconds IS NOT NULL), coalesce({row}.finish_seconds, 0)")
+
+
+def _take(row: str, lost: str, yes: str, period_sql: str) -> list[str]:
+    """Statements taking the tip `row` (OLD) out of its groups."""
+    statements = []
+    for table, column, sqlite_period, postgres_period in TABLES:
+        period = (sqlite_period if period_sql == "sqlite" else postgres_period).format(t=f"{row}.created_at")
+        minus = ", ".join(f"{name} = {name} - {share}" for name, share in zip(VALUES.split(", "), _share(row, lost, yes)))
+        statements.append(
+            f"UPDATE {table} SET {minus} WHERE {column} = {period} AND category = {row}.category "
+            f"AND lead_unit = coalesce({row}.lead_unit, '') AND status = {row}.status AND region_code = {row}.region_code;")
+    return statements
+
+
+def _give(row: str, lost: str, yes: str, period_sql: str) -> list[str]:
+    """Statements adding the tip `row` (NEW) to its groups."""
+    statements = []
+    for table, column, sqlite_period, postgres_period in TABLES:
+        period = (sqlite_period if period_sql == "sqlite" else postgres_period).format(t=f"{row}.created_at")
+        values = ", ".join([period, f"{row}.category", f"coalesce({row}.lead_unit, '')", f"{row}.status", f"{row}.region_code",
+                            *_share(row, lost, yes)])
+        statements.append(
+            f"INSERT INTO {table} ({column}, {GROUP}, {VALUES}) VALUES ({values}) "
+            f"ON CONFLICT ({column}, {GROUP}) DO UPDATE SET {_add(table)};")
+    return statements
 
 
 def _sqlite_triggers() -> list[str]:
-    lost = ("(CASE WHEN json_type(OLD.answers, '$.money_lost') = 'integer' "
-            "THEN json_extract(OLD.answers, '$.money_lost') ELSE 0 END)")
-    take = (
-        "UPDATE tip_counts_daily SET tips = tips - 1, "
-        f"money_lost_fen = money_lost_fen - {lost}, with_money_lost = with_money_lost - ({lost} > 0), "
-        "accepted = accepted - (OLD.accept_seconds IS NOT NULL), accept_seconds = accept_seconds - coalesce(OLD.accept_seconds, 0), "
-        "finished = finished - (OLD.finish_seconds IS NOT NULL), finish_seconds = finish_seconds - coalesce(OLD.finish_seconds, 0) "
-        "WHERE day = date(OLD.created_at, '+8 hours') AND category = OLD.category AND lead_unit = coalesce(OLD.lead_unit, '') "
-        "AND status = OLD.status AND region_code = OLD.region_code;"
-    )
-    give = (f"INSERT INTO tip_counts_daily ({KEY}, {VALUES}) VALUES ({_sqlite_share('NEW')}) "
-            f"ON CONFLICT ({KEY}) DO UPDATE SET {ADD};")
+    take = " ".join(_take("OLD", _sqlite_lost("OLD"), "", "sqlite"))
+    give = " ".join(_give("NEW", _sqlite_lost("NEW"), "", "sqlite"))
     changed = " OR ".join(f"OLD.{name} IS NOT NEW.{name}" for name in TRACKED.split(", "))
     return [
         f"CREATE TRIGGER tip_counts_insert AFTER INSERT ON tips BEGIN {give} END",
@@ -59,27 +85,19 @@ def _sqlite_triggers() -> list[str]:
     ]
 
 
+POSTGRES_LOST = "CASE WHEN json_typeof({row}.answers -> 'money_lost') = 'number' THEN ({row}.answers ->> 'money_lost')::bigint ELSE 0 END"
 POSTGRES_FUNCTION = f"""
 CREATE FUNCTION tip_counts_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     lost bigint;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        lost := CASE WHEN json_typeof(OLD.answers -> 'money_lost') = 'number' THEN (OLD.answers ->> 'money_lost')::bigint ELSE 0 END;
-        UPDATE tip_counts_daily SET tips = tips - 1, money_lost_fen = money_lost_fen - lost,
-            with_money_lost = with_money_lost - (lost > 0)::int,
-            accepted = accepted - (OLD.accept_seconds IS NOT NULL)::int, accept_seconds = accept_seconds - coalesce(OLD.accept_seconds, 0),
-            finished = finished - (OLD.finish_seconds IS NOT NULL)::int, finish_seconds = finish_seconds - coalesce(OLD.finish_seconds, 0)
-        WHERE day = (OLD.created_at AT TIME ZONE 'Asia/Shanghai')::date AND category = OLD.category
-            AND lead_unit = coalesce(OLD.lead_unit, '') AND status = OLD.status AND region_code = OLD.region_code;
+        lost := {POSTGRES_LOST.format(row="OLD")};
+        {" ".join(_take("OLD", "lost", "::int", "postgresql"))}
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        lost := CASE WHEN json_typeof(NEW.answers -> 'money_lost') = 'number' THEN (NEW.answers ->> 'money_lost')::bigint ELSE 0 END;
-        INSERT INTO tip_counts_daily ({KEY}, {VALUES})
-        VALUES ((NEW.created_at AT TIME ZONE 'Asia/Shanghai')::date, NEW.category, coalesce(NEW.lead_unit, ''), NEW.status,
-                NEW.region_code, 1, lost, (lost > 0)::int, (NEW.accept_seconds IS NOT NULL)::int, coalesce(NEW.accept_seconds, 0),
-                (NEW.finish_seconds IS NOT NULL)::int, coalesce(NEW.finish_seconds, 0))
-        ON CONFLICT ({KEY}) DO UPDATE SET {ADD};
+        lost := {POSTGRES_LOST.format(row="NEW")};
+        {" ".join(_give("NEW", "lost", "::int", "postgresql"))}
     END IF;
     RETURN NULL;
 END
@@ -96,18 +114,19 @@ def upgrade() -> None:
     with op.batch_alter_table('tips') as batch_op:
         batch_op.add_column(sa.Column('accept_seconds', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('finish_seconds', sa.BigInteger(), nullable=True))
-    op.create_table(
-        'tip_counts_daily',
-        sa.Column('day', sa.Date(), nullable=False),
-        sa.Column('category', sa.String(length=40), nullable=False),
-        sa.Column('lead_unit', sa.String(length=60), nullable=False),
-        sa.Column('status', sa.String(length=32), nullable=False),
-        sa.Column('region_code', sa.String(length=12), nullable=False),
-        *(sa.Column(name, sa.BigInteger() if name.endswith(("_fen", "_seconds")) else sa.Integer(), nullable=False)
-          for name in VALUES.split(", ")),
-        sa.PrimaryKeyConstraint('day', 'category', 'lead_unit', 'status', 'region_code', name=op.f('pk_tip_counts_daily')),
-        sqlite_with_rowid=False,
-    )
+    for table, column, _sqlite_period, _postgres_period in TABLES:
+        op.create_table(
+            table,
+            sa.Column(column, sa.Date(), nullable=False),
+            sa.Column('category', sa.String(length=40), nullable=False),
+            sa.Column('lead_unit', sa.String(length=60), nullable=False),
+            sa.Column('status', sa.String(length=32), nullable=False),
+            sa.Column('region_code', sa.String(length=12), nullable=False),
+            *(sa.Column(name, sa.BigInteger() if name.endswith(("_fen", "_seconds")) else sa.Integer(), nullable=False)
+              for name in VALUES.split(", ")),
+            sa.PrimaryKeyConstraint(column, 'category', 'lead_unit', 'status', 'region_code', name=op.f(f'pk_{table}')),
+            sqlite_with_rowid=False,
+        )
     # The durations of the tips already there, from their timelines (the first acceptance, the first closing).
     if postgres:
         seconds = "round(extract(epoch FROM (min(e.at) - tips.created_at)))::bigint"
@@ -120,20 +139,16 @@ def upgrade() -> None:
     op.execute(f"UPDATE tips SET accept_seconds = {first('accepted')}")
     op.execute(f"UPDATE tips SET finish_seconds = {first('closed')} - accept_seconds WHERE accept_seconds IS NOT NULL")
     op.execute("UPDATE tips SET finish_seconds = NULL WHERE finish_seconds < 0")
-    if postgres:
-        day = "(created_at AT TIME ZONE 'Asia/Shanghai')::date"
-        lost = "(CASE WHEN json_typeof(answers -> 'money_lost') = 'number' THEN (answers ->> 'money_lost')::bigint ELSE 0 END)"
-        yes = "::int"
-    else:
-        day = "date(created_at, '+8 hours')"
-        lost = "(CASE WHEN json_type(answers, '$.money_lost') = 'integer' THEN json_extract(answers, '$.money_lost') ELSE 0 END)"
-        yes = ""
-    op.execute(
-        f"INSERT INTO tip_counts_daily ({KEY}, {VALUES}) "
-        f"SELECT {day}, category, coalesce(lead_unit, ''), status, region_code, count(*), sum({lost}), sum(({lost} > 0){yes}), "
-        f"sum((accept_seconds IS NOT NULL){yes}), coalesce(sum(accept_seconds), 0), sum((finish_seconds IS NOT NULL){yes}), "
-        f"coalesce(sum(finish_seconds), 0) FROM tips GROUP BY {day}, category, coalesce(lead_unit, ''), status, region_code"
-    )
+    lost = POSTGRES_LOST.format(row="tips") if postgres else _sqlite_lost("tips")
+    yes = "::int" if postgres else ""
+    sums = ", ".join(f"coalesce(sum({share}), 0)" for share in _share("tips", lost, yes))
+    for table, column, sqlite_period, postgres_period in TABLES:
+        period = (postgres_period if postgres else sqlite_period).format(t="created_at")
+        op.execute(
+            f"INSERT INTO {table} ({column}, {GROUP}, {VALUES}) "
+            f"SELECT {period}, category, coalesce(lead_unit, ''), status, region_code, {sums} FROM tips "
+            f"GROUP BY {period}, category, coalesce(lead_unit, ''), status, region_code"
+        )
     if postgres:
         op.execute(POSTGRES_FUNCTION)
         op.execute(POSTGRES_TRIGGER)
@@ -158,6 +173,7 @@ def downgrade() -> None:
     else:
         for name in ('tip_counts_insert', 'tip_counts_update', 'tip_counts_delete'):
             op.execute(f"DROP TRIGGER {name}")
+    op.drop_table('tip_counts_monthly')
     op.drop_table('tip_counts_daily')
     with op.batch_alter_table('tips') as batch_op:
         batch_op.drop_column('finish_seconds')

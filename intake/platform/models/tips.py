@@ -107,21 +107,19 @@ class Tip(Base):
     )
 
 
-class TipCountDay(Base):
-    """The tips submitted on one local day (the deployment's time zone) in one group of the
-    statistics: category, lead unit ('' for none), status and region, with what the campaign
+class _Counts:
+    """The tips submitted in one local day or month (the deployment's time zone) in one group of
+    the statistics: category, lead unit ('' for none), status and region, with what the campaign
     figures add up. Kept by database triggers on `tips` (migration 0018r), in the transaction
     that changes a tip, whichever code writes it: a re-routing, a category correction, a merge
     or a re-opening moves the tip's share from its old group to its new one."""
 
-    __tablename__ = "tip_counts_daily"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     lead_unit: Mapped[str] = mapped_column(String(60), primary_key=True)
     status: Mapped[str] = mapped_column(String(32), primary_key=True)
     region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
     tips: Mapped[int] = mapped_column(Integer, default=0)
+    unpaused: Mapped[int] = mapped_column(Integer, default=0)  # of which the clock runs (paused_at empty)
     money_lost_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     with_money_lost: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
@@ -129,7 +127,22 @@ class TipCountDay(Base):
     finished: Mapped[int] = mapped_column(Integer, default=0)
     finish_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
 
+
+class TipCountDay(_Counts, Base):
+    __doc__ = _Counts.__doc__
+    __tablename__ = "tip_counts_daily"
     __table_args__ = ({"sqlite_with_rowid": False},)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class TipCountMonth(_Counts, Base):
+    """The same counts by month (`month`: its first day), so a year reads twelve rows a group."""
+
+    __tablename__ = "tip_counts_monthly"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
 class StatusEvent(Base):
