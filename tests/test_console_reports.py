@@ -3,6 +3,7 @@ definitions, downloads the ledger (台账) as XLSX and CSV and the statistics as
 downloads the unit's ledger but not the statistics."""
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -192,3 +193,53 @@ async def test_the_statistics_page_in_a_real_browser_passes_axe(core, clock):
     finally:
         server.should_exit = True
         await task
+
+
+async def test_the_ledger_download_is_streamed_as_it_is_read(core, clock, monkeypatch):
+    """The console answers with the file's first rows while later ones are still unread."""
+    from intake.reports import ledger
+
+    await seed(core, clock)
+    monkeypatch.setattr(ledger, "FIRST_BATCH", 2)
+    monkeypatch.setattr(ledger, "BATCH", 2)
+    reads: list[int] = []
+    read_batch = ledger.LedgerReader._read_batch
+
+    async def counted(self, after, size):
+        reads.append(size)
+        return await read_batch(self, after, size)
+
+    monkeypatch.setattr(ledger.LedgerReader, "_read_batch", counted)
+    async with client_for(core) as client:
+        await signed_in(core, client, "li")
+        whole = (await client.get(f"/ledger.csv?{QUERY}")).content
+        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        app = client._transport.app
+    reads.clear()
+    sent: list[tuple[dict, int]] = []
+
+    asked: list[bool] = []
+
+    async def receive() -> dict:  # the request, then nothing until the download ends (no disconnect)
+        if not asked:
+            asked.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()
+
+    async def send(message: dict) -> None:
+        sent.append((message, len(reads)))
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": "/ledger.csv", "raw_path": b"/ledger.csv", "query_string": QUERY.encode(), "root_path": "",
+             "headers": [(b"host", b"console.test"), (b"cookie", cookie.encode())],
+             "client": ("127.0.0.1", 40000), "server": ("console.test", 80)}
+    await app(scope, receive, send)
+    start, *bodies = sent
+    assert start[0]["status"] == 200 and dict(start[0]["headers"])[b"content-type"].startswith(b"text/csv")
+    so_far = b""
+    for message, read in bodies:
+        so_far += message.get("body", b"")
+        if so_far.count(b"\r\n") >= 2:  # the header and the first tip have left
+            break
+    assert read < len(reads) == 4  # six tips in batches of two, and a last read that finds none
+    assert b"".join(message.get("body", b"") for message, _read in bodies) == whole

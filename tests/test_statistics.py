@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from intake.casework.casework import move_tip, record_outcome
 from intake.platform.export import safe_text
+from intake.reports import ledger
 from intake.reports.ledger import COLUMNS, LedgerRefused, build_ledger, export_ledger, yuan
 from intake.domain.messages import PublicMessage
 from intake.platform.models.staff import AuditEvent
@@ -210,3 +211,33 @@ def test_cells_and_money():
         "'=1+1", "'+86", "'-2", "'@SUM(A1)", "'\t=x", "福寿康", "a=b"]
     assert safe_text("bad\x00\x07text") == "badtext"
     assert yuan(3_000_000) == Decimal("30000.00") and str(yuan(1)) == "0.01" and str(yuan(0)) == "0.00"
+
+
+async def test_the_ledger_streams_its_first_rows_before_it_reads_the_last(core, clock, monkeypatch):
+    seeded = await seed(core, clock)
+    whole, count = await export_ledger(core, seeded.coordinator, OCTOBER, "csv", headers=HEADERS, words=WORDS)
+    monkeypatch.setattr(ledger, "FIRST_BATCH", 2)
+    monkeypatch.setattr(ledger, "BATCH", 3)
+    reads: list[int] = []
+    read_batch = ledger.LedgerReader._read_batch
+
+    async def counted(self, after, size):
+        reads.append(size)
+        return await read_batch(self, after, size)
+
+    monkeypatch.setattr(ledger.LedgerReader, "_read_batch", counted)
+    export = await ledger.open_export(core, seeded.coordinator, OCTOBER, "csv", headers=HEADERS, words=WORDS)
+    chunks = export.chunks()
+    header, first_rows = await anext(chunks), await anext(chunks)
+    assert header.decode("utf-8-sig") == ",".join(HEADERS) + "\r\n"
+    assert reads == [2] and first_rows.count(b"\r\n") == 2  # two tips out, the other nine not read yet
+    rest = [chunk async for chunk in chunks]
+    assert reads == [2, 3, 3, 3, 3] and export.tips == count == 11
+    assert header + first_rows + b"".join(rest) == whole  # the same file, in pieces
+
+    small = await ledger.open_export(core, seeded.coordinator, OCTOBER, "xlsx", headers=HEADERS, words=WORDS)
+    pieces = [chunk async for chunk in small.chunks()]
+    content, _count = await export_ledger(core, seeded.coordinator, OCTOBER, "xlsx", headers=HEADERS, words=WORDS)
+    assert pieces[0].startswith(b"PK\x03\x04")  # the zip's first part begun (deflate holds a few rows back)
+    cells = [list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)) for data in (b"".join(pieces), content)]
+    assert cells[0] == cells[1] and len(cells[0]) == 1 + 11 + 1
