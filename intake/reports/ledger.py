@@ -157,8 +157,9 @@ class LedgerReader:
     async def _read_batch(self, after: tuple[datetime, int] | None, size: int) -> tuple[list[LedgerRow], tuple[datetime, int] | None]:
         """Up to `size` rows after the tip `after` (its stored submission time and id), and the last one's."""
         where = self._in_period()
-        if after is not None:  # the next tips in (submission time, id) order
-            where += [Tip.created_at >= after[0], or_(Tip.created_at > after[0], and_(Tip.created_at == after[0], Tip.id > after[1]))]
+        if after is not None:  # the next tips in (submission time, id) order: the index's range starts there
+            where = [self.condition, Tip.created_at >= after[0], Tip.created_at < self.high,
+                     or_(Tip.created_at > after[0], and_(Tip.created_at == after[0], Tip.id > after[1]))]
         async with self.core.db.session() as session:
             rows = (await session.execute(
                 select(Tip.id, Tip.channel, Tip.created_at, Tip.category, Tip.answers, Tip.region_code, Tip.lead_unit, Tip.status,
