@@ -96,7 +96,12 @@ def _scope(core: Core, staff: StaffUser, region: str | None):
         units = visible_units(core, staff)
         if not units:
             raise LedgerRefused()
-        return Tip.id.in_(select(Assignment.tip_id).where(Assignment.unit_code.in_(units), Assignment.active.is_(True)))
+        # Per tip, in submission order: the ledger's batches walk the submission-date index (an IN
+        # over the unit's assignments would sort all the unit's tips again for every batch), and
+        # each tip's assignments are found by its id (on SQLite, `coalesce` keeps the planner off
+        # the unit's queue index).
+        unit = func.coalesce(Assignment.unit_code, Assignment.unit_code) if core.db.dialect == "sqlite" else Assignment.unit_code
+        return select(Assignment.id).where(Assignment.tip_id == Tip.id, unit.in_(units), Assignment.active.is_(True)).exists()
     allowed = regions_in_scope(core, staff)
     chosen = region or (allowed[0] if allowed else "")
     if chosen not in allowed:
