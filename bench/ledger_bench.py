@@ -77,7 +77,7 @@ async def main(argv: list[str] | None = None) -> None:
         took, cpu = time.perf_counter() - begun, time.process_time() - cpu
         _now, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"  {fmt:4} {export.tips:>9,} tips  {size / 2**20:7.1f} MiB  first bytes after {first * 1000:6.0f} ms  "
+        print(f"  {fmt:4} {await export.counted:>9,} tips  {size / 2**20:7.1f} MiB  first bytes after {first * 1000:6.0f} ms  "
               f"whole file {took:6.1f} s (CPU {cpu:5.1f} s)  peak traced {peak / 2**20:6.1f} MiB  process high-water {high_water_mib():.0f} MiB")
     await core.db.dispose()
 

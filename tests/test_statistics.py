@@ -232,7 +232,7 @@ async def test_the_ledger_streams_its_first_rows_before_it_reads_the_last(core, 
     assert header.decode("utf-8-sig") == ",".join(HEADERS) + "\r\n"
     assert reads == [2] and first_rows.count(b"\r\n") == 2  # two tips out, the other nine not read yet
     rest = [chunk async for chunk in chunks]
-    assert reads == [2, 3, 3, 3, 3] and export.tips == count == 11
+    assert reads == [2, 3, 3, 3, 3] and await export.counted == count == 11
     assert header + first_rows + b"".join(rest) == whole  # the same file, in pieces
 
     small = await ledger.open_export(core, seeded.coordinator, OCTOBER, "xlsx", headers=HEADERS, words=WORDS)

@@ -276,15 +276,20 @@ def _total_row(label: str, total_recovered: Decimal) -> list[object]:
     return total
 
 
+#: The audits of downloads still counting their tips: kept here so none is lost when its download ends.
+_COUNTING: set[asyncio.Task] = set()
+
+
 @dataclass
 class LedgerExport:
-    """A ledger file being written: `tips` it lists, and its bytes piece by piece (`chunks`)."""
+    """A ledger file being written, and its bytes piece by piece (`chunks`). Its tips are
+    counted and the export audited beside the download (`counted`), so the file starts at once."""
 
     reader: LedgerReader
     fmt: str
     headers: list[str]
     title: str
-    tips: int
+    counted: asyncio.Task[int]
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The file: the header at once, then each batch of rows as it is read, then the total.
@@ -306,6 +311,7 @@ class LedgerExport:
         last = stream.rows([_total_row(self.reader.words.get("total", "Total"), total)])
         if isinstance(stream, XlsxStream):
             last += await asyncio.to_thread(stream.finish)
+        await self.counted  # the file ends once its export is on record
         yield last
 
 
@@ -313,17 +319,24 @@ async def open_export(
     core: Core, staff: StaffUser, period: Period, fmt: str, *, headers: Sequence[str], words: Mapping[str, str],
     region: str | None = None, title: str = "Ledger",
 ) -> LedgerExport:
-    """A ledger file in `fmt` ("xlsx" or "csv") to stream; audited now, with the number of tips
-    it lists. Raises LedgerRefused (or ValueError for a format) before anything is sent."""
+    """A ledger file in `fmt` ("xlsx" or "csv") to stream, audited with the number of tips it
+    lists. Raises LedgerRefused (or ValueError for a format) before anything is sent."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown ledger format {fmt!r}")
     reader = ledger_reader(core, staff, period, words=words, region=region)
-    tips = await reader.count()
-    await audit.record_now(
-        core, staff.username, "ledger.export", None, format=fmt, start=period.start.isoformat(),
-        end=period.end.isoformat(), region=region or "", tips=tips,
-    )
-    return LedgerExport(reader, fmt, list(headers), title or "Ledger", tips)
+
+    async def count_and_audit() -> int:
+        tips = await reader.count()
+        await audit.record_now(
+            core, staff.username, "ledger.export", None, format=fmt, start=period.start.isoformat(),
+            end=period.end.isoformat(), region=region or "", tips=tips,
+        )
+        return tips
+
+    counted = asyncio.create_task(count_and_audit())  # recorded even when the download is cut short
+    _COUNTING.add(counted)
+    counted.add_done_callback(_COUNTING.discard)
+    return LedgerExport(reader, fmt, list(headers), title or "Ledger", counted)
 
 
 async def export_ledger(
@@ -332,4 +345,4 @@ async def export_ledger(
 ) -> tuple[bytes, int]:
     """The ledger file in `fmt` ("xlsx" or "csv") as one piece, and its number of tips; audited."""
     export = await open_export(core, staff, period, fmt, headers=headers, words=words, region=region, title=title)
-    return b"".join([chunk async for chunk in export.chunks()]), export.tips
+    return b"".join([chunk async for chunk in export.chunks()]), await export.counted
