@@ -7,6 +7,8 @@ the tip's share from its old group (day, category, lead unit, status, region) an
 new one. The day is the submission's local day in Asia/Shanghai (UTC+8 all year; the statistics
 use the table only when the deployment's time zone is that one). On PostgreSQL the trigger is
 deferred to the commit, so a busy group's row is locked only while the transaction commits.
+A later migration that rebuilds `tips` on SQLite (batch mode's copy) drops these triggers: it must
+create them again (tests/test_statistics_counts.py fails without them).
 
 Revision ID: 0018r
 Revises: 0017s
