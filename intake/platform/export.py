@@ -145,7 +145,19 @@ class XlsxStream:
         self._part.close()
         self._book.properties.modified = datetime.now(tz=timezone.utc).replace(tzinfo=None)  # as openpyxl's save does
         _SheetAlreadyWritten(self._book, self._archive).save()
+        self._finished = True
         return self._sink.take()
+
+    def close(self) -> None:
+        """Stop a file that will not be finished (its download was cut short): the sheet's writer,
+        its part and the archive closed in order, the bytes dropped."""
+        if getattr(self, "_finished", False):
+            return
+        self._finished = True
+        self._sheet.close()
+        self._part.close()
+        self._archive.close()
+        self._sink.take()
 
 
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[object]], *, title: str = "Sheet") -> bytes:

@@ -301,18 +301,22 @@ class LedgerExport:
         else:
             stream = CsvStream()
             first = stream.start(self.headers)
-        if first:
-            yield first
-        async for batch in self.reader.batches():
-            total += sum((row.money_recovered for row in batch), Decimal("0.00"))
-            written = await asyncio.to_thread(stream.rows, [row.cells() for row in batch])
-            if written:
-                yield written
-        last = stream.rows([_total_row(self.reader.words.get("total", "Total"), total)])
-        if isinstance(stream, XlsxStream):
-            last += await asyncio.to_thread(stream.finish)
-        await self.counted  # the file ends once its export is on record
-        yield last
+        try:
+            if first:
+                yield first
+            async for batch in self.reader.batches():
+                total += sum((row.money_recovered for row in batch), Decimal("0.00"))
+                written = await asyncio.to_thread(stream.rows, [row.cells() for row in batch])
+                if written:
+                    yield written
+            last = stream.rows([_total_row(self.reader.words.get("total", "Total"), total)])
+            if isinstance(stream, XlsxStream):
+                last += await asyncio.to_thread(stream.finish)
+            await self.counted  # the file ends once its export is on record
+            yield last
+        finally:
+            if isinstance(stream, XlsxStream):
+                stream.close()  # a download cut short: the workbook's writers closed in order
 
 
 async def open_export(
