@@ -11,7 +11,7 @@ A later migration that rebuilds `tips` on SQLite (batch mode's copy) drops these
 create them again (tests/test_statistics_counts.py fails without them).
 
 Revision ID: 0018r
-Revises: 0017s
+Revises: 0018l
 Create Date: 2026-12-07 23:00:00
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from alembic import op
 
 
 revision = '0018r'
-down_revision = '0017s'
+down_revision = '0018l'
 branch_labels = None
 depends_on = None
 
