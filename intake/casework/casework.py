@@ -307,10 +307,8 @@ async def reroute_tip(core: Core, tip_id: int, unit_code: str, *, staff: StaffUs
 async def extend_deadline(core: Core, tip_id: int, days: int, *, staff: StaffUser, reason: str, public_reason: str,
                           public_language: str = "zh_Hans", public_translations: dict[str, str] | None = None,
                           untranslated_ok: bool = True) -> StatusEvent:
-    """The one extension of up to 30 days, approved by the unit lead, with a reason the reporter
-    reads: written in `public_language`, with translations; one the reporter cannot read yet
-    waits in the translations queue like any officer's own words (refused instead when not
-    `untranslated_ok`, for the console to warn first)."""
+    """The one extension of up to 30 days, approved by the unit lead, with a reason the reporter reads, as any
+    officer's own words (refused when the reporter cannot read it and not `untranslated_ok`)."""
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise CaseworkError(N_("An extension is 1 to %(max)s days."), max=MAX_EXTENSION_DAYS)
     if not reason.strip() or not public_reason.strip():
