@@ -27,7 +27,7 @@ from intake.notify.outbox import UNIT_ALERT
 from intake.domain import joins
 from intake.domain.channel_kit import category_check
 from intake.domain.deployment import Deployment
-from intake.domain.messages import UNTRANSLATED_WARNING, PublicMessage
+from intake.domain.messages import UNTRANSLATED_WARNING
 from intake.casework.queues import VIEWS, QueuePage, state_of, tip_state, unit_queue
 from intake.rewards.eligibility import may_reveal_for_rewards
 from intake.staff.staff import Role
@@ -325,20 +325,6 @@ async def act(
     return RedirectResponse(f"/tips/{tip_id}?done={done}", status_code=303)
 
 
-async def _warn_if_unreadable(request: Request, core, viewer: Viewer, form: FormData, tip_id: int, public: PublicMessage,
-                              *, kept: tuple[str, ...]) -> None:
-    """An officer's own words that the reporter cannot read yet go only with "send anyway"
-    ticked; otherwise the form comes back with the warning and what was written (`kept` fields
-    and the translations)."""
-    if forms.field(form, "untranslated_ok"):
-        return
-    state = await tip_state(core, viewer.staff, tip_id)
-    if state is not None and public.unreadable_in(state.language):
-        request.state.kept = {name: forms.field(form, name) for name in form.keys() if name in kept or name.startswith("tr_")}
-        raise FormError(viewer.core_(UNTRANSLATED_WARNING, language=LANGUAGE_NAMES.get(state.language, state.language)),
-                        translated=True)
-
-
 @router.post("/tips/{tip_id}/move")
 async def move(request: Request, tip_id: Id, signed: SignedForm, console: ConsoleDep) -> Response:
     core = console.core
@@ -346,8 +332,13 @@ async def move(request: Request, tip_id: Id, signed: SignedForm, console: Consol
     async def work(viewer: Viewer, form: FormData) -> str:
         target = forms.field(form, "target")
         public = forms.public_message(form, target, viewer.language)
-        if public is not None and public.text:
-            await _warn_if_unreadable(request, core, viewer, form, tip_id, public, kept=("text", "template"))
+        if public is not None and public.text and not forms.field(form, "untranslated_ok"):
+            state = await tip_state(core, viewer.staff, tip_id)
+            if state is not None and public.unreadable_in(state.language):
+                # The words stay in the form with "my own words" still chosen, to send anyway or change.
+                request.state.kept = {name: forms.field(form, name) for name in form.keys() if name in ("text", "template") or name.startswith("tr_")}
+                raise FormError(viewer.core_(UNTRANSLATED_WARNING, language=LANGUAGE_NAMES.get(state.language, state.language)),
+                                translated=True)
         outcome = forms.outcome(form, viewer.language, always=False) if target in WITH_OUTCOME else None
         merged_into = forms.positive_int(form, "merged_into") if target == Status.MERGED else None
         await move_tip(core, tip_id, target, staff=viewer.staff, public=public,

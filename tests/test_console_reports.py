@@ -21,7 +21,7 @@ from intake.reports.ledger import COLUMNS
 from intake.staff.auth import enrol_totp, new_totp_secret, set_password
 from intake.staff.staff import get_staff
 from tests.console_support import PASSWORD, client_for, next_code, sign_in
-from tests.test_statistics import FORMULA, seed
+from tests.test_statistics import FORMULA, counted_ledger_reads, seed
 
 QUERY = "start=2026-10-01&end=2026-10-31"
 
@@ -197,19 +197,8 @@ async def test_the_statistics_page_in_a_real_browser_passes_axe(core, clock):
 
 async def test_the_ledger_download_is_streamed_as_it_is_read(core, clock, monkeypatch):
     """The console answers with the file's first rows while later ones are still unread."""
-    from intake.reports import ledger
-
     await seed(core, clock)
-    monkeypatch.setattr(ledger, "FIRST_BATCH", 2)
-    monkeypatch.setattr(ledger, "BATCH", 2)
-    reads: list[int] = []
-    read_batch = ledger.LedgerReader._read_batch
-
-    async def counted(self, after, size):
-        reads.append(size)
-        return await read_batch(self, after, size)
-
-    monkeypatch.setattr(ledger.LedgerReader, "_read_batch", counted)
+    reads = counted_ledger_reads(monkeypatch, first=2, then=2)
     async with client_for(core) as client:
         await signed_in(core, client, "li")
         whole = (await client.get(f"/ledger.csv?{QUERY}")).content

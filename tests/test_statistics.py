@@ -213,11 +213,11 @@ def test_cells_and_money():
     assert yuan(3_000_000) == Decimal("30000.00") and str(yuan(1)) == "0.01" and str(yuan(0)) == "0.00"
 
 
-async def test_the_ledger_streams_its_first_rows_before_it_reads_the_last(core, clock, monkeypatch):
-    seeded = await seed(core, clock)
-    whole, count = await export_ledger(core, seeded.coordinator, OCTOBER, "csv", headers=HEADERS, words=WORDS)
-    monkeypatch.setattr(ledger, "FIRST_BATCH", 2)
-    monkeypatch.setattr(ledger, "BATCH", 3)
+def counted_ledger_reads(monkeypatch, *, first: int, then: int) -> list[int]:
+    """Small ledger batches, and the size of each batch read as it is read (to see what has
+    been read when a chunk leaves)."""
+    monkeypatch.setattr(ledger, "FIRST_BATCH", first)
+    monkeypatch.setattr(ledger, "BATCH", then)
     reads: list[int] = []
     read_batch = ledger.LedgerReader._read_batch
 
@@ -226,6 +226,13 @@ async def test_the_ledger_streams_its_first_rows_before_it_reads_the_last(core, 
         return await read_batch(self, after, size)
 
     monkeypatch.setattr(ledger.LedgerReader, "_read_batch", counted)
+    return reads
+
+
+async def test_the_ledger_streams_its_first_rows_before_it_reads_the_last(core, clock, monkeypatch):
+    seeded = await seed(core, clock)
+    whole, count = await export_ledger(core, seeded.coordinator, OCTOBER, "csv", headers=HEADERS, words=WORDS)
+    reads = counted_ledger_reads(monkeypatch, first=2, then=3)
     export = await ledger.open_export(core, seeded.coordinator, OCTOBER, "csv", headers=HEADERS, words=WORDS)
     chunks = export.chunks()
     header, first_rows = await anext(chunks), await anext(chunks)

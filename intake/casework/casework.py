@@ -329,8 +329,7 @@ async def extend_deadline(core: Core, tip_id: int, days: int, *, staff: StaffUse
         tip.finish_due = aware(tip.finish_due) + timedelta(days=days)
         tip.extension_days = days
         tip.updated_at = core.clock.now()
-        public = PublicMessage(template="extended", params={**_template_params(core, tip), "days": days}, text=words["text"],
-                               language=words["language"], translations=words["translations"]).to_dict()
+        public = {"template": "extended", "params": {**_template_params(core, tip), "days": days}, **words}  # the words fill %(reason)s
         event = await write_event(core, session, tip, to_status=tip.status, actor=staff.username, public=public, internal_note=reason, action="extension")
         audit.record(session, core, staff.username, "tip.extend", tip.id, days=days)
         return event
