@@ -55,3 +55,14 @@ def test_a_unit_without_its_own_number_gives_the_deployments_hotline(tmp_path):
     with pytest.raises(ValidationError) as error:
         load_deployment(tmp_path / "config")
     assert "hotline" in str(error.value)
+
+
+def test_a_copy_with_other_units_looks_up_its_own_units_not_the_originals():
+    """The look-up tables are cached on the model: a copy made after a look-up must not keep them."""
+    deployment = load_deployment(CONFIG_DIR)
+    code = deployment.units[0].code
+    assert not deployment.unit_by_code[code].retired  # read once: the table is cached on the original
+    retired = deployment.model_copy(update={"units": tuple(
+        u.model_copy(update={"retired": True}) if u.code == code else u for u in deployment.units)})
+    assert retired.unit_by_code[code].retired
+    assert not deployment.unit_by_code[code].retired

@@ -199,6 +199,15 @@ class Deployment(BaseModel):
             raise ValueError("; ".join(problems))
         return self
 
+    def model_copy(self, *, update: dict | None = None, deep: bool = False) -> Deployment:
+        """A copy without the original's cached look-up tables (pydantic copies them with the
+        fields): a copy with other units must not find the original's."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name, member in type(self).__dict__.items():
+            if isinstance(member, cached_property):
+                copied.__dict__.pop(name, None)
+        return copied
+
     @cached_property
     def category_by_code(self) -> dict[str, Category]:
         return {c.code: c for c in self.categories}
