@@ -167,6 +167,16 @@ def settings(tmp_path: Path, migrated_template: Path | None) -> Settings:
     return Settings(env="test", var_dir=tmp_path, database_url=database_url(tmp_path))
 
 
+#: Empties the worker's PostgreSQL database for the next test, in one round trip (a statement per
+#: table took 45-65 ms a test, this 15): DELETE of a few rows is quicker than TRUNCATE, and the ids
+#: start again at 1 as on a fresh SQLite copy.
+EMPTY_POSTGRES = "BEGIN; " + "; ".join([
+    *(f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)),
+    "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind = 'S' AND n.nspname = current_schema()",
+]) + "; COMMIT"
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock()
@@ -177,12 +187,6 @@ async def core(settings: Settings, clock: FrozenClock):
     core = await bootstrap(settings, clock=clock)
     yield core
     if core.db.dialect == "postgresql":
-        # Emptied for the next test: DELETE of a few rows takes 7 ms where TRUNCATE takes 65, and the
-        # ids start again at 1 as on a fresh SQLite copy.
-        async with core.db.transaction() as session:
-            for table in reversed(Base.metadata.sorted_tables):
-                await session.execute(table.delete())
-            await session.execute(text(
-                "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
+        async with core.db.writer.connect() as connection:
+            await (await connection.get_raw_connection()).driver_connection.execute(EMPTY_POSTGRES)
     await core.db.dispose()
