@@ -27,6 +27,7 @@ from pathlib import Path
 os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -37,6 +38,12 @@ from intake.domain.deployment import Deployment, load_deployment
 from intake.platform.models.base import Base
 from intake.platform.settings import Settings
 from tipline.bootstrap import bootstrap
+
+# A test's own HTTP clients wait up to 30 s for an answer, not httpx's 5: a timeout is no place to
+# assert speed (bench/ measures it), and a real server on a loaded 2-core machine running the suite
+# has answered a walk's page after more than 5 s. The product's clients set their own timeouts.
+httpx.AsyncClient.__init__.__kwdefaults__["timeout"] = httpx.Timeout(30.0)
+httpx.Client.__init__.__kwdefaults__["timeout"] = httpx.Timeout(30.0)
 
 #: The server's database named by the environment; each xdist worker uses its own beside it.
 SHARED_POSTGRES_URL = os.environ.get("TIPLINE_TEST_DATABASE_URL", "")
