@@ -1,6 +1,6 @@
 """Which database errors a page answers with the friendly 503 ("try again in a minute") and which
-with the 500 page: the errors are the ones asyncpg and SQLAlchemy raise while PostgreSQL restarts,
-built from the driver's own classes and wrapped the way SQLAlchemy's adapter wraps them."""
+with the 500 page: the errors are the ones asyncpg and SQLAlchemy raise while PostgreSQL restarts
+(or when it aborts one of two transactions that deadlocked), built from the driver's own classes and wrapped the way SQLAlchemy's adapter wraps them."""
 from __future__ import annotations
 
 import asyncpg
@@ -28,6 +28,8 @@ def wrapped(driver_error: Exception, kind: type = adapter.Error) -> DBAPIError:
     asyncpg.AdminShutdownError("terminating connection due to administrator command"),
     asyncpg.TooManyConnectionsError("sorry, too many clients already"),
     asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+    asyncpg.DeadlockDetectedError("deadlock detected"),
+    asyncpg.SerializationError("could not serialize access due to concurrent update"),
 ], ids=lambda error: type(error).__name__)
 def test_a_server_going_away_or_coming_back_is_transient_wrapped_or_not(driver_error):
     error = wrapped(driver_error)

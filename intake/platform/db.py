@@ -124,8 +124,9 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, DBAPIError, PoolTimeout, O
 
 # SQLSTATE classes of a server going away or not there yet: 08 connection exception, 57P operator
 # intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03 "the database system is starting
-# up" / "shutting down"), 53 insufficient resources (too many connections).
-_TRANSIENT_SQLSTATES = ("08", "57P", "53")
+# up" / "shutting down"), 53 insufficient resources (too many connections); and two transactions
+# that met: 40001 serialization failure, 40P01 deadlock (PostgreSQL aborted one; run again, it passes).
+_TRANSIENT_SQLSTATES = ("08", "57P", "53", "40001", "40P01")
 _TRANSIENT_WORDS = ("connection", "connect", "shutting down", "starting up", "not yet accepting", "recovery mode")
 
 
