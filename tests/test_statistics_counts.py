@@ -5,11 +5,14 @@ merges, re-opening, outcomes, ratings and retention's erasure; for the whole cit
 a unit's officer, and periods of a day, a week and the month."""
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from intake.admin.retention import Periods, RetentionPolicy, run_retention
 from intake.casework.casework import CaseworkError, move_tip, record_outcome, reroute_tip
@@ -17,6 +20,7 @@ from intake.casework.categorising import set_category
 from intake.platform.models.tips import Tip, TipCountDay, TipCountMonth
 from intake.reporting.ratings import rate
 from intake.reports.statistics import Period, campaign_statistics, scope_for, statistics_from_tips
+from tests.conftest import POSTGRES_URL
 from tests.factories import file_tip, staff
 
 CATEGORIES = ("care_service", "care_product", "care_project", "medical", "posters")
@@ -104,3 +108,47 @@ async def _some_work(core, rng: random.Random, tips: list[int], coordinator, lea
             await rate(core, tip_id, rng.choice(("yes", "partly", "no")))
     except CaseworkError:
         pass
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="row locks of concurrent writers: SQLite has one writer at a time")
+async def test_a_move_takes_the_locks_of_its_two_count_rows_in_one_order_whatever_its_direction(core):
+    """Two officers moving tips of one month in opposite directions (verifying → substantiated,
+    substantiated → verifying) must not deadlock on the count rows: each move locks the lower
+    group's row first. Here the substantiated row is held by another transaction: the move waits
+    for it without holding the verifying row, so a move the other way could not be waiting for it."""
+    moving, other = (await file_tip(core)).tip_id, (await file_tip(core)).tip_id
+    writer = core.db.writer
+    async with writer.begin() as connection:
+        await connection.execute(text("UPDATE tips SET status = 'verifying' WHERE id = :id"), {"id": moving})
+        await connection.execute(text("UPDATE tips SET status = 'substantiated' WHERE id = :id"), {"id": other})
+    row = "SELECT tips FROM tip_counts_monthly WHERE status = :status FOR UPDATE"
+    async with writer.connect() as holder, writer.connect() as mover, writer.connect() as prober:
+        await holder.begin()
+        await holder.execute(text(row), {"status": "substantiated"})
+
+        async def move() -> None:
+            await mover.begin()
+            await mover.execute(text("UPDATE tips SET status = 'substantiated' WHERE id = :id"), {"id": moving})
+            await mover.commit()  # the counts' trigger runs here, and waits for the held row
+
+        moved = asyncio.create_task(move())
+        try:
+            for _ in range(500):  # until the move waits for a lock
+                if await prober.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError(f"the move never waited for the held count row ({moved})")
+            await prober.rollback()
+            try:
+                verifying = (await prober.execute(text(row + " NOWAIT"), {"status": "verifying"})).all()
+            except DBAPIError as error:  # 55P03: the move holds it while it waits
+                verifying = str(error.orig)
+            await prober.rollback()
+            assert verifying == [(1,)]
+        finally:
+            await holder.commit()
+            await asyncio.wait_for(moved, 30)
+    async with core.db.session() as session:
+        counts = dict((await session.execute(select(TipCountMonth.status, TipCountMonth.tips))).all())
+    assert counts == {"submitted": 0, "verifying": 0, "substantiated": 2}
