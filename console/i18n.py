@@ -32,7 +32,7 @@ def console_language(*preferences: str | None) -> str:
 
 
 @lru_cache(maxsize=None)
-def _catalog(language: str) -> _gettext.NullTranslations:
+def catalog(language: str) -> _gettext.NullTranslations:
     loaded = Translations.load(str(LOCALES_DIR), locales=[language], domain=DOMAIN)
     if isinstance(loaded, Translations):
         return loaded
@@ -56,7 +56,7 @@ class ConsoleTranslator:
         self.language = language if language in CONSOLE_LANGUAGES else DEFAULT
         self.tag = LANGUAGE_TAGS[self.language]
         self.name = LANGUAGE_NAMES[self.language]
-        self._t = _catalog(self.language)
+        self._t = catalog(self.language)
 
     def __call__(self, message: str, **params: object) -> str:
         text = self._t.gettext(message)

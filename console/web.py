@@ -3,6 +3,7 @@ CSRF checks, languages, and the security headers.
 """
 from __future__ import annotations
 
+import gettext as _gettext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,13 +12,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, nodes, select_autoescape
 from pydantic import BeforeValidator
 
 from console import sessions
-from console.i18n import CONSOLE_LANGUAGES, ConsoleTranslator, console_language
+from console.i18n import CONSOLE_LANGUAGES, ConsoleTranslator, catalog, console_language
 from console.sessions import Session
 from i18n import LANGUAGE_NAMES, LANGUAGE_TAGS, Translator
+from i18n.folding import ConstantGettextFolder
 from intake.domain import joins
 from intake.staff import staff_sessions
 from intake.platform.core import Core
@@ -68,19 +70,37 @@ class Viewer:
     core_: Translator  # the core's strings (statuses, errors, routing reasons)
 
 
+class _LanguageEnvironment(Environment):
+    """The console's templates in one language: each constant `_("text")` is translated when the
+    template is compiled, as the console's translator would return it on every page (a str,
+    escaped when printed; formatted only with parameters), so a page is the same, only cheaper
+    (a tip page has about a hundred of them). Texts chosen at run time go through `_` as before."""
+
+    catalog: _gettext.NullTranslations
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        return ConstantGettextFolder(self.catalog, marked_safe=False, formats_bare=False).visit(super()._parse(source, name, filename))
+
+
 class Console:
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.env = Environment(
+        # One environment per console language (the page's `_` is the viewer's translator in that language).
+        self.envs = {language: self._environment(language) for language in CONSOLE_LANGUAGES}
+
+    def _environment(self, language: str) -> Environment:
+        env = _LanguageEnvironment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
             trim_blocks=True, lstrip_blocks=True,
             auto_reload=False,  # templates change only with a deployment: no stat() of a page's every template per request
         )
-        self.env.filters["local"] = self.local_time
-        self.env.filters["local_date"] = self.local_date
-        self.env.globals["labelled"] = joins.labelled  # "label：value" in Chinese, "label: value" in English
-        self.env.globals["kept_as_sent"] = KEPT_AS_SENT  # voice the browser cannot play: offered as a download
+        env.catalog = catalog(language)
+        env.filters["local"] = self.local_time
+        env.filters["local_date"] = self.local_date
+        env.globals["labelled"] = joins.labelled  # "label：value" in Chinese, "label: value" in English
+        env.globals["kept_as_sent"] = KEPT_AS_SENT  # voice the browser cannot play: offered as a download
+        return env
 
     # -- time ------------------------------------------------------------------------------------
     # Formatted by hand: what strftime("%Y-%m-%d %H:%M") prints, at a fraction of its cost (a queue page has 100).
@@ -143,7 +163,7 @@ class Console:
     # -- responses --------------------------------------------------------------------------------
     def render(self, viewer: Viewer, template: str, *, status_code: int = 200, **context: object) -> HTMLResponse:
         staff = viewer.staff
-        html = self.env.get_template(template).render(
+        html = self.envs[viewer._.language].get_template(template).render(
             _=viewer._, core_=viewer.core_, language=viewer.language, lang_tag=LANGUAGE_TAGS[viewer.language],
             language_names=LANGUAGE_NAMES, language_tags=LANGUAGE_TAGS, console_languages=CONSOLE_LANGUAGES,
             staff=staff, csrf=viewer.session.csrf,

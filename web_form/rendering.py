@@ -19,11 +19,11 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, nodes, select_autoescape
-from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
 
 from i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGE_TAGS, LANGUAGES, Translator, negotiate, translations
-from i18n.tibetan import agree, has_particle
+from i18n.folding import ConstantGettextFolder
+from i18n.tibetan import agree
 from intake.domain.answers.invalid import Invalid
 from intake.domain.dates_in_words import day_in_words, moment_in_words
 
@@ -89,34 +89,7 @@ def _fold_constant_gettext(tree: nodes.Template, catalog: _gettext.NullTranslati
     safe when autoescaping, then `%` with the keyword values (escaped by Markup's `%`). Calls
     with a text known only at run time, or with * / ** arguments, are left as they are.
     `tibetan`: a case particle written after a placeholder agrees with the value at run time."""
-    return _GettextFolder(catalog, tibetan).visit(tree)
-
-
-class _GettextFolder(NodeTransformer):
-    def __init__(self, catalog: _gettext.NullTranslations, tibetan: bool) -> None:
-        self.catalog = catalog
-        self.tibetan = tibetan
-
-    def visit_Call(self, node: nodes.Call) -> nodes.Node:
-        node = self.generic_visit(node)
-        if not (isinstance(node.node, nodes.Name) and node.node.name == "_" and len(node.args) == 1
-                and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)
-                and node.dyn_args is None and node.dyn_kwargs is None):
-            return node
-        text = self.catalog.gettext(node.args[0].value)
-        lineno = node.lineno
-        if node.kwargs:
-            pairs = [nodes.Pair(nodes.Const(kw.key, lineno=lineno), kw.value, lineno=lineno) for kw in node.kwargs]
-            if self.tibetan and has_particle(text):
-                return nodes.Call(nodes.Name(_AGREE, "load", lineno=lineno),
-                                  [nodes.Const(text, lineno=lineno), nodes.Dict(pairs, lineno=lineno)], [], None, None, lineno=lineno)
-            return nodes.Mod(nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=lineno), lineno=lineno),
-                             nodes.Dict(pairs, lineno=lineno), lineno=lineno)
-        try:
-            text = text % {}  # new-style gettext always formats: "%%" becomes "%"
-        except (KeyError, ValueError, TypeError):
-            return node  # a broken translation fails at run time, as before
-        return nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=lineno), lineno=lineno)
+    return ConstantGettextFolder(catalog, marked_safe=True, formats_bare=True, agree=_AGREE if tibetan else None).visit(tree)
 
 
 @dataclass(frozen=True)
