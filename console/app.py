@@ -22,6 +22,23 @@ from intake.platform.core import Core
 from intake.platform.db import TRANSIENT_ERRORS, is_transient
 
 
+class SharedReads:
+    """A page asked for with GET (or HEAD) reads through one database session, from the
+    signed-in check to its last read (Database.shared_reads): a queue page or a tip page makes
+    three or four reads, each of which took a connection from the pool and gave it back. A form
+    posted keeps a session per read: its reads come before and after its writes."""
+
+    def __init__(self, app, core: Core) -> None:  # noqa: ANN001 - an ASGI app
+        self.app, self.core = app, core
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001 - ASGI
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        async with self.core.db.shared_reads():
+            await self.app(scope, receive, send)
+
+
 def create_app(core: Core) -> FastAPI:
     """The console for `core`: sign-in, the unit's queue, the tip page and its actions."""
     app = FastAPI(title="tipline console", docs_url=None, redoc_url=None, openapi_url=None)
@@ -58,6 +75,9 @@ def create_app(core: Core) -> FastAPI:
         if core.settings.production:  # served over HTTPS: browsers never try plain HTTP again
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+    # Added last, so it wraps everything above: a page's reads, the signed-in check's included, share one session.
+    app.add_middleware(SharedReads, core=core)
 
     for area in (auth_views, tip_views, tip_extras, assign_views, evidence_views, report_views, intake_views,
                  translation_views, duplicate_views, risk_list_views, audit_views, rewards_views, review_views,

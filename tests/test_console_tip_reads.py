@@ -63,3 +63,45 @@ async def test_the_tip_page_reads_only_what_the_tip_has_and_shows_all_of_it(core
             page = (await client.get(f"/tips/{again}")).text
         assert statements.read_from("tip_match_keys")
         assert f'href="/tips/{first}"' in page and f'href="/tips/{alone}"' in page  # its possible duplicates
+
+
+async def test_a_page_reads_through_one_session_and_sees_what_it_wrote(core):
+    """A page asked for with GET makes its reads, the signed-in check's included, through one
+    session: on SQLite one connection from the reader pool for the whole page (a tip page reads
+    the session, the tip, its timeline and the assignee's name). On PostgreSQL reads and writes
+    share a pool, and each read keeps its own session. A write inside the block is seen by the
+    reads after it."""
+    from sqlalchemy import update
+
+    from intake.casework.assignment import assign_tip
+    from intake.platform.models.tips import Tip
+
+    await make_staff(core, "zhao", "unit_lead", LEAD_UNIT, language="en")
+    tip_id = (await file_tip(core)).tip_id
+    await assign_tip(core, tip_id, "zhao", staff=await get_staff(core, "zhao"))
+    checkouts: list[int] = []
+
+    def checked_out(*_args) -> None:  # noqa: ANN002
+        checkouts.append(1)
+
+    async with client_for(core) as client:
+        await sign_in(client, "zhao")
+        event.listen(core.db.reader.sync_engine, "checkout", checked_out)
+        try:
+            page = await client.get(f"/tips/{tip_id}")
+        finally:
+            event.remove(core.db.reader.sync_engine, "checkout", checked_out)
+    assert page.status_code == 200 and "zhao (zhao)" in page.text
+    if core.db.is_sqlite:
+        assert len(checkouts) == 1
+    else:
+        assert len(checkouts) >= 3  # the session, the tip, the assignee's name; the audit row's write
+
+    async with core.db.shared_reads():
+        async with core.db.session() as session:
+            held = await session.get(Tip, tip_id)  # still held by the page when the write happens
+            changed = "urgent" if held.priority != "urgent" else "normal"
+        async with core.db.transaction() as session:
+            await session.execute(update(Tip).where(Tip.id == tip_id).values(priority=changed))
+        async with core.db.session() as session:
+            assert (await session.get(Tip, tip_id)).priority == changed and held.priority != changed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import event
@@ -74,18 +75,45 @@ class Database:
             event.listen(self.writer.sync_engine, "before_cursor_execute", _without_nul, retval=True)
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
+        self._shared: ContextVar[AsyncSession | None] = ContextVar(f"shared_reads_{id(self)}", default=None)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commits when the block ends, rolls back on any error."""
         async with self._write_sessions() as session, session.begin():
             yield session
+        shared = self._shared.get()
+        if shared is not None:  # the shared reads that follow load what was just written, not the rows they hold
+            shared.expunge_all()
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A read-only look (never committed)."""
+        """A read-only look (never committed); inside `shared_reads`, the block's one session."""
+        shared = self._shared.get()
+        if shared is not None:
+            yield shared
+            return
         async with self._read_sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def shared_reads(self) -> AsyncIterator[None]:
+        """The reads (`session()`) of this block, in this task and the tasks it starts, share one
+        session: a page's several reads take one connection from the pool and give it back once,
+        instead of once each (on SQLite a third of a short read's cost). Only on SQLite, where
+        writes have their own engine: on PostgreSQL reads and writes draw on one pool, and a page
+        holding a connection for its reads while it writes would need two at once (a busy pool
+        would then wait for itself). Not for blocks that run reads side by side (one session is
+        not for two tasks at once)."""
+        if self.reader is self.writer or self._shared.get() is not None:
+            yield
+            return
+        async with self._read_sessions() as session:
+            token = self._shared.set(session)
+            try:
+                yield
+            finally:
+                self._shared.reset(token)
 
     @property
     def dialect(self) -> str:
