@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from intake.platform.private_files import create_database_file
+from intake.platform.sqlite_driver import OneTripDBAPI
 
 SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=10000",  # first: switching to WAL needs a lock other starters may hold
@@ -63,8 +64,10 @@ class Database:
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
                 create_database_file(Path(self.url.database))  # 0600, and so are its -wal and -shm
-            self.writer = create_async_engine(self.url, pool_size=1, max_overflow=0, pool_timeout=60)
-            self.reader = create_async_engine(self.url, pool_size=4, max_overflow=0, pool_timeout=60)
+            # aiosqlite with one trip to each connection's thread per statement (intake/platform/sqlite_driver.py).
+            driver = {"module": OneTripDBAPI()} if self.url.get_driver_name() == "aiosqlite" else {}
+            self.writer = create_async_engine(self.url, pool_size=1, max_overflow=0, pool_timeout=60, **driver)
+            self.reader = create_async_engine(self.url, pool_size=4, max_overflow=0, pool_timeout=60, **driver)
             for engine in (self.writer, self.reader):
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         else:
