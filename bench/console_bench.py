@@ -158,15 +158,17 @@ async def sign_in(client: httpx.AsyncClient, username: str, secret: str | None, 
     assert response.status_code == 303 and response.headers["location"] == "/queue", (username, response.status_code)
 
 
-async def measure(client: httpx.AsyncClient, urls: list[str], requests: int, cpu: list[float] | None = None) -> list[float]:
+async def measure(client: httpx.AsyncClient, urls: list[str], requests: int, cpu: list[float] | None = None, *,
+                  start: int = 0) -> list[float]:
     """Wall-clock milliseconds per request; with `cpu`, the process's CPU time per request too
     (every thread: the database's work included), which waiting for a core on a shared machine
-    does not inflate as it does the wall clock."""
-    for url in urls:  # warm up: every page once, so each is measured in its steady state
+    does not inflate as it does the wall clock. `start`: where in `urls` this turn goes on from
+    (the first turn, at 0, warms up every page once, so each is measured in its steady state)."""
+    for url in urls if start == 0 else ():
         assert (await client.get(url)).status_code == 200, url
     times = []
     for index in range(requests):
-        url = urls[index % len(urls)]
+        url = urls[(start + index) % len(urls)]
         begun, begun_cpu = time.perf_counter(), time.process_time()
         response = await client.get(url)
         times.append((time.perf_counter() - begun) * 1000)
@@ -195,6 +197,7 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=100, help="requests per page")
     parser.add_argument("--dir", type=Path, default=ROOT / "var" / "bench" / "console")
     parser.add_argument("--reuse", action="store_true", help="keep an existing database of the same size")
+    parser.add_argument("--rounds", type=int, default=10, help="turns of every page, each with requests/rounds of its requests")
     parser.add_argument("--profile", default="", help="profile the pages whose name contains this text (pyinstrument)")
     parser.add_argument("--only", default="", help="measure only the pages whose name contains one of these comma-separated "
                                                     "texts (the trivial page always), e.g. --only queue,tip")
@@ -236,8 +239,9 @@ async def main(argv: list[str] | None = None) -> None:
             httpx.AsyncClient(transport=transport, base_url="http://console.bench") as coordinating:
         await sign_in(officer, "bench_officer", None, clock)
         await sign_in(coordinating, "bench_coordinator", secret, clock)
-        # Interleave so that drift on the machine touches every page alike.
-        for _round in range(2):
+        # Interleave so that drift on the machine touches every page alike: short turns of each page
+        # (`--rounds`), since on a shared machine the trivial page's own time moves by a third within seconds.
+        for _round in range(args.rounds):
             for name, client, urls, count in (
                 ("trivial page (/account)", officer, ["/account"], args.requests),
                 ("queue (/queue, all views)", officer, QUEUE_URLS, args.requests * 2),
@@ -251,7 +255,8 @@ async def main(argv: list[str] | None = None) -> None:
                 if args.only and not name.startswith("trivial") and not any(part and part in name for part in args.only.split(",")):
                     continue
                 profiler = _profiler() if args.profile and args.profile in name else None
-                results.setdefault(name, []).extend(await measure(client, urls, count // 2 or 1, cpu.setdefault(name, [])))
+                results.setdefault(name, []).extend(await measure(client, urls, turn := count // args.rounds or 1, cpu.setdefault(name, []),
+                                                                         start=_round * turn))
                 if profiler is not None:
                     profiler.stop()
                     report = args.dir / f"profile-{args.profile.strip('/ ').replace('/', '_') or 'page'}.txt"
