@@ -1,7 +1,7 @@
 """SQLite through aiosqlite with one trip to the connection's thread per statement
 (intake/platform/sqlite_driver.py): what SQLAlchemy reads back from a statement (rows, row
 counts, new ids, errors, streamed results) is as with the adapter's own cursor. A database file
-of its own, so the PostgreSQL run checks it too."""
+of its own: SQLite only, so the PostgreSQL run leaves these out."""
 from __future__ import annotations
 
 import aiosqlite
