@@ -105,3 +105,31 @@ async def test_a_page_reads_through_one_session_and_sees_what_it_wrote(core):
             await session.execute(update(Tip).where(Tip.id == tip_id).values(priority=changed))
         async with core.db.session() as session:
             assert (await session.get(Tip, tip_id)).priority == changed and held.priority != changed
+
+
+async def test_reads_side_by_side_in_a_shared_block_each_have_a_session_of_their_own(core):
+    """The statistics read their parts side by side (asyncio.gather); one session is not for two
+    tasks at once, so while the shared session is lent to one block, another read gets its own."""
+    import asyncio
+
+    from sqlalchemy import select
+
+    from intake.platform.models.tips import Tip
+
+    tip_id = (await file_tip(core)).tip_id
+    lent: list[object] = []
+
+    async def read() -> int:
+        async with core.db.session() as session:
+            lent.append(session)
+            await asyncio.sleep(0.01)  # both blocks are open at once
+            return await session.scalar(select(Tip.id).where(Tip.id == tip_id))
+
+    async with core.db.shared_reads():
+        assert await asyncio.gather(read(), read(), read()) == [tip_id] * 3
+        assert len({id(session) for session in lent}) == 3
+        async with core.db.session() as first:
+            pass
+        async with core.db.session() as second:
+            pass
+    assert first is second or not core.db.is_sqlite  # one after the other: the one shared session (SQLite)

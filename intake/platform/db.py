@@ -93,8 +93,12 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A read-only look (never committed); inside `shared_reads`, the block's one session."""
         shared = self._shared.get()
-        if shared is not None:
-            yield shared
+        if shared is not None and not shared.info.get("lent"):
+            shared.info["lent"] = True  # to this block only: reads side by side (asyncio.gather) get their own
+            try:
+                yield shared
+            finally:
+                shared.info["lent"] = False
             return
         async with self._read_sessions() as session:
             yield session
@@ -106,8 +110,8 @@ class Database:
         instead of once each (on SQLite a third of a short read's cost). Only on SQLite, where
         writes have their own engine: on PostgreSQL reads and writes draw on one pool, and a page
         holding a connection for its reads while it writes would need two at once (a busy pool
-        would then wait for itself). Not for blocks that run reads side by side (one session is
-        not for two tasks at once)."""
+        would then wait for itself). The session is lent to one read block at a time: reads run
+        side by side (the statistics' asyncio.gather) take sessions of their own."""
         if self.reader is self.writer or self._shared.get() is not None:
             yield
             return
