@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 from dataclasses import asdict
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
@@ -25,24 +24,24 @@ from bot.callbacks import Addition, LeaveOut, Rate
 from bot.chat import CHANNEL, Chat, remove_buttons
 from bot.evidence import Incoming, download, incoming_file
 from bot.users import user_hash
-from intake.platform import attachments
 from intake.domain.answers.invalid import Invalid
 from intake.domain.answers.text import clean_text
 from intake.domain.dates_in_words import day_in_words, moment_in_words
-from intake.casework.casework import reporter_reply
 from intake.platform.clock import aware
 from intake.platform.core import Core
 from intake.reporting.linking import use_link_token
-from intake.platform.models.tip_records import Rating, ReporterMessage
+from intake.platform.models.tip_records import Rating
 from intake.platform.models.tips import Tip
 from intake.reporting.ratings import explain, rate
 from intake.reporting.submission import own_code
-from intake.reporting import lookups
+from intake.reporting import chat_replies, lookups
+from intake.reporting.chat_replies import (
+    FOLLOW_UP_WINDOW, MAX_CAPTION_CHARS, add_reply, recently_answered_tip, reply_words, waiting_tip,
+)
 from intake.reporting.lookups import Client, LookupRefused
 from intake.domain.tracking import looks_like_code
 from intake.domain.workflow import STATUS_LABELS, Status
 
-FOLLOW_UP_WINDOW = timedelta(hours=1)  # more text or photos after answering: offered to the same tip
 WHAT_WENT_WRONG = "what_went_wrong"  # in the conversation state: [tip id, when asked] after "not satisfied"
 
 
@@ -112,8 +111,8 @@ async def idle_message(chat: Chat, message: Message) -> None:
     if message.text and looks_like_code(message.text):  # a code on its own is a look-up, never a reply
         await show_status(chat, message.text)
         return
-    waiting = await waiting_tip(chat.core, chat.chat_id)
-    tip = waiting or await recently_answered_tip(chat.core, chat.chat_id)
+    waiting = await waiting_tip(chat.core, CHANNEL, user_hash(chat.core, chat.chat_id))
+    tip = waiting or await recently_answered_tip(chat.core, CHANNEL, user_hash(chat.core, chat.chat_id))
     if tip is None:
         await chat.say(chat._(texts.IDLE))
         return
@@ -123,12 +122,12 @@ async def idle_message(chat: Chat, message: Message) -> None:
         return
     text = None
     if incoming is None:
-        text = clean_text(message.text or "", max_chars=5000, min_chars=1)
+        text = reply_words(message.text or "")
         if isinstance(text, Invalid):
             await chat.say(render.error_text(text, chat._))
             return
     elif message.caption:
-        caption = clean_text(message.caption, max_chars=1000)
+        caption = clean_text(message.caption, max_chars=MAX_CAPTION_CHARS)
         text = caption if isinstance(caption, str) and caption else None
     if waiting is not None:
         await add_to_tip(chat, waiting.id, text, incoming)
@@ -138,19 +137,12 @@ async def idle_message(chat: Chat, message: Message) -> None:
 
 async def add_to_tip(chat: Chat, tip_id: int, text: str | None, incoming: Incoming | None) -> None:
     """Store the reporter's words (and file) on their tip."""
-    if incoming is not None:
-        data = await download(chat.bot, incoming)
-        checked = data if isinstance(data, Invalid) else await attachments.check_files(chat.core, [data])
-        if isinstance(checked, Invalid):
-            await chat.say(render.error_text(checked, chat._))
-            return
-        reply = await reporter_reply(chat.core, tip_id, text or chat._(texts.PHOTO_REPLY), language=chat._.language)
-        stored = await attachments.store(chat.core, checked[0], incoming.name, tip_id=tip_id, reporter_message_id=reply.id)
-        if isinstance(stored, Invalid):  # e.g. the store is full: the words are kept, the file is not
-            await chat.say(render.error_text(stored, chat._))
-            return
-    else:
-        await reporter_reply(chat.core, tip_id, text or "", language=chat._.language)
+    data = await download(chat.bot, incoming) if incoming is not None else None
+    refused = await add_reply(chat.core, tip_id, text or (chat._(texts.PHOTO_REPLY) if incoming else ""),
+                              language=chat._.language, file=data, filename=incoming.name if incoming else "")
+    if refused is not None:  # e.g. the store is full: the words are kept, the file is not (the text says so)
+        await chat.say(render.error_text(refused, chat._))
+        return
     await chat.say(chat._(texts.REPLY_SAVED))
 
 
@@ -248,11 +240,7 @@ async def left_out(query: CallbackQuery, callback_data: LeaveOut, core: Core, bo
 # --- look-ups ------------------------------------------------------------------------------
 
 async def chat_tips(core: Core, chat_id: int | str) -> list[Tip]:
-    async with core.db.session() as session:
-        rows = await session.scalars(
-            select(Tip).where(Tip.channel == CHANNEL, Tip.channel_user_hash == user_hash(core, chat_id)).order_by(Tip.created_at, Tip.id)
-        )
-        return list(rows.all())
+    return await chat_replies.chat_tips(core, CHANNEL, user_hash(core, chat_id))
 
 
 async def unrated_closed(core: Core, chat_id: int | str) -> list[Tip]:
@@ -264,26 +252,6 @@ async def unrated_closed(core: Core, chat_id: int | str) -> list[Tip]:
             .order_by(Tip.updated_at.desc(), Tip.id.desc())
         )
         return list(rows.all())
-
-
-async def waiting_tip(core: Core, chat_id: int | str) -> Tip | None:
-    """The chat's tip that waits for the reporter's answer to a staff question, if any."""
-    async with core.db.session() as session:
-        return await session.scalar(
-            select(Tip).where(Tip.channel == CHANNEL, Tip.channel_user_hash == user_hash(core, chat_id), Tip.status == Status.NEEDS_INFO)
-            .order_by(Tip.updated_at.desc(), Tip.id.desc()).limit(1)
-        )
-
-
-async def recently_answered_tip(core: Core, chat_id: int | str) -> Tip | None:
-    """The tip the reporter added to within the last hour (a second photo after the text)."""
-    async with core.db.session() as session:
-        return await session.scalar(
-            select(Tip).join(ReporterMessage, ReporterMessage.tip_id == Tip.id)
-            .where(Tip.channel == CHANNEL, Tip.channel_user_hash == user_hash(core, chat_id),
-                   ReporterMessage.at >= core.clock.now() - FOLLOW_UP_WINDOW)
-            .order_by(ReporterMessage.at.desc(), ReporterMessage.id.desc()).limit(1)
-        )
 
 
 def make_router() -> Router:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from i18n import N_
 from intake.domain.channel_kit.texts import (  # noqa: F401 - the chat channels' shared words
-    ANSWER_THIS, CHECK_ANSWERS, CHOOSE_LANGUAGE, FILES_HERE, FILE_NOT_DOWNLOADED, FILE_TOO_BIG, NOTHING_TO_CANCEL,
-    OFFICER_WRITES, OPTIONAL, PHONES, READY_TO_CHECK, REPLY_PIN, RESUME_NO, RESUME_QUESTION, RESUME_YES, SENT,
-    SLOW_DOWN, STARTING_OVER, STATUS_PAGE, STATUS_TITLE, TRACKING_CODE, UNKNOWN_CODE, VOICE_ANSWER, VOICE_TAKEN,
-    WELCOME, WHAT_NOW, WRITE_DOWN,
+    ADD_QUESTION, ANSWER_THIS, CHECK_ANSWERS, CHOOSE_LANGUAGE, FILES_HERE, FILE_NOT_DOWNLOADED, FILE_TOO_BIG,
+    NOT_ADDED, NOTHING_TO_CANCEL, OFFICER_WRITES, OPTIONAL, PHONES, PHOTO_REPLY, READY_TO_CHECK, REPLY_PIN, REPLY_SAVED,
+    RESUME_NO, RESUME_QUESTION, RESUME_YES, SENT, SLOW_DOWN, STARTING_OVER, STATUS_PAGE, STATUS_TITLE, TRACKING_CODE,
+    UNKNOWN_CODE, VOICE_ANSWER, VOICE_TAKEN, WELCOME, WHAT_NOW, WRITE_DOWN,
 )
 
 LANGUAGE_SET = N_("Language: %(language)s. You can change it at any time with /language.")
@@ -69,12 +69,8 @@ MY_TIP_LINE = N_("%(date)s · %(category)s · %(status)s")
 MY_TIP_CODE = N_("Tracking code: %(code)s")
 STATUS_USAGE = N_("Please send the tracking code after the command, for example: /status 4821 0937 5562")
 
-REPLY_SAVED = N_("Thank you: your information was added to the report.")
-PHOTO_REPLY = N_("(a photo or file)")
-ADD_QUESTION = N_("Add this to your report?")
 ADD_YES = N_("Yes, add it")
 ADD_NO = N_("No")
-NOT_ADDED = N_("This message was not added to your report.")
 
 LINKED = N_("This chat will now receive the progress notices of your report.")
 LINK_UNKNOWN = N_("This link has expired or was already used. You can still follow your report with its tracking code.")

@@ -36,6 +36,13 @@ FILE_NOT_DOWNLOADED = N_("We could not receive this file. Please send it again."
 VOICE_ANSWER = N_("Voice note of %(seconds)s seconds (attached to the report)")
 VOICE_TAKEN = N_("Thank you, we keep your voice note with the report.")
 
+# After the report: the answer to a staff question, and more sent in the hour after it
+# (intake.reporting.chat_replies).
+REPLY_SAVED = N_("Thank you: your information was added to the report.")
+PHOTO_REPLY = N_("(a photo or file)")
+ADD_QUESTION = N_("Add this to your report?")
+NOT_ADDED = N_("This message was not added to your report.")
+
 # The receipt (intake.domain.channel_kit.receipt) and the progress of a code.
 SENT = N_("Thank you. Your report has been sent.")
 TRACKING_CODE = N_("Your tracking code is:")
