@@ -23,7 +23,7 @@ from intake.domain.dates_in_words import moment_in_words
 from intake.domain.questionnaire import DONT_KNOW, STEP_BY_KEY
 from intake.domain.steps import ChannelCapabilities, Kind
 from intake.domain.tracking import looks_like_code
-from intake.notify.outbox import take_waiting
+from intake.notify.outbox import has_waiting, take_waiting
 from intake.platform import attachments, ratelimit
 from intake.platform.core import Core
 from intake.platform.voice_files import recording_seconds
@@ -31,7 +31,8 @@ from intake.reporting import lookups
 from intake.reporting.drafts import DraftRecord, discard_draft, evidence_files, find_draft, new_draft, save_draft
 from intake.reporting.lookups import Client, LookupRefused
 from intake.reporting.submission import Incomplete, submit_draft
-from wechat import media, pages, texts
+from wechat import answers, media, pages, texts
+from wechat.answers import Sent
 from wechat.consent import CONSENT_PATH, can_ask_consent
 from wechat.commands import MENU_KEYS, Command, command_of, language_chosen
 from wechat.messages import Incoming
@@ -51,6 +52,7 @@ class Person:
     core: Core
     openid: str
     language: str
+    may_answer: bool = True  # False while notices wait untold: a staff question may be among them
 
     @property
     def _(self) -> Translator:
@@ -78,7 +80,8 @@ async def reply(core: Core, message: Incoming) -> str | None:
             return language_question()
         person = Person(core, message.sender, chosen)
         return await _paged(person, await _language_set(person))
-    person = Person(core, message.sender, language)
+    unseen = await has_waiting(core, CHANNEL, user_hash(core, message.sender))
+    person = Person(core, message.sender, language, may_answer=not unseen)
     if message.kind == "text" and command_of(message.text) == (Command.MORE, ""):
         page = await pages.next_page(core, message.sender, person._, person.word(Command.MORE))
         if page is not None:
@@ -165,7 +168,9 @@ async def _text(person: Person, text: str) -> str:
                 return await _files_done(person, record)
             return await _answer(person, record, SKIP)
     if record is None:
-        return await _status(person, text) if looks_like_code(text) else _idle(person)
+        if looks_like_code(text):  # a code on its own is a look-up, never an answer
+            return await _status(person, text)
+        return await _after_report(person, Sent(text=text)) or _idle(person)
     if record.state.at_review:
         return await _review_choice(person, record, text)
     prompt = conv.prompt(record.state, person.context())
@@ -187,6 +192,17 @@ async def _answer(person: Person, record: DraftRecord, raw: object) -> str:
     return _join(*notices, _step(person, record.state))
 
 
+async def _after_report(person: Person, sent: Sent) -> str | None:
+    """The answer to a staff question, or more for a tip answered within the hour (wechat/answers.py);
+    None: neither."""
+    if not person.may_answer:
+        return None
+    said = await answers.after_report(person.core, person.openid, person._, sent, idle=_idle(person))
+    if isinstance(said, Invalid):  # nothing was stored: the person sends again
+        return _error(said, person._)
+    return said
+
+
 async def _files_done(person: Person, record: DraftRecord) -> str:
     """The evidence question answered by the files sent to it (none: left out)."""
     ids = await evidence_files(person.core, record)
@@ -200,7 +216,7 @@ async def _media(person: Person, message: Incoming) -> str:
     _ = person._
     record = await find_draft(person.core, CHANNEL, person.openid)
     if record is None:
-        return _join(_(texts.NOT_KEPT), _idle(person))
+        return await _after_report(person, Sent(kind=message.kind, media_id=message.media_id)) or _join(_(texts.NOT_KEPT), _idle(person))
     if record.state.at_review:
         return _join(_(texts.READY_TO_CHECK), _step(person, record.state))
     prompt = conv.prompt(record.state, person.context())
@@ -221,7 +237,7 @@ async def _voice_answer(person: Person, record: DraftRecord, message: Incoming) 
     _ = person._
     if len(record.state.voice_answers) >= MAX_FILES:  # voice answers have their own limit: they are not evidence
         return _join(_(TOO_MANY_FILES, max=MAX_FILES), _step(person, record.state))
-    data = await media.fetch(person.core, message.media_id)
+    data = await media.fetch(person.core, message.media_id, kind=message.kind)
     if isinstance(data, Invalid):
         return _join(_error(data, _), _step(person, record.state))
     text = _(texts.VOICE_ANSWER, seconds=recording_seconds(data))
@@ -236,7 +252,7 @@ async def _voice_answer(person: Person, record: DraftRecord, message: Incoming) 
 
 
 async def _store(person: Person, record: DraftRecord, message: Incoming) -> str | Invalid:
-    data = await media.fetch(person.core, message.media_id)
+    data = await media.fetch(person.core, message.media_id, kind=message.kind)
     if isinstance(data, Invalid):
         return data
     return await attachments.store(person.core, data, media.NAMES[message.kind], draft_id=record.id)

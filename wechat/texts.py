@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from i18n import N_
 from intake.domain.channel_kit.texts import (  # noqa: F401 - the chat channels' shared words
-    ANSWER_THIS, CHECK_ANSWERS, CHOOSE_LANGUAGE, FILES_HERE, FILE_NOT_DOWNLOADED, FILE_TOO_BIG, NOTHING_TO_CANCEL,
-    OFFICER_WRITES, OPTIONAL, PHONES, READY_TO_CHECK, REPLY_PIN, SENT, SEVERAL, SLOW_DOWN, STATUS_PAGE,
-    STATUS_TITLE, TRACKING_CODE, UNKNOWN_CODE, VOICE_ANSWER, VOICE_TAKEN, WELCOME, WHAT_NOW, WRITE_DOWN,
+    ADD_QUESTION, ANSWER_THIS, CHECK_ANSWERS, CHOOSE_LANGUAGE, FILES_HERE, FILE_NOT_DOWNLOADED, FILE_TOO_BIG,
+    NOT_ADDED, NOTHING_TO_CANCEL, OFFICER_WRITES, OPTIONAL, PHONES, PHOTO_REPLY, READY_TO_CHECK, REPLY_PIN, REPLY_SAVED,
+    SENT, SEVERAL, SLOW_DOWN, STATUS_PAGE, STATUS_TITLE, TRACKING_CODE, UNKNOWN_CODE, VOICE_ANSWER, VOICE_TAKEN, WELCOME,
+    WHAT_NOW, WRITE_DOWN,
 )
 
 # The words a person sends to act (also accepted in the other two languages; see commands.py).
@@ -39,6 +40,11 @@ FILES_HOW = N_("Send photos or voice messages, one in each message. When you hav
 FILE_ADDED = N_("Thank you, it was added (%(count)s of %(max)s). Send more, or reply %(done)s to continue.")
 FILES_ONLY = N_("Please send photos or voice messages here, or reply %(done)s to continue.")
 ALLOW_NOTICES = N_("To be told of each step also after 48 hours without a message, allow a notice here: %(url)s")
+ADD_HOW = N_("Reply %(yes)s to add it, or %(no)s if not.")
+VOICE_TOO_LONG = N_(
+    "This voice message lasts %(seconds)s seconds; the most we can take is %(max)s seconds. "
+    "Please send it again in shorter parts."
+)
 NOT_KEPT = N_("Photos and voice messages are kept only as part of a report.")
 IDLE = N_("To report a scam, send “%(report)s”. To see a report's progress, send “%(progress)s” and its tracking code.")
 CANCELLED = N_("Your unfinished report was deleted. Send “%(report)s” to begin a new one.")

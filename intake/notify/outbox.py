@@ -292,21 +292,31 @@ def _reporter_notice(core: Core, notification: Notification, tip: Tip, event: St
     )
 
 
+def _waiting(channel: str, owner_hash: str):  # noqa: ANN202 - a SELECT of notifications
+    later = aliased(Notification)
+    return (select(Notification).join(Tip, Tip.id == Notification.tip_id)
+            .where(Tip.channel == channel, Tip.channel_user_hash == owner_hash, Notification.channel == channel,
+                   Notification.status == PASSED, Notification.event_id.is_not(None),
+                   ~exists().where(and_(later.event_id == Notification.event_id, later.id > Notification.id)))
+            .order_by(Notification.id))
+
+
+async def has_waiting(core: Core, channel: str, owner_hash: str) -> bool:
+    """Whether `take_waiting` would find notices the person has not been told yet (a staff
+    question among them: their message cannot be its answer before they read it)."""
+    async with core.db.session() as session:
+        return (await session.scalar(_waiting(channel, owner_hash).with_only_columns(Notification.id).limit(1))) is not None
+
+
 async def take_waiting(core: Core, channel: str, owner_hash: str) -> list[Notice]:
     """For a channel that can only answer (a WeChat account without customer-service messages):
     the notices it passed on that no other channel took, so that they wait on the status page,
     of the tips the person (`owner_hash`, the keyed hash on their tips) sent through it; oldest
     first, rendered, and marked sent (the person is told them in the answer to their message,
     once)."""
-    later = aliased(Notification)
-    waiting = (select(Notification).join(Tip, Tip.id == Notification.tip_id)
-               .where(Tip.channel == channel, Tip.channel_user_hash == owner_hash, Notification.channel == channel,
-                      Notification.status == PASSED, Notification.event_id.is_not(None),
-                      ~exists().where(and_(later.event_id == Notification.event_id, later.id > Notification.id)))
-               .order_by(Notification.id))
-    async with core.db.session() as session:  # most messages find none: no write transaction for them
-        if (await session.scalar(waiting.with_only_columns(Notification.id).limit(1))) is None:
-            return []
+    waiting = _waiting(channel, owner_hash)
+    if not await has_waiting(core, channel, owner_hash):  # most messages find none: no write transaction for them
+        return []
     async with core.db.transaction() as session:
         rows = list((await session.scalars(waiting.with_for_update(of=Notification))).all())
         if not rows:  # another worker told them just now
