@@ -151,7 +151,7 @@ async def test_more_after_the_answer_is_added_only_on_1_and_after_the_hour_not_a
     assert await list_for_tip(core, tip_id) == []
 
 
-async def test_a_tracking_code_while_a_question_waits_is_a_look_up_not_an_answer(service, fake_api, wechat):
+async def test_a_tracking_code_or_a_command_word_while_a_question_waits_is_not_an_answer(service, fake_api, wechat):
     core = service
     await wechat.say(GRANDSON, "3")
     await wechat.say(GRANDSON, "cancel")
@@ -159,6 +159,8 @@ async def test_a_tracking_code_while_a_question_waits_is_a_look_up_not_an_answer
     await ask(core, receipt.tip_id, "Which company?")
     shown = await wechat.say(GRANDSON, receipt.code)
     assert shown.startswith("Report ") and "Waiting for your answer" in shown
+    for word in ("back", "跳过", "help"):  # the words that act are never an answer either
+        assert "To report a scam" in await wechat.say(GRANDSON, word)
     assert await replies_of(core, receipt.tip_id) == []
 
 

@@ -167,6 +167,8 @@ async def _text(person: Person, text: str) -> str:
             if conv.prompt(record.state, person.context()).kind is Kind.FILES:  # "skip" after sending some: kept
                 return await _files_done(person, record)
             return await _answer(person, record, SKIP)
+        if record is None:  # "back" or "skip" with no report: never an answer to a staff question
+            return _idle(person)
     if record is None:
         if looks_like_code(text):  # a code on its own is a look-up, never an answer
             return await _status(person, text)
