@@ -111,8 +111,9 @@ async def idle_message(chat: Chat, message: Message) -> None:
     if message.text and looks_like_code(message.text):  # a code on its own is a look-up, never a reply
         await show_status(chat, message.text)
         return
-    waiting = await waiting_tip(chat.core, CHANNEL, user_hash(chat.core, chat.chat_id))
-    tip = waiting or await recently_answered_tip(chat.core, CHANNEL, user_hash(chat.core, chat.chat_id))
+    owner = user_hash(chat.core, chat.chat_id)
+    waiting = await waiting_tip(chat.core, CHANNEL, owner)
+    tip = waiting or await recently_answered_tip(chat.core, CHANNEL, owner)
     if tip is None:
         await chat.say(chat._(texts.IDLE))
         return

@@ -56,12 +56,8 @@ async def after_report(core: Core, openid: str, _: Translator, sent: Sent, *, id
     waiting = await waiting_tip(core, CHANNEL, owner)
     if waiting is not None:
         await _forget(core, openid)
-        if sent.text is not None:
-            words = reply_words(sent.text)
-            if isinstance(words, Invalid):
-                return words
-            sent = Sent(text=words)
-        return await _add(core, _, waiting.id, sent)
+        sent = _tidied(sent)
+        return sent if isinstance(sent, Invalid) else await _add(core, _, waiting.id, sent)
     if sent.text is not None and normalize_digits(sent.text.strip()) in (ADD, DONT_ADD):
         held = await _take(core, openid)
         if held is not None:
@@ -74,13 +70,19 @@ async def after_report(core: Core, openid: str, _: Translator, sent: Sent, *, id
     recent = await recently_answered_tip(core, CHANNEL, owner)
     if recent is None:
         return None
-    if sent.text is not None:
-        words = reply_words(sent.text)
-        if isinstance(words, Invalid):
-            return words
-        sent = Sent(text=words)
+    sent = _tidied(sent)
+    if isinstance(sent, Invalid):
+        return sent
     await _hold(core, openid, recent.id, sent)
     return _(texts.ADD_QUESTION) + "\n" + _(texts.ADD_HOW, yes=ADD, no=DONT_ADD)
+
+
+def _tidied(sent: Sent) -> Sent | Invalid:
+    """Words tidied as a reply's (reply_words), or why they cannot be taken; a file as it is."""
+    if sent.text is None:
+        return sent
+    words = reply_words(sent.text)
+    return words if isinstance(words, Invalid) else Sent(text=words)
 
 
 async def _add(core: Core, _: Translator, tip_id: int, sent: Sent) -> str | Invalid:

@@ -52,7 +52,6 @@ class Person:
     core: Core
     openid: str
     language: str
-    may_answer: bool = True  # False while notices wait untold: a staff question may be among them
 
     @property
     def _(self) -> Translator:
@@ -80,8 +79,7 @@ async def reply(core: Core, message: Incoming) -> str | None:
             return language_question()
         person = Person(core, message.sender, chosen)
         return await _paged(person, await _language_set(person))
-    unseen = await has_waiting(core, CHANNEL, user_hash(core, message.sender))
-    person = Person(core, message.sender, language, may_answer=not unseen)
+    person = Person(core, message.sender, language)
     if message.kind == "text" and command_of(message.text) == (Command.MORE, ""):
         page = await pages.next_page(core, message.sender, person._, person.word(Command.MORE))
         if page is not None:
@@ -196,8 +194,9 @@ async def _answer(person: Person, record: DraftRecord, raw: object) -> str:
 
 async def _after_report(person: Person, sent: Sent) -> str | None:
     """The answer to a staff question, or more for a tip answered within the hour (wechat/answers.py);
-    None: neither."""
-    if not person.may_answer:
+    None: neither. While notices wait untold (an account that can only answer: told after this
+    message's reply), a staff question may be among them: this message cannot be its answer yet."""
+    if await has_waiting(person.core, CHANNEL, user_hash(person.core, person.openid)):
         return None
     said = await answers.after_report(person.core, person.openid, person._, sent, idle=_idle(person))
     if isinstance(said, Invalid):  # nothing was stored: the person sends again
